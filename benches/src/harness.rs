@@ -1,0 +1,151 @@
+//! Timing, the run context and the [`Section`] trait every brick's report section implements.
+
+use crate::chart::Chart;
+use crate::memory::MemoryMeter;
+use crate::record::Record;
+use indicatif::ProgressBar;
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// How big and how long: `Smoke` proves the report runs (seconds), `Default` is the quick
+/// report (all bricks in about two minutes on 2 cores), `Full` uses the issues' larger sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Tiny sizes, few runs.
+    Smoke,
+    /// The report's normal sizes.
+    Default,
+    /// Larger sizes, more runs.
+    Full,
+}
+
+impl Mode {
+    /// Picks the value for this mode.
+    pub fn pick<T>(self, smoke: T, default: T, full: T) -> T {
+        match self {
+            Mode::Smoke => smoke,
+            Mode::Default => default,
+            Mode::Full => full,
+        }
+    }
+
+    /// Timed runs per measurement; the median of these is reported (at least 5).
+    pub fn runs(self) -> usize {
+        self.pick(5, 7, 11)
+    }
+
+    /// Lower-case name, as printed in the report.
+    pub fn name(self) -> &'static str {
+        self.pick("smoke", "default", "full")
+    }
+}
+
+/// What a section is given: the mode, the memory meter, progress and chart output.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Sizes and run counts.
+    pub mode: Mode,
+    /// Measures bytes held (disabled when the binary has no counting allocator).
+    pub memory: MemoryMeter,
+    progress: ProgressBar,
+    out_dir: Option<PathBuf>,
+    charts: RefCell<Vec<(String, String)>>,
+}
+
+impl Ctx {
+    /// A context writing charts under `out_dir` (none when `None`) and showing progress on `progress`.
+    pub fn new(
+        mode: Mode,
+        memory: MemoryMeter,
+        progress: ProgressBar,
+        out_dir: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            mode,
+            memory,
+            progress,
+            out_dir,
+            charts: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A quiet context for tests: no progress, no charts, no memory meter.
+    pub fn quiet(mode: Mode) -> Self {
+        Self::new(mode, MemoryMeter::disabled(), ProgressBar::hidden(), None)
+    }
+
+    /// Shows what is being measured now (stderr).
+    pub fn step(&self, what: &str) {
+        self.progress.set_message(what.to_owned());
+        self.progress.tick();
+    }
+
+    /// Median ns per operation of `run`, which performs `ops` operations per call:
+    /// one warm-up call, then [`Mode::runs`] timed calls.
+    pub fn time(&self, ops: u64, run: impl FnMut()) -> f64 {
+        ns_per_op(self.mode.runs(), ops, run)
+    }
+
+    /// Writes `chart` as `<file_stem>.svg` and remembers it for the report.
+    pub fn chart(&self, file_stem: &str, chart: &Chart) {
+        let Some(dir) = &self.out_dir else { return };
+        let file = format!("{file_stem}.svg");
+        match chart.write_svg(&dir.join(&file)) {
+            Ok(()) => self.charts.borrow_mut().push((chart.title.clone(), file)),
+            Err(e) => self
+                .progress
+                .println(format!("chart {file} not written: {e}")),
+        }
+    }
+
+    /// The charts written so far: (title, file name).
+    pub fn take_charts(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.charts.borrow_mut())
+    }
+}
+
+/// A brick's part of the compare report. Implemented once per brick, registered in
+/// [`crate::sections::all`].
+pub trait Section {
+    /// The brick folder name (`bloom`); also the name accepted on the command line.
+    fn brick(&self) -> &'static str;
+    /// One paragraph shown above the tables: what is compared, on what inputs.
+    fn summary(&self) -> String;
+    /// Measures ours and the peers on the same inputs.
+    fn run(&self, ctx: &Ctx) -> Vec<Record>;
+}
+
+/// The median of `samples` (mean of the middle two for an even count); `None` when empty.
+/// NaNs sort last, so they only win when nothing else is there.
+pub fn median(samples: &[f64]) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    Some(if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    })
+}
+
+/// Median ns per operation over `runs` timed calls of `run` (after one warm-up call), each
+/// call doing `ops` operations. The median, not the mean: this machine is noisy, and one
+/// descheduled run should not move the figure.
+pub fn ns_per_op(runs: usize, ops: u64, mut run: impl FnMut()) -> f64 {
+    let ops = ops.max(1) as f64;
+    run();
+    let samples: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            black_box(());
+            start.elapsed().as_nanos() as f64 / ops
+        })
+        .collect();
+    median(&samples).unwrap_or(f64::NAN)
+}
