@@ -52,6 +52,16 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
+/// A ratio with two decimals, or three significant digits below 0.01 (an index can be
+/// thousands of times faster than a scan).
+pub fn fmt_ratio(x: f64) -> String {
+    if x >= 0.01 || x == 0.0 {
+        format!("{x:.2}×")
+    } else {
+        format!("{}×", fmt_num(x))
+    }
+}
+
 /// Renders the whole report.
 pub fn render(env: &Environment, bricks: &[BrickReport]) -> String {
     let mut out = String::new();
@@ -99,7 +109,7 @@ pub fn table(records: &[Record]) -> String {
             r.params,
             who,
             opt(r.ns_per_op),
-            ratio.map(|x| format!("{x:.2}×")).unwrap_or_default(),
+            ratio.map(fmt_ratio).unwrap_or_default(),
             r.bytes.map(|b| b.to_string()).unwrap_or_default(),
             r.metric.clone().unwrap_or_default(),
             opt(r.value),

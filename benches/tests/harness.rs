@@ -1,7 +1,7 @@
 //! The harness's own arithmetic: medians, ratios, and the JSON schema (the memory counter has its own binary: tests/memory.rs).
 
 use brick_benches::record::ratios_to_best_peer;
-use brick_benches::report::{fmt_num, table};
+use brick_benches::report::{fmt_num, fmt_ratio, table};
 use brick_benches::{Record, median, ns_per_op};
 
 #[test]
@@ -109,4 +109,6 @@ fn table_marks_ours_and_shows_ratio() {
     assert_eq!(fmt_num(0.0), "0");
     assert_eq!(fmt_num(1234.4), "1234");
     assert_eq!(fmt_num(2.5e-5), "2.50e-5");
+    assert_eq!(fmt_ratio(0.5), "0.50×");
+    assert_eq!(fmt_ratio(0.000245), "2.45e-4×");
 }
