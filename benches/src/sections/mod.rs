@@ -2,7 +2,9 @@
 
 use crate::harness::Section;
 
+pub mod geohash;
+
 /// Every brick's section, in report order.
 pub fn all() -> Vec<Box<dyn Section>> {
-    vec![]
+    vec![Box::new(geohash::GeohashSection)]
 }

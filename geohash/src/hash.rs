@@ -1,0 +1,646 @@
+//! The geohash value: bit interleaving, the base-32 text form, cells and neighbours.
+
+use crate::{Error, Point};
+use std::fmt;
+use std::str::FromStr;
+
+/// The base-32 alphabet of geohash (digits and letters without a, i, l, o).
+pub const ALPHABET: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
+
+/// Longest geohash: 12 characters, 60 bits (30 per axis, about 19 mm × 37 mm at the equator).
+pub const MAX_PRECISION: u8 = 12;
+
+/// Bits per axis at full precision.
+const AXIS_BITS: u32 = 30;
+
+// Character → 5-bit value, 0xff for characters outside the alphabet.
+const DECODE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 32 {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Spreads the low 32 bits of `x` to the even bit positions of a u64 ("Morton" interleaving):
+/// five shift-and-mask rounds instead of a loop over bits.
+#[inline]
+pub(crate) fn spread(x: u32) -> u64 {
+    let mut x = u64::from(x);
+    x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+    x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+    (x | (x << 1)) & 0x5555_5555_5555_5555
+}
+
+/// Inverse of [`spread`]: gathers the even bit positions of `x` into a u32.
+#[inline]
+pub(crate) fn squash(x: u64) -> u32 {
+    let mut x = x & 0x5555_5555_5555_5555;
+    x = (x | (x >> 1)) & 0x3333_3333_3333_3333;
+    x = (x | (x >> 2)) & 0x0f0f_0f0f_0f0f_0f0f;
+    x = (x | (x >> 4)) & 0x00ff_00ff_00ff_00ff;
+    x = (x | (x >> 8)) & 0x0000_ffff_0000_ffff;
+    ((x | (x >> 16)) & 0x0000_0000_ffff_ffff) as u32
+}
+
+/// 2^-n for n in 0..=30: multiplying by an exact power of two instead of dividing.
+const POW2_NEG: [f64; 31] = {
+    let mut t = [1.0f64; 31];
+    let mut i = 1;
+    while i < 31 {
+        t[i] = t[i - 1] / 2.0;
+        i += 1;
+    }
+    t
+};
+
+/// ⌊x⌋ for |x| < 2^62: truncate, then step down for negative non-integers. `f64::floor` is a
+/// libm call on baseline x86-64 (no SSE4.1 `roundsd`); this is two instructions and a compare.
+#[inline]
+fn floor_to_i64(x: f64) -> i64 {
+    let t = x as i64;
+    t - i64::from((t as f64) > x)
+}
+
+/// 2^29, the offset that makes cell indices non-negative.
+const HALF: f64 = (1u64 << 29) as f64;
+
+/// 30-bit cell index of `v` on an axis of half-range `half_range` (90 or 180), exactly as
+/// python-geohash computes it: 2^29 + ⌊fl(v / half_range) · 2^29⌋ (it reads the bits off the
+/// mantissa of lat/90 and lon/180; scaling by 2^29 only moves the exponent, so the floor is exact).
+#[inline]
+fn exact_index(v: f64, half_range: f64) -> i64 {
+    (1 << 29) + floor_to_i64((v / half_range) * HALF)
+}
+
+/// The same index without a division, or `None` when it cannot be sure (then use
+/// [`exact_index`]). y = v · (2^29 / half_range) + 2^29 is within 2.4e-7 of the exact scaled
+/// value (product and sum each round by under 2^-24, the reciprocal by 2^-53 relative), so its
+/// floor is exact unless an integer lies within 1e-6 of y: about 2 inputs in a million, plus
+/// exact cell edges. Adding 1.5·2^52 rounds y − ½ ± 1e-6 to integers in the low mantissa bits
+/// (no saturating float → int conversion); equal results mean no integer is near. The range
+/// check also rejects NaN, infinities and anything outside the axis, so a `Some` implies a
+/// valid coordinate.
+#[inline]
+fn fast_index(v: f64, scale: f64) -> Option<u32> {
+    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    let y = v * scale + HALF;
+    if !(1.0..((1u64 << 30) - 1) as f64).contains(&y) {
+        return None;
+    }
+    let lo = ((y - 0.5 - 1e-6) + ROUND).to_bits() as u32;
+    let hi = ((y - 0.5 + 1e-6) + ROUND).to_bits() as u32;
+    (lo == hi).then_some(lo)
+}
+
+const LAT_SCALE: f64 = HALF / 90.0;
+const LON_SCALE: f64 = HALF / 180.0;
+
+/// 30-bit latitude and longitude indices of a valid point at full precision. Latitude 90 falls in
+/// the top row; longitude 180 wraps to -180, as python-geohash and georust do.
+#[inline]
+pub(crate) fn full_indices(lat: f64, lon: f64) -> (u32, u32) {
+    match (fast_index(lat, LAT_SCALE), fast_index(lon, LON_SCALE)) {
+        (Some(a), Some(o)) => (a, o),
+        _ => exact_indices(lat, lon),
+    }
+}
+
+#[cold]
+fn exact_indices(lat: f64, lon: f64) -> (u32, u32) {
+    let max = (1i64 << AXIS_BITS) - 1;
+    (
+        exact_index(lat, 90.0).clamp(0, max) as u32,
+        (exact_index(lon, 180.0) & max) as u32,
+    )
+}
+
+/// Interleaved 60-bit form (longitude on the odd positions) of the full-precision indices.
+#[inline]
+fn interleave60(lat_i: u32, lon_i: u32) -> u64 {
+    (spread(lon_i) << 1) | spread(lat_i)
+}
+
+/// Bits of each axis in a `len`-character hash: longitude takes the odd bit when 5·len is odd.
+#[inline]
+pub(crate) fn axis_bits(len: u8) -> (u32, u32) {
+    let total = 5 * u32::from(len);
+    (total / 2, total.div_ceil(2))
+}
+
+/// A geohash: a cell of the latitude/longitude grid, as its bits and length in characters.
+///
+/// `Copy`, 16 bytes, no heap. The most significant bit splits longitude, the next latitude, and
+/// so on alternately; every 5 bits are one base-32 character. Ordering is the string order, so
+/// sorting geohashes sorts cells along the Z-order curve and a cell sorts next to its children.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GeoHash {
+    /// Right-aligned: only the low 5·len bits are set.
+    bits: u64,
+    /// 1..=12 characters.
+    len: u8,
+}
+
+/// The eight compass directions, clockwise from north.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// North (increasing latitude).
+    N,
+    /// North-east.
+    NE,
+    /// East (increasing longitude, wrapping at 180°).
+    E,
+    /// South-east.
+    SE,
+    /// South.
+    S,
+    /// South-west.
+    SW,
+    /// West.
+    W,
+    /// North-west.
+    NW,
+}
+
+impl Direction {
+    /// All eight, clockwise from north.
+    pub const ALL: [Direction; 8] = [
+        Direction::N,
+        Direction::NE,
+        Direction::E,
+        Direction::SE,
+        Direction::S,
+        Direction::SW,
+        Direction::W,
+        Direction::NW,
+    ];
+
+    /// The opposite direction (N ↔ S, NE ↔ SW, …).
+    pub fn opposite(self) -> Direction {
+        Direction::ALL[(self as usize + 4) % 8]
+    }
+
+    /// (rows north, columns east) of one step in this direction.
+    fn offset(self) -> (i64, i64) {
+        match self {
+            Direction::N => (1, 0),
+            Direction::NE => (1, 1),
+            Direction::E => (0, 1),
+            Direction::SE => (-1, 1),
+            Direction::S => (-1, 0),
+            Direction::SW => (-1, -1),
+            Direction::W => (0, -1),
+            Direction::NW => (1, -1),
+        }
+    }
+}
+
+/// A cell and its eight neighbours: the 9-cell block a proximity query scans.
+/// A neighbour beyond a pole is `None`; east and west wrap across ±180°.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Neighbors {
+    /// The cell itself.
+    pub center: GeoHash,
+    /// North.
+    pub n: Option<GeoHash>,
+    /// North-east.
+    pub ne: Option<GeoHash>,
+    /// East.
+    pub e: Option<GeoHash>,
+    /// South-east.
+    pub se: Option<GeoHash>,
+    /// South.
+    pub s: Option<GeoHash>,
+    /// South-west.
+    pub sw: Option<GeoHash>,
+    /// West.
+    pub w: Option<GeoHash>,
+    /// North-west.
+    pub nw: Option<GeoHash>,
+}
+
+impl Neighbors {
+    /// The neighbour in `dir`.
+    pub fn get(&self, dir: Direction) -> Option<GeoHash> {
+        match dir {
+            Direction::N => self.n,
+            Direction::NE => self.ne,
+            Direction::E => self.e,
+            Direction::SE => self.se,
+            Direction::S => self.s,
+            Direction::SW => self.sw,
+            Direction::W => self.w,
+            Direction::NW => self.nw,
+        }
+    }
+
+    /// The centre followed by every neighbour that exists (at most 9 cells, no duplicates
+    /// except at precision 1 and 2, where east and west can wrap onto the same cell).
+    pub fn cells(&self) -> impl Iterator<Item = GeoHash> + '_ {
+        std::iter::once(self.center).chain(Direction::ALL.into_iter().filter_map(|d| self.get(d)))
+    }
+}
+
+/// A latitude/longitude box in degrees: south ≤ north, west ≤ east (geohash cells never cross
+/// the antimeridian).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// Southern edge (minimum latitude).
+    pub south: f64,
+    /// Western edge (minimum longitude).
+    pub west: f64,
+    /// Northern edge (maximum latitude).
+    pub north: f64,
+    /// Eastern edge (maximum longitude).
+    pub east: f64,
+}
+
+impl BBox {
+    /// Whether the box contains the point (edges included).
+    pub fn contains(&self, p: Point) -> bool {
+        (self.south..=self.north).contains(&p.lat()) && (self.west..=self.east).contains(&p.lon())
+    }
+}
+
+/// Encodes a point as a geohash of `precision` characters (1..=12).
+///
+/// Computes in **O(1)** time: two scalings, two floors and one bit interleave.
+///
+/// # Errors
+/// - [`Error::InvalidLatitude`] / [`Error::InvalidLongitude`] for NaN, infinite or out-of-range
+///   coordinates (latitude 90 is the top row of cells; longitude 180 is the same meridian as -180
+///   and encodes like it).
+/// - [`Error::InvalidPrecision`] for 0 or more than 12.
+#[inline]
+pub fn encode(lat: f64, lon: f64, precision: u8) -> Result<GeoHash, Error> {
+    if precision == 0 || precision > MAX_PRECISION {
+        return Err(Error::InvalidPrecision(precision));
+    }
+    // The fast path's range check already proves the coordinates valid.
+    let (lat_i, lon_i) = match (fast_index(lat, LAT_SCALE), fast_index(lon, LON_SCALE)) {
+        (Some(a), Some(o)) => (a, o),
+        _ => {
+            let p = Point::new(lat, lon)?;
+            exact_indices(p.lat(), p.lon())
+        }
+    };
+    Ok(GeoHash::from_full(interleave60(lat_i, lon_i), precision))
+}
+
+/// Decodes a geohash string to its cell centre.
+///
+/// # Errors
+/// As [`GeoHash::from_str`].
+#[inline]
+pub fn decode(hash: &str) -> Result<Point, Error> {
+    Ok(hash.parse::<GeoHash>()?.center())
+}
+
+impl GeoHash {
+    /// The cell of `precision` characters containing `p`.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidPrecision`] for 0 or more than 12.
+    #[inline]
+    pub fn from_point(p: Point, precision: u8) -> Result<Self, Error> {
+        if precision == 0 || precision > MAX_PRECISION {
+            return Err(Error::InvalidPrecision(precision));
+        }
+        let (lat_i, lon_i) = full_indices(p.lat(), p.lon());
+        Ok(Self::from_full(interleave60(lat_i, lon_i), precision))
+    }
+
+    /// The 60-bit interleaved form of full-precision indices (for 52-bit index keys).
+    #[inline]
+    pub(crate) fn from_point_indices(lat_i: u32, lon_i: u32) -> u64 {
+        interleave60(lat_i, lon_i)
+    }
+
+    /// The `precision`-character prefix of a 60-bit interleaved value.
+    #[inline]
+    fn from_full(full: u64, precision: u8) -> Self {
+        Self {
+            bits: full >> (60 - 5 * u32::from(precision)),
+            len: precision,
+        }
+    }
+
+    /// A geohash from its integer form (the low `5 × len` bits).
+    ///
+    /// # Errors
+    /// - [`Error::InvalidPrecision`] for `len` 0 or over 12.
+    /// - [`Error::BitsOutOfRange`] if `bits` has a bit at or above `5 × len`.
+    pub fn from_u64(bits: u64, len: u8) -> Result<Self, Error> {
+        if len == 0 || len > MAX_PRECISION {
+            return Err(Error::InvalidPrecision(len));
+        }
+        if bits >> (5 * u32::from(len)) != 0 {
+            return Err(Error::BitsOutOfRange { bits, len });
+        }
+        Ok(Self { bits, len })
+    }
+
+    /// The integer form: 5 bits per character, right-aligned.
+    #[inline]
+    pub fn as_u64(self) -> u64 {
+        self.bits
+    }
+
+    /// Length in characters (1..=12).
+    #[inline]
+    pub fn len(self) -> u8 {
+        self.len
+    }
+
+    /// Always false: a geohash has at least one character (here for the `len` convention).
+    pub fn is_empty(self) -> bool {
+        false
+    }
+
+    /// (latitude index, longitude index) of the cell in its grid.
+    #[inline]
+    pub(crate) fn indices(self) -> (u32, u32) {
+        if (5 * u32::from(self.len)) % 2 == 0 {
+            (squash(self.bits), squash(self.bits >> 1))
+        } else {
+            (squash(self.bits >> 1), squash(self.bits))
+        }
+    }
+
+    /// The cell at grid indices (internal: callers keep indices in range).
+    #[inline]
+    pub(crate) fn from_indices(lat_i: u32, lon_i: u32, len: u8) -> Self {
+        let bits = if (5 * u32::from(len)) % 2 == 0 {
+            (spread(lon_i) << 1) | spread(lat_i)
+        } else {
+            spread(lon_i) | (spread(lat_i) << 1)
+        };
+        Self { bits, len }
+    }
+
+    /// The cell's box.
+    ///
+    /// Computes in **O(1)** time; the edges are exact dyadic fractions of the ranges.
+    #[inline]
+    pub fn bbox(self) -> BBox {
+        let (h, w) = self.cell_degrees();
+        let (lat_i, lon_i) = self.indices();
+        let south = -90.0 + f64::from(lat_i) * h;
+        let west = -180.0 + f64::from(lon_i) * w;
+        BBox {
+            south,
+            west,
+            north: south + h,
+            east: west + w,
+        }
+    }
+
+    /// Cell height and width in degrees (exact powers of two times 180 and 360).
+    #[inline]
+    fn cell_degrees(self) -> (f64, f64) {
+        let (lat_bits, lon_bits) = axis_bits(self.len);
+        (
+            180.0 * POW2_NEG[lat_bits as usize],
+            360.0 * POW2_NEG[lon_bits as usize],
+        )
+    }
+
+    /// The cell's centre.
+    #[inline]
+    pub fn center(self) -> Point {
+        let (h, w) = self.cell_degrees();
+        let (lat_i, lon_i) = self.indices();
+        // (i + ½)·size is exact, so this rounds once, like south + half-height.
+        Point::from_valid(
+            -90.0 + (f64::from(lat_i) + 0.5) * h,
+            -180.0 + (f64::from(lon_i) + 0.5) * w,
+        )
+    }
+
+    /// Half the cell's height and width in degrees: the centre ± these is the box, and the most a
+    /// decoded centre can be off from any point in the cell, per axis.
+    #[inline]
+    pub fn error(self) -> (f64, f64) {
+        let (h, w) = self.cell_degrees();
+        (h / 2.0, w / 2.0)
+    }
+
+    /// The enclosing cell one character shorter; `None` at length 1.
+    #[inline]
+    pub fn parent(self) -> Option<GeoHash> {
+        (self.len > 1).then(|| GeoHash {
+            bits: self.bits >> 5,
+            len: self.len - 1,
+        })
+    }
+
+    /// The 32 cells one character longer, in string order; `None` at length 12.
+    pub fn children(self) -> Option<[GeoHash; 32]> {
+        (self.len < MAX_PRECISION).then(|| {
+            std::array::from_fn(|i| GeoHash {
+                bits: (self.bits << 5) | i as u64,
+                len: self.len + 1,
+            })
+        })
+    }
+
+    /// Whether `self` is `other` or one of its ancestors (its string is a prefix of `other`'s).
+    #[inline]
+    pub fn contains(self, other: GeoHash) -> bool {
+        other.len >= self.len && other.bits >> (5 * u32::from(other.len - self.len)) == self.bits
+    }
+
+    /// The adjacent cell of the same length in `dir`: wraps across ±180° longitude; `None` past
+    /// a pole.
+    ///
+    /// Computes in **O(1)** time: deinterleave, step the indices, interleave.
+    #[inline]
+    pub fn neighbor(self, dir: Direction) -> Option<GeoHash> {
+        let (lat_bits, lon_bits) = axis_bits(self.len);
+        let (lat_i, lon_i) = self.indices();
+        let (dn, de) = dir.offset();
+        let lat_n = i64::from(lat_i) + dn;
+        if lat_n < 0 || lat_n >= 1i64 << lat_bits {
+            return None;
+        }
+        let lon_n = (i64::from(lon_i) + de).rem_euclid(1i64 << lon_bits);
+        Some(GeoHash::from_indices(lat_n as u32, lon_n as u32, self.len))
+    }
+
+    /// The cell and its eight neighbours.
+    #[inline]
+    pub fn neighbors(self) -> Neighbors {
+        let at = |d| self.neighbor(d);
+        Neighbors {
+            center: self,
+            n: at(Direction::N),
+            ne: at(Direction::NE),
+            e: at(Direction::E),
+            se: at(Direction::SE),
+            s: at(Direction::S),
+            sw: at(Direction::SW),
+            w: at(Direction::W),
+            nw: at(Direction::NW),
+        }
+    }
+
+    /// The text form in a stack buffer: the first `len` bytes (ASCII) are the geohash.
+    ///
+    /// Always writes all 12 characters of the left-aligned bits (a fixed, unrolled loop with no
+    /// data-dependent trip count) and reports how many belong to this hash.
+    #[inline]
+    pub fn to_bytes(self) -> ([u8; 12], usize) {
+        let full = self.bits << (60 - 5 * u32::from(self.len));
+        let mut buf = [0u8; 12];
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = ALPHABET[((full >> (55 - 5 * i)) & 31) as usize];
+        }
+        (buf, usize::from(self.len))
+    }
+}
+
+impl FromStr for GeoHash {
+    type Err = Error;
+
+    /// Parses lowercase geohash text (1 to 12 characters of the base-32 alphabet).
+    ///
+    /// # Errors
+    /// - [`Error::Empty`], [`Error::TooLong`], or [`Error::InvalidChar`] with its position.
+    #[inline]
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bytes = s.as_bytes();
+        if bytes.is_empty() {
+            return Err(Error::Empty);
+        }
+        if bytes.len() > usize::from(MAX_PRECISION) {
+            return Err(Error::TooLong(s.chars().count()));
+        }
+        // No branch per character: OR the table values together and check once at the end
+        // (0xff marks a character outside the alphabet).
+        let mut bits = 0u64;
+        let mut bad = 0u8;
+        for &b in bytes {
+            let v = DECODE[usize::from(b)];
+            bad |= v;
+            bits = (bits << 5) | u64::from(v & 31);
+        }
+        if bad & 0x80 != 0 {
+            let (i, ch) = s
+                .char_indices()
+                .find(|&(i, _)| DECODE[usize::from(bytes[i])] == 0xff)
+                .unwrap_or((0, '\u{fffd}'));
+            return Err(Error::InvalidChar { ch, position: i });
+        }
+        Ok(GeoHash {
+            bits,
+            len: bytes.len() as u8,
+        })
+    }
+}
+
+impl fmt::Display for GeoHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (buf, n) = self.to_bytes();
+        // ALPHABET is ASCII, so the buffer is valid UTF-8.
+        f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for GeoHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GeoHash(\"{self}\")")
+    }
+}
+
+impl PartialOrd for GeoHash {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for GeoHash {
+    /// String order: left-align both to 60 bits, then the shorter (the prefix) first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let a = self.bits << (60 - 5 * u32::from(self.len));
+        let b = other.bits << (60 - 5 * u32::from(other.len));
+        a.cmp(&b).then(self.len.cmp(&other.len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_and_squash_are_inverse() {
+        for x in [0u32, 1, 0x3fff_ffff, 0x1234_5678, u32::MAX] {
+            assert_eq!(squash(spread(x)), x);
+            assert_eq!(spread(x) & 0xaaaa_aaaa_aaaa_aaaa, 0);
+        }
+    }
+
+    /// The division-free fast path never disagrees with the exact python-geohash formula.
+    #[test]
+    fn fast_index_equals_exact_index() {
+        let check = |v: f64, half: f64, scale: f64| {
+            if let Some(fast) = fast_index(v, scale) {
+                assert_eq!(
+                    i64::from(fast),
+                    exact_index(v, half),
+                    "v = {v:e} ({v:?}) on ±{half}"
+                );
+            }
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            check(u * 180.0 - 90.0, 90.0, LAT_SCALE);
+            check(u * 360.0 - 180.0, 180.0, LON_SCALE);
+        }
+        // Cell edges at every level, and their neighbouring doubles.
+        for bits in 1..=30u32 {
+            for k in (0..(1u64 << bits)).step_by(((1u64 << bits) / 997).max(1) as usize) {
+                for (half, scale) in [(90.0, LAT_SCALE), (180.0, LON_SCALE)] {
+                    let edge = -half + k as f64 * (2.0 * half) / (1u64 << bits) as f64;
+                    let mut v = edge;
+                    for _ in 0..4 {
+                        v = v.next_down();
+                    }
+                    for _ in 0..9 {
+                        check(v, half, scale);
+                        v = v.next_up();
+                    }
+                }
+            }
+        }
+        for v in [
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            0.0,
+            90.0,
+            -90.0,
+            180.0,
+            -180.0,
+            1e-300,
+            -1e-300,
+        ] {
+            check(v, 90.0, LAT_SCALE);
+            check(v, 180.0, LON_SCALE);
+        }
+    }
+
+    #[test]
+    fn axis_bits_alternate_with_longitude_first() {
+        assert_eq!(axis_bits(1), (2, 3));
+        assert_eq!(axis_bits(2), (5, 5));
+        assert_eq!(axis_bits(12), (30, 30));
+    }
+}
