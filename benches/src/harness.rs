@@ -78,6 +78,10 @@ impl Ctx {
 
     /// Shows what is being measured now (stderr).
     pub fn step(&self, what: &str) {
+        if self.progress.is_hidden() && self.out_dir.is_some() {
+            // Not a terminal (CI, a pipe): plain lines instead of a bar.
+            eprintln!("compare: {what}");
+        }
         self.progress.set_message(what.to_owned());
         self.progress.tick();
     }

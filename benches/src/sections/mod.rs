@@ -3,8 +3,12 @@
 use crate::harness::Section;
 
 pub mod geohash;
+pub mod merkle;
 
 /// Every brick's section, in report order.
 pub fn all() -> Vec<Box<dyn Section>> {
-    vec![Box::new(geohash::GeohashSection)]
+    vec![
+        Box::new(geohash::GeohashSection),
+        Box::new(merkle::MerkleSection),
+    ]
 }

@@ -1,0 +1,157 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// Why a proof, a message or an argument was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A leaf index at or past the tree size.
+    IndexOutOfRange {
+        /// The index asked for.
+        index: u64,
+        /// The tree size it must be below.
+        size: u64,
+    },
+    /// A tree size larger than the log holds.
+    SizeOutOfRange {
+        /// The size asked for.
+        size: u64,
+        /// Leaves in the log.
+        len: u64,
+    },
+    /// A consistency proof from a larger tree to a smaller one.
+    OldAfterNew {
+        /// The old (first) size.
+        old: u64,
+        /// The new (second) size.
+        new: u64,
+    },
+    /// A consistency proof from the empty tree: RFC 6962 defines none (every tree extends it).
+    EmptyOldTree,
+    /// A proof with the wrong number of hashes for its sizes.
+    WrongProofLength {
+        /// Hashes the sizes require.
+        expected: usize,
+        /// Hashes given.
+        got: usize,
+    },
+    /// The proof's hashes lead to a different root: the leaf is not in the tree, or the old
+    /// tree is not a prefix of the new one, or a hash was tampered with.
+    RootMismatch,
+    /// A sync tree depth outside 1..=24.
+    InvalidDepth(u8),
+    /// A message that could not be decoded.
+    Decode(DecodeError),
+    /// A message from a replica summarising its keys at another depth.
+    DepthMismatch {
+        /// Our depth.
+        ours: u8,
+        /// Theirs.
+        theirs: u8,
+    },
+    /// A message hashed with another hasher (ids of [`crate::MerkleHasher::ID`]).
+    HasherMismatch {
+        /// Our hasher id.
+        ours: u8,
+        /// Theirs.
+        theirs: u8,
+    },
+    /// A message the session did not expect now (out of order, or after the session ended).
+    UnexpectedMessage {
+        /// What the session was waiting for.
+        expected: &'static str,
+        /// What arrived.
+        got: &'static str,
+    },
+    /// A message naming nodes or buckets other than those the session asked about.
+    UnexpectedNodes,
+}
+
+/// What was malformed in a message's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not a sync message (magic bytes differ).
+    BadMagic,
+    /// A format version this crate does not read.
+    UnsupportedVersion(u8),
+    /// An unknown message type byte.
+    UnknownType(u8),
+    /// Input ends early.
+    Truncated {
+        /// Bytes needed at this point.
+        needed: usize,
+        /// Bytes there.
+        got: usize,
+    },
+    /// Bytes left over after the message.
+    TrailingBytes(usize),
+    /// A count or length field larger than the message could hold.
+    BadLength(u64),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::IndexOutOfRange { index, size } => {
+                write!(f, "leaf index {index} is not below the tree size {size}")
+            }
+            Error::SizeOutOfRange { size, len } => {
+                write!(f, "tree size {size} is larger than the log ({len} leaves)")
+            }
+            Error::OldAfterNew { old, new } => {
+                write!(f, "old tree size {old} is larger than new size {new}")
+            }
+            Error::EmptyOldTree => write!(
+                f,
+                "no consistency proof exists from the empty tree (old size must be >= 1)"
+            ),
+            Error::WrongProofLength { expected, got } => {
+                write!(f, "proof has {got} hashes, these sizes need {expected}")
+            }
+            Error::RootMismatch => write!(f, "proof does not lead to the expected root"),
+            Error::InvalidDepth(d) => write!(f, "sync tree depth must be 1 to 24, got {d}"),
+            Error::Decode(e) => write!(f, "malformed message: {e}"),
+            Error::DepthMismatch { ours, theirs } => {
+                write!(f, "peer's sync tree has depth {theirs}, ours {ours}")
+            }
+            Error::HasherMismatch { ours, theirs } => {
+                write!(f, "peer hashes with hasher id {theirs}, ours is {ours}")
+            }
+            Error::UnexpectedMessage { expected, got } => {
+                write!(f, "expected {expected}, got {got}")
+            }
+            Error::UnexpectedNodes => write!(
+                f,
+                "message names nodes or buckets the session did not ask about"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::BadMagic => write!(f, "not a brick-merkle sync message (bad magic)"),
+            DecodeError::UnsupportedVersion(v) => {
+                write!(f, "unsupported format version {v} (this crate reads 1)")
+            }
+            DecodeError::UnknownType(t) => write!(f, "unknown message type {t}"),
+            DecodeError::Truncated { needed, got } => {
+                write!(f, "truncated: needed {needed} bytes, got {got}")
+            }
+            DecodeError::TrailingBytes(n) => write!(f, "{n} bytes after the end of the message"),
+            DecodeError::BadLength(n) => write!(f, "length field {n} exceeds the message"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+impl std::error::Error for DecodeError {}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}

@@ -1,0 +1,195 @@
+//! Proofs and their verification (RFC 9162 §2.1.3.2 and §2.1.4.2).
+
+use crate::log::split;
+use crate::{Error, MerkleHasher};
+
+/// An inclusion or consistency proof: sibling hashes, leaf level first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Proof<D> {
+    /// The hashes, in RFC 6962 order.
+    pub hashes: Vec<D>,
+}
+
+/// Hashes an inclusion proof for leaf `index` of a tree of `size` leaves must have.
+pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
+    fn len(m: u64, n: u64) -> usize {
+        if n <= 1 {
+            return 0;
+        }
+        let k = split(n);
+        1 + if m < k { len(m, k) } else { len(m - k, n - k) }
+    }
+    if index >= size { 0 } else { len(index, size) }
+}
+
+/// Hashes a consistency proof from `old` to `new` leaves must have (0 when equal).
+pub fn consistency_proof_len(old: u64, new: u64) -> usize {
+    fn len(m: u64, n: u64, complete: bool) -> usize {
+        if m == n {
+            return usize::from(!complete);
+        }
+        let k = split(n);
+        1 + if m <= k {
+            len(m, k, complete)
+        } else {
+            len(m - k, n - k, false)
+        }
+    }
+    if old == 0 || old > new {
+        0
+    } else {
+        len(old, new, true)
+    }
+}
+
+/// One step of RFC 9162's walk up the tree (§2.1.3.2 step 3, §2.1.4.2 step 6): whether this
+/// level's proof hash goes on the left of the running hash, then the shifts to the next level.
+/// `node` is the running node's index, `last` the index of the last node at that level.
+#[inline]
+fn step_up(node: &mut u64, last: &mut u64) -> bool {
+    let on_left = *node & 1 == 1 || *node == *last;
+    if on_left && *node & 1 == 0 {
+        // The right edge: skip levels where the node has no sibling.
+        while *node & 1 == 0 && *node != 0 {
+            *node >>= 1;
+            *last >>= 1;
+        }
+    }
+    *node >>= 1;
+    *last >>= 1;
+    on_left
+}
+
+/// Checks that `leaf_hash` is leaf `index` of the tree of `size` leaves whose root is `root`.
+///
+/// Follows RFC 9162 §2.1.3.2: walk up from the leaf, the index's bits saying on which side each
+/// sibling goes, and compare the result with the root.
+///
+/// Take `size` and `root` from the same signed statement (a signed tree head): the proof binds
+/// the leaf to the root, but a root is bound to its size only by that statement, so a proof
+/// also verifies under another size whose audit path has the same left/right shape (as in every
+/// RFC 9162 verifier). A size that changes the path's length or shape is refused.
+///
+/// # Errors
+/// - [`Error::IndexOutOfRange`] if `index ≥ size`.
+/// - [`Error::WrongProofLength`] if the proof is longer or shorter than these sizes require.
+/// - [`Error::RootMismatch`] if the hashes do not lead to `root`.
+pub fn verify_inclusion<H: MerkleHasher>(
+    leaf_hash: &H::Digest,
+    index: u64,
+    size: u64,
+    proof: &crate::Proof<H::Digest>,
+    root: &H::Digest,
+) -> Result<(), Error> {
+    if index >= size {
+        return Err(Error::IndexOutOfRange { index, size });
+    }
+    let expected = inclusion_proof_len(index, size);
+    if proof.hashes.len() != expected {
+        return Err(Error::WrongProofLength {
+            expected,
+            got: proof.hashes.len(),
+        });
+    }
+    let (mut fn_, mut sn) = (index, size - 1);
+    let mut r = *leaf_hash;
+    for p in &proof.hashes {
+        if sn == 0 {
+            return Err(Error::WrongProofLength {
+                expected,
+                got: proof.hashes.len(),
+            });
+        }
+        r = if step_up(&mut fn_, &mut sn) {
+            H::node(p, &r)
+        } else {
+            H::node(&r, p)
+        };
+    }
+    if sn != 0 {
+        return Err(Error::WrongProofLength {
+            expected,
+            got: proof.hashes.len(),
+        });
+    }
+    if &r == root {
+        Ok(())
+    } else {
+        Err(Error::RootMismatch)
+    }
+}
+
+/// Checks that the tree of `old_size` leaves with root `old_root` is a prefix of the tree of
+/// `new_size` leaves with root `new_root`.
+///
+/// Follows RFC 9162 §2.1.4.2: the proof rebuilds both roots at once from the hashes of the
+/// subtrees the two trees share and the ones only the new tree has. As for
+/// [`verify_inclusion`], take each size from the same signed statement as its root.
+///
+/// # Errors
+/// - [`Error::OldAfterNew`] if `old_size > new_size`; [`Error::EmptyOldTree`] if `old_size` is 0.
+/// - [`Error::WrongProofLength`] if the proof has the wrong number of hashes (for equal sizes,
+///   any hash at all).
+/// - [`Error::RootMismatch`] if either rebuilt root differs.
+pub fn verify_consistency<H: MerkleHasher>(
+    old_size: u64,
+    new_size: u64,
+    old_root: &H::Digest,
+    new_root: &H::Digest,
+    proof: &crate::Proof<H::Digest>,
+) -> Result<(), Error> {
+    if old_size > new_size {
+        return Err(Error::OldAfterNew {
+            old: old_size,
+            new: new_size,
+        });
+    }
+    if old_size == 0 {
+        return Err(Error::EmptyOldTree);
+    }
+    let expected = consistency_proof_len(old_size, new_size);
+    let got = proof.hashes.len();
+    if got != expected {
+        return Err(Error::WrongProofLength { expected, got });
+    }
+    if old_size == new_size {
+        return if old_root == new_root {
+            Ok(())
+        } else {
+            Err(Error::RootMismatch)
+        };
+    }
+    // A power-of-two old tree is itself a complete subtree: its root starts the path.
+    let path: Vec<H::Digest> = if old_size.is_power_of_two() {
+        std::iter::once(*old_root)
+            .chain(proof.hashes.iter().copied())
+            .collect()
+    } else {
+        proof.hashes.clone()
+    };
+    let (mut fn_, mut sn) = (old_size - 1, new_size - 1);
+    while fn_ & 1 == 1 {
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    let (mut fr, mut sr) = (path[0], path[0]);
+    for c in &path[1..] {
+        if sn == 0 {
+            return Err(Error::WrongProofLength { expected, got });
+        }
+        if step_up(&mut fn_, &mut sn) {
+            fr = H::node(c, &fr);
+            sr = H::node(c, &sr);
+        } else {
+            sr = H::node(&sr, c);
+        }
+    }
+    if sn != 0 {
+        return Err(Error::WrongProofLength { expected, got });
+    }
+    if &fr == old_root && &sr == new_root {
+        Ok(())
+    } else {
+        Err(Error::RootMismatch)
+    }
+}
