@@ -2,12 +2,14 @@
 
 use crate::harness::Section;
 
+pub mod consistent_hash;
 pub mod geohash;
 pub mod merkle;
 
 /// Every brick's section, in report order.
 pub fn all() -> Vec<Box<dyn Section>> {
     vec![
+        Box::new(consistent_hash::ConsistentHashSection),
         Box::new(geohash::GeohashSection),
         Box::new(merkle::MerkleSection),
     ]

@@ -1,0 +1,389 @@
+//! brick-consistent-hash against hashring, mpchash, jumphash, rendezvous_hash and maglev.
+
+use crate::chart::{Chart, Series};
+use crate::{Ctx, Record, Section};
+use brick_consistent_hash::{
+    DefaultBuildHasher, HashRing, Maglev, Rendezvous, distribution, jump, moved,
+};
+use maglev::ConsistentHasher as _;
+use std::hash::BuildHasher;
+use std::hint::black_box;
+
+const BRICK: &str = "consistent-hash";
+const OURS: &str = "brick-consistent-hash";
+/// Virtual nodes per node for every ring, ours and peers.
+pub const VNODES: u32 = 160;
+
+/// Fixed-seed u64 keys.
+pub fn keys(n: usize) -> Vec<u64> {
+    let mut x = 0x243f_6a88_85a3_08d3u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
+}
+
+/// Our ring of `n` equal nodes.
+pub fn ours_ring(n: u32) -> HashRing<u32> {
+    let mut r = HashRing::new(VNODES).expect("vnodes > 0");
+    for i in 0..n {
+        r.add(i, 1).expect("distinct nodes");
+    }
+    r
+}
+
+/// The `hashring` crate with the same number of caller-made virtual nodes.
+pub fn peer_ring(n: u32) -> hashring::HashRing<(u32, u32)> {
+    let mut r = hashring::HashRing::new();
+    for i in 0..n {
+        for v in 0..VNODES {
+            r.add((i, v));
+        }
+    }
+    r
+}
+
+/// mpchash (multi-probe, no virtual nodes).
+pub fn mpc_ring(n: u32) -> mpchash::HashRing<u32> {
+    let r = mpchash::HashRing::new();
+    for i in 0..n {
+        r.add(i);
+    }
+    r
+}
+
+/// Our rendezvous over `n` equal nodes.
+pub fn ours_hrw(n: u32) -> Rendezvous<u32> {
+    let mut r = Rendezvous::new();
+    for i in 0..n {
+        r.add(i, 1.0).expect("positive weight");
+    }
+    r
+}
+
+/// rendezvous_hash's nodes.
+pub fn peer_hrw(
+    n: u32,
+) -> rendezvous_hash::RendezvousNodes<
+    rendezvous_hash::IdNode<u32>,
+    rendezvous_hash::DefaultNodeHasher,
+> {
+    let mut r = rendezvous_hash::RendezvousNodes::new(rendezvous_hash::DefaultNodeHasher::new());
+    for i in 0..n {
+        r.insert(rendezvous_hash::IdNode::new(i));
+    }
+    r
+}
+
+/// Our Maglev with the default 65537-slot table.
+pub fn ours_maglev(n: u32) -> Maglev<u32> {
+    let mut m = Maglev::new(brick_consistent_hash::DEFAULT_TABLE_SIZE).expect("prime");
+    for i in 0..n {
+        m.add(i).expect("fits");
+    }
+    m
+}
+
+/// Our jump with the key hashed first (the peer hashes too).
+pub fn ours_jump(h: &DefaultBuildHasher, key: &u64, n: u32) -> u32 {
+    jump(h.hash_one(key), n).expect("n > 0")
+}
+
+/// The report section.
+#[derive(Debug)]
+pub struct ConsistentHashSection;
+
+impl Section for ConsistentHashSection {
+    fn brick(&self) -> &'static str {
+        BRICK
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "Lookups of the same fixed-seed u64 keys at 10, 100 and 1000 equal nodes; rings use {VNODES} \
+             virtual nodes per node (the `hashring` crate gets them as {VNODES} caller-made nodes each; mpchash \
+             uses multi-probe instead). Every lookup hashes the key. `bytes` is the structure's memory; \
+             `max/mean` the busiest node's load over the mean on the keys (theory for v virtual nodes: \
+             relative spread ≈ 1/√v); `moved` the fraction of keys that change node when node n+1 joins \
+             (ideal 1/(n+1); maglev's peer sizes its table from the node count)."
+        )
+    }
+
+    fn run(&self, ctx: &Ctx) -> Vec<Record> {
+        let mut out = Vec::new();
+        let ks = keys(ctx.mode.pick(10_000, 200_000, 1_000_000));
+        let ops = ks.len() as u64;
+        let hasher = DefaultBuildHasher::default();
+        let mut curves: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+        let mut curve =
+            |name: &'static str, n: u32, ns: f64| match curves.iter_mut().find(|(c, _)| *c == name)
+            {
+                Some((_, v)) => v.push((f64::from(n), ns)),
+                None => curves.push((name, vec![(f64::from(n), ns)])),
+            };
+        for n in [10u32, 100, 1000] {
+            ctx.step(&format!("lookups, {n} nodes"));
+            let p = format!("nodes={n}");
+            let with_bytes = |r: Record, b: Option<u64>| match b {
+                Some(b) => r.with_bytes(b),
+                None => r,
+            };
+            // Rings.
+            let (ring, b) = ctx.memory.measure(|| ours_ring(n));
+            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(ring.get(k))));
+            let lm = distribution(ks.iter(), 0..n, |k| ring.get(*k).copied());
+            curve("brick HashRing", n, t);
+            out.push(
+                with_bytes(
+                    Record::new(BRICK, "HashRing", OURS, true, "ring_lookup", p.clone()).with_ns(t),
+                    b,
+                )
+                .with_metric(
+                    "max/mean",
+                    lm.max_over_mean,
+                    Some(1.0 + 3.0 / f64::from(VNODES).sqrt()),
+                ),
+            );
+            let (peer, b) = ctx.memory.measure(|| peer_ring(n));
+            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(peer.get(k))));
+            let lm = distribution(ks.iter(), 0..n, |k| peer.get(*k).map(|(node, _)| *node));
+            curve("hashring", n, t);
+            out.push(
+                with_bytes(
+                    Record::new(
+                        BRICK,
+                        "HashRing",
+                        "hashring",
+                        false,
+                        "ring_lookup",
+                        p.clone(),
+                    )
+                    .with_ns(t),
+                    b,
+                )
+                .with_metric("max/mean", lm.max_over_mean, None),
+            );
+            let (mpc, b) = ctx.memory.measure(|| mpc_ring(n));
+            let t = ctx.time(ops, || {
+                ks.iter().for_each(|k| _ = black_box(mpc.node(k).is_some()))
+            });
+            curve("mpchash", n, t);
+            out.push(with_bytes(
+                Record::new(
+                    BRICK,
+                    "HashRing",
+                    "mpchash",
+                    false,
+                    "ring_lookup",
+                    p.clone(),
+                )
+                .with_ns(t),
+                b,
+            ));
+
+            // Jump.
+            let t = ctx.time(ops, || {
+                ks.iter()
+                    .for_each(|k| _ = black_box(ours_jump(&hasher, k, n)))
+            });
+            curve("brick jump", n, t);
+            out.push(Record::new(BRICK, "jump", OURS, true, "jump", p.clone()).with_ns(t));
+            let jh = jumphash::JumpHasher::new_with_keys(0, 0);
+            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(jh.slot(k, n))));
+            curve("jumphash", n, t);
+            out.push(
+                Record::new(BRICK, "JumpHasher", "jumphash", false, "jump", p.clone()).with_ns(t),
+            );
+
+            // Rendezvous: O(n) per key, so fewer keys at 1000 nodes.
+            let hk = &ks[..ks
+                .len()
+                .min(ctx.mode.pick(2_000, 20_000, 50_000) * 10 / n as usize)];
+            let hrw = ours_hrw(n);
+            let t = ctx.time(hk.len() as u64, || {
+                hk.iter().for_each(|k| _ = black_box(hrw.get(k)))
+            });
+            curve("brick Rendezvous", n, t);
+            out.push(
+                Record::new(BRICK, "Rendezvous", OURS, true, "rendezvous", p.clone()).with_ns(t),
+            );
+            let peer_h = peer_hrw(n);
+            let t = ctx.time(hk.len() as u64, || {
+                hk.iter()
+                    .for_each(|k| _ = black_box(peer_h.calc_candidates(k).next()))
+            });
+            curve("rendezvous_hash", n, t);
+            out.push(
+                Record::new(
+                    BRICK,
+                    "RendezvousNodes",
+                    "rendezvous_hash",
+                    false,
+                    "rendezvous",
+                    p.clone(),
+                )
+                .with_ns(t),
+            );
+
+            // Maglev.
+            let (m, b) = ctx.memory.measure(|| ours_maglev(n));
+            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(m.get(k))));
+            let lm = distribution(ks.iter(), 0..n, |k| m.get(*k).copied());
+            curve("brick Maglev", n, t);
+            out.push(
+                with_bytes(
+                    Record::new(BRICK, "Maglev", OURS, true, "maglev", p.clone()).with_ns(t),
+                    b,
+                )
+                .with_metric("max/mean", lm.max_over_mean, None),
+            );
+            let (pm, b) = ctx.memory.measure(|| maglev::Maglev::new(0..n));
+            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(pm.get(k))));
+            curve("maglev crate", n, t);
+            out.push(with_bytes(
+                Record::new(BRICK, "Maglev", "maglev", false, "maglev", p.clone()).with_ns(t),
+                b,
+            ));
+
+            // Movement when node n joins.
+            let mk = &ks[..ks.len().min(100_000)];
+            let ideal = 1.0 / f64::from(n + 1);
+            let grown = ours_ring(n + 1);
+            let f = moved(
+                mk.iter(),
+                |k| ring.get(*k).copied(),
+                |k| grown.get(*k).copied(),
+            ) as f64
+                / mk.len() as f64;
+            out.push(
+                Record::new(BRICK, "HashRing", OURS, true, "moved_on_add", p.clone()).with_metric(
+                    "moved",
+                    f,
+                    Some(ideal),
+                ),
+            );
+            let grown_peer = peer_ring(n + 1);
+            let f = moved(
+                mk.iter(),
+                |k| peer.get(*k).map(|x| x.0),
+                |k| grown_peer.get(*k).map(|x| x.0),
+            ) as f64
+                / mk.len() as f64;
+            out.push(
+                Record::new(
+                    BRICK,
+                    "HashRing",
+                    "hashring",
+                    false,
+                    "moved_on_add",
+                    p.clone(),
+                )
+                .with_metric("moved", f, Some(ideal)),
+            );
+            let grown_m = ours_maglev(n + 1);
+            let f = moved(
+                mk.iter(),
+                |k| m.get(*k).copied(),
+                |k| grown_m.get(*k).copied(),
+            ) as f64
+                / mk.len() as f64;
+            out.push(
+                Record::new(BRICK, "Maglev", OURS, true, "moved_on_add", p.clone()).with_metric(
+                    "moved",
+                    f,
+                    Some(ideal),
+                ),
+            );
+            let grown_pm = maglev::Maglev::new(0..n + 1);
+            let f = moved(
+                mk.iter(),
+                |k| pm.get(*k).copied(),
+                |k| grown_pm.get(*k).copied(),
+            ) as f64
+                / mk.len() as f64;
+            out.push(
+                Record::new(BRICK, "Maglev", "maglev", false, "moved_on_add", p.clone())
+                    .with_metric("moved", f, Some(ideal)),
+            );
+            let f = moved(
+                mk.iter(),
+                |k| Some(ours_jump(&hasher, k, n)),
+                |k| Some(ours_jump(&hasher, k, n + 1)),
+            ) as f64
+                / mk.len() as f64;
+            out.push(
+                Record::new(BRICK, "jump", OURS, true, "moved_on_add", p).with_metric(
+                    "moved",
+                    f,
+                    Some(ideal),
+                ),
+            );
+        }
+        let mut chart =
+            Chart::new("Lookup time against node count", "nodes", "ns per lookup").log(true, true);
+        for (name, pts) in curves {
+            chart = chart.with(Series::line(name, pts));
+        }
+        ctx.chart("consistent_hash_lookup", &chart);
+
+        // Load per node, sorted, at 100 nodes.
+        ctx.step("load per node");
+        let n = 100u32;
+        // Each node's load over the mean, busiest first.
+        let sorted_loads = |keys: &[u64], assign: &dyn Fn(&u64) -> u32| {
+            let mut counts = vec![0f64; n as usize];
+            for k in keys {
+                counts[assign(k) as usize] += 1.0;
+            }
+            let mean = keys.len() as f64 / f64::from(n);
+            counts.sort_by(|a, b| b.total_cmp(a));
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i as f64, c / mean))
+                .collect::<Vec<_>>()
+        };
+        let ring = ours_ring(n);
+        let hrw = ours_hrw(n);
+        let m = ours_maglev(n);
+        let one_vnode = {
+            let mut r = HashRing::new(1).expect("vnodes > 0");
+            (0..n).for_each(|i| r.add(i, 1).expect("distinct"));
+            r
+        };
+        let hk = &ks[..ks.len().min(50_000)];
+        ctx.chart(
+            "consistent_hash_load",
+            &Chart::new(
+                "Load per node (sorted), 100 nodes",
+                "node rank",
+                "load / mean",
+            )
+            .with(Series::line(
+                "HashRing, 1 vnode",
+                sorted_loads(&ks, &|k| *one_vnode.get(k).expect("non-empty")),
+            ))
+            .with(Series::line(
+                format!("HashRing, {VNODES} vnodes"),
+                sorted_loads(&ks, &|k| *ring.get(k).expect("non-empty")),
+            ))
+            .with(Series::line(
+                "Rendezvous",
+                sorted_loads(hk, &|k| *hrw.get(k).expect("non-empty")),
+            ))
+            .with(Series::line(
+                "Maglev 65537",
+                sorted_loads(&ks, &|k| *m.get(k).expect("non-empty")),
+            ))
+            .with(Series::line(
+                "jump",
+                sorted_loads(&ks, &|k| ours_jump(&hasher, k, n)),
+            )),
+        );
+        out
+    }
+}

@@ -1,0 +1,182 @@
+//! Maglev hashing (Eisenbud et al., NSDI 2016): a fixed prime-sized lookup table.
+
+use crate::hasher::{fmix64, hash_one};
+use crate::{DefaultBuildHasher, Error};
+use std::hash::{BuildHasher, Hash};
+
+/// Default table size (Envoy's and the paper's choice): prime, ≫ 100 × nodes for even shares.
+pub const DEFAULT_TABLE_SIZE: u64 = 65_537;
+const MAX_TABLE_SIZE: u64 = 1 << 26;
+
+/// Maglev: each node walks its own permutation of a prime-sized table, the nodes take turns
+/// claiming their next free slot, and a key is one table lookup.
+///
+/// Shares differ from 1/n by at most a slot or so per node, lookups are O(1), and a membership
+/// change moves only slightly more than 1/n of the keys — because the table size stays fixed
+/// (crates that size the table from the node count move almost every key on a change).
+#[derive(Debug, Clone)]
+pub struct Maglev<N, S = DefaultBuildHasher> {
+    hasher: S,
+    size: u64,
+    /// (node, node hash), sorted by node hash so the table does not depend on insertion order.
+    nodes: Vec<(N, u64)>,
+    /// Slot → index into `nodes`; empty when there are no nodes.
+    table: Vec<u32>,
+}
+
+fn is_prime(m: u64) -> bool {
+    if m < 2 {
+        return false;
+    }
+    let mut d = 2;
+    while d * d <= m {
+        if m.is_multiple_of(d) {
+            return false;
+        }
+        d += 1;
+    }
+    true
+}
+
+impl<N: Hash + Eq> Maglev<N> {
+    /// An empty table of `size` slots with the default hasher.
+    ///
+    /// # Errors
+    /// - [`Error::NotPrime`]; [`Error::TableSize`] above 2^26 slots.
+    pub fn new(size: u64) -> Result<Self, Error> {
+        Self::with_hasher(size, DefaultBuildHasher::default())
+    }
+}
+
+impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
+    /// An empty table hashing with `hasher`.
+    ///
+    /// # Errors
+    /// As [`Maglev::new`].
+    pub fn with_hasher(size: u64, hasher: S) -> Result<Self, Error> {
+        if size > MAX_TABLE_SIZE {
+            return Err(Error::TableSize { size, nodes: 0 });
+        }
+        if !is_prime(size) {
+            return Err(Error::NotPrime(size));
+        }
+        Ok(Self {
+            hasher,
+            size,
+            nodes: Vec::new(),
+            table: Vec::new(),
+        })
+    }
+
+    /// Adds a node and repopulates the table.
+    ///
+    /// Computes in **O(M log M)** expected for M slots.
+    ///
+    /// # Errors
+    /// - [`Error::DuplicateNode`]; [`Error::TableSize`] if the table has fewer slots than nodes.
+    pub fn add(&mut self, node: N) -> Result<(), Error> {
+        if self.nodes.iter().any(|(n, _)| *n == node) {
+            return Err(Error::DuplicateNode);
+        }
+        if self.nodes.len() as u64 + 1 > self.size {
+            return Err(Error::TableSize {
+                size: self.size,
+                nodes: self.nodes.len() as u64 + 1,
+            });
+        }
+        let h = hash_one(&self.hasher, &node);
+        let at = self.nodes.partition_point(|(_, x)| *x < h);
+        self.nodes.insert(at, (node, h));
+        self.populate();
+        Ok(())
+    }
+
+    /// Removes a node and repopulates the table; returns whether it was there.
+    pub fn remove(&mut self, node: &N) -> bool {
+        let Some(i) = self.nodes.iter().position(|(n, _)| n == node) else {
+            return false;
+        };
+        self.nodes.remove(i);
+        self.populate();
+        true
+    }
+
+    /// The paper's population: node i prefers slots offset, offset + skip, … (mod M); nodes take
+    /// turns claiming their next unclaimed preference until the table is full.
+    fn populate(&mut self) {
+        let m = self.size;
+        if self.nodes.is_empty() {
+            self.table.clear();
+            return;
+        }
+        let perms: Vec<(u64, u64)> = self
+            .nodes
+            .iter()
+            .map(|(_, h)| {
+                (
+                    fmix64(*h) % m,
+                    fmix64(h ^ 0x9e37_79b9_7f4a_7c15) % (m - 1) + 1,
+                )
+            })
+            .collect();
+        let mut next = vec![0u64; self.nodes.len()];
+        let mut table = vec![u32::MAX; m as usize];
+        let mut filled = 0u64;
+        'fill: loop {
+            for (i, &(offset, skip)) in perms.iter().enumerate() {
+                let mut c = (offset + next[i] * skip) % m;
+                while table[c as usize] != u32::MAX {
+                    next[i] += 1;
+                    c = (offset + next[i] * skip) % m;
+                }
+                table[c as usize] = i as u32;
+                next[i] += 1;
+                filled += 1;
+                if filled == m {
+                    break 'fill;
+                }
+            }
+        }
+        self.table = table;
+    }
+
+    /// The node for `key`; `None` when there are no nodes.
+    ///
+    /// Computes in **O(1)**: one hash, one table read.
+    pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Option<&N> {
+        self.get_hash(hash_one(&self.hasher, key))
+    }
+
+    /// The node for a precomputed key hash.
+    #[inline]
+    pub fn get_hash(&self, hash: u64) -> Option<&N> {
+        // Multiply-shift maps the hash uniformly onto 0..size without a division (Lemire).
+        let slot = *self
+            .table
+            .get(((u128::from(hash) * u128::from(self.size)) >> 64) as usize)?;
+        Some(&self.nodes[slot as usize].0)
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Table slots owned by each node (its share is slots / size), sorted by node hash.
+    pub fn slots(&self) -> Vec<(&N, u64)> {
+        let mut counts = vec![0u64; self.nodes.len()];
+        for &i in &self.table {
+            counts[i as usize] += 1;
+        }
+        self.nodes
+            .iter()
+            .zip(counts)
+            .map(|((n, _), c)| (n, c))
+            .collect()
+    }
+}

@@ -1,0 +1,134 @@
+//! Rendezvous (highest random weight) hashing, weighted by the logarithmic method.
+
+use crate::hasher::{fmix64, hash_one};
+use crate::{DefaultBuildHasher, Error};
+use std::hash::{BuildHasher, Hash};
+
+/// Rendezvous hashing: every node scores every key, the highest score wins.
+///
+/// Weighted with the logarithmic method (Schindelhauer & Schomaker 2005): score = −w / ln(u),
+/// u uniform in (0, 1) from hash(node, key). P(node i wins) = wᵢ / Σw exactly, and removing a
+/// node moves only its keys. O(n) per lookup, no table; the top r scores give r replicas.
+#[derive(Debug, Clone)]
+pub struct Rendezvous<N, S = DefaultBuildHasher> {
+    hasher: S,
+    /// (node, weight, node hash).
+    nodes: Vec<(N, f64, u64)>,
+    /// All weights equal: the highest score is then simply the highest hash (−w/ln u grows with
+    /// u), so lookups skip the logarithm.
+    uniform: bool,
+}
+
+impl<N: Hash + Eq> Default for Rendezvous<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<N: Hash + Eq> Rendezvous<N> {
+    /// An empty set of nodes with the default hasher.
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultBuildHasher::default())
+    }
+}
+
+impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
+    /// An empty set of nodes hashing with `hasher`.
+    pub fn with_hasher(hasher: S) -> Self {
+        Self {
+            hasher,
+            nodes: Vec::new(),
+            uniform: true,
+        }
+    }
+
+    /// Adds a node with a finite positive weight.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidWeight`] for zero, negative, NaN or infinite; [`Error::DuplicateNode`].
+    pub fn add(&mut self, node: N, weight: f64) -> Result<(), Error> {
+        if !(weight.is_finite() && weight > 0.0) {
+            return Err(Error::InvalidWeight(weight));
+        }
+        if self.nodes.iter().any(|(n, _, _)| *n == node) {
+            return Err(Error::DuplicateNode);
+        }
+        let h = hash_one(&self.hasher, &node);
+        self.nodes.push((node, weight, h));
+        self.update_uniform();
+        Ok(())
+    }
+
+    /// Removes a node, returning its weight.
+    pub fn remove(&mut self, node: &N) -> Option<f64> {
+        let i = self.nodes.iter().position(|(n, _, _)| n == node)?;
+        let w = self.nodes.remove(i).1;
+        self.update_uniform();
+        Some(w)
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn update_uniform(&mut self) {
+        self.uniform = self.nodes.windows(2).all(|w| w[0].1 == w[1].1);
+    }
+
+    /// The 53 random bits of (node, key); `key_mix` is fmix64(key hash), computed once per key.
+    #[inline]
+    fn bits(node_hash: u64, key_mix: u64) -> u64 {
+        fmix64(node_hash ^ key_mix) >> 11
+    }
+
+    #[inline]
+    fn score(weight: f64, node_hash: u64, key_mix: u64) -> f64 {
+        // Centred in their interval: u in (0, 1), never 0 or 1.
+        let u = (Self::bits(node_hash, key_mix) as f64 + 0.5) / (1u64 << 53) as f64;
+        -weight / u.ln()
+    }
+
+    /// The node for `key` (highest score); `None` when empty. Ties (probability ~2^-53) go to
+    /// the larger node hash, so results never depend on insertion order.
+    ///
+    /// Computes in **O(n)**.
+    pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Option<&N> {
+        let km = fmix64(hash_one(&self.hasher, key));
+        if self.uniform {
+            return self
+                .nodes
+                .iter()
+                .max_by_key(|(_, _, h)| (Self::bits(*h, km), *h))
+                .map(|(n, _, _)| n);
+        }
+        // Each score once (a logarithm each), keeping the best.
+        let mut best: Option<(f64, u64, &N)> = None;
+        for (n, w, h) in &self.nodes {
+            let s = Self::score(*w, *h, km);
+            if best.is_none_or(|(bs, bh, _)| s.total_cmp(&bs).then(h.cmp(&bh)).is_gt()) {
+                best = Some((s, *h, n));
+            }
+        }
+        best.map(|(_, _, n)| n)
+    }
+
+    /// The `r` highest-scoring nodes for `key`, best first.
+    ///
+    /// Computes in **O(n log n)**.
+    pub fn top<K: Hash + ?Sized>(&self, key: &K, r: usize) -> Vec<&N> {
+        let kh = fmix64(hash_one(&self.hasher, key));
+        let mut scored: Vec<(f64, u64, &N)> = self
+            .nodes
+            .iter()
+            .map(|(n, w, h)| (Self::score(*w, *h, kh), *h, n))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        scored.into_iter().take(r).map(|(_, _, n)| n).collect()
+    }
+}
