@@ -68,6 +68,14 @@ impl Record {
         self
     }
 
+    /// Sets the bytes held when they were measured (`None` leaves the field empty).
+    pub fn with_bytes_opt(self, bytes: Option<u64>) -> Self {
+        match bytes {
+            Some(b) => self.with_bytes(b),
+            None => self,
+        }
+    }
+
     /// Sets an accuracy metric, its measured value and its bound (if it has one).
     pub fn with_metric(mut self, metric: &str, value: f64, bound: Option<f64>) -> Self {
         self.metric = Some(metric.to_owned());

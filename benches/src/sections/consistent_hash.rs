@@ -96,6 +96,15 @@ pub fn ours_jump(h: &DefaultBuildHasher, key: &u64, n: u32) -> u32 {
     jump(h.hash_one(key), n).expect("n > 0")
 }
 
+/// Fraction of `keys` whose node differs between `before` and `after`.
+fn moved_fraction<N: PartialEq>(
+    keys: &[u64],
+    mut before: impl FnMut(&u64) -> Option<N>,
+    mut after: impl FnMut(&u64) -> Option<N>,
+) -> f64 {
+    moved(keys.iter(), |k| before(k), |k| after(k)) as f64 / keys.len().max(1) as f64
+}
+
 /// The report section.
 #[derive(Debug)]
 pub struct ConsistentHashSection;
@@ -131,10 +140,7 @@ impl Section for ConsistentHashSection {
         for n in [10u32, 100, 1000] {
             ctx.step(&format!("lookups, {n} nodes"));
             let p = format!("nodes={n}");
-            let with_bytes = |r: Record, b: Option<u64>| match b {
-                Some(b) => r.with_bytes(b),
-                None => r,
-            };
+            let with_bytes = Record::with_bytes_opt;
             // Rings.
             let (ring, b) = ctx.memory.measure(|| ours_ring(n));
             let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(ring.get(k))));
@@ -255,76 +261,40 @@ impl Section for ConsistentHashSection {
             // Movement when node n joins.
             let mk = &ks[..ks.len().min(100_000)];
             let ideal = 1.0 / f64::from(n + 1);
+            let moved_record =
+                |structure: &str, implementation: &str, ours: bool, fraction: f64| {
+                    Record::new(
+                        BRICK,
+                        structure,
+                        implementation,
+                        ours,
+                        "moved_on_add",
+                        p.clone(),
+                    )
+                    .with_metric("moved", fraction, Some(ideal))
+                };
             let grown = ours_ring(n + 1);
-            let f = moved(
-                mk.iter(),
-                |k| ring.get(*k).copied(),
-                |k| grown.get(*k).copied(),
-            ) as f64
-                / mk.len() as f64;
-            out.push(
-                Record::new(BRICK, "HashRing", OURS, true, "moved_on_add", p.clone()).with_metric(
-                    "moved",
-                    f,
-                    Some(ideal),
-                ),
-            );
+            let f = moved_fraction(mk, |k| ring.get(k).copied(), |k| grown.get(k).copied());
+            out.push(moved_record("HashRing", OURS, true, f));
             let grown_peer = peer_ring(n + 1);
-            let f = moved(
-                mk.iter(),
-                |k| peer.get(*k).map(|x| x.0),
-                |k| grown_peer.get(*k).map(|x| x.0),
-            ) as f64
-                / mk.len() as f64;
-            out.push(
-                Record::new(
-                    BRICK,
-                    "HashRing",
-                    "hashring",
-                    false,
-                    "moved_on_add",
-                    p.clone(),
-                )
-                .with_metric("moved", f, Some(ideal)),
+            let f = moved_fraction(
+                mk,
+                |k| peer.get(k).map(|x| x.0),
+                |k| grown_peer.get(k).map(|x| x.0),
             );
+            out.push(moved_record("HashRing", "hashring", false, f));
             let grown_m = ours_maglev(n + 1);
-            let f = moved(
-                mk.iter(),
-                |k| m.get(*k).copied(),
-                |k| grown_m.get(*k).copied(),
-            ) as f64
-                / mk.len() as f64;
-            out.push(
-                Record::new(BRICK, "Maglev", OURS, true, "moved_on_add", p.clone()).with_metric(
-                    "moved",
-                    f,
-                    Some(ideal),
-                ),
-            );
+            let f = moved_fraction(mk, |k| m.get(k).copied(), |k| grown_m.get(k).copied());
+            out.push(moved_record("Maglev", OURS, true, f));
             let grown_pm = maglev::Maglev::new(0..n + 1);
-            let f = moved(
-                mk.iter(),
-                |k| pm.get(*k).copied(),
-                |k| grown_pm.get(*k).copied(),
-            ) as f64
-                / mk.len() as f64;
-            out.push(
-                Record::new(BRICK, "Maglev", "maglev", false, "moved_on_add", p.clone())
-                    .with_metric("moved", f, Some(ideal)),
-            );
-            let f = moved(
-                mk.iter(),
+            let f = moved_fraction(mk, |k| pm.get(k).copied(), |k| grown_pm.get(k).copied());
+            out.push(moved_record("Maglev", "maglev", false, f));
+            let f = moved_fraction(
+                mk,
                 |k| Some(ours_jump(&hasher, k, n)),
                 |k| Some(ours_jump(&hasher, k, n + 1)),
-            ) as f64
-                / mk.len() as f64;
-            out.push(
-                Record::new(BRICK, "jump", OURS, true, "moved_on_add", p).with_metric(
-                    "moved",
-                    f,
-                    Some(ideal),
-                ),
             );
+            out.push(moved_record("jump", OURS, true, f));
         }
         let mut chart =
             Chart::new("Lookup time against node count", "nodes", "ns per lookup").log(true, true);

@@ -298,13 +298,10 @@ fn radius_queries(ctx: &Ctx) -> Vec<Record> {
             found as f64 / expected as f64
         };
         ctx.step(&format!("within r={r} m: recall {recall}"));
-        let mut rec = Record::new(BRICK, "GeoIndex", OURS, true, "within", params.clone())
+        let rec = Record::new(BRICK, "GeoIndex", OURS, true, "within", params.clone())
             .with_ns(ours)
             .with_metric("recall", recall, Some(1.0));
-        if let Some(b) = index_bytes {
-            rec = rec.with_bytes(b);
-        }
-        out.push(rec);
+        out.push(rec.with_bytes_opt(index_bytes));
         out.push(
             Record::new(BRICK, "GeoIndex", OURS, true, "cover", params.clone()).with_metric(
                 "cover_area_ratio",
@@ -312,7 +309,7 @@ fn radius_queries(ctx: &Ctx) -> Vec<Record> {
                 None,
             ),
         );
-        let mut rec = Record::new(
+        let rec = Record::new(
             BRICK,
             "Vec<Point> scan",
             "brute force",
@@ -321,10 +318,7 @@ fn radius_queries(ctx: &Ctx) -> Vec<Record> {
             params,
         )
         .with_ns(baseline);
-        if let Some(b) = scan_bytes {
-            rec = rec.with_bytes(b);
-        }
-        out.push(rec);
+        out.push(rec.with_bytes_opt(scan_bytes));
         index_curve.push((r, ours));
         scan_curve.push((r, baseline));
     }

@@ -101,10 +101,7 @@ impl Section for MerkleSection {
             }
             t
         });
-        let with = |r: Record, b: Option<u64>| match b {
-            Some(b) => r.with_bytes(b),
-            None => r,
-        };
+        let with = Record::with_bytes_opt;
         out.push(with(
             Record::new(BRICK, "MerkleLog", OURS, true, "root", params.clone()).with_ns(t_ours),
             b_ours,
