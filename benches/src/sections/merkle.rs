@@ -14,6 +14,19 @@ const BRICK: &str = "merkle";
 const OURS: &str = "brick-merkle";
 type CtTree = MemoryBackedTree<sha2::Sha256, [u8; 32]>;
 
+/// A timed record: ours when `implementation` is this brick.
+fn timed(structure: &str, implementation: &str, operation: &str, params: &str, ns: f64) -> Record {
+    Record::new(
+        BRICK,
+        structure,
+        implementation,
+        implementation == OURS,
+        operation,
+        params,
+    )
+    .with_ns(ns)
+}
+
 /// `n` pseudo-random 32-byte leaves (fixed seed).
 pub fn leaves(n: usize, seed: u64) -> Vec<[u8; 32]> {
     let mut r = Rng::new(seed);
@@ -103,31 +116,15 @@ impl Section for MerkleSection {
         });
         let with = Record::with_bytes_opt;
         out.push(with(
-            Record::new(BRICK, "MerkleLog", OURS, true, "root", params.clone()).with_ns(t_ours),
+            timed("MerkleLog", OURS, "root", &params, t_ours),
             b_ours,
         ));
         out.push(with(
-            Record::new(
-                BRICK,
-                "MerkleTree",
-                "rs_merkle",
-                false,
-                "root",
-                params.clone(),
-            )
-            .with_ns(t_rs),
+            timed("MerkleTree", "rs_merkle", "root", &params, t_rs),
             b_rs,
         ));
         out.push(with(
-            Record::new(
-                BRICK,
-                "MemoryBackedTree",
-                "ct-merkle",
-                false,
-                "root",
-                params.clone(),
-            )
-            .with_ns(t_ct),
+            timed("MemoryBackedTree", "ct-merkle", "root", &params, t_ct),
             b_ct,
         ));
 
@@ -161,31 +158,15 @@ impl Section for MerkleSection {
             }
         });
         drop((log, rs_grown, ct_grown));
-        out.push(
-            Record::new(BRICK, "MerkleLog", OURS, true, "push_root", p.clone()).with_ns(t_ours),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "MerkleTree",
-                "rs_merkle",
-                false,
-                "push_root",
-                p.clone(),
-            )
-            .with_ns(t_rs),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "MemoryBackedTree",
-                "ct-merkle",
-                false,
-                "push_root",
-                p,
-            )
-            .with_ns(t_ct),
-        );
+        out.push(timed("MerkleLog", OURS, "push_root", &p, t_ours));
+        out.push(timed("MerkleTree", "rs_merkle", "push_root", &p, t_rs));
+        out.push(timed(
+            "MemoryBackedTree",
+            "ct-merkle",
+            "push_root",
+            &p,
+            t_ct,
+        ));
 
         ctx.step("inclusion proofs");
         let mut r = Rng::new(9);
@@ -221,32 +202,15 @@ impl Section for MerkleSection {
                 );
             }
         });
-        out.push(
-            Record::new(BRICK, "MerkleLog", OURS, true, "inclusion", params.clone())
-                .with_ns(t_ours),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "MerkleTree",
-                "rs_merkle",
-                false,
-                "inclusion",
-                params.clone(),
-            )
-            .with_ns(t_rs),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "MemoryBackedTree",
-                "ct-merkle",
-                false,
-                "inclusion",
-                params.clone(),
-            )
-            .with_ns(t_ct),
-        );
+        out.push(timed("MerkleLog", OURS, "inclusion", &params, t_ours));
+        out.push(timed("MerkleTree", "rs_merkle", "inclusion", &params, t_rs));
+        out.push(timed(
+            "MemoryBackedTree",
+            "ct-merkle",
+            "inclusion",
+            &params,
+            t_ct,
+        ));
 
         // Verification alone, on precomputed proofs.
         let ours_proofs: Vec<_> = idx
@@ -287,39 +251,27 @@ impl Section for MerkleSection {
                 );
             }
         });
-        out.push(
-            Record::new(
-                BRICK,
-                "verify_inclusion",
-                OURS,
-                true,
-                "verify_inclusion",
-                params.clone(),
-            )
-            .with_ns(t_ours),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "MerkleProof::verify",
-                "rs_merkle",
-                false,
-                "verify_inclusion",
-                params.clone(),
-            )
-            .with_ns(t_rs),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "RootHash::verify_inclusion",
-                "ct-merkle",
-                false,
-                "verify_inclusion",
-                params.clone(),
-            )
-            .with_ns(t_ct),
-        );
+        out.push(timed(
+            "verify_inclusion",
+            OURS,
+            "verify_inclusion",
+            &params,
+            t_ours,
+        ));
+        out.push(timed(
+            "MerkleProof::verify",
+            "rs_merkle",
+            "verify_inclusion",
+            &params,
+            t_rs,
+        ));
+        out.push(timed(
+            "RootHash::verify_inclusion",
+            "ct-merkle",
+            "verify_inclusion",
+            &params,
+            t_ct,
+        ));
 
         ctx.step("consistency proofs");
         let olds: Vec<u64> = (0..200)
@@ -355,28 +307,14 @@ impl Section for MerkleSection {
                 black_box(ct_root_hash.verify_consistency(old_root, &proof).is_ok());
             }
         });
-        out.push(
-            Record::new(
-                BRICK,
-                "MerkleLog",
-                OURS,
-                true,
-                "consistency",
-                params.clone(),
-            )
-            .with_ns(t_ours),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "MemoryBackedTree",
-                "ct-merkle",
-                false,
-                "consistency",
-                params.clone(),
-            )
-            .with_ns(t_ct),
-        );
+        out.push(timed("MerkleLog", OURS, "consistency", &params, t_ours));
+        out.push(timed(
+            "MemoryBackedTree",
+            "ct-merkle",
+            "consistency",
+            &params,
+            t_ct,
+        ));
         // Keep the ct tree alive and mutable to the end (its push borrows mutably above).
         ct.push([0u8; 32]);
         black_box(&ct);
