@@ -1,7 +1,170 @@
 #![forbid(unsafe_code)]
-//! Bloom filters for backend services: part of the bricks workspace.
+//! Bloom filters: sets that can wrongly answer "present", never wrongly "absent", in a fixed
+//! number of bits per item whatever the items' size.
 //!
-//! This crate is a skeleton: its structures land with their issue.
+//! # Example
+//! ```
+//! use brick_bloom::BloomFilter;
+//!
+//! // A million URLs at a 1 % false-positive rate: 1.2 MB, 7 hash functions.
+//! let mut seen = BloomFilter::new(1_000_000, 0.01)?;
+//! assert_eq!(seen.hashes(), 7);
+//! assert!(seen.memory_bytes() < 1_200_000);
+//!
+//! assert!(!seen.insert("https://example.com/")); // new
+//! assert!(seen.insert("https://example.com/")); // seen before
+//! assert!(seen.contains("https://example.com/"));
+//! assert!(!seen.contains("https://example.org/")); // absent: `false` is always right
+//! # Ok::<(), brick_bloom::Error>(())
+//! ```
+//!
+//! # How it works
+//! A filter is m bits, all 0, and k hash functions. Inserting an item sets the k bits its
+//! hashes point at; a query answers "present" when all k of them are 1. An inserted item's bits
+//! stay 1, so there are no false negatives. An absent item is a false positive when other items
+//! happen to have set all its k bits.
+//!
+//! **The rate.** One insert leaves a given bit 0 with probability (1 − 1/m)^k, so after n
+//! inserts the bit is still 0 with probability (1 − 1/m)^(kn) ≈ e^(−kn/m). An absent item
+//! hits k bits that are each 1 with probability 1 − e^(−kn/m):
+//!
+//! p ≈ (1 − e^(−kn/m))^k.
+//!
+//! **The optimum.** For a given m/n, p is smallest when each bit is 1 with probability ½, at
+//! k = (m/n)·ln 2. Then p = 2^(−k) = e^(−(m/n)(ln 2)²), which solved for m gives
+//!
+//! m = −n·ln p / (ln 2)² ≈ 1.44·n·log₂(1/p):
+//!
+//! 9.59 bits per item at 1 %, 14.4 at 0.1 %, and 4.79 more for each further factor of ten —
+//! independent of how large the items are. [`optimal_bits`], [`optimal_hashes`],
+//! [`false_positive_rate`] and [`capacity`] compute these; [`Params::optimal`] rounds k to a
+//! whole number and adds the few bits (0.1 % at p = 1 %) that keep the rate at or below p.
+//!
+//! ```
+//! // The worked example: a billion items at 1 % need about 9.59e9 bits (1.2 GB) and 7 hashes.
+//! let bits = brick_bloom::optimal_bits(1_000_000_000, 0.01)?;
+//! assert!((bits as f64 - 9.585e9).abs() < 1e6);
+//! assert_eq!(brick_bloom::optimal_hashes(bits, 1_000_000_000)?, 7);
+//! assert!(bits / 8 > 1_190_000_000 && bits / 8 < 1_200_000_000); // bytes
+//! # Ok::<(), brick_bloom::Error>(())
+//! ```
+//!
+//! **One hash per item.** Hashing dominates small filters, so each item is hashed once to 64
+//! bits (seeded XXH3 by default: about 2 ns for a `u64`), and the k positions are derived from
+//! it by enhanced double hashing, gᵢ = h₁ + i·h₂ + (i³ − i)/6 (Kirsch and Mitzenmacher showed
+//! double hashing keeps the asymptotic rate; the cubic term removes the repeats plain double
+//! hashing has). Each gᵢ maps onto 0..m by a multiply-shift, which has no division and works
+//! for filters above 2^32 bits. A seed cannot weaken the filter: h₂ is a bijective mix of the
+//! whole hash, not one half of a seed.
+//!
+//! **Blocked.** In a large filter each of the k bits is a cache miss. A [`BlockedBloomFilter`]
+//! sends an item to one 512-bit block (one cache line) and sets its k bits there: one miss per
+//! operation. Blocks fill unevenly (a block's load is Poisson), and crowded blocks answer
+//! "present" more often, so at equal m the rate is higher. Putze, Sanders and Singler give
+//! it as a mixture over block loads, p = Σᵢ P(i; λ)·(1 − (1 − 1/512)^(ki))^k with λ = 512·n/m;
+//! [`Params::blocked`] sizes with that formula, so the filter still delivers p, for some
+//! extra bits ([`blocked_false_positive_rate`]).
+//!
+//! **Counting.** Bits cannot be cleared, because another item may share them. A
+//! [`CountingBloomFilter`] keeps a 4-bit counter per position instead, so `remove` decrements
+//! them. Four times the memory; counters that reach 15 stick there.
+//!
+//! **Scalable.** m must be chosen before the items arrive. A [`ScalableBloomFilter`] chains
+//! filters that grow geometrically and tighten their rate geometrically, so the compound rate
+//! stays below p however many items arrive.
+//!
+//! **Concurrent.** An [`AtomicBloomFilter`] sets bits with atomic OR through `&self`: threads
+//! share one filter without a lock, and lose no bit.
+//!
+//! # Complexity
+//! | operation | time | space |
+//! |---|---|---|
+//! | `insert`, `contains` | O(k): one hash, k bit probes (blocked: in one cache line) | – |
+//! | `new(n, p)` | O(m/64) to zero the bits | m = −n·ln p/(ln 2)² bits |
+//! | `union`, `intersect`, `clear`, `estimated_len` | O(m/64) | – |
+//! | `to_bytes`, `from_bytes` | O(m/64) | m/8 + 44 bytes |
+//! | counting `remove` | O(k) | 4·m bits |
+//! | scalable `insert`, `contains` | O(k·f), f = filters ≈ log₂(n/n₀) | ≈ m(n)·(1 + small) |
+//!
+//! # Accuracy
+//! The expected rate after n inserts is (1 − e^(−kn/m))^k for the standard, atomic and counting
+//! filters, the Poisson mixture above for the blocked one, and at most p for the scalable one.
+//! `tests/accuracy.rs` measures all of them on 10^6 absent keys for p ∈ {0.1, 0.01, 0.001}
+//! and n ∈ {10^4, 10^6}, and checks each within 10 % of the target plus three binomial standard
+//! deviations; the `compare` report (`cargo run --release -p brick-benches -- bloom`) shows the
+//! measured rates next to the bound for ours and the peers.
+//!
+//! # When to use which
+//! | need | use |
+//! |---|---|
+//! | a set of known size, fastest sequential build | [`BloomFilter`] |
+//! | large filters (beyond cache) and hot queries | [`BlockedBloomFilter`]: one cache miss per query, a few % more bits |
+//! | deletes | [`CountingBloomFilter`] (4× memory), or rebuild periodically |
+//! | unknown item count | [`ScalableBloomFilter`] |
+//! | many threads inserting into one filter | [`AtomicBloomFilter`] |
+//! | exact answers, or fewer than a few thousand items | a `HashSet` |
+//!
+//! # Hashing and security
+//! The default [`DefaultBuildHasher`] is seeded XXH3: fast, and identical in every process, so
+//! filters built apart can be merged and exchanged. Its seed is not secret, so someone who
+//! chooses the items can search for ones that set bits of their choosing (pollution) or that
+//! collide with present items. For such input use [`SipBuildHasher`] with a secret key:
+//! ```
+//! use brick_bloom::{BloomFilter, Params, SipBuildHasher};
+//! let key = (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210); // from your secret store
+//! let hasher = SipBuildHasher::with_keys(key.0, key.1);
+//! let mut filter = BloomFilter::with_hasher(Params::optimal(10_000, 0.01)?, hasher)?;
+//! filter.insert("user@example.com");
+//! // The bytes carry a fingerprint of the key, never the key; decoding needs the hasher.
+//! let bytes = filter.to_bytes();
+//! assert!(BloomFilter::<SipBuildHasher>::from_bytes(&bytes).is_err());
+//! let back = BloomFilter::from_bytes_with_hasher(&bytes, hasher)?;
+//! assert!(back.contains("user@example.com"));
+//! # Ok::<(), brick_bloom::Error>(())
+//! ```
+//!
+//! # Wire format
+//! `to_bytes` writes version 1 of a little-endian format: magic `BRBL`, version, kind (1
+//! standard, 2 blocked, 3 counting), hasher id, a reserved zero byte, k (u32), m (u64), the
+//! hasher tag (u64), the payload length in words (u64), the payload, and an XXH3-64 checksum of
+//! everything before it. `from_bytes` checks every field, the exact length, the checksum and
+//! that no bit past m is set, and returns a [`DecodeError`] rather than panic or build a filter
+//! that differs from the one written.
+//!
+//! # Features
+//! None: the crate depends on xxhash-rust (the default hasher) and siphasher (the keyed one).
+//!
+//! # Limits
+//! - m ≤ [`MAX_BITS`] (2^60 bits), k ≤ [`MAX_HASHES`] (256), and the bits must be addressable by
+//!   `usize`; anything else is a typed error. An allocation the allocator refuses is
+//!   [`Error::OutOfMemory`], not an abort (an operating system that overcommits memory may
+//!   still kill the process later, when it touches the pages).
+//! - Overfilling does not fail: it raises the rate (see `current_false_positive_rate`).
+//! - `insert_hash` and `contains_hash` expect well-mixed 64-bit hashes: every bit is used.
+
+mod atomic;
+mod blocked;
+mod counting;
+mod error;
+mod hasher;
+mod probe;
+mod scalable;
+mod sizing;
+mod standard;
+mod sync;
+mod wire;
+
+pub use atomic::AtomicBloomFilter;
+pub use blocked::BlockedBloomFilter;
+pub use counting::CountingBloomFilter;
+pub use error::{DecodeError, Error};
+pub use hasher::{DefaultBuildHasher, FilterHasher, SipBuildHasher, Xxh3Hasher};
+pub use scalable::{DEFAULT_GROWTH, DEFAULT_TIGHTENING, ScalableBloomFilter};
+pub use sizing::{
+    BLOCK_BITS, MAX_BITS, MAX_HASHES, Params, blocked_false_positive_rate, capacity,
+    false_positive_rate, optimal_bits, optimal_hashes,
+};
+pub use standard::BloomFilter;
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
