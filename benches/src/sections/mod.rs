@@ -2,6 +2,7 @@
 
 use crate::harness::Section;
 
+pub mod bloom;
 pub mod consistent_hash;
 pub mod geohash;
 pub mod merkle;
@@ -9,6 +10,7 @@ pub mod merkle;
 /// Every brick's section, in report order.
 pub fn all() -> Vec<Box<dyn Section>> {
     vec![
+        Box::new(bloom::BloomSection),
         Box::new(consistent_hash::ConsistentHashSection),
         Box::new(geohash::GeohashSection),
         Box::new(merkle::MerkleSection),
