@@ -1,6 +1,6 @@
 //! The cache-blocked Bloom filter: all k bits of an item inside one 512-bit block.
 
-use crate::probe::{self, fmix64, reduce};
+use crate::probe::{self, reduce};
 use crate::wire::{self, Header, Kind};
 use crate::{BLOCK_BITS, DefaultBuildHasher, Error, FilterHasher, Params};
 use std::hash::{BuildHasher, Hash};
@@ -11,13 +11,22 @@ use std::hash::{BuildHasher, Hash};
 #[repr(align(64))]
 struct Block([u64; 8]);
 
-/// Odd multipliers, one per hash function: bit j of an item sits in word j mod 8 at position
-/// (h · SALT[j]) >> 58, multiplicative hashing as in Parquet's split-block filter.
+/// Odd multipliers. Bits 0..8 of an item come two per product: word 2i from bits 58..64 and
+/// word 2i + 1 from bits 52..58 of h · SALTS[i], i < 4 (multiply-shift hashing, as in Parquet's
+/// split-block filter; two fields per product halve the multiplications). Bit j ≥ 8 sits in
+/// word j mod 8 at the top 6 bits of h · SALTS[j].
 const SALTS: [u64; crate::MAX_HASHES as usize] = salts();
 
-const FIRST_SALTS: [u64; 8] = [
-    SALTS[0], SALTS[1], SALTS[2], SALTS[3], SALTS[4], SALTS[5], SALTS[6], SALTS[7],
-];
+const FIRST_SALTS: [u64; 4] = [SALTS[0], SALTS[1], SALTS[2], SALTS[3]];
+
+/// Bits 8..k (k > 8): more rounds of one bit per word. Out of line, so the common k ≤ 8 path
+/// stays a straight run of four multiplications.
+#[inline(never)]
+fn more_rounds(mix: u64, hashes: u32, mask: &mut [u64; 8]) {
+    for j in 8..hashes.min(crate::MAX_HASHES) as usize {
+        mask[j % 8] |= 1u64 << (mix.wrapping_mul(SALTS[j]) >> 58);
+    }
+}
 
 /// Which of round 0's eight bits are used: all ones for words below k.
 fn first_keep(hashes: u32) -> [u64; 8] {
@@ -94,25 +103,31 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
         })
     }
 
-    /// The block and the in-block mask of a hash. The block comes from the hash's high bits
-    /// (multiply-shift); bit j goes to word j mod 8 at the top 6 bits of a second mix of the
-    /// hash times its own odd salt. Eight bits a round, one per word, unrolled: for k ≤ 8 that
-    /// is eight independent multiplications and no loop-carried dependency.
+    /// The block and the in-block mask of a hash: the block from the hash's high bits
+    /// (multiply-shift onto the block count), one bit per word from 6-bit fields of the
+    /// products with [`SALTS`]. Straight-line code for k ≤ 8: four multiplications, eight
+    /// shifts, no loop.
     #[inline(always)]
     fn locate(&self, hash: u64) -> (usize, [u64; 8]) {
         let block = reduce(hash, self.blocks.len() as u64) as usize;
-        let mix = fmix64(hash);
-        // Round 0, fixed size so it unrolls into eight independent multiply-shifts.
-        let mut mask: [u64; 8] = std::array::from_fn(|w| {
-            (1u64 << (mix.wrapping_mul(FIRST_SALTS[w]) >> 58)) & self.first_keep[w]
-        });
-        // k > 8: further rounds; bits past k are masked off rather than branched around.
-        for (round, salts) in SALTS.chunks_exact(8).enumerate().take(self.rounds).skip(1) {
-            let first = round as u32 * 8;
-            for (w, (m, salt)) in mask.iter_mut().zip(salts).enumerate() {
-                let keep = u64::from(first + (w as u32) < self.hashes).wrapping_neg();
-                *m |= (1u64 << (mix.wrapping_mul(*salt) >> 58)) & keep;
+        // The block takes the hash's high bits; the multiply-shifts below read all 64 (a
+        // product's top bits depend on every bit of the factor), so no second mix is needed.
+        let mix = hash;
+        // Bits 0..8, two per product; with k = 8 (what the sizing picks from 10 % down to
+        // 0.1 %) every one is used and none is masked.
+        let mut mask = [0u64; 8];
+        for pair in 0..4 {
+            let product = mix.wrapping_mul(FIRST_SALTS[pair]);
+            mask[2 * pair] = 1u64 << (product >> 58);
+            mask[2 * pair + 1] = 1u64 << ((product >> 52) & 63);
+        }
+        if self.hashes < 8 {
+            for (m, keep) in mask.iter_mut().zip(self.first_keep) {
+                *m &= keep;
             }
+        }
+        if self.rounds > 1 {
+            more_rounds(mix, self.hashes, &mut mask);
         }
         (block, mask)
     }
@@ -134,7 +149,7 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Adds an item by its well-mixed 64-bit hash.
-    #[inline]
+    #[inline(always)]
     pub fn insert_hash(&mut self, hash: u64) -> bool {
         let (block, mask) = self.locate(hash);
         let words = &mut self.blocks[block].0;
@@ -147,7 +162,7 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Whether an item with this 64-bit hash is possibly present.
-    #[inline]
+    #[inline(always)]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let (block, mask) = self.locate(hash);
         let words = &self.blocks[block].0;

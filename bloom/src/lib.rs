@@ -58,12 +58,14 @@
 //! whole hash, not one half of a seed.
 //!
 //! **Blocked.** In a large filter each of the k bits is a cache miss. A [`BlockedBloomFilter`]
-//! sends an item to one 512-bit block (one cache line) and sets its k bits there: one miss per
-//! operation. Blocks fill unevenly (a block's load is Poisson), and crowded blocks answer
-//! "present" more often, so at equal m the rate is higher. Putze, Sanders and Singler give
-//! it as a mixture over block loads, p = Σᵢ P(i; λ)·(1 − (1 − 1/512)^(ki))^k with λ = 512·n/m;
-//! [`Params::blocked`] sizes with that formula, so the filter still delivers p, for some
-//! extra bits ([`blocked_false_positive_rate`]).
+//! sends an item to one 512-bit block (one cache line) and sets its k bits there, one in each
+//! of the block's eight 64-bit words (the split-block layout of Parquet and Impala): one miss,
+//! and four multiplications for eight bits. Blocks fill unevenly (a block's load is Poisson),
+//! and crowded blocks answer "present" more often, so at equal m the rate is higher. Putze,
+//! Sanders and Singler give it as a mixture over block loads, p = Σᵢ P(i; λ)·q(i) with
+//! λ = 512·n/m and q(i) the rate inside a block holding i items (for k = 8,
+//! q(i) = (1 − (1 − 1/64)^i)^8); [`Params::blocked`] sizes with that formula, so the filter
+//! still delivers p, for 5 % more bits at 1 % ([`blocked_false_positive_rate`]).
 //!
 //! **Counting.** Bits cannot be cleared, because another item may share them. A
 //! [`CountingBloomFilter`] keeps a 4-bit counter per position instead, so `remove` decrements

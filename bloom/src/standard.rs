@@ -83,7 +83,7 @@ impl<S: BuildHasher> BloomFilter<S> {
     /// Adds an item by its 64-bit hash, which must be well mixed (every bit matters).
     ///
     /// Computes in **O(k)** time.
-    #[inline]
+    #[inline(always)]
     pub fn insert_hash(&mut self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
         let mut present = true;
@@ -100,7 +100,7 @@ impl<S: BuildHasher> BloomFilter<S> {
     /// Whether an item with this 64-bit hash is possibly present.
     ///
     /// Computes in **O(k)** time.
-    #[inline]
+    #[inline(always)]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
         (0..self.hashes).all(|_| {
