@@ -5,6 +5,7 @@ use crate::harness::Section;
 pub mod bloom;
 pub mod consistent_hash;
 pub mod geohash;
+pub mod lru;
 pub mod merkle;
 
 /// Every brick's section, in report order.
@@ -13,6 +14,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(bloom::BloomSection),
         Box::new(consistent_hash::ConsistentHashSection),
         Box::new(geohash::GeohashSection),
+        Box::new(lru::LruSection),
         Box::new(merkle::MerkleSection),
     ]
 }

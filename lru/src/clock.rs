@@ -1,0 +1,80 @@
+//! Time for TTLs, injected so tests and examples control it.
+
+use crate::sync::{Arc, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A monotonic clock in nanoseconds from an arbitrary origin.
+pub trait Clock {
+    /// Nanoseconds since the clock's origin; never decreases.
+    fn now_nanos(&self) -> u64;
+}
+
+/// The system's monotonic clock (`Instant`), with its origin at construction.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Clock for SystemClock {
+    fn now_nanos(&self) -> u64 {
+        // 2^64 ns is 584 years: saturate rather than wrap.
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A clock that moves only when told to. Clones share the time, so a test keeps one clone and
+/// hands the other to the cache.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ManualClock {
+    /// A clock at time 0.
+    pub fn new() -> Self {
+        Self {
+            nanos: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Moves the time forward by `by` (saturating at 2^64 − 1 ns).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        // Relaxed: the time is the only data; tests order their own steps.
+        let now = self.nanos.load(Ordering::Relaxed);
+        self.nanos.store(now.saturating_add(by), Ordering::Relaxed);
+    }
+
+    /// Moves the time forward by `nanos` nanoseconds.
+    pub fn advance_nanos(&self, nanos: u64) {
+        // Relaxed: as in `advance`.
+        self.nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_nanos(&self) -> u64 {
+        // Relaxed: as in `advance`.
+        self.nanos.load(Ordering::Relaxed)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now_nanos(&self) -> u64 {
+        (**self).now_nanos()
+    }
+}

@@ -1,0 +1,657 @@
+//! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared slab.
+
+use crate::store::{NIL, Placement, Store, check_capacity, nanos};
+use crate::{
+    Cache, Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher,
+};
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+use std::time::Duration;
+
+/// An entry's place in its frequency bucket.
+#[derive(Clone, Copy)]
+struct Links {
+    /// Towards the bucket's oldest entry (`NIL` at its head).
+    prev: u32,
+    /// Towards the bucket's newest entry (`NIL` at its tail).
+    next: u32,
+    /// The bucket holding the entry's count.
+    bucket: u32,
+}
+
+/// All entries with one use count, oldest first; buckets form a list by increasing count.
+#[derive(Clone, Copy)]
+struct Bucket {
+    count: u64,
+    /// Oldest entry: the first to go among this count.
+    head: u32,
+    /// Newest entry.
+    tail: u32,
+    /// Bucket with the next smaller count (`NIL` for the lowest).
+    lower: u32,
+    /// Bucket with the next larger count.
+    higher: u32,
+}
+
+/// A least-frequently-used cache with O(1) `get`, `insert` and `remove`, in safe Rust.
+///
+/// A key's count is 1 when inserted and grows by 1 on every hit (or replacement). The victim
+/// has the smallest count, and among those the one whose count was set longest ago — the rule
+/// of Python's cachetools, which this cache reproduces hit for hit. Entries with equal counts
+/// share a bucket, a list ordered by when they got that count; buckets form a list by count,
+/// so a hit moves an entry one bucket up and eviction takes the lowest bucket's oldest entry,
+/// both in O(1) (Shah, Mitra and Matani 2010).
+///
+/// Counts never fall on their own, so yesterday's hot keys would stay forever;
+/// [`decay`](Self::decay) halves every count, by hand or every n lookups
+/// ([`set_decay_every`](Self::set_decay_every)).
+#[derive(Clone)]
+pub struct LfuCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemClock> {
+    store: Store<K, V, Links, S, W, C>,
+    /// Buckets by index; free ones are listed in `free`.
+    buckets: Vec<Bucket>,
+    free: Vec<u32>,
+    /// The bucket with the smallest count (`NIL` when empty).
+    lowest: u32,
+    /// Halve the counts every this many lookups (`None`: only by hand).
+    decay_every: Option<u64>,
+    lookups_since_decay: u64,
+}
+
+impl<K: Hash + Eq, V> LfuCache<K, V> {
+    /// A cache of at most `capacity` entries, default hasher, no TTL, no decay.
+    ///
+    /// # Errors
+    /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
+    ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES).
+    pub fn new(capacity: u64) -> Result<Self, Error> {
+        Self::with_parts(
+            capacity,
+            DefaultBuildHasher::default(),
+            UnitWeigher,
+            SystemClock::default(),
+        )
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V, S, W, C> {
+    /// A cache from all its parts: capacity (entries, or total weight with a weigher), hasher,
+    /// weigher and clock.
+    ///
+    /// # Errors
+    /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
+    ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES) for the unit weigher.
+    pub fn with_parts(capacity: u64, hasher: S, weigher: W, clock: C) -> Result<Self, Error> {
+        Ok(Self {
+            store: Store::new(capacity, hasher, weigher, clock)?,
+            buckets: Vec::new(),
+            free: Vec::new(),
+            lowest: NIL,
+            decay_every: None,
+            lookups_since_decay: 0,
+        })
+    }
+
+    /// Gives entries inserted without their own time to live this one (`None`: forever).
+    pub fn set_ttl(&mut self, ttl: Option<Duration>) {
+        self.store.ttl = ttl.map(nanos);
+    }
+
+    /// Halves every count automatically after each `lookups` lookups (`None` or 0: never).
+    pub fn set_decay_every(&mut self, lookups: Option<u64>) {
+        self.decay_every = lookups.filter(|&n| n > 0);
+        self.lookups_since_decay = 0;
+    }
+
+    /// The value of `key`, counting a use. An expired entry is removed and counts as a miss.
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        Some(&self.store.slots[i as usize].value)
+    }
+
+    /// [`get`](Self::get), mutably.
+    #[inline]
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        Some(&mut self.store.slots[i as usize].value)
+    }
+
+    #[inline]
+    fn lookup<Q>(&mut self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if let Some(n) = self.decay_every {
+            self.lookups_since_decay += 1;
+            if self.lookups_since_decay >= n {
+                self.decay();
+            }
+        }
+        match self.store.lookup(key) {
+            Ok(i) => {
+                self.increment(i);
+                Some(i)
+            }
+            Err(expired) => {
+                if let Some(i) = expired {
+                    self.remove_at(i);
+                }
+                None
+            }
+        }
+    }
+
+    /// The value of `key` without counting a use.
+    #[inline]
+    pub fn peek<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.store.peek_index(key)?;
+        Some(&self.store.slots[i as usize].value)
+    }
+
+    /// Whether `key` holds a live entry (without counting a use).
+    #[inline]
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.store.peek_index(key).is_some()
+    }
+
+    /// The use count of `key`.
+    #[inline]
+    pub fn count<Q>(&self, key: &Q) -> Option<u64>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.store.peek_index(key)?;
+        Some(self.buckets[self.store.links[i as usize].bucket as usize].count)
+    }
+
+    /// Inserts `key` with count 1, or replaces its value and counts a use; returns the entry
+    /// pushed out (the key's previous entry, the least frequently used entry, or `(key, value)`
+    /// itself if it alone weighs more than the capacity), as
+    /// [`LruCache::insert`](crate::LruCache::insert).
+    ///
+    /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
+    #[inline]
+    pub fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+        let mut out = None;
+        let ttl = self.store.ttl;
+        self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
+        out
+    }
+
+    /// [`insert`](Self::insert) with a time to live for this entry.
+    #[inline]
+    pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<(K, V)> {
+        let mut out = None;
+        self.insert_full(key, value, Some(nanos(ttl)), &mut |k, v, _| {
+            out = Some((k, v))
+        });
+        out
+    }
+
+    /// Inserts or replaces `key`, calling `removed` with every entry pushed out and why.
+    #[inline]
+    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, Removal)) {
+        let ttl = self.store.ttl;
+        self.insert_full(key, value, ttl, &mut removed);
+    }
+
+    #[inline]
+    fn insert_full(
+        &mut self,
+        key: K,
+        value: V,
+        ttl: Option<u64>,
+        removed: &mut impl FnMut(K, V, Removal),
+    ) {
+        let p = match self.store.begin_insert(key, value, ttl, removed) {
+            None => return,
+            Some(Placement::Replaced(i)) => {
+                self.increment(i);
+                self.evict_to_fit(0, Some(i), removed);
+                return;
+            }
+            Some(Placement::New(p)) => p,
+        };
+        if self.store.full_by_count() && self.lowest != NIL {
+            // Full and count-bounded: evict first (a new key is never its own victim), then
+            // reuse the victim's slot.
+            let i = self.buckets[self.lowest as usize].head;
+            self.unlink(i);
+            let (k, v) = self
+                .store
+                .replace_slot(i, p.hash, p.key, p.value, p.expires);
+            self.link_new(i);
+            self.store.stats.evictions += 1;
+            removed(k, v, Removal::Evicted);
+            return;
+        }
+        self.evict_to_fit(u64::from(p.weight), None, removed);
+        let links = Links {
+            prev: NIL,
+            next: NIL,
+            bucket: NIL,
+        };
+        let i = self
+            .store
+            .push(p.hash, p.key, p.value, links, p.weight, p.expires);
+        self.link_new(i);
+    }
+
+    /// Evicts until `incoming` more weight fits, never evicting `keep`.
+    #[inline]
+    fn evict_to_fit(
+        &mut self,
+        incoming: u64,
+        keep: Option<u32>,
+        removed: &mut impl FnMut(K, V, Removal),
+    ) {
+        let mut keep = keep;
+        while self.store.must_evict(incoming) {
+            let Some(victim) = self.victim(keep) else {
+                break;
+            };
+            // Removing `victim` moves the last slot into its place: follow `keep` if it moved.
+            let last = self.store.slots.len() as u32 - 1;
+            let (k, v) = self.remove_at(victim);
+            if keep == Some(last) {
+                keep = Some(victim);
+            }
+            self.store.stats.evictions += 1;
+            removed(k, v, Removal::Evicted);
+        }
+    }
+
+    /// The next entry to evict, skipping `keep`.
+    #[inline]
+    fn victim(&self, keep: Option<u32>) -> Option<u32> {
+        let mut b = self.lowest;
+        while b != NIL {
+            let mut at = self.buckets[b as usize].head;
+            while at != NIL {
+                if Some(at) != keep {
+                    return Some(at);
+                }
+                at = self.store.links[at as usize].next;
+            }
+            b = self.buckets[b as usize].higher;
+        }
+        None
+    }
+
+    /// Removes `key` and returns its value (an expired entry is removed but reads as absent).
+    #[inline]
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.store.find(self.store.hash(key), key)?;
+        let expired = self.store.is_expired(i, self.store.now_if_ttl());
+        let (_, v) = self.remove_at(i);
+        if expired {
+            self.store.stats.expirations += 1;
+            return None;
+        }
+        Some(v)
+    }
+
+    /// Removes and returns the entry that would be evicted next.
+    #[inline]
+    pub fn pop_lfu(&mut self) -> Option<(K, V)> {
+        let i = self.victim(None)?;
+        Some(self.remove_at(i))
+    }
+
+    /// Entries resident, including expired ones not yet reclaimed.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.store.slots.len()
+    }
+
+    /// Whether no entry is resident.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.store.slots.is_empty()
+    }
+
+    /// The capacity: entries, or total weight with a weigher.
+    #[inline]
+    pub fn capacity(&self) -> u64 {
+        self.store.capacity
+    }
+
+    /// Total weight of the resident entries.
+    #[inline]
+    pub fn weight(&self) -> u64 {
+        self.store.weight
+    }
+
+    /// The counters.
+    #[inline]
+    pub fn stats(&self) -> Stats {
+        self.store.stats
+    }
+
+    /// Live entries with their counts, in eviction order: smallest count first, and within a
+    /// count, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V, u64)> + '_ {
+        let now = self.store.now_if_ttl();
+        let mut b = self.lowest;
+        let mut at = if b == NIL {
+            NIL
+        } else {
+            self.buckets[b as usize].head
+        };
+        std::iter::from_fn(move || {
+            loop {
+                while at == NIL {
+                    if b == NIL {
+                        return None;
+                    }
+                    b = self.buckets[b as usize].higher;
+                    if b == NIL {
+                        return None;
+                    }
+                    at = self.buckets[b as usize].head;
+                }
+                let i = at;
+                let s = &self.store.slots[i as usize];
+                at = self.store.links[i as usize].next;
+                if !self.store.is_expired(i, now) {
+                    return Some((&s.key, &s.value, self.buckets[b as usize].count));
+                }
+            }
+        })
+    }
+
+    /// Halves every count (rounding down, at least 1), so past popularity fades. Buckets whose
+    /// counts meet are merged: the formerly smaller count's entries go first.
+    ///
+    /// Computes in **O(buckets + moved entries)** time.
+    pub fn decay(&mut self) {
+        self.lookups_since_decay = 0;
+        let mut b = self.lowest;
+        while b != NIL {
+            let next = self.buckets[b as usize].higher;
+            let halved = (self.buckets[b as usize].count / 2).max(1);
+            self.buckets[b as usize].count = halved;
+            let lower = self.buckets[b as usize].lower;
+            if lower != NIL && self.buckets[lower as usize].count == halved {
+                // Append b's entries after the lower bucket's newest, then drop b.
+                let Bucket { head, tail, .. } = self.buckets[b as usize];
+                let mut at = head;
+                while at != NIL {
+                    self.store.links[at as usize].bucket = lower;
+                    at = self.store.links[at as usize].next;
+                }
+                let lower_tail = self.buckets[lower as usize].tail;
+                self.store.links[lower_tail as usize].next = head;
+                self.store.links[head as usize].prev = lower_tail;
+                self.buckets[lower as usize].tail = tail;
+                self.bucket_unlink(b);
+            }
+            b = next;
+        }
+    }
+
+    /// Changes the capacity, evicting until the cache fits, and returns the evicted entries.
+    ///
+    /// # Errors
+    /// - As [`with_parts`](Self::with_parts); the cache is then unchanged.
+    pub fn resize(&mut self, capacity: u64) -> Result<Vec<(K, V)>, Error> {
+        check_capacity(capacity, W::UNIT)?;
+        self.store.capacity = capacity;
+        let mut out = Vec::new();
+        self.evict_to_fit(0, None, &mut |k, v, _| out.push((k, v)));
+        self.store.shrink_to_capacity();
+        Ok(out)
+    }
+
+    /// Removes every entry (the counters stay).
+    pub fn clear(&mut self) {
+        self.store.clear();
+        self.buckets.clear();
+        self.free.clear();
+        self.lowest = NIL;
+    }
+
+    /// Keeps only the entries for which `keep` returns true; expired entries go too.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let now = self.store.now_if_ttl();
+        let mut i = 0;
+        while (i as usize) < self.store.slots.len() {
+            let expired = self.store.is_expired(i, now);
+            let slot = &mut self.store.slots[i as usize];
+            if expired || !keep(&slot.key, &mut slot.value) {
+                self.store.stats.expirations += u64::from(expired);
+                self.remove_at(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Drops every expired entry now and returns how many.
+    pub fn purge_expired(&mut self) -> usize {
+        let before = self.store.stats.expirations;
+        if self.store.tracks_expiry() {
+            self.retain(|_, _| true);
+        }
+        (self.store.stats.expirations - before) as usize
+    }
+
+    // ---- buckets ----
+
+    #[inline]
+    fn bucket_new(&mut self, count: u64, lower: u32, higher: u32) -> u32 {
+        let bucket = Bucket {
+            count,
+            head: NIL,
+            tail: NIL,
+            lower,
+            higher,
+        };
+        let b = match self.free.pop() {
+            Some(b) => {
+                self.buckets[b as usize] = bucket;
+                b
+            }
+            None => {
+                self.buckets.push(bucket);
+                self.buckets.len() as u32 - 1
+            }
+        };
+        match lower {
+            NIL => self.lowest = b,
+            l => self.buckets[l as usize].higher = b,
+        }
+        if higher != NIL {
+            self.buckets[higher as usize].lower = b;
+        }
+        b
+    }
+
+    #[inline]
+    fn bucket_unlink(&mut self, b: u32) {
+        let Bucket { lower, higher, .. } = self.buckets[b as usize];
+        match lower {
+            NIL => self.lowest = higher,
+            l => self.buckets[l as usize].higher = higher,
+        }
+        if higher != NIL {
+            self.buckets[higher as usize].lower = lower;
+        }
+        self.free.push(b);
+    }
+
+    /// Appends entry `i` as the newest of bucket `b`.
+    #[inline]
+    fn append(&mut self, b: u32, i: u32) {
+        let tail = self.buckets[b as usize].tail;
+        self.store.links[i as usize] = Links {
+            prev: tail,
+            next: NIL,
+            bucket: b,
+        };
+        match tail {
+            NIL => self.buckets[b as usize].head = i,
+            t => self.store.links[t as usize].next = i,
+        }
+        self.buckets[b as usize].tail = i;
+    }
+
+    /// Takes entry `i` out of its bucket, dropping the bucket if it empties.
+    #[inline]
+    fn unlink(&mut self, i: u32) {
+        let Links { prev, next, bucket } = self.store.links[i as usize];
+        match prev {
+            NIL => self.buckets[bucket as usize].head = next,
+            p => self.store.links[p as usize].next = next,
+        }
+        match next {
+            NIL => self.buckets[bucket as usize].tail = prev,
+            n => self.store.links[n as usize].prev = prev,
+        }
+        if self.buckets[bucket as usize].head == NIL {
+            self.bucket_unlink(bucket);
+        }
+    }
+
+    /// Links a new entry with count 1.
+    #[inline]
+    fn link_new(&mut self, i: u32) {
+        let b = match self.lowest {
+            l if l != NIL && self.buckets[l as usize].count == 1 => l,
+            l => self.bucket_new(1, NIL, l),
+        };
+        self.append(b, i);
+    }
+
+    /// Counts a use of entry `i`: it moves to the newest place of the next count's bucket.
+    #[inline]
+    fn increment(&mut self, i: u32) {
+        let b = self.store.links[i as usize].bucket;
+        let Bucket { count, higher, .. } = self.buckets[b as usize];
+        let count = count.saturating_add(1);
+        let target = if higher != NIL && self.buckets[higher as usize].count == count {
+            higher
+        } else if count == self.buckets[b as usize].count {
+            // Saturated at 2^64 − 1: it stays in its bucket, as the newest.
+            if self.buckets[b as usize].tail == i {
+                return;
+            }
+            b
+        } else {
+            self.bucket_new(count, b, higher)
+        };
+        // Unlinking may drop bucket b; the target is already linked beside it.
+        self.unlink(i);
+        self.append(target, i);
+    }
+
+    /// Unlinks and removes entry `i`; repoints the neighbours of the entry that moved into
+    /// its slot.
+    #[inline]
+    fn remove_at(&mut self, i: u32) -> (K, V) {
+        self.unlink(i);
+        let (k, v, moved) = self.store.swap_remove(i);
+        if moved.is_some() {
+            let Links { prev, next, bucket } = self.store.links[i as usize];
+            match prev {
+                NIL => self.buckets[bucket as usize].head = i,
+                p => self.store.links[p as usize].next = i,
+            }
+            match next {
+                NIL => self.buckets[bucket as usize].tail = i,
+                n => self.store.links[n as usize].prev = i,
+            }
+        }
+        (k, v)
+    }
+
+    /// Checks every structural invariant; for tests.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) {
+        self.store.check();
+        let (mut seen, mut b, mut lower, mut last_count) = (0, self.lowest, NIL, 0);
+        while b != NIL {
+            let bucket = self.buckets[b as usize];
+            assert_eq!(bucket.lower, lower);
+            assert!(bucket.count > last_count, "bucket counts must increase");
+            assert_ne!(bucket.head, NIL, "no empty bucket stays linked");
+            let (mut at, mut prev) = (bucket.head, NIL);
+            while at != NIL {
+                let l = self.store.links[at as usize];
+                assert_eq!((l.prev, l.bucket), (prev, b));
+                prev = at;
+                at = l.next;
+                seen += 1;
+            }
+            assert_eq!(bucket.tail, prev);
+            last_count = bucket.count;
+            lower = b;
+            b = bucket.higher;
+        }
+        assert_eq!(seen, self.store.slots.len());
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Cache<K, V>
+    for LfuCache<K, V, S, W, C>
+{
+    #[inline]
+    fn get(&mut self, key: &K) -> Option<&V> {
+        LfuCache::get(self, key)
+    }
+    #[inline]
+    fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+        LfuCache::insert(self, key, value)
+    }
+    #[inline]
+    fn remove(&mut self, key: &K) -> Option<V> {
+        LfuCache::remove(self, key)
+    }
+    #[inline]
+    fn contains(&self, key: &K) -> bool {
+        LfuCache::contains(self, key)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        LfuCache::len(self)
+    }
+    #[inline]
+    fn stats(&self) -> Stats {
+        LfuCache::stats(self)
+    }
+}
+
+impl<K, V, S, W, C> std::fmt::Debug for LfuCache<K, V, S, W, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LfuCache")
+            .field("len", &self.store.slots.len())
+            .field("weight", &self.store.weight)
+            .field("capacity", &self.store.capacity)
+            .finish_non_exhaustive()
+    }
+}

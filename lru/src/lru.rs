@@ -1,0 +1,520 @@
+//! The LRU cache: a recency list threaded through the shared slab by `u32` indices.
+
+use crate::store::{NIL, Placement, Store, check_capacity, nanos};
+use crate::{
+    Cache, Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher,
+};
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+use std::time::Duration;
+
+/// An entry's place in the recency list.
+#[derive(Clone, Copy)]
+struct Links {
+    /// Towards the most recently used end (`NIL` at the head).
+    prev: u32,
+    /// Towards the least recently used end (`NIL` at the tail).
+    next: u32,
+}
+
+/// A least-recently-used cache with O(1) `get`, `insert` and `remove`, in safe Rust.
+///
+/// Entries live in one `Vec` (the slab), kept dense: an eviction reuses the victim's slot in
+/// place, and a removal moves the last entry into the hole. A doubly linked recency list runs
+/// through the slab as `u32` indices, and a `hashbrown` table maps each key's hash to its slab
+/// index (4 bytes per entry; the key itself is stored once, in the slab).
+///
+/// Capacity is an entry count by default, or a total weight with a [`Weigher`]. Entries may
+/// have a time to live, measured on the injected [`Clock`].
+#[derive(Clone)]
+pub struct LruCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemClock> {
+    store: Store<K, V, Links, S, W, C>,
+    /// Most recently used entry.
+    head: u32,
+    /// Least recently used entry: the next victim.
+    tail: u32,
+}
+
+impl<K: Hash + Eq, V> LruCache<K, V> {
+    /// A cache of at most `capacity` entries, default hasher, no TTL.
+    ///
+    /// Computes in **O(1)** time; memory grows with use, up to the capacity.
+    ///
+    /// # Errors
+    /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
+    ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES).
+    pub fn new(capacity: u64) -> Result<Self, Error> {
+        Self::with_parts(
+            capacity,
+            DefaultBuildHasher::default(),
+            UnitWeigher,
+            SystemClock::default(),
+        )
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V, S, W, C> {
+    /// A cache from all its parts: capacity (entries, or total weight with a weigher), hasher,
+    /// weigher and clock.
+    ///
+    /// # Errors
+    /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
+    ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES) for the unit weigher.
+    pub fn with_parts(capacity: u64, hasher: S, weigher: W, clock: C) -> Result<Self, Error> {
+        Ok(Self {
+            store: Store::new(capacity, hasher, weigher, clock)?,
+            head: NIL,
+            tail: NIL,
+        })
+    }
+
+    /// Gives entries inserted without their own time to live this one (`None`: forever).
+    /// Entries already in the cache keep theirs.
+    pub fn set_ttl(&mut self, ttl: Option<Duration>) {
+        self.store.ttl = ttl.map(nanos);
+    }
+
+    /// The value of `key`, marking it most recently used. An expired entry is removed and
+    /// counts as a miss.
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        Some(&self.store.slots[i as usize].value)
+    }
+
+    /// [`get`](Self::get), mutably. The entry keeps the weight it was inserted with.
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.lookup(key)?;
+        Some(&mut self.store.slots[i as usize].value)
+    }
+
+    #[inline]
+    fn lookup<Q>(&mut self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self.store.lookup(key) {
+            Ok(i) => {
+                self.touch(i);
+                Some(i)
+            }
+            Err(expired) => {
+                if let Some(i) = expired {
+                    self.remove_at(i);
+                }
+                None
+            }
+        }
+    }
+
+    /// The value of `key` without marking it used (an expired entry reads as absent).
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn peek<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.store.peek_index(key)?;
+        Some(&self.store.slots[i as usize].value)
+    }
+
+    /// Whether `key` holds a live entry (without marking it used).
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.store.peek_index(key).is_some()
+    }
+
+    /// Inserts or replaces `key` as the most recently used entry, and returns the entry pushed
+    /// out: the key's previous entry, the least recently used entry, or — if the entry alone
+    /// weighs more than the capacity — `(key, value)` itself, not inserted. A weighted insert
+    /// that pushes out several entries returns the last; [`insert_with`](Self::insert_with)
+    /// reports each.
+    ///
+    /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
+    #[inline]
+    pub fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+        let mut out = None;
+        let ttl = self.store.ttl;
+        self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
+        out
+    }
+
+    /// [`insert`](Self::insert) with a time to live for this entry.
+    #[inline]
+    pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<(K, V)> {
+        let mut out = None;
+        self.insert_full(key, value, Some(nanos(ttl)), &mut |k, v, _| {
+            out = Some((k, v))
+        });
+        out
+    }
+
+    /// Inserts or replaces `key`, calling `removed` with every entry pushed out and why.
+    ///
+    /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
+    #[inline]
+    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, Removal)) {
+        let ttl = self.store.ttl;
+        self.insert_full(key, value, ttl, &mut removed);
+    }
+
+    #[inline]
+    fn insert_full(
+        &mut self,
+        key: K,
+        value: V,
+        ttl: Option<u64>,
+        removed: &mut impl FnMut(K, V, Removal),
+    ) {
+        let p = match self.store.begin_insert(key, value, ttl, removed) {
+            None => return,
+            Some(Placement::Replaced(i)) => {
+                self.touch(i);
+                // A heavier value may push others out; this entry is the most recent and fits
+                // alone, so it stays.
+                self.evict_to_fit(0, removed);
+                return;
+            }
+            Some(Placement::New(p)) => p,
+        };
+        if self.store.full_by_count() && self.tail != NIL {
+            // Full and count-bounded: the new entry takes the victim's slot in place.
+            let i = self.tail;
+            let (k, v) = self
+                .store
+                .replace_slot(i, p.hash, p.key, p.value, p.expires);
+            self.touch(i);
+            self.store.stats.evictions += 1;
+            removed(k, v, Removal::Evicted);
+            return;
+        }
+        self.evict_to_fit(u64::from(p.weight), removed);
+        let links = Links {
+            prev: NIL,
+            next: NIL,
+        };
+        let i = self
+            .store
+            .push(p.hash, p.key, p.value, links, p.weight, p.expires);
+        self.link_front(i);
+    }
+
+    #[inline]
+    fn evict_to_fit(&mut self, incoming: u64, removed: &mut impl FnMut(K, V, Removal)) {
+        while self.tail != NIL && self.store.must_evict(incoming) {
+            let (k, v) = self.remove_at(self.tail);
+            self.store.stats.evictions += 1;
+            removed(k, v, Removal::Evicted);
+        }
+    }
+
+    /// Removes `key` and returns its value (an expired entry is removed but reads as absent).
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// Removes `key` and returns its entry.
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.store.find(self.store.hash(key), key)?;
+        let expired = self.store.is_expired(i, self.store.now_if_ttl());
+        let entry = self.remove_at(i);
+        if expired {
+            self.store.stats.expirations += 1;
+            return None;
+        }
+        Some(entry)
+    }
+
+    /// Removes and returns the least recently used entry (expired or not).
+    ///
+    /// Computes in **O(1)** expected time.
+    #[inline]
+    pub fn pop_lru(&mut self) -> Option<(K, V)> {
+        (self.tail != NIL).then(|| self.remove_at(self.tail))
+    }
+
+    /// The least recently used entry, the next to be evicted, without marking it used.
+    #[inline]
+    pub fn peek_lru(&self) -> Option<(&K, &V)> {
+        (self.tail != NIL).then(|| {
+            let s = &self.store.slots[self.tail as usize];
+            (&s.key, &s.value)
+        })
+    }
+
+    /// Entries resident, including expired ones not yet reclaimed.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.store.slots.len()
+    }
+
+    /// Whether no entry is resident.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.store.slots.is_empty()
+    }
+
+    /// The capacity: entries, or total weight with a weigher.
+    #[inline]
+    pub fn capacity(&self) -> u64 {
+        self.store.capacity
+    }
+
+    /// Total weight of the resident entries (their count for the unit weigher).
+    #[inline]
+    pub fn weight(&self) -> u64 {
+        self.store.weight
+    }
+
+    /// The counters.
+    #[inline]
+    pub fn stats(&self) -> Stats {
+        self.store.stats
+    }
+
+    /// Zeroes the counters.
+    pub fn reset_stats(&mut self) {
+        self.store.stats.reset();
+    }
+
+    /// Live entries from most to least recently used.
+    ///
+    /// Computes in **O(n)** time for the whole walk.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+        let now = self.store.now_if_ttl();
+        let mut at = self.head;
+        std::iter::from_fn(move || {
+            while at != NIL {
+                let i = at;
+                let s = &self.store.slots[i as usize];
+                at = self.store.links[i as usize].next;
+                if !self.store.is_expired(i, now) {
+                    return Some((&s.key, &s.value));
+                }
+            }
+            None
+        })
+    }
+
+    /// Changes the capacity, evicting least recently used entries until the cache fits, and
+    /// returns them (least recently used first).
+    ///
+    /// Computes in **O(evicted)** time.
+    ///
+    /// # Errors
+    /// - As [`with_parts`](Self::with_parts); the cache is then unchanged.
+    pub fn resize(&mut self, capacity: u64) -> Result<Vec<(K, V)>, Error> {
+        check_capacity(capacity, W::UNIT)?;
+        self.store.capacity = capacity;
+        let mut out = Vec::new();
+        self.evict_to_fit(0, &mut |k, v, _| out.push((k, v)));
+        self.store.shrink_to_capacity();
+        Ok(out)
+    }
+
+    /// Removes every entry (the counters stay).
+    pub fn clear(&mut self) {
+        self.store.clear();
+        self.head = NIL;
+        self.tail = NIL;
+    }
+
+    /// Keeps only the entries for which `keep` returns true; expired entries go too.
+    ///
+    /// Computes in **O(n)** time.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let now = self.store.now_if_ttl();
+        let mut i = 0;
+        while (i as usize) < self.store.slots.len() {
+            let expired = self.store.is_expired(i, now);
+            let slot = &mut self.store.slots[i as usize];
+            if expired || !keep(&slot.key, &mut slot.value) {
+                self.store.stats.expirations += u64::from(expired);
+                // The last entry moves into slot i: look at slot i again.
+                self.remove_at(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Drops every expired entry now and returns how many.
+    ///
+    /// Computes in **O(n)** time.
+    pub fn purge_expired(&mut self) -> usize {
+        let before = self.store.stats.expirations;
+        if self.store.tracks_expiry() {
+            self.retain(|_, _| true);
+        }
+        (self.store.stats.expirations - before) as usize
+    }
+
+    // ---- the recency list ----
+
+    #[inline]
+    fn links(&mut self, i: u32) -> &mut Links {
+        &mut self.store.links[i as usize]
+    }
+
+    #[inline]
+    fn unlink(&mut self, i: u32) {
+        let Links { prev, next } = *self.links(i);
+        match prev {
+            NIL => self.head = next,
+            p => self.links(p).next = next,
+        }
+        match next {
+            NIL => self.tail = prev,
+            n => self.links(n).prev = prev,
+        }
+    }
+
+    #[inline]
+    fn link_front(&mut self, i: u32) {
+        let old = self.head;
+        *self.links(i) = Links {
+            prev: NIL,
+            next: old,
+        };
+        match old {
+            NIL => self.tail = i,
+            h => self.links(h).prev = i,
+        }
+        self.head = i;
+    }
+
+    /// Marks entry `i` most recently used.
+    #[inline]
+    fn touch(&mut self, i: u32) {
+        let head = self.head;
+        if head == i {
+            return;
+        }
+        // One borrow of the links array for the whole move; `i` is not the head, so it has
+        // a more recent neighbour and the head is another entry.
+        let links = &mut self.store.links;
+        let Links { prev, next } = links[i as usize];
+        links[prev as usize].next = next;
+        match next {
+            NIL => self.tail = prev,
+            n => links[n as usize].prev = prev,
+        }
+        links[i as usize] = Links {
+            prev: NIL,
+            next: head,
+        };
+        links[head as usize].prev = i;
+        self.head = i;
+    }
+
+    /// Unlinks and removes entry `i`; repoints the neighbours of the entry that moved into
+    /// its slot.
+    #[inline]
+    fn remove_at(&mut self, i: u32) -> (K, V) {
+        self.unlink(i);
+        let (k, v, moved) = self.store.swap_remove(i);
+        if moved.is_some() {
+            let Links { prev, next } = *self.links(i);
+            match prev {
+                NIL => self.head = i,
+                p => self.links(p).next = i,
+            }
+            match next {
+                NIL => self.tail = i,
+                n => self.links(n).prev = i,
+            }
+        }
+        (k, v)
+    }
+
+    /// Checks every structural invariant; for tests.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) {
+        self.store.check();
+        let (mut seen, mut at, mut prev) = (0, self.head, NIL);
+        while at != NIL {
+            let l = self.store.links[at as usize];
+            assert_eq!(l.prev, prev);
+            prev = at;
+            at = l.next;
+            seen += 1;
+        }
+        assert_eq!(self.tail, prev);
+        assert_eq!(seen, self.store.slots.len());
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Cache<K, V>
+    for LruCache<K, V, S, W, C>
+{
+    #[inline]
+    fn get(&mut self, key: &K) -> Option<&V> {
+        LruCache::get(self, key)
+    }
+    #[inline]
+    fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+        LruCache::insert(self, key, value)
+    }
+    #[inline]
+    fn remove(&mut self, key: &K) -> Option<V> {
+        LruCache::remove(self, key)
+    }
+    #[inline]
+    fn contains(&self, key: &K) -> bool {
+        LruCache::contains(self, key)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        LruCache::len(self)
+    }
+    #[inline]
+    fn stats(&self) -> Stats {
+        LruCache::stats(self)
+    }
+}
+
+impl<K, V, S, W, C> std::fmt::Debug for LruCache<K, V, S, W, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LruCache")
+            .field("len", &self.store.slots.len())
+            .field("weight", &self.store.weight)
+            .field("capacity", &self.store.capacity)
+            .finish_non_exhaustive()
+    }
+}

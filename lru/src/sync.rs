@@ -1,0 +1,40 @@
+//! Every atomic in this crate comes from here, so that `--cfg loom` can swap it for loom's
+//! model-checked version. A wrapper rather than a re-export, so `clippy::disallowed_types` can
+//! tell the shim's type from a direct use of the real one.
+#![allow(clippy::disallowed_types)] // the one place allowed to name the real types
+
+pub(crate) use std::sync::atomic::Ordering;
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
+
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicU64 as Inner;
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU64 as Inner;
+
+/// A 64-bit atomic: std's normally, loom's under `--cfg loom`.
+#[derive(Debug)]
+pub(crate) struct AtomicU64(Inner);
+
+impl AtomicU64 {
+    pub(crate) fn new(value: u64) -> Self {
+        Self(Inner::new(value))
+    }
+
+    pub(crate) fn load(&self, order: Ordering) -> u64 {
+        self.0.load(order)
+    }
+
+    pub(crate) fn fetch_add(&self, value: u64, order: Ordering) -> u64 {
+        self.0.fetch_add(value, order)
+    }
+
+    pub(crate) fn store(&self, value: u64, order: Ordering) {
+        self.0.store(value, order)
+    }
+}

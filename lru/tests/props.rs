@@ -1,0 +1,124 @@
+//! One property per promised invariant (STYLE.md R13).
+#![cfg(not(loom))]
+
+use brick_lru::{DefaultBuildHasher, Error, LfuCache, LruCache, ManualClock, Removal, UnitWeigher};
+use proptest::prelude::*;
+use std::time::Duration;
+
+proptest! {
+    #[test]
+    fn never_exceeds_capacity(cap in 1u64..50, keys in prop::collection::vec(0u32..200, 0..400)) {
+        let mut lru = LruCache::new(cap).unwrap();
+        let mut lfu = LfuCache::new(cap).unwrap();
+        for k in keys {
+            lru.insert(k, k);
+            lfu.insert(k, k);
+            prop_assert!(lru.len() as u64 <= cap && lfu.len() as u64 <= cap);
+        }
+    }
+
+    #[test]
+    fn the_newest_entry_is_always_present(cap in 1u64..20, keys in prop::collection::vec(0u32..100, 1..200)) {
+        let mut lru = LruCache::new(cap).unwrap();
+        let mut lfu = LfuCache::new(cap).unwrap();
+        for k in keys {
+            lru.insert(k, k + 1);
+            lfu.insert(k, k + 1);
+            prop_assert_eq!(lru.peek(&k), Some(&(k + 1)));
+            prop_assert_eq!(lfu.peek(&k), Some(&(k + 1)));
+        }
+    }
+
+    #[test]
+    fn evicted_entries_are_handed_back(cap in 1u64..20, keys in prop::collection::vec(0u32..100, 0..200)) {
+        // Every inserted key is either resident or was handed back exactly once per insert.
+        let mut lru = LruCache::new(cap).unwrap();
+        let mut out = 0usize;
+        let mut inserted = 0usize;
+        for k in &keys {
+            if lru.peek(k).is_none() {
+                inserted += 1;
+                if lru.insert(*k, *k).is_some() { out += 1; }
+            }
+        }
+        prop_assert_eq!(inserted, out + lru.len());
+        prop_assert_eq!(lru.stats().evictions as usize, out);
+    }
+
+    #[test]
+    fn every_lookup_is_a_hit_or_a_miss(cap in 1u64..20, keys in prop::collection::vec(0u32..50, 0..200)) {
+        let mut lru = LruCache::new(cap).unwrap();
+        for k in &keys {
+            if lru.get(k).is_none() { lru.insert(*k, *k); }
+        }
+        let s = lru.stats();
+        prop_assert_eq!(s.hits + s.misses, keys.len() as u64);
+        prop_assert_eq!(s.insertions, s.misses);
+    }
+
+    #[test]
+    fn expired_entries_are_invisible(ttl in 1u64..100, wait in 0u64..200) {
+        let clock = ManualClock::new();
+        let mut lru = LruCache::with_parts(10, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        lru.insert_with_ttl(1u8, 1u8, Duration::from_nanos(ttl));
+        lru.insert(2u8, 2u8);
+        clock.advance_nanos(wait);
+        let alive = wait < ttl;
+        prop_assert_eq!(lru.peek(&1).is_some(), alive);
+        prop_assert_eq!(lru.iter().count(), 1 + usize::from(alive));
+        prop_assert_eq!(lru.purge_expired(), usize::from(!alive));
+        prop_assert_eq!(lru.get(&2), Some(&2));
+    }
+
+    #[test]
+    fn weight_never_exceeds_capacity(cap in 1u64..100, items in prop::collection::vec((0u32..50, 0u32..40), 0..200)) {
+        let weigher = |_: &u32, v: &u32| *v;
+        let mut lru = LruCache::with_parts(cap, DefaultBuildHasher::default(), weigher, brick_lru::SystemClock::default()).unwrap();
+        for (k, w) in items {
+            let mut rejected = false;
+            lru.insert_with(k, w, |_, _, why| rejected |= why == Removal::Rejected);
+            prop_assert!(lru.weight() <= cap);
+            // Too heavy: handed back, not inserted; otherwise present.
+            prop_assert_eq!(rejected, u64::from(w) > cap);
+            prop_assert_eq!(lru.peek(&k) == Some(&w), !rejected);
+        }
+    }
+}
+
+#[test]
+fn zero_and_oversized_capacities_are_typed_errors() {
+    assert_eq!(LruCache::<u8, u8>::new(0).unwrap_err(), Error::ZeroCapacity);
+    assert_eq!(LfuCache::<u8, u8>::new(0).unwrap_err(), Error::ZeroCapacity);
+    assert_eq!(
+        LruCache::<u8, u8>::new(1 << 40).unwrap_err(),
+        Error::CapacityTooLarge(1 << 40)
+    );
+    let mut c = LruCache::<u8, u8>::new(3).unwrap();
+    assert_eq!(c.resize(0).unwrap_err(), Error::ZeroCapacity);
+    assert_eq!(c.capacity(), 3);
+    assert_eq!(
+        Error::ZeroCapacity.to_string(),
+        "capacity must be at least 1"
+    );
+}
+
+#[test]
+fn decay_lets_new_popular_keys_in() {
+    // "old" was hot long ago; after decays a newly hot key outlives it.
+    let mut lfu = LfuCache::new(2).unwrap();
+    lfu.insert("old", 0);
+    for _ in 0..8 {
+        lfu.get("old");
+    }
+    lfu.insert("new", 0);
+    lfu.get("new");
+    lfu.get("new");
+    for _ in 0..3 {
+        lfu.decay();
+    }
+    assert_eq!(lfu.count("old"), Some(1)); // 9 → 4 → 2 → 1
+    assert_eq!(lfu.count("new"), Some(1)); // 3 → 1
+    lfu.get("new");
+    lfu.insert("third", 0);
+    assert!(lfu.contains("new") && !lfu.contains("old"));
+}
