@@ -1,6 +1,6 @@
 //! The default hasher: seeded XXH3, deterministic across processes and machines.
 
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Seeded XXH3: every process that uses the same seed places keys and nodes identically, which
 /// is the point of consistent hashing across a fleet. For keys chosen by an adversary (who could
@@ -86,12 +86,13 @@ impl std::hash::Hasher for DefaultHasher {
 
 /// 64-bit hash of a value with `S`.
 #[inline(always)]
+#[allow(clippy::manual_hash_one)] // deliberately: see the comment inside
 pub(crate) fn hash_one<S: BuildHasher, T: Hash + ?Sized>(s: &S, value: &T) -> u64 {
     // Spelled out rather than `s.hash_one(value)`: std's provided method is only `#[inline]`,
     // and LLVM sometimes leaves it a call, which keeps the key in the buffer (7 ns, not 2).
     let mut h = s.build_hasher();
     value.hash(&mut h);
-    std::hash::Hasher::finish(&h)
+    h.finish()
 }
 
 /// MurmurHash3's 64-bit finaliser: a bijective mixer with full avalanche.
