@@ -166,7 +166,11 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         // Points before `lo` are in lower buckets, points from `hi` on in higher ones.
         // A bucket holds about one point: count the smaller ones branch-free rather than
         // binary-search (whose data-dependent branches mispredict on such short runs).
-        let i = lo + self.points[lo..hi].iter().map(|&p| usize::from(p < hash)).sum::<usize>();
+        let i = lo
+            + self.points[lo..hi]
+                .iter()
+                .map(|&p| usize::from(p < hash))
+                .sum::<usize>();
         Some(if i == self.points.len() { 0 } else { i })
     }
 
