@@ -32,3 +32,43 @@ pub trait Cache<K, V> {
     /// The counters.
     fn stats(&self) -> Stats;
 }
+
+/// Implements [`Cache`] and a short `Debug` for a policy type by forwarding to its inherent
+/// methods (both caches have the same surface).
+macro_rules! forward_cache {
+    ($ty:ident) => {
+        impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> $crate::Cache<K, V>
+            for $ty<K, V, S, W, C>
+        {
+            fn get(&mut self, key: &K) -> Option<&V> {
+                $ty::get(self, key)
+            }
+            fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+                $ty::insert(self, key, value)
+            }
+            fn remove(&mut self, key: &K) -> Option<V> {
+                $ty::remove(self, key)
+            }
+            fn contains(&self, key: &K) -> bool {
+                $ty::contains(self, key)
+            }
+            fn len(&self) -> usize {
+                $ty::len(self)
+            }
+            fn stats(&self) -> $crate::Stats {
+                $ty::stats(self)
+            }
+        }
+
+        impl<K, V, S, W, C> std::fmt::Debug for $ty<K, V, S, W, C> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("len", &self.store.slots.len())
+                    .field("weight", &self.store.weight)
+                    .field("capacity", &self.store.capacity)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use forward_cache;

@@ -1,9 +1,7 @@
 //! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared slab.
 
 use crate::store::{NIL, Placement, Store, check_capacity, nanos};
-use crate::{
-    Cache, Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher,
-};
+use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
@@ -617,41 +615,4 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     }
 }
 
-impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Cache<K, V>
-    for LfuCache<K, V, S, W, C>
-{
-    #[inline]
-    fn get(&mut self, key: &K) -> Option<&V> {
-        LfuCache::get(self, key)
-    }
-    #[inline]
-    fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
-        LfuCache::insert(self, key, value)
-    }
-    #[inline]
-    fn remove(&mut self, key: &K) -> Option<V> {
-        LfuCache::remove(self, key)
-    }
-    #[inline]
-    fn contains(&self, key: &K) -> bool {
-        LfuCache::contains(self, key)
-    }
-    #[inline]
-    fn len(&self) -> usize {
-        LfuCache::len(self)
-    }
-    #[inline]
-    fn stats(&self) -> Stats {
-        LfuCache::stats(self)
-    }
-}
-
-impl<K, V, S, W, C> std::fmt::Debug for LfuCache<K, V, S, W, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LfuCache")
-            .field("len", &self.store.slots.len())
-            .field("weight", &self.store.weight)
-            .field("capacity", &self.store.capacity)
-            .finish_non_exhaustive()
-    }
-}
+crate::cache::forward_cache!(LfuCache);

@@ -1,9 +1,7 @@
 //! The LRU cache: a recency list threaded through the shared slab by `u32` indices.
 
 use crate::store::{NIL, Placement, Store, check_capacity, nanos};
-use crate::{
-    Cache, Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher,
-};
+use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
@@ -480,41 +478,4 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     }
 }
 
-impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Cache<K, V>
-    for LruCache<K, V, S, W, C>
-{
-    #[inline]
-    fn get(&mut self, key: &K) -> Option<&V> {
-        LruCache::get(self, key)
-    }
-    #[inline]
-    fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
-        LruCache::insert(self, key, value)
-    }
-    #[inline]
-    fn remove(&mut self, key: &K) -> Option<V> {
-        LruCache::remove(self, key)
-    }
-    #[inline]
-    fn contains(&self, key: &K) -> bool {
-        LruCache::contains(self, key)
-    }
-    #[inline]
-    fn len(&self) -> usize {
-        LruCache::len(self)
-    }
-    #[inline]
-    fn stats(&self) -> Stats {
-        LruCache::stats(self)
-    }
-}
-
-impl<K, V, S, W, C> std::fmt::Debug for LruCache<K, V, S, W, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LruCache")
-            .field("len", &self.store.slots.len())
-            .field("weight", &self.store.weight)
-            .field("capacity", &self.store.capacity)
-            .finish_non_exhaustive()
-    }
-}
+crate::cache::forward_cache!(LruCache);
