@@ -1,6 +1,6 @@
 //! Time for TTLs, injected so tests and examples control it.
 
-use crate::sync::{Arc, AtomicU64, Ordering};
+use crate::sync::{Arc, AtomicU64, Ordering, spin_loop};
 use std::time::{Duration, Instant};
 
 /// A monotonic clock in nanoseconds from an arbitrary origin.
@@ -53,16 +53,24 @@ impl ManualClock {
 
     /// Moves the time forward by `by` (saturating at 2^64 − 1 ns).
     pub fn advance(&self, by: Duration) {
-        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        // Relaxed: the time is the only data; tests order their own steps.
-        let now = self.nanos.load(Ordering::Relaxed);
-        self.nanos.store(now.saturating_add(by), Ordering::Relaxed);
+        self.advance_nanos(u64::try_from(by.as_nanos()).unwrap_or(u64::MAX));
     }
 
-    /// Moves the time forward by `nanos` nanoseconds.
+    /// Moves the time forward by `nanos` nanoseconds (saturating). Clones may advance from
+    /// several threads at once: every advance counts.
     pub fn advance_nanos(&self, nanos: u64) {
-        // Relaxed: as in `advance`.
-        self.nanos.fetch_add(nanos, Ordering::Relaxed);
+        // Relaxed: the time is the only data; tests order their own steps. A CAS loop rather
+        // than fetch_add, so the time saturates instead of wrapping.
+        let mut now = self.nanos.load(Ordering::Relaxed);
+        while let Err(seen) = self.nanos.compare_exchange_weak(
+            now,
+            now.saturating_add(nanos),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        ) {
+            now = seen;
+            spin_loop();
+        }
     }
 }
 

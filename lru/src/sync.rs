@@ -6,6 +6,12 @@
 pub(crate) use std::sync::atomic::Ordering;
 
 #[cfg(not(loom))]
+pub(crate) use std::hint::spin_loop;
+
+#[cfg(loom)]
+pub(crate) use loom::hint::spin_loop;
+
+#[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
 
 #[cfg(loom)]
@@ -30,11 +36,13 @@ impl AtomicU64 {
         self.0.load(order)
     }
 
-    pub(crate) fn fetch_add(&self, value: u64, order: Ordering) -> u64 {
-        self.0.fetch_add(value, order)
-    }
-
-    pub(crate) fn store(&self, value: u64, order: Ordering) {
-        self.0.store(value, order)
+    pub(crate) fn compare_exchange_weak(
+        &self,
+        current: u64,
+        new: u64,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<u64, u64> {
+        self.0.compare_exchange_weak(current, new, success, failure)
     }
 }
