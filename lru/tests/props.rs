@@ -122,3 +122,39 @@ fn decay_lets_new_popular_keys_in() {
     lfu.insert("third", 0);
     assert!(lfu.contains("new") && !lfu.contains("old"));
 }
+
+proptest! {
+    #[test]
+    fn the_cache_ttl_applies_to_later_inserts(ttl in 1u64..100, wait in 0u64..200) {
+        let clock = ManualClock::new();
+        let mut lru = LruCache::with_parts(10, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        let mut lfu = LfuCache::with_parts(10, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        lru.insert(0u8, 0u8); // before the TTL is set: lives forever
+        lfu.insert(0u8, 0u8);
+        lru.set_ttl(Some(Duration::from_nanos(ttl)));
+        lfu.set_ttl(Some(Duration::from_nanos(ttl)));
+        lru.insert(1, 1);
+        lfu.insert(1, 1);
+        clock.advance_nanos(wait);
+        let alive = wait < ttl;
+        prop_assert_eq!(lru.get(&1).is_some(), alive);
+        prop_assert_eq!(lfu.get(&1).is_some(), alive);
+        prop_assert!(lru.get(&0).is_some() && lfu.get(&0).is_some());
+        prop_assert_eq!(lru.stats().expirations, u64::from(!alive));
+        prop_assert_eq!(lfu.stats().expirations, u64::from(!alive));
+    }
+
+    #[test]
+    fn get_mut_changes_what_get_returns(keys in prop::collection::vec(0u8..20, 1..50)) {
+        let mut lru = LruCache::new(8).unwrap();
+        let mut lfu = LfuCache::new(8).unwrap();
+        for &k in &keys {
+            lru.insert(k, 0u32);
+            lfu.insert(k, 0u32);
+            *lru.get_mut(&k).unwrap() += 1;
+            *lfu.get_mut(&k).unwrap() += 1;
+            prop_assert_eq!(lru.peek(&k), Some(&1));
+            prop_assert_eq!(lfu.peek(&k), Some(&1));
+        }
+    }
+}
