@@ -1,6 +1,6 @@
 //! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared slab.
 
-use crate::store::{NIL, Placement, Store, check_capacity, nanos};
+use crate::store::{self, NIL, Placement, Policy, Store, check_capacity, nanos};
 use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// An entry's place in its frequency bucket.
 #[derive(Clone, Copy)]
-struct Links {
+pub(crate) struct Links {
     /// Towards the bucket's oldest entry (`NIL` at its head).
     prev: u32,
     /// Towards the bucket's newest entry (`NIL` at its tail).
@@ -137,18 +137,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 self.decay();
             }
         }
-        match self.store.lookup(key) {
-            Ok(i) => {
-                self.increment(i);
-                Some(i)
-            }
-            Err(expired) => {
-                if let Some(i) = expired {
-                    self.remove_at(i);
-                }
-                None
-            }
-        }
+        store::lookup(self, key)
     }
 
     /// The value of `key` without counting a use.
@@ -304,14 +293,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.store.find(self.store.hash(key), key)?;
-        let expired = self.store.is_expired(i, self.store.now_if_ttl());
-        let (_, v) = self.remove_at(i);
-        if expired {
-            self.store.stats.expirations += 1;
-            return None;
-        }
-        Some(v)
+        store::remove_entry(self, key).map(|(_, v)| v)
     }
 
     /// Removes and returns the entry that would be evicted next.
@@ -435,28 +417,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     }
 
     /// Keeps only the entries for which `keep` returns true; expired entries go too.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let now = self.store.now_if_ttl();
-        let mut i = 0;
-        while (i as usize) < self.store.slots.len() {
-            let expired = self.store.is_expired(i, now);
-            let slot = &mut self.store.slots[i as usize];
-            if expired || !keep(&slot.key, &mut slot.value) {
-                self.store.stats.expirations += u64::from(expired);
-                self.remove_at(i);
-            } else {
-                i += 1;
-            }
-        }
+    pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
+        store::retain(self, keep)
     }
 
     /// Drops every expired entry now and returns how many.
     pub fn purge_expired(&mut self) -> usize {
-        let before = self.store.stats.expirations;
-        if self.store.tracks_expiry() {
-            self.retain(|_, _| true);
-        }
-        (self.store.stats.expirations - before) as usize
+        store::purge_expired(self)
     }
 
     // ---- buckets ----
@@ -616,3 +583,25 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
 }
 
 crate::cache::forward_cache!(LfuCache);
+
+impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Policy<K, V, S, W, C>
+    for LfuCache<K, V, S, W, C>
+{
+    type Links = Links;
+    #[inline(always)]
+    fn store(&self) -> &Store<K, V, Links, S, W, C> {
+        &self.store
+    }
+    #[inline(always)]
+    fn store_mut(&mut self) -> &mut Store<K, V, Links, S, W, C> {
+        &mut self.store
+    }
+    #[inline(always)]
+    fn hit(&mut self, i: u32) {
+        self.increment(i);
+    }
+    #[inline(always)]
+    fn remove_at(&mut self, i: u32) -> (K, V) {
+        LfuCache::remove_at(self, i)
+    }
+}

@@ -1,6 +1,6 @@
 //! The LRU cache: a recency list threaded through the shared slab by `u32` indices.
 
-use crate::store::{NIL, Placement, Store, check_capacity, nanos};
+use crate::store::{self, NIL, Placement, Policy, Store, check_capacity, nanos};
 use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// An entry's place in the recency list.
 #[derive(Clone, Copy)]
-struct Links {
+pub(crate) struct Links {
     /// Towards the most recently used end (`NIL` at the head).
     prev: u32,
     /// Towards the least recently used end (`NIL` at the tail).
@@ -105,18 +105,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.store.lookup(key) {
-            Ok(i) => {
-                self.touch(i);
-                Some(i)
-            }
-            Err(expired) => {
-                if let Some(i) = expired {
-                    self.remove_at(i);
-                }
-                None
-            }
-        }
+        store::lookup(self, key)
     }
 
     /// The value of `key` without marking it used (an expired entry reads as absent).
@@ -249,14 +238,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.store.find(self.store.hash(key), key)?;
-        let expired = self.store.is_expired(i, self.store.now_if_ttl());
-        let entry = self.remove_at(i);
-        if expired {
-            self.store.stats.expirations += 1;
-            return None;
-        }
-        Some(entry)
+        store::remove_entry(self, key)
     }
 
     /// Removes and returns the least recently used entry (expired or not).
@@ -356,31 +338,15 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     /// Keeps only the entries for which `keep` returns true; expired entries go too.
     ///
     /// Computes in **O(n)** time.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let now = self.store.now_if_ttl();
-        let mut i = 0;
-        while (i as usize) < self.store.slots.len() {
-            let expired = self.store.is_expired(i, now);
-            let slot = &mut self.store.slots[i as usize];
-            if expired || !keep(&slot.key, &mut slot.value) {
-                self.store.stats.expirations += u64::from(expired);
-                // The last entry moves into slot i: look at slot i again.
-                self.remove_at(i);
-            } else {
-                i += 1;
-            }
-        }
+    pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
+        store::retain(self, keep)
     }
 
     /// Drops every expired entry now and returns how many.
     ///
     /// Computes in **O(n)** time.
     pub fn purge_expired(&mut self) -> usize {
-        let before = self.store.stats.expirations;
-        if self.store.tracks_expiry() {
-            self.retain(|_, _| true);
-        }
-        (self.store.stats.expirations - before) as usize
+        store::purge_expired(self)
     }
 
     // ---- the recency list ----
@@ -479,3 +445,25 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 }
 
 crate::cache::forward_cache!(LruCache);
+
+impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Policy<K, V, S, W, C>
+    for LruCache<K, V, S, W, C>
+{
+    type Links = Links;
+    #[inline(always)]
+    fn store(&self) -> &Store<K, V, Links, S, W, C> {
+        &self.store
+    }
+    #[inline(always)]
+    fn store_mut(&mut self) -> &mut Store<K, V, Links, S, W, C> {
+        &mut self.store
+    }
+    #[inline(always)]
+    fn hit(&mut self, i: u32) {
+        self.touch(i);
+    }
+    #[inline(always)]
+    fn remove_at(&mut self, i: u32) -> (K, V) {
+        LruCache::remove_at(self, i)
+    }
+}

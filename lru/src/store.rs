@@ -392,3 +392,103 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
         assert!(self.expires.is_empty() || self.expires.len() == n);
     }
 }
+
+/// What the shared lookup and removal paths need from a policy: its store, how to count a hit
+/// (LRU: move to the front; LFU: one bucket up), and how to take entry `i` out of its eviction
+/// order and the slab.
+pub(crate) trait Policy<K, V, S, W, C> {
+    type Links: Copy;
+    fn store(&self) -> &Store<K, V, Self::Links, S, W, C>;
+    fn store_mut(&mut self) -> &mut Store<K, V, Self::Links, S, W, C>;
+    fn hit(&mut self, i: u32);
+    fn remove_at(&mut self, i: u32) -> (K, V);
+}
+
+/// A live entry's index, counting the hit; an expired entry is reclaimed and reads as a miss.
+#[inline]
+pub(crate) fn lookup<P, K, V, S, W, C, Q>(p: &mut P, key: &Q) -> Option<u32>
+where
+    P: Policy<K, V, S, W, C>,
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    S: BuildHasher,
+    W: Weigher<K, V>,
+    C: Clock,
+{
+    match p.store_mut().lookup(key) {
+        Ok(i) => {
+            p.hit(i);
+            Some(i)
+        }
+        Err(expired) => {
+            if let Some(i) = expired {
+                p.remove_at(i);
+            }
+            None
+        }
+    }
+}
+
+/// Removes `key`'s entry and returns it; an expired entry is removed (and counted) but reads
+/// as absent.
+#[inline]
+pub(crate) fn remove_entry<P, K, V, S, W, C, Q>(p: &mut P, key: &Q) -> Option<(K, V)>
+where
+    P: Policy<K, V, S, W, C>,
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    S: BuildHasher,
+    W: Weigher<K, V>,
+    C: Clock,
+{
+    let store = p.store();
+    let i = store.find(store.hash(key), key)?;
+    let expired = store.is_expired(i, store.now_if_ttl());
+    let entry = p.remove_at(i);
+    if expired {
+        p.store_mut().stats.expirations += 1;
+        return None;
+    }
+    Some(entry)
+}
+
+/// Keeps the entries for which `keep` returns true; expired entries go too (and are counted).
+pub(crate) fn retain<P, K, V, S, W, C>(p: &mut P, mut keep: impl FnMut(&K, &mut V) -> bool)
+where
+    P: Policy<K, V, S, W, C>,
+    K: Hash + Eq,
+    S: BuildHasher,
+    W: Weigher<K, V>,
+    C: Clock,
+{
+    let now = p.store().now_if_ttl();
+    let mut i = 0;
+    while (i as usize) < p.store().slots.len() {
+        let store = p.store_mut();
+        let expired = store.is_expired(i, now);
+        let slot = &mut store.slots[i as usize];
+        if expired || !keep(&slot.key, &mut slot.value) {
+            store.stats.expirations += u64::from(expired);
+            // The last entry moves into slot i: look at slot i again.
+            p.remove_at(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Drops every expired entry and returns how many.
+pub(crate) fn purge_expired<P, K, V, S, W, C>(p: &mut P) -> usize
+where
+    P: Policy<K, V, S, W, C>,
+    K: Hash + Eq,
+    S: BuildHasher,
+    W: Weigher<K, V>,
+    C: Clock,
+{
+    let before = p.store().stats.expirations;
+    if p.store().tracks_expiry() {
+        retain(p, |_, _| true);
+    }
+    (p.store().stats.expirations - before) as usize
+}
