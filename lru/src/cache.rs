@@ -33,10 +33,32 @@ pub trait Cache<K, V> {
     fn stats(&self) -> Stats;
 }
 
-/// Implements [`Cache`] and a short `Debug` for a policy type by forwarding to its inherent
-/// methods (both caches have the same surface).
+/// Implements [`Cache`], a short `Debug` and the crate-private `Policy` (whose hit method is
+/// `$hit`) for a policy type by forwarding to its inherent methods.
 macro_rules! forward_cache {
-    ($ty:ident) => {
+    ($ty:ident, $hit:ident) => {
+        impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock>
+            $crate::store::Policy<K, V, S, W, C> for $ty<K, V, S, W, C>
+        {
+            type Links = Links;
+            #[inline(always)]
+            fn store(&self) -> &$crate::store::Store<K, V, Links, S, W, C> {
+                &self.store
+            }
+            #[inline(always)]
+            fn store_mut(&mut self) -> &mut $crate::store::Store<K, V, Links, S, W, C> {
+                &mut self.store
+            }
+            #[inline(always)]
+            fn hit(&mut self, i: u32) {
+                self.$hit(i);
+            }
+            #[inline(always)]
+            fn remove_at(&mut self, i: u32) -> (K, V) {
+                $ty::remove_at(self, i)
+            }
+        }
+
         impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> $crate::Cache<K, V>
             for $ty<K, V, S, W, C>
         {

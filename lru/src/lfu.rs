@@ -1,6 +1,6 @@
 //! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared slab.
 
-use crate::store::{self, NIL, Placement, Policy, Store, check_capacity, nanos};
+use crate::store::{self, NIL, Placement, Store, check_capacity, nanos};
 use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -582,26 +582,4 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     }
 }
 
-crate::cache::forward_cache!(LfuCache);
-
-impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Policy<K, V, S, W, C>
-    for LfuCache<K, V, S, W, C>
-{
-    type Links = Links;
-    #[inline(always)]
-    fn store(&self) -> &Store<K, V, Links, S, W, C> {
-        &self.store
-    }
-    #[inline(always)]
-    fn store_mut(&mut self) -> &mut Store<K, V, Links, S, W, C> {
-        &mut self.store
-    }
-    #[inline(always)]
-    fn hit(&mut self, i: u32) {
-        self.increment(i);
-    }
-    #[inline(always)]
-    fn remove_at(&mut self, i: u32) -> (K, V) {
-        LfuCache::remove_at(self, i)
-    }
-}
+crate::cache::forward_cache!(LfuCache, increment);
