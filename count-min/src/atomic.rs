@@ -1,0 +1,296 @@
+//! A Count-Min sketch shared between threads: counters are `AtomicU64`s updated in place.
+
+use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::marker::PhantomData;
+
+use crate::probe::{Columns, alloc_counters};
+use crate::sync::{AtomicU64, Ordering};
+use crate::{Conservative, CountMinSketch, DefaultBuildHasher, Error, Plain, UpdateRule};
+
+/// Estimates read at most this: `add` saturates counters here, and the 2^63 values above it are
+/// headroom for [`AtomicCountMinSketch::increment`]'s `fetch_add`, which cannot saturate. To
+/// wrap, one counter would need 2^63 increments after saturating (292 years at one per
+/// nanosecond).
+pub const ATOMIC_COUNTER_MAX: u64 = 1 << 63;
+
+/// A Count-Min sketch that threads update through `&self`: `Send + Sync`, lock-free.
+///
+/// With [`Plain`] updates, [`increment`](Self::increment) is one `fetch_add` per row and `add`
+/// a saturating compare-and-swap per row. With [`Conservative`] updates
+/// ([`AtomicConservativeCountMin`]) an add reads the row counters, computes the new estimate
+/// m + n, and raises each smaller counter to it with a compare-and-swap that expects the value
+/// it read; if any other thread changed one of them in between, the add starts over. Counters
+/// only grow, so an unchanged value proves no add slipped in, and no increment is lost.
+///
+/// All operations use `Relaxed` ordering: each counter is an independent monotone value, its
+/// modification order is all the algorithm relies on, and no other memory is published through
+/// it.
+///
+/// ```
+/// use brick_count_min::AtomicCountMinSketch;
+/// use std::sync::Arc;
+///
+/// let hits: Arc<AtomicCountMinSketch> = Arc::new(AtomicCountMinSketch::new(1024, 4)?);
+/// let workers: Vec<_> = (0..2)
+///     .map(|_| {
+///         let hits = Arc::clone(&hits);
+///         std::thread::spawn(move || (0..1000).for_each(|i| hits.increment(&(i % 10))))
+///     })
+///     .collect();
+/// workers.into_iter().for_each(|w| w.join().unwrap());
+/// assert!(hits.estimate(&3) >= 200);
+/// # Ok::<(), brick_count_min::Error>(())
+/// ```
+pub struct AtomicCountMinSketch<S = DefaultBuildHasher, U: UpdateRule = Plain> {
+    counters: Box<[AtomicU64]>,
+    width: usize,
+    depth: usize,
+    /// Kept for conservative sketches only; a plain sketch's total is the sum of any one row.
+    total: AtomicU64,
+    hasher: S,
+    rule: PhantomData<U>,
+}
+
+/// An [`AtomicCountMinSketch`] with conservative update.
+pub type AtomicConservativeCountMin<S = DefaultBuildHasher> = AtomicCountMinSketch<S, Conservative>;
+
+impl<U: UpdateRule> AtomicCountMinSketch<DefaultBuildHasher, U> {
+    /// As [`CountMinSketch::with_error`].
+    ///
+    /// # Errors
+    /// As [`CountMinSketch::with_error`].
+    pub fn with_error(epsilon: f64, delta: f64) -> Result<Self, Error> {
+        let (width, depth) = crate::dimensions(epsilon, delta)?;
+        Self::with_hasher(width, depth, DefaultBuildHasher::default())
+    }
+
+    /// As [`CountMinSketch::new`].
+    ///
+    /// # Errors
+    /// As [`CountMinSketch::new`].
+    pub fn new(width: u64, depth: u64) -> Result<Self, Error> {
+        Self::with_hasher(width, depth, DefaultBuildHasher::default())
+    }
+}
+
+impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
+    /// As [`CountMinSketch::with_hasher`].
+    ///
+    /// # Errors
+    /// As [`CountMinSketch::new`].
+    pub fn with_hasher(width: u64, depth: u64, hasher: S) -> Result<Self, Error> {
+        let counters = alloc_counters(width, depth, || AtomicU64::new(0))?.into_boxed_slice();
+        Ok(Self {
+            counters,
+            width: width as usize,
+            depth: depth as usize,
+            total: AtomicU64::new(0),
+            hasher,
+            rule: PhantomData,
+        })
+    }
+
+    /// The 64-bit hash this sketch uses for `item`.
+    #[inline(always)]
+    pub fn hash_item<T: Hash + ?Sized>(&self, item: &T) -> u64 {
+        #[allow(clippy::manual_hash_one)] // see CountMinSketch::hash_item
+        {
+            let mut h = self.hasher.build_hasher();
+            item.hash(&mut h);
+            h.finish()
+        }
+    }
+
+    #[inline(always)]
+    fn cells(&self, hash: u64) -> impl Iterator<Item = &AtomicU64> {
+        let width = self.width as u64;
+        let mut columns = Columns::new(hash);
+        self.counters
+            .chunks_exact(self.width)
+            .map(move |row| &row[columns.next_in(width)])
+    }
+
+    /// Counts one occurrence of `item`.
+    ///
+    /// Cost: one hash and one atomic read-modify-write per row (two passes when conservative).
+    #[inline]
+    pub fn increment<T: Hash + ?Sized>(&self, item: &T) {
+        self.increment_hash(self.hash_item(item));
+    }
+
+    /// Counts `count` occurrences of `item`.
+    ///
+    /// Cost: as [`increment`](Self::increment), with a compare-and-swap per row.
+    #[inline]
+    pub fn add<T: Hash + ?Sized>(&self, item: &T, count: u64) {
+        self.add_hash(self.hash_item(item), count);
+    }
+
+    /// [`increment`](Self::increment) of an item whose hash is known.
+    #[inline]
+    pub fn increment_hash(&self, hash: u64) {
+        if U::CONSERVATIVE {
+            self.add_hash(hash, 1);
+        } else {
+            for cell in self.cells(hash) {
+                cell.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// [`add`](Self::add) of an item whose hash is known.
+    pub fn add_hash(&self, hash: u64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        if !U::CONSERVATIVE {
+            for cell in self.cells(hash) {
+                saturating_add(cell, count);
+            }
+            return;
+        }
+        saturating_add(&self.total, count);
+        let mut seen = [0u64; crate::MAX_DEPTH as usize];
+        'retry: loop {
+            let mut min = u64::MAX;
+            for (v, cell) in seen.iter_mut().zip(self.cells(hash)) {
+                *v = cell.load(Ordering::Relaxed);
+                min = min.min(*v);
+            }
+            if min >= ATOMIC_COUNTER_MAX {
+                return;
+            }
+            let target = min.saturating_add(count).min(ATOMIC_COUNTER_MAX);
+            for (&v, cell) in seen.iter().zip(self.cells(hash)) {
+                if v < target
+                    && cell
+                        .compare_exchange(v, target, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_err()
+                {
+                    // Another add moved this counter since it was read: start over from fresh
+                    // values. Counters raised so far stay raised, which only overestimates.
+                    continue 'retry;
+                }
+            }
+            return;
+        }
+    }
+
+    /// How often `item` occurred, at least (see [`CountMinSketch::estimate`]). Concurrent adds
+    /// may or may not be included; completed ones are.
+    ///
+    /// Cost: one hash and one atomic load per row.
+    #[inline]
+    pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
+        self.estimate_hash(self.hash_item(item))
+    }
+
+    /// [`estimate`](Self::estimate) of an item whose hash is known.
+    #[inline]
+    pub fn estimate_hash(&self, hash: u64) -> u64 {
+        self.cells(hash)
+            .map(|c| c.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(0)
+            .min(ATOMIC_COUNTER_MAX)
+    }
+
+    /// The sum of every count added (N in the bound).
+    ///
+    /// Cost: O(width) for plain sketches (the sum of the first row), O(1) for conservative.
+    pub fn total(&self) -> u64 {
+        if U::CONSERVATIVE {
+            self.total.load(Ordering::Relaxed)
+        } else {
+            self.counters[..self.width]
+                .iter()
+                .fold(0u64, |sum, c| sum.saturating_add(c.load(Ordering::Relaxed)))
+        }
+    }
+
+    /// Columns per row.
+    pub fn width(&self) -> u64 {
+        self.width as u64
+    }
+
+    /// Rows.
+    pub fn depth(&self) -> u64 {
+        self.depth as u64
+    }
+
+    /// ε·N, as [`CountMinSketch::error_bound`].
+    pub fn error_bound(&self) -> f64 {
+        std::f64::consts::E / self.width as f64 * self.total() as f64
+    }
+
+    /// Bytes of counters: width × depth × 8.
+    pub fn len_bytes(&self) -> usize {
+        self.counters.len() * size_of::<u64>()
+    }
+
+    /// A single-threaded copy of the counters as they are read, row by row (not one atomic
+    /// snapshot while other threads add).
+    pub fn to_sketch(&self) -> CountMinSketch<u64, S, U>
+    where
+        S: Clone,
+    {
+        let counters = self
+            .counters
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed).min(ATOMIC_COUNTER_MAX))
+            .collect();
+        CountMinSketch::from_parts(
+            counters,
+            self.width,
+            self.depth,
+            self.total(),
+            self.hasher.clone(),
+        )
+    }
+}
+
+/// `cell = cell + n`, saturating at [`ATOMIC_COUNTER_MAX`]; a counter already above it (by
+/// increments) is left alone.
+#[inline]
+fn saturating_add(cell: &AtomicU64, n: u64) {
+    let mut old = cell.load(Ordering::Relaxed);
+    while old < ATOMIC_COUNTER_MAX {
+        let new = old.saturating_add(n).min(ATOMIC_COUNTER_MAX);
+        match cell.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(now) => old = now,
+        }
+    }
+}
+
+impl<S, U: UpdateRule> From<CountMinSketch<u64, S, U>> for AtomicCountMinSketch<S, U>
+where
+    S: BuildHasher + Clone,
+{
+    fn from(sketch: CountMinSketch<u64, S, U>) -> Self {
+        let counters = sketch
+            .counters()
+            .iter()
+            .map(|&c| AtomicU64::new(c.min(ATOMIC_COUNTER_MAX)))
+            .collect();
+        Self {
+            counters,
+            width: sketch.width() as usize,
+            depth: sketch.depth() as usize,
+            total: AtomicU64::new(sketch.total()),
+            hasher: sketch.hasher().clone(),
+            rule: PhantomData,
+        }
+    }
+}
+
+impl<S, U: UpdateRule> fmt::Debug for AtomicCountMinSketch<S, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicCountMinSketch")
+            .field("width", &self.width)
+            .field("depth", &self.depth)
+            .field("conservative", &U::CONSERVATIVE)
+            .finish_non_exhaustive()
+    }
+}
