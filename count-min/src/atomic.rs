@@ -4,7 +4,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::marker::PhantomData;
 
-use crate::probe::{Columns, alloc_counters};
+use crate::probe::{Cells, alloc_counters};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{Conservative, CountMinSketch, DefaultBuildHasher, Error, Plain, UpdateRule};
 
@@ -104,11 +104,8 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
 
     #[inline(always)]
     fn cells(&self, hash: u64) -> impl Iterator<Item = &AtomicU64> {
-        let width = self.width as u64;
-        let mut columns = Columns::new(hash);
-        self.counters
-            .chunks_exact(self.width)
-            .map(move |row| &row[columns.next_in(width)])
+        let mut cells = Cells::new(hash, self.width);
+        (0..self.depth).map(move |_| &self.counters[cells.next_cell()])
     }
 
     /// Counts one occurrence of `item`.

@@ -2,53 +2,40 @@
 
 use crate::{Error, MAX_DEPTH, MAX_WIDTH};
 
-/// Maps `x` uniformly onto `0..m` with a multiply and a shift (Lemire 2019): no division, so the
-/// width need not be a power of two and the sizing formula's width is used as it is.
-#[inline(always)]
-pub(crate) fn reduce(x: u64, m: u64) -> u64 {
-    ((u128::from(x) * u128::from(m)) >> 64) as u64
-}
-
-/// MurmurHash3's 64-bit finaliser: a bijection with full avalanche, used to derive a second,
-/// independent-looking hash from the first.
-#[inline(always)]
-pub(crate) fn fmix64(mut k: u64) -> u64 {
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    k ^ (k >> 33)
-}
-
-/// The column of each row, by enhanced double hashing (Kirsch and Mitzenmacher 2006):
-/// gᵢ = h₁ + i·h₂ + (i³ − i)/6, one addition per row. Two keys that share a column in one row
-/// share it in the next only if their h₂ also agree in the top bits, so rows collide about
-/// independently, which is what the δ = e^(−depth) bound needs.
+/// The counter of each row, by double hashing (Kirsch and Mitzenmacher 2006): with the hash's
+/// halves h₁ and h₂, row i uses gᵢ = h₁ + i·h₂ (mod 2^32), one addition per row, scaled onto the
+/// width by multiply-shift (no division, any width up to 2^32). Two keys that share a column in
+/// one row share it in the next only if their h₂ also agree in the top bits, so rows collide
+/// about independently, which is what the δ = e^(−depth) bound needs (the accuracy tests check
+/// the resulting errors against independent per-row hashes). The iterator yields indices into
+/// the row-major table, so each access has one bounds check.
 #[derive(Clone, Copy)]
-pub(crate) struct Columns {
-    x: u64,
-    y: u64,
-    i: u64,
+pub(crate) struct Cells {
+    g: u32,
+    step: u32,
+    base: usize,
+    width: usize,
 }
 
-impl Columns {
+impl Cells {
     #[inline(always)]
-    pub(crate) fn new(hash: u64) -> Self {
+    pub(crate) fn new(hash: u64, width: usize) -> Self {
         Self {
-            x: hash,
-            y: fmix64(hash),
-            i: 0,
+            g: hash as u32,
+            step: (hash >> 32) as u32,
+            base: 0,
+            width,
         }
     }
 
-    /// The next row's column in `0..width`.
+    /// The next row's counter index.
     #[inline(always)]
-    pub(crate) fn next_in(&mut self, width: u64) -> usize {
-        let column = reduce(self.x, width);
-        self.x = self.x.wrapping_add(self.y);
-        self.y = self.y.wrapping_add(self.i);
-        self.i += 1;
-        column as usize
+    pub(crate) fn next_cell(&mut self) -> usize {
+        let column = (u64::from(self.g) * self.width as u64) >> 32;
+        let cell = self.base + column as usize;
+        self.g = self.g.wrapping_add(self.step);
+        self.base += self.width;
+        cell
     }
 }
 

@@ -100,7 +100,7 @@ fn build<U: UpdateRule>(
 /// On the shared stream, at DataSketches' own width and depth: every key within ε·N in at least
 /// a 1 − δ fraction and never below the truth. Against DataSketches' figures over the keys it
 /// reported: the conservative sketch beats both its mean and max overestimate; the plain sketch
-/// has the same expected error as any Count-Min (the figure is one hash draw), so its median
+/// has the same expected error as any Count-Min (the figure is one hash draw), so its average
 /// over nine seeds is compared with DataSketches' one draw.
 #[test]
 fn shared_zipf_stream_matches_or_beats_datasketches() {
@@ -160,16 +160,19 @@ fn shared_zipf_stream_matches_or_beats_datasketches() {
                 assert!(cons.estimate(&key(*id)) <= plain.estimate(&key(*id)));
             }
         }
-        plain_means.sort_by(f64::total_cmp);
-        let median = plain_means[plain_means.len() / 2];
+        let k = plain_means.len() as f64;
+        let avg = plain_means.iter().sum::<f64>() / k;
+        let sd = (plain_means.iter().map(|m| (m - avg).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
         eprintln!(
-            "{w}x{d}: plain mean overestimate over 9 seeds {plain_means:.2?}, median {median:.2}"
+            "{w}x{d}: plain mean overestimate over 9 seeds {plain_means:.2?}: {avg:.2} ± {sd:.2}"
         );
-        // 20 seeds put DataSketches' 27.87 at 1024 x 4 at our 10th percentile (median 28.8), and
-        // independent per-row hashes give the same spread, so allow that draw's luck.
+        // DataSketches' figure is one draw from the same distribution (40 seeds here put the
+        // expectation at 29.1 at 1024 x 4, and per-row independent hashes give the same), so
+        // "no worse" means: its draw lies within two standard deviations of our average, or
+        // above it. A sketch 10 % worse than ideal fails this.
         assert!(
-            median <= ds_mean * 1.05,
-            "plain median mean {median} vs DataSketches {ds_mean}"
+            avg <= ds_mean + 2.0 * sd,
+            "plain {avg} ± {sd} vs DataSketches {ds_mean}"
         );
     }
 }

@@ -90,12 +90,12 @@ fn run<U: UpdateRule>(ops: Vec<Op>, width: u64, depth: u64) -> Result<(), TestCa
 
 proptest! {
     #[test]
-    fn plain_sketch_follows_the_model(ops in ops(), width in 1u64..40, depth in 1u64..5) {
+    fn plain_sketch_follows_the_model(ops in ops(), width in 1u64..40, depth in 1u64..12) {
         run::<Plain>(ops, width, depth)?;
     }
 
     #[test]
-    fn conservative_sketch_follows_the_model(ops in ops(), width in 1u64..40, depth in 1u64..5) {
+    fn conservative_sketch_follows_the_model(ops in ops(), width in 1u64..40, depth in 1u64..12) {
         run::<Conservative>(ops, width, depth)?;
     }
 

@@ -15,7 +15,8 @@ fn stream() -> impl Strategy<Value = Vec<(u16, u64)>> {
 }
 
 fn shape() -> impl Strategy<Value = (u64, u64)> {
-    (1u64..80, 1u64..6)
+    // Depths past 8 take the conservative update's general path.
+    (1u64..80, 1u64..12)
 }
 
 fn exact(items: &[(u16, u64)]) -> HashMap<u16, u64> {

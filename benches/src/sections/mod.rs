@@ -4,6 +4,7 @@ use crate::harness::Section;
 
 pub mod bloom;
 pub mod consistent_hash;
+pub mod count_min;
 pub mod geohash;
 pub mod lru;
 pub mod merkle;
@@ -13,6 +14,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
     vec![
         Box::new(bloom::BloomSection),
         Box::new(consistent_hash::ConsistentHashSection),
+        Box::new(count_min::CountMinSection),
         Box::new(geohash::GeohashSection),
         Box::new(lru::LruSection),
         Box::new(merkle::MerkleSection),
