@@ -1,5 +1,155 @@
 #![forbid(unsafe_code)]
-//! Count-Min sketches: how often each key occurred, never below the truth, in fixed memory.
+//! Count-Min sketches: how often each key occurred in a stream, in fixed memory, never below the
+//! true count and above it by at most ε·N with probability 1 − δ.
+//!
+//! # Example
+//! ```
+//! use brick_count_min::{ConservativeCountMin, CountMinSketch, SpaceSaving};
+//!
+//! // ε = 0.1 %, δ = 1 %: 2719 × 5 counters of 4 bytes (53 KiB), whatever the number of keys.
+//! let mut hits: CountMinSketch = CountMinSketch::with_error(0.001, 0.01)?;
+//! assert_eq!((hits.width(), hits.depth(), hits.len_bytes()), (2719, 5, 54_380));
+//! for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.1"] {
+//!     hits.increment(ip);
+//! }
+//! assert!(hits.estimate("10.0.0.1") >= 2); // never below the truth
+//! assert!(hits.estimate("10.0.0.1") as f64 <= 2.0 + hits.error_bound()); // w.p. 1 − δ
+//!
+//! // Shards merge exactly: the sum is the sketch of both streams.
+//! let mut other: CountMinSketch = CountMinSketch::with_error(0.001, 0.01)?;
+//! other.add("10.0.0.1", 5);
+//! hits.merge(&other)?;
+//! assert!(hits.estimate("10.0.0.1") >= 7);
+//!
+//! // Conservative update: same guarantee, smaller errors.
+//! let mut cu: ConservativeCountMin = ConservativeCountMin::with_error(0.001, 0.01)?;
+//! assert_eq!(cu.add("/index.html", 3), 3); // returns the new estimate
+//!
+//! // Heavy hitters with deterministic bounds.
+//! let mut top = SpaceSaving::new(100)?;
+//! top.add(&"10.0.0.9", 1000);
+//! assert_eq!(top.top()[0].key, "10.0.0.9");
+//! # Ok::<(), brick_count_min::Error>(())
+//! ```
+//!
+//! # How it works
+//! A sketch is d rows of w counters. Adding c occurrences of x hashes x once and adds c to one
+//! counter in each row, at column hᵢ(x). The estimate is the smallest of x's d counters.
+//!
+//! **Never below the truth.** Every counter holds the sum of the counts of all keys hashed to it,
+//! and counts are not negative, so each of x's counters is at least f(x), and so is their
+//! minimum.
+//!
+//! **Above it by at most ε·N.** In row i, x's counter is f(x) plus the counts of the other keys
+//! that land on it. Each other key lands there with probability 1/w, so that excess has
+//! expectation at most N/w, where N is the total of all counts. By Markov's inequality, the
+//! excess exceeds e·N/w with probability at most 1/e. The rows hash independently, so all d
+//! rows exceed it with probability at most e^(−d). The minimum therefore stays within ε·N of the
+//! truth except with probability δ when
+//!
+//! w = ⌈e/ε⌉ and d = ⌈ln(1/δ)⌉ ([`dimensions`]).
+//!
+//! ε = 0.001 and δ = 0.01 give 2719 × 5 counters. Memory depends on ε and δ only, not on how
+//! many keys there are. The error is relative to N, so a sketch answers "which keys are large"
+//! well and "how many times did this rare key occur" poorly.
+//!
+//! **One hash per item.** Each item is hashed once to 64 bits, seeded XXH3 by default (about
+//! 1.5 ns for a `u64`). Row i uses h₁ + i·h₂ on the hash's 32-bit halves (Kirsch and
+//! Mitzenmacher's double hashing), scaled onto w by a multiply-shift, so w is the formula's
+//! width, not a power of two. Over 40 seeds on the shared Zipf stream, the errors equal those of
+//! independent per-row hashes (`tests/accuracy.rs`). The rows are stored row-major, and an
+//! estimate reads d counters: 5 loads for the sizes above.
+//!
+//! **Conservative update** (Estan and Varghese). On an add, only counters below the new estimate
+//! m + c are raised, and only as far as m + c. Every counter still bounds every key hashed to
+//! it, so estimates still never fall below the truth. They are never above the plain sketch's,
+//! and on the Zipf streams measured here they are 1.7–3× smaller. The cost is that counters are no longer
+//! sums:
+//! - Two conservative sketches add to an upper bound that is valid but larger than the
+//!   conservative sketch of the joined stream, because that sketch depends on the order of the
+//!   items. [`merge`](CountMinSketch::merge) allows it and documents it.
+//! - A decrement cannot be undone: x's add may have left some of its counters untouched, so
+//!   subtracting from all of them could push another key's counter below its count.
+//!
+//! **Saturation.** Counters are `u8`, `u16`, `u32` or `u64` ([`Counter`]) and stop at their
+//! maximum instead of wrapping. A counter then holds min(sum, MAX), so an estimate below MAX is
+//! exact sketch arithmetic, and one equal to MAX means "MAX or more". [`halve`](
+//! CountMinSketch::halve) leaves saturated counters saturated.
+//!
+//! **Decay.** [`halve`](CountMinSketch::halve) halves every counter. Calling it every T seconds
+//! weights an occurrence t seconds ago by 2^(−t/T), which gives hot keys *now* (cache
+//! admission, abuse detection). Estimates still bound the halved true counts, because
+//! ⌊a/2⌋ + ⌊b/2⌋ ≤ ⌊(a + b)/2⌋.
+//!
+//! **Heavy hitters.** A sketch cannot list its keys. [`TopK`] pairs a conservative sketch with a
+//! min-heap of the k largest estimates, indexed by key: a key enters when its estimate (which
+//! includes its whole history) beats the heap's smallest. Two `TopK`s merge. [`SpaceSaving`]
+//! (Metwally et al.) needs no sketch: k counters, where a new key replaces the smallest (count
+//! m) and inherits m + c, recording m as its possible overestimate. Its bounds are
+//! deterministic: every count is within N/k, and every key above N/k is reported.
+//!
+//! **Concurrent.** [`AtomicCountMinSketch`] updates `AtomicU64` counters through `&self`:
+//! `fetch_add` per row for plain increments, and compare-and-swap for weighted and conservative
+//! adds. A conservative add restarts if a counter moved since it was read, so no increment is
+//! lost (loom-checked).
+//!
+//! # Complexity
+//! d = depth, w = width, k = heavy hitters tracked.
+//!
+//! | operation | time | space |
+//! |---|---|---|
+//! | `increment`, `add`, `estimate` | O(d): one hash, d counters | — |
+//! | conservative `add` | O(d): two passes over the same d counters | — |
+//! | `merge`, `halve`, `clear`, `to_bytes` | O(w·d) | — |
+//! | sketch | — | w·d counters (`size_of::<C>()` bytes each) |
+//! | `TopK::add` | O(d) + O(log k) when the heap changes | sketch + k keys |
+//! | `SpaceSaving::add` | O(log k) | k keys and counters |
+//! | `top()` | O(k log k) | — |
+//!
+//! # Accuracy
+//! The bound is an estimate ≤ f(x) + ε·N with probability ≥ 1 − δ, and never below f(x).
+//! Measured (`tests/accuracy.rs`, fixed seeds):
+//! - 10^7 Zipf(1.1) items over 10^6 keys at ε = 0.001, δ = 0.01 (εN = 9997): every key is within
+//!   the bound for both the plain and the conservative sketch. The mean overestimate is 865
+//!   (plain) and 496 (conservative). Top-100 recall is 0.99 for `TopK` and 1.00 for
+//!   `SpaceSaving` with k = 1000.
+//! - On the shared stream of 2 × 10^5 items at DataSketches' own 1024 × 4, the plain sketch's
+//!   mean overestimate over nine seeds is 29.3 ± 0.8, against 27.9 for DataSketches' one draw.
+//!   The conservative sketch gives 9.2, with a max of 52 against DataSketches' 96.
+//!
+//! The `compare` report (`cargo run --release -p brick-benches -- count-min`) charts the
+//! overestimate distribution of every implementation against εN. It also compares errors at
+//! equal memory.
+//!
+//! # When to use which
+//! | need | use |
+//! |---|---|
+//! | counts per key, mergeable across shards or processes | [`CountMinSketch`] |
+//! | the smallest error in one place (no merging of partial sketches) | [`ConservativeCountMin`] |
+//! | the top k keys, approximately, with merging | [`TopK`] |
+//! | the top k keys with guaranteed bounds, or no sketch at all | [`SpaceSaving`] |
+//! | many threads counting into one sketch | [`AtomicCountMinSketch`] |
+//! | exact counts, few keys | a `HashMap` |
+//!
+//! # Features
+//! None: the crate has no optional features.
+//!
+//! # Limits
+//! - Width at most [`MAX_WIDTH`] (2^32 − 1), depth at most [`MAX_DEPTH`] (64), heavy hitters at
+//!   most [`MAX_K`]. Larger values are typed errors.
+//! - Counters saturate at their type's maximum. The atomic sketch saturates `add` at
+//!   [`ATOMIC_COUNTER_MAX`] (2^63). Its `fetch_add` increments could only wrap after 2^63 more
+//!   increments of one counter, 292 years at one per nanosecond.
+//! - Counts only go up (cash-register model). There is no decrement; use two sketches (adds and
+//!   removes) if you need one.
+//!
+//! # Wire format
+//! [`to_bytes`](CountMinSketch::to_bytes) writes version 1, with all integers little-endian:
+//! the magic `BRCM`, the version, the bytes per counter, the update rule (1 plain, 2
+//! conservative), the hasher id, then width, depth, hasher tag and total as `u64`, then the
+//! counters row-major, then an XXH3-64 checksum of everything before it. `from_bytes` checks the
+//! length before allocating, and checks the kind, the hasher and the checksum. A secret SipHash
+//! key is never written; only a fingerprint of it is.
 
 mod atomic;
 mod counter;
