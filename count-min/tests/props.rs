@@ -402,3 +402,13 @@ fn clear_empties_and_keeps_the_shape() {
     assert!(s.is_empty());
     assert_eq!((s.width(), s.depth(), s.estimate(&1u8)), (10, 2, 0));
 }
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<AtomicCountMinSketch>();
+    check::<AtomicConservativeCountMin>();
+    check::<CountMinSketch>();
+    check::<TopK<String>>();
+    check::<SpaceSaving<String>>();
+}
