@@ -1,0 +1,102 @@
+//! Time, injected: every limiter reads a [`Clock`] it was given, never `Instant::now()` itself.
+
+use crate::sync::{Arc, AtomicU64, Ordering, spin_loop};
+use std::time::{Duration, Instant};
+
+/// A monotonic clock in nanoseconds from an arbitrary origin.
+pub trait Clock: Send + Sync {
+    /// Nanoseconds since the clock's origin. Limiters tolerate a clock that goes backwards
+    /// (they treat it as no time passing), but a monotonic one is expected.
+    fn now_nanos(&self) -> u64;
+}
+
+/// The system's monotonic clock (`Instant`), with its origin at construction.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Clock for SystemClock {
+    #[inline]
+    fn now_nanos(&self) -> u64 {
+        // 2^64 ns is 584 years: saturate rather than wrap.
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A clock that moves only when told to, for tests, examples and teaching. Clones share the
+/// time: a test keeps one clone and hands the other to the limiter.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ManualClock {
+    /// A clock at time 0.
+    pub fn new() -> Self {
+        Self {
+            nanos: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Moves the time forward by `by` (saturating at 2^64 − 1 ns).
+    pub fn advance(&self, by: Duration) {
+        self.advance_nanos(u64::try_from(by.as_nanos()).unwrap_or(u64::MAX));
+    }
+
+    /// Moves the time forward by `nanos` (saturating). Clones may advance from several threads
+    /// at once: every advance counts.
+    pub fn advance_nanos(&self, nanos: u64) {
+        // Relaxed: the time is the only data; tests order their own steps. A CAS loop rather
+        // than fetch_add, so the time saturates instead of wrapping.
+        let mut now = self.nanos.load(Ordering::Relaxed);
+        while let Err(seen) = self.nanos.compare_exchange_weak(
+            now,
+            now.saturating_add(nanos),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        ) {
+            now = seen;
+            spin_loop();
+        }
+    }
+
+    /// Sets the time, also backwards (to test how limiters take a clock that jumps back).
+    pub fn set_nanos(&self, nanos: u64) {
+        self.nanos.store(nanos, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ManualClock {
+    #[inline]
+    fn now_nanos(&self) -> u64 {
+        // Relaxed: as in `advance_nanos`.
+        self.nanos.load(Ordering::Relaxed)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now_nanos(&self) -> u64 {
+        (**self).now_nanos()
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now_nanos(&self) -> u64 {
+        (**self).now_nanos()
+    }
+}

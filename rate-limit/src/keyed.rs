@@ -1,0 +1,192 @@
+//! One limiter per key (user, IP, API key), sharing one configuration and one clock.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+
+use crate::sync::RwLock;
+use crate::{Algorithm, Clock, Decision, ExceedsCapacity, RateLimiter, SystemClock};
+
+/// Shards: a power of two, enough that two threads rarely want the same shard's write lock.
+const SHARDS: usize = 64;
+
+/// One shard: the states of the keys whose hash picks it.
+type Shard<K, St, S> = RwLock<HashMap<K, St, S>>;
+
+/// Limits per key: each key gets its own state of algorithm `A`, created on first use; the
+/// configuration and the clock are stored once.
+///
+/// The map is sharded: 64 `RwLock`ed hash maps, chosen by the key's hash. A check of a known
+/// key takes its shard's read lock and updates the key's state in place (an atomic for GCRA), so
+/// threads checking different keys, or the same key, do not wait on each other. Creating a key
+/// takes the write lock once, and a racing second creator finds the first's state. The shards
+/// are this crate's own locks rather than `dashmap`'s, so the loom model covers key creation too.
+///
+/// Idle keys (whose state is as good as fresh) are dropped by [`retain_recent`](Self::retain_recent);
+/// call it periodically to bound memory by the keys active in the last window.
+///
+/// ```
+/// use brick_rate_limit::{Gcra, KeyedLimiter, ManualClock};
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let per_ip = KeyedLimiter::new(Gcra::new(1, Duration::from_secs(1))?, clock.clone());
+/// assert!(per_ip.check(&"10.0.0.1").allowed);
+/// assert!(!per_ip.check(&"10.0.0.1").allowed); // that IP's quota is used up
+/// assert!(per_ip.check(&"10.0.0.2").allowed); // another IP has its own
+/// clock.advance(Duration::from_secs(1));
+/// per_ip.retain_recent();
+/// assert_eq!(per_ip.len(), 0); // both keys were idle again, so they were dropped
+/// # Ok::<(), brick_rate_limit::Error>(())
+/// ```
+pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = std::hash::RandomState> {
+    shards: Box<[Shard<K, A::State, S>]>,
+    algorithm: A,
+    clock: C,
+    hasher: S,
+}
+
+impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
+    /// An empty keyed limiter; each new key starts with the full quota.
+    pub fn new(algorithm: A, clock: C) -> Self {
+        Self::with_hasher(algorithm, clock, std::hash::RandomState::new())
+    }
+}
+
+impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<K, A, C, S> {
+    /// As [`new`](KeyedLimiter::new), with a given hasher (keys an attacker chooses need a
+    /// keyed hasher such as the default `RandomState`).
+    pub fn with_hasher(algorithm: A, clock: C, hasher: S) -> Self {
+        let shards = (0..SHARDS)
+            .map(|_| RwLock::new(HashMap::with_hasher(hasher.clone())))
+            .collect();
+        Self {
+            shards,
+            algorithm,
+            clock,
+            hasher,
+        }
+    }
+
+    fn shard(&self, key: &K) -> &Shard<K, A::State, S> {
+        // The top bits pick the shard; the map inside uses all of them again.
+        let h = self.hasher.hash_one(key);
+        &self.shards[(h >> 58) as usize % SHARDS]
+    }
+
+    /// Checks, and if allowed consumes, one unit for `key`.
+    pub fn check(&self, key: &K) -> Decision
+    where
+        K: Clone,
+    {
+        self.check_n(key, 1).unwrap_or_else(|e| e.denial)
+    }
+
+    /// Checks, and if allowed consumes, `n` units for `key`.
+    ///
+    /// Cost: one hash, a shard read lock, the algorithm's check; the first check of a key also
+    /// takes the shard's write lock and allocates its state.
+    ///
+    /// # Errors
+    /// [`ExceedsCapacity`] when `n` exceeds what one check can ever get.
+    pub fn check_n(&self, key: &K, n: u32) -> Result<Decision, ExceedsCapacity>
+    where
+        K: Clone,
+    {
+        let shard = self.shard(key);
+        let now = self.clock.now_nanos();
+        if let Some(state) = shard.read().get(key) {
+            return self.algorithm.check_n(state, now, n);
+        }
+        // First sight of the key: create it under the write lock. A racing creator that got
+        // there first left its state, which `or_insert_with` finds.
+        let mut map = shard.write();
+        let state = map
+            .entry(key.clone())
+            .or_insert_with(|| self.algorithm.new_state(now));
+        self.algorithm.check_n(state, now, n)
+    }
+
+    /// Gives back `n` units of `key` (see [`RateLimiter::release`]).
+    pub fn release(&self, key: &K, n: u32) {
+        if let Some(state) = self.shard(key).read().get(key) {
+            self.algorithm.release(state, self.clock.now_nanos(), n);
+        }
+    }
+
+    /// `key`'s limit as a [`RateLimiter`], to combine in a [`Hierarchy`](crate::Hierarchy).
+    /// Each of its checks is a check of `key` here.
+    pub fn limiter(&self, key: K) -> KeyLimiter<'_, K, A, C, S> {
+        KeyLimiter { keyed: self, key }
+    }
+
+    /// Drops every key whose state is as good as fresh (a key that has not been seen for a
+    /// window), so memory follows the active keys. Returns how many were dropped.
+    ///
+    /// Cost: O(keys), one shard write-locked at a time.
+    pub fn retain_recent(&self) -> usize {
+        let now = self.clock.now_nanos();
+        let mut dropped = 0;
+        for shard in self.shards.iter() {
+            let mut map = shard.write();
+            let before = map.len();
+            map.retain(|_, s| !self.algorithm.is_idle(s, now));
+            dropped += before - map.len();
+        }
+        dropped
+    }
+
+    /// Releases the maps' spare capacity (after [`retain_recent`](Self::retain_recent)).
+    pub fn shrink(&self) {
+        for shard in self.shards.iter() {
+            shard.write().shrink_to_fit();
+        }
+    }
+
+    /// Keys held.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.read().len()).sum()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<K, A: Algorithm + std::fmt::Debug, C, S> std::fmt::Debug for KeyedLimiter<K, A, C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedLimiter")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One key's limit, from [`KeyedLimiter::limiter`].
+pub struct KeyLimiter<'a, K, A: Algorithm, C, S> {
+    keyed: &'a KeyedLimiter<K, A, C, S>,
+    key: K,
+}
+
+impl<K, A, C, S> RateLimiter for KeyLimiter<'_, K, A, C, S>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    A: Algorithm,
+    C: Clock,
+    S: BuildHasher + Clone + Send + Sync,
+{
+    fn check_n(&self, n: u32) -> Result<Decision, ExceedsCapacity> {
+        self.keyed.check_n(&self.key, n)
+    }
+
+    fn release(&self, n: u32) {
+        self.keyed.release(&self.key, n);
+    }
+}
+
+impl<K: std::fmt::Debug, A: Algorithm, C, S> std::fmt::Debug for KeyLimiter<'_, K, A, C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyLimiter")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}

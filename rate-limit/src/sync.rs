@@ -1,0 +1,120 @@
+//! Every atomic and lock in this crate comes from here, so that `--cfg loom` can swap them for
+//! loom's model-checked versions. Wrappers rather than re-exports, so `clippy::disallowed_types`
+//! can tell the shim's types from a direct use of the real ones. Both sides expose parking_lot's
+//! shape: `lock()` returns the guard, with no poisoning.
+#![allow(clippy::disallowed_types)] // the one place allowed to name the real types
+
+pub(crate) use std::sync::atomic::Ordering;
+
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicU64 as InnerAtomic;
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU64 as InnerAtomic;
+
+/// A 64-bit atomic word: std's normally, loom's under `--cfg loom`.
+#[derive(Debug)]
+pub(crate) struct AtomicU64(InnerAtomic);
+
+impl AtomicU64 {
+    pub(crate) fn new(value: u64) -> Self {
+        Self(InnerAtomic::new(value))
+    }
+
+    #[inline(always)]
+    pub(crate) fn load(&self, order: Ordering) -> u64 {
+        self.0.load(order)
+    }
+
+    #[inline(always)]
+    pub(crate) fn compare_exchange_weak(
+        &self,
+        current: u64,
+        new: u64,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<u64, u64> {
+        self.0.compare_exchange_weak(current, new, success, failure)
+    }
+
+    pub(crate) fn store(&self, value: u64, order: Ordering) {
+        self.0.store(value, order)
+    }
+}
+
+/// A mutex with parking_lot's API: parking_lot's normally, loom's under `--cfg loom`.
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(
+    #[cfg(not(loom))] parking_lot::Mutex<T>,
+    #[cfg(loom)] loom::sync::Mutex<T>,
+);
+
+#[cfg(not(loom))]
+pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Self(parking_lot::Mutex::new(value));
+        #[cfg(loom)]
+        return Self(loom::sync::Mutex::new(value));
+    }
+
+    #[inline(always)]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.lock();
+        // Poisoned only if a model thread panicked, and then the model fails anyway.
+        #[cfg(loom)]
+        return self.0.lock().unwrap();
+    }
+}
+
+/// A reader-writer lock with parking_lot's API.
+#[derive(Debug, Default)]
+pub(crate) struct RwLock<T>(
+    #[cfg(not(loom))] parking_lot::RwLock<T>,
+    #[cfg(loom)] loom::sync::RwLock<T>,
+);
+
+#[cfg(not(loom))]
+pub(crate) type ReadGuard<'a, T> = parking_lot::RwLockReadGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type ReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
+#[cfg(not(loom))]
+pub(crate) type WriteGuard<'a, T> = parking_lot::RwLockWriteGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type WriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
+
+impl<T> RwLock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Self(parking_lot::RwLock::new(value));
+        #[cfg(loom)]
+        return Self(loom::sync::RwLock::new(value));
+    }
+
+    #[inline(always)]
+    pub(crate) fn read(&self) -> ReadGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.read();
+        #[cfg(loom)]
+        return self.0.read().unwrap();
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self) -> WriteGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.write();
+        #[cfg(loom)]
+        return self.0.write().unwrap();
+    }
+}
+
+#[cfg(not(loom))]
+pub(crate) use std::{hint::spin_loop, sync::Arc};
+
+#[cfg(loom)]
+pub(crate) use loom::{hint::spin_loop, sync::Arc};
