@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::limiter::{exceeds, interval};
-use crate::sync::{AtomicU64, Ordering, spin_loop};
+use crate::sync::{AtomicU64, Ordering, cas_retry};
 use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 
 /// GCRA (ATM Forum, 1990s; the algorithm of governor and redis-cell): `limit` units per
@@ -26,6 +26,8 @@ pub struct Gcra {
     /// Emission interval T in ns.
     t: u64,
     burst: u64,
+    /// burst · T: how far ahead of now the TAT may run.
+    horizon: u64,
     limit: u64,
     window: Duration,
 }
@@ -52,6 +54,7 @@ impl Gcra {
         Ok(Self {
             t,
             burst: u64::from(burst),
+            horizon: u64::from(burst).saturating_mul(t),
             limit: u64::from(limit),
             window,
         })
@@ -67,7 +70,7 @@ impl Gcra {
     #[inline]
     fn advance(&self, state: &GcraState, now: u64, n: u32) -> Result<(u64, u64), (u64, u64)> {
         let cost = u64::from(n) * self.t;
-        let horizon = now.saturating_add(self.burst * self.t);
+        let horizon = now.saturating_add(self.horizon);
         // Relaxed: the TAT is the only shared datum, and each CAS reads the latest value in its
         // modification order; a stale first load only costs a retry.
         let mut tat = state.tat.load(Ordering::Relaxed);
@@ -85,7 +88,7 @@ impl Gcra {
                 Ok(_) => return Ok((base, new)),
                 Err(seen) => {
                     tat = seen;
-                    spin_loop();
+                    cas_retry();
                 }
             }
         }
@@ -94,7 +97,7 @@ impl Gcra {
     /// The decision for a TAT of `tat` at `now`, when the request moved it to `new` (allowed) or
     /// would have (denied).
     fn decision(&self, allowed: bool, now: u64, base: u64, new: u64) -> Decision {
-        let horizon = now.saturating_add(self.burst * self.t);
+        let horizon = now.saturating_add(self.horizon);
         let after = if allowed { new } else { base };
         Decision {
             allowed,
@@ -145,7 +148,7 @@ impl Algorithm for Gcra {
             Ordering::Relaxed,
         ) {
             tat = seen;
-            spin_loop();
+            cas_retry();
         }
     }
 

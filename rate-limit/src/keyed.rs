@@ -1,7 +1,8 @@
 //! One limiter per key (user, IP, API key), sharing one configuration and one clock.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
+
+use hashbrown::HashTable;
 
 use crate::sync::RwLock;
 use crate::{Algorithm, Clock, Decision, ExceedsCapacity, RateLimiter, SystemClock};
@@ -9,8 +10,9 @@ use crate::{Algorithm, Clock, Decision, ExceedsCapacity, RateLimiter, SystemCloc
 /// Shards: a power of two, enough that two threads rarely want the same shard's write lock.
 const SHARDS: usize = 64;
 
-/// One shard: the states of the keys whose hash picks it.
-type Shard<K, St, S> = RwLock<HashMap<K, St, S>>;
+/// One shard: the keys whose hash picks it, with their states. A `HashTable` rather than a
+/// `HashMap`, so the key is hashed once for both the shard and the slot.
+type Shard<K, St> = RwLock<HashTable<(K, St)>>;
 
 /// Limits per key: each key gets its own state of algorithm `A`, created on first use; the
 /// configuration and the clock are stored once.
@@ -39,7 +41,7 @@ type Shard<K, St, S> = RwLock<HashMap<K, St, S>>;
 /// # Ok::<(), brick_rate_limit::Error>(())
 /// ```
 pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = std::hash::RandomState> {
-    shards: Box<[Shard<K, A::State, S>]>,
+    shards: Box<[Shard<K, A::State>]>,
     algorithm: A,
     clock: C,
     hasher: S,
@@ -56,9 +58,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// As [`new`](KeyedLimiter::new), with a given hasher (keys an attacker chooses need a
     /// keyed hasher such as the default `RandomState`).
     pub fn with_hasher(algorithm: A, clock: C, hasher: S) -> Self {
-        let shards = (0..SHARDS)
-            .map(|_| RwLock::new(HashMap::with_hasher(hasher.clone())))
-            .collect();
+        let shards = (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect();
         Self {
             shards,
             algorithm,
@@ -67,10 +67,12 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
         }
     }
 
-    fn shard(&self, key: &K) -> &Shard<K, A::State, S> {
-        // The top bits pick the shard; the map inside uses all of them again.
+    /// The key's hash and its shard. The shard comes from bits 40..46, which the table inside
+    /// uses for neither its slot (low bits) nor its tag (top 7 bits).
+    #[inline]
+    fn shard(&self, key: &K) -> (u64, &Shard<K, A::State>) {
         let h = self.hasher.hash_one(key);
-        &self.shards[(h >> 58) as usize % SHARDS]
+        (h, &self.shards[(h >> 40) as usize % SHARDS])
     }
 
     /// Checks, and if allowed consumes, one unit for `key`.
@@ -92,23 +94,24 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     where
         K: Clone,
     {
-        let shard = self.shard(key);
+        let (h, shard) = self.shard(key);
         let now = self.clock.now_nanos();
-        if let Some(state) = shard.read().get(key) {
+        if let Some((_, state)) = shard.read().find(h, |(k, _)| k == key) {
             return self.algorithm.check_n(state, now, n);
         }
         // First sight of the key: create it under the write lock. A racing creator that got
-        // there first left its state, which `or_insert_with` finds.
-        let mut map = shard.write();
-        let state = map
-            .entry(key.clone())
-            .or_insert_with(|| self.algorithm.new_state(now));
-        self.algorithm.check_n(state, now, n)
+        // there first left its state, which the entry finds.
+        let mut table = shard.write();
+        let entry = table
+            .entry(h, |(k, _)| k == key, |(k, _)| self.hasher.hash_one(k))
+            .or_insert_with(|| (key.clone(), self.algorithm.new_state(now)));
+        self.algorithm.check_n(&entry.get().1, now, n)
     }
 
     /// Gives back `n` units of `key` (see [`RateLimiter::release`]).
     pub fn release(&self, key: &K, n: u32) {
-        if let Some(state) = self.shard(key).read().get(key) {
+        let (h, shard) = self.shard(key);
+        if let Some((_, state)) = shard.read().find(h, |(k, _)| k == key) {
             self.algorithm.release(state, self.clock.now_nanos(), n);
         }
     }
@@ -127,10 +130,10 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
         let now = self.clock.now_nanos();
         let mut dropped = 0;
         for shard in self.shards.iter() {
-            let mut map = shard.write();
-            let before = map.len();
-            map.retain(|_, s| !self.algorithm.is_idle(s, now));
-            dropped += before - map.len();
+            let mut table = shard.write();
+            let before = table.len();
+            table.retain(|(_, s)| !self.algorithm.is_idle(s, now));
+            dropped += before - table.len();
         }
         dropped
     }
@@ -138,7 +141,9 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// Releases the maps' spare capacity (after [`retain_recent`](Self::retain_recent)).
     pub fn shrink(&self) {
         for shard in self.shards.iter() {
-            shard.write().shrink_to_fit();
+            shard
+                .write()
+                .shrink_to_fit(|(k, _)| self.hasher.hash_one(k));
         }
     }
 

@@ -13,6 +13,8 @@ mod sliding_window;
 mod sync;
 mod token_bucket;
 
+#[cfg(feature = "quanta")]
+pub use clock::QuantaClock;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{Decision, Error, ExceedsCapacity};
 pub use fixed_window::{FixedWindow, FixedWindowState};

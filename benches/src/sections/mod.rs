@@ -8,6 +8,7 @@ pub mod count_min;
 pub mod geohash;
 pub mod lru;
 pub mod merkle;
+pub mod rate_limit;
 
 /// Every brick's section, in report order.
 pub fn all() -> Vec<Box<dyn Section>> {
@@ -18,5 +19,6 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(geohash::GeohashSection),
         Box::new(lru::LruSection),
         Box::new(merkle::MerkleSection),
+        Box::new(rate_limit::RateLimitSection),
     ]
 }

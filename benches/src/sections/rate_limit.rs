@@ -1,0 +1,363 @@
+//! brick-rate-limit against governor (direct and keyed).
+
+use crate::chart::{Chart, Series};
+use crate::sections::lru::Rng;
+use crate::{Ctx, Record, Section};
+use brick_rate_limit::{
+    Algorithm, FixedWindow, Gcra, KeyedLimiter, LeakyBucket, LeakyQueue, Limiter, ManualClock,
+    QuantaClock, RateLimiter, SlidingLog, SlidingWindowCounter, SystemClock, TokenBucket,
+};
+use governor::Quota;
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+const BRICK: &str = "rate-limit";
+/// The quota every limiter gets in the speed runs: a million per second, so a tight loop of
+/// checks sees both grants and denials.
+pub const PER_SECOND: u32 = 1_000_000;
+
+/// governor's quota for [`PER_SECOND`].
+pub fn governor_quota() -> Quota {
+    Quota::per_second(NonZeroU32::new(PER_SECOND).expect("nonzero"))
+}
+
+/// Our GCRA for [`PER_SECOND`].
+pub fn gcra() -> Gcra {
+    Gcra::new(PER_SECOND, Duration::from_secs(1)).expect("valid")
+}
+
+/// ns per `check` of `limiter` over `n` calls.
+fn time_checks(ctx: &Ctx, n: u64, check: impl Fn() -> bool) -> f64 {
+    ctx.time(n, || {
+        for _ in 0..n {
+            black_box(check());
+        }
+    })
+}
+
+/// ns per check with two threads calling `check` on one shared limiter: wall time over all
+/// checks, so perfect scaling would halve the single-threaded figure.
+fn time_contended(ctx: &Ctx, n: u64, check: &(dyn Fn() -> bool + Sync)) -> f64 {
+    ctx.time(2 * n, || {
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..n {
+                        black_box(check());
+                    }
+                });
+            }
+        });
+    })
+}
+
+/// (time, units) of a bursty arrival trace: a steady 5 per second with bursts of 40 at 2 s,
+/// 2.5 s and 6 s, over 10 s.
+fn bursty_trace() -> Vec<u64> {
+    let ms = 1_000_000u64;
+    let mut t: Vec<u64> = (0..50).map(|i| i * 200 * ms).collect();
+    for burst in [2_000, 2_500, 6_000] {
+        t.extend((0..40).map(|i| burst * ms + i * ms));
+    }
+    t.sort_unstable();
+    t
+}
+
+/// Cumulative admitted requests over the bursty trace for one algorithm (10 per second).
+fn admitted_curve<A: Algorithm>(algorithm: A) -> Vec<(f64, f64)> {
+    let clock = ManualClock::new();
+    let limiter = Limiter::new(algorithm, clock.clone());
+    let mut admitted = 0.0;
+    let mut now = 0;
+    let mut points = vec![(0.0, 0.0)];
+    for t in bursty_trace() {
+        clock.advance_nanos(t - now);
+        now = t;
+        if limiter.check().allowed {
+            admitted += 1.0;
+            points.push((t as f64 / 1e9, admitted));
+        }
+    }
+    points.push((10.0, admitted));
+    points
+}
+
+/// The report section.
+#[derive(Debug)]
+pub struct RateLimitSection;
+
+impl Section for RateLimitSection {
+    fn brick(&self) -> &'static str {
+        BRICK
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "Every limiter allows {PER_SECOND} per second. `check` is single-threaded calls in a \
+             tight loop (both grants and denials), each crate with its default clock (ours: \
+             `QuantaClock`, the same TSC clock as governor's; one row with `SystemClock`, i.e. `Instant`) and, to compare the algorithms alone, with \
+             a manual clock (governor: `FakeRelativeClock`). `check contended` is two threads \
+             calling one limiter: wall time over all checks. `keyed` checks random keys of 10^5 \
+             already present; `memory per key` is the heap growth for 10^5 keys divided by \
+             10^5. The `target` rows are the issue's: GCRA ≤ 1.0× governor's direct limiter \
+             (single and contended), keyed ≤ 1.0× governor's keyed, with less memory per key. \
+             The chart shows the admitted requests over time for every algorithm at 10 per \
+             second on one bursty trace."
+        )
+    }
+
+    fn run(&self, ctx: &Ctx) -> Vec<Record> {
+        let mut out = Vec::new();
+        let n: u64 = ctx.mode.pick(20_000, 2_000_000, 5_000_000);
+        let params = format!("checks={n} quota={PER_SECOND}/s");
+        let mut record = |name: &str, ours: bool, op: &str, ns: f64| {
+            out.push(Record::new(BRICK, name, name, ours, op, params.clone()).with_ns(ns));
+            ns
+        };
+        let w = Duration::from_secs(1);
+
+        ctx.step("rate-limit: check");
+        let ours = Limiter::new(gcra(), QuantaClock::default());
+        let ours_check = record(
+            "brick-rate-limit Gcra",
+            true,
+            "check",
+            time_checks(ctx, n, || ours.check().allowed),
+        );
+        let system = Limiter::new(gcra(), SystemClock::default());
+        record(
+            "brick-rate-limit Gcra (SystemClock)",
+            true,
+            "check",
+            time_checks(ctx, n, || system.check().allowed),
+        );
+        let gov = governor::RateLimiter::direct(governor_quota());
+        let gov_check = record(
+            "governor",
+            false,
+            "check",
+            time_checks(ctx, n, || gov.check().is_ok()),
+        );
+        for (name, l) in [
+            (
+                "brick-rate-limit TokenBucket",
+                Box::new(Limiter::new(
+                    TokenBucket::new(PER_SECOND, PER_SECOND, w).expect("valid"),
+                    QuantaClock::default(),
+                )) as Box<dyn RateLimiter>,
+            ),
+            (
+                "brick-rate-limit LeakyBucket",
+                Box::new(Limiter::new(
+                    LeakyBucket::new(PER_SECOND, PER_SECOND, w).expect("valid"),
+                    QuantaClock::default(),
+                )),
+            ),
+            (
+                "brick-rate-limit LeakyQueue",
+                Box::new(Limiter::new(
+                    LeakyQueue::new(PER_SECOND, PER_SECOND, w).expect("valid"),
+                    QuantaClock::default(),
+                )),
+            ),
+            (
+                "brick-rate-limit FixedWindow",
+                Box::new(Limiter::new(
+                    FixedWindow::new(PER_SECOND, w).expect("valid"),
+                    QuantaClock::default(),
+                )),
+            ),
+            (
+                "brick-rate-limit SlidingWindowCounter",
+                Box::new(Limiter::new(
+                    SlidingWindowCounter::new(PER_SECOND, w).expect("valid"),
+                    QuantaClock::default(),
+                )),
+            ),
+            (
+                "brick-rate-limit SlidingLog (limit 1000/s)",
+                Box::new(Limiter::new(
+                    SlidingLog::new(1000, w).expect("valid"),
+                    QuantaClock::default(),
+                )),
+            ),
+        ] {
+            record(
+                name,
+                true,
+                "check",
+                time_checks(ctx, n, || l.check().allowed),
+            );
+        }
+        let manual = Limiter::new(gcra(), ManualClock::new());
+        record(
+            "brick-rate-limit Gcra",
+            true,
+            "check (manual clock)",
+            time_checks(ctx, n, || manual.check().allowed),
+        );
+        let fake = governor::RateLimiter::direct_with_clock(
+            governor_quota(),
+            governor::clock::FakeRelativeClock::default(),
+        );
+        record(
+            "governor",
+            false,
+            "check (manual clock)",
+            time_checks(ctx, n, || fake.check().is_ok()),
+        );
+
+        ctx.step("rate-limit: contended");
+        let ours_contended = record(
+            "brick-rate-limit Gcra",
+            true,
+            "check contended (2 threads)",
+            time_contended(ctx, n, &|| ours.check().allowed),
+        );
+        let gov_contended = record(
+            "governor",
+            false,
+            "check contended (2 threads)",
+            time_contended(ctx, n, &|| gov.check().is_ok()),
+        );
+
+        ctx.step("rate-limit: keyed");
+        let keys = ctx.mode.pick(1_000u64, 100_000, 100_000);
+        let mut rng = Rng::new(5);
+        let probes: Vec<u64> = (0..n).map(|_| rng.next_u64() % keys).collect();
+        let (ours_keyed, ours_bytes) = ctx.memory.measure(|| {
+            let k = KeyedLimiter::new(gcra(), QuantaClock::default());
+            (0..keys).for_each(|key| {
+                k.check(&key);
+            });
+            k
+        });
+        let (gov_keyed, gov_bytes) = ctx.memory.measure(|| {
+            let k = governor::RateLimiter::keyed(governor_quota());
+            (0..keys).for_each(|key| {
+                let _ = k.check_key(&key);
+            });
+            k
+        });
+        let ours_k = record(
+            "brick-rate-limit KeyedLimiter<Gcra>",
+            true,
+            "keyed check",
+            ctx.time(n, || {
+                for k in &probes {
+                    black_box(ours_keyed.check(k).allowed);
+                }
+            }),
+        );
+        let gov_k = record(
+            "governor keyed",
+            false,
+            "keyed check",
+            ctx.time(n, || {
+                for k in &probes {
+                    black_box(gov_keyed.check_key(k).is_ok());
+                }
+            }),
+        );
+        let per_key = |b: Option<u64>| b.map_or(f64::NAN, |b| b as f64 / keys as f64);
+        let kp = format!("keys={keys}");
+        out.push(
+            Record::new(
+                BRICK,
+                "brick-rate-limit KeyedLimiter<Gcra>",
+                "brick-rate-limit KeyedLimiter<Gcra>",
+                true,
+                "memory per key",
+                kp.clone(),
+            )
+            .with_bytes_opt(ours_bytes)
+            .with_metric("bytes per key", per_key(ours_bytes), None),
+        );
+        out.push(
+            Record::new(
+                BRICK,
+                "governor keyed",
+                "governor keyed",
+                false,
+                "memory per key",
+                kp.clone(),
+            )
+            .with_bytes_opt(gov_bytes)
+            .with_metric("bytes per key", per_key(gov_bytes), None),
+        );
+
+        let target = |op: &str, metric: &str, value: f64| {
+            Record::new(
+                BRICK,
+                "brick-rate-limit Gcra",
+                "brick-rate-limit Gcra",
+                true,
+                &format!("target {op}"),
+                params.clone(),
+            )
+            .with_metric(metric, value, Some(1.0))
+        };
+        out.push(target(
+            "check",
+            "ns ratio vs governor",
+            ours_check / gov_check,
+        ));
+        out.push(target(
+            "check contended",
+            "ns ratio vs governor",
+            ours_contended / gov_contended,
+        ));
+        out.push(target(
+            "keyed check",
+            "ns ratio vs governor keyed",
+            ours_k / gov_k,
+        ));
+        out.push(target(
+            "memory per key",
+            "bytes ratio vs governor keyed",
+            per_key(ours_bytes) / per_key(gov_bytes),
+        ));
+
+        // Admitted over time on one bursty trace, every algorithm at 10 per second.
+        let chart = Chart::new(
+            "Admitted requests over time, 10 per second, bursty arrivals (140 in 10 s)",
+            "time (s)",
+            "requests admitted so far",
+        )
+        .with(Series::line(
+            "arrivals",
+            bursty_trace()
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| (t as f64 / 1e9, (i + 1) as f64))
+                .collect(),
+        ))
+        .with(Series::line(
+            "Gcra / LeakyBucket (burst 10)",
+            admitted_curve(Gcra::new(10, w).expect("valid")),
+        ))
+        .with(Series::line(
+            "TokenBucket (capacity 10)",
+            admitted_curve(TokenBucket::new(10, 10, w).expect("valid")),
+        ))
+        .with(Series::line(
+            "LeakyQueue (queue 10)",
+            admitted_curve(LeakyQueue::new(10, 10, w).expect("valid")),
+        ))
+        .with(Series::line(
+            "FixedWindow",
+            admitted_curve(FixedWindow::new(10, w).expect("valid")),
+        ))
+        .with(Series::line(
+            "SlidingLog",
+            admitted_curve(SlidingLog::new(10, w).expect("valid")),
+        ))
+        .with(Series::line(
+            "SlidingWindowCounter",
+            admitted_curve(SlidingWindowCounter::new(10, w).expect("valid")),
+        ));
+        ctx.chart("rate_limit_admitted", &chart);
+        out
+    }
+}
