@@ -24,12 +24,12 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gcra {
     /// Emission interval T in ns.
-    t: u64,
-    burst: u64,
+    pub(crate) t: u64,
+    pub(crate) burst: u64,
     /// burst · T: how far ahead of now the TAT may run.
     horizon: u64,
-    limit: u64,
-    window: Duration,
+    pub(crate) limit: u64,
+    pub(crate) window: Duration,
 }
 
 impl Gcra {
@@ -68,7 +68,12 @@ impl Gcra {
     /// Moves the TAT for `n` units at `now` if that stays within the burst: `Ok((base, new))`
     /// when it moved from max(TAT, now) = base to new, `Err((base, new))` when it would have.
     #[inline]
-    fn advance(&self, state: &GcraState, now: u64, n: u32) -> Result<(u64, u64), (u64, u64)> {
+    pub(crate) fn advance(
+        &self,
+        state: &GcraState,
+        now: u64,
+        n: u32,
+    ) -> Result<(u64, u64), (u64, u64)> {
         let cost = u64::from(n) * self.t;
         let horizon = now.saturating_add(self.horizon);
         // Relaxed: the TAT is the only shared datum, and each CAS reads the latest value in its
@@ -96,7 +101,7 @@ impl Gcra {
 
     /// The decision for a TAT of `tat` at `now`, when the request moved it to `new` (allowed) or
     /// would have (denied).
-    fn decision(&self, allowed: bool, now: u64, base: u64, new: u64) -> Decision {
+    pub(crate) fn decision(&self, allowed: bool, now: u64, base: u64, new: u64) -> Decision {
         let horizon = now.saturating_add(self.horizon);
         let after = if allowed { new } else { base };
         Decision {
@@ -111,7 +116,8 @@ impl Gcra {
     }
 }
 
-/// The state of one GCRA limiter: its theoretical arrival time, in the clock's nanoseconds.
+/// The state of one GCRA limiter (and leaky bucket or queue): its theoretical arrival time, in
+/// the clock's nanoseconds.
 #[derive(Debug)]
 pub struct GcraState {
     tat: AtomicU64,
@@ -158,101 +164,5 @@ impl Algorithm for Gcra {
 
     fn capacity(&self) -> u64 {
         self.burst
-    }
-}
-
-/// The leaky bucket as a meter (policing): a bucket of `capacity` units that leaks `rate` units
-/// per `window`. A request pours in its units; if the bucket would overflow it is denied.
-///
-/// **Why it is GCRA.** The bucket's level at time t is (TAT − t) / T with T = window / rate:
-/// pouring n units raises the TAT by n·T, and leaking lowers the level as t grows. "Would
-/// overflow" is TAT + n·T − t > capacity·T, GCRA's test with burst = capacity. So this type
-/// is a [`Gcra`] under the name the guides use; its decisions are identical. A leaky bucket as
-/// a *queue* (shaping) is [`LeakyQueue`](crate::LeakyQueue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeakyBucket(Gcra);
-
-impl LeakyBucket {
-    /// A bucket of `capacity` units leaking `rate` units per `window`.
-    ///
-    /// # Errors
-    /// As [`Gcra::with_burst`].
-    pub fn new(capacity: u32, rate: u32, window: Duration) -> Result<Self, Error> {
-        Gcra::with_burst(rate, window, capacity).map(Self)
-    }
-}
-
-impl Algorithm for LeakyBucket {
-    type State = GcraState;
-    fn new_state(&self, now: u64) -> GcraState {
-        self.0.new_state(now)
-    }
-    #[inline]
-    fn check_n(&self, state: &GcraState, now: u64, n: u32) -> Result<Decision, ExceedsCapacity> {
-        self.0.check_n(state, now, n)
-    }
-    fn release(&self, state: &GcraState, now: u64, n: u32) {
-        self.0.release(state, now, n);
-    }
-    fn is_idle(&self, state: &GcraState, now: u64) -> bool {
-        self.0.is_idle(state, now)
-    }
-    fn capacity(&self) -> u64 {
-        self.0.capacity()
-    }
-}
-
-/// The leaky bucket as a queue (shaping): requests join a queue of at most `queue` units that
-/// drains at `rate` units per `window`, and each admitted request is told *when* it may run
-/// ([`Decision::wait`]). A full queue denies. Output leaves evenly spaced whatever the arrivals:
-/// nginx's `limit_req` with `burst` and no `nodelay`.
-///
-/// The state is the time the queue will be empty; admitting n units at t moves it to
-/// max(empty, t) + n·T, and the request runs at max(empty, t). One compare-and-swap, as GCRA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeakyQueue(Gcra);
-
-impl LeakyQueue {
-    /// A queue of up to `queue` units draining `rate` units per `window`.
-    ///
-    /// # Errors
-    /// As [`Gcra::with_burst`].
-    pub fn new(queue: u32, rate: u32, window: Duration) -> Result<Self, Error> {
-        Gcra::with_burst(rate, window, queue).map(Self)
-    }
-}
-
-impl Algorithm for LeakyQueue {
-    type State = GcraState;
-
-    fn new_state(&self, now: u64) -> GcraState {
-        self.0.new_state(now)
-    }
-
-    fn check_n(&self, state: &GcraState, now: u64, n: u32) -> Result<Decision, ExceedsCapacity> {
-        let g = &self.0;
-        if u64::from(n) > g.burst {
-            return Err(exceeds(n, g.burst, g.limit, g.window));
-        }
-        // The queue's "TAT" is when it will be empty: an admitted request starts at `base`.
-        Ok(match g.advance(state, now, n) {
-            Ok((base, new)) => Decision {
-                wait: Duration::from_nanos(base - now),
-                ..g.decision(true, now, base, new)
-            },
-            Err((base, new)) => g.decision(false, now, base, new),
-        })
-    }
-
-    fn release(&self, state: &GcraState, now: u64, n: u32) {
-        self.0.release(state, now, n);
-    }
-
-    fn is_idle(&self, state: &GcraState, now: u64) -> bool {
-        self.0.is_idle(state, now)
-    }
-
-    fn capacity(&self) -> u64 {
-        self.0.capacity()
     }
 }
