@@ -321,7 +321,11 @@ impl Section for RateLimitSection {
 
         // Admitted over time on one bursty trace, every algorithm at 10 per second.
         let chart = Chart::new(
-            "Admitted requests over time, 10 per second, bursty arrivals (140 in 10 s)",
+            format!(
+                "Admitted requests over time, 10 per second, bursty arrivals ({} in 10 s; GCRA, \
+                 token bucket and queue coincide)",
+                bursty_trace().len()
+            ),
             "time (s)",
             "requests admitted so far",
         )
