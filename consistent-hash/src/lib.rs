@@ -40,9 +40,11 @@
 //! points the largest arc is about ln n / n, so the busiest node carries ~ln n times its share.
 //! Giving each node v points makes each node's share a sum of v arcs, whose relative spread falls
 //! like 1/√v: with v = 160 the busiest of 100 nodes carries roughly 1.2–1.3× the mean. Weights
-//! scale v per node. [`HashRing`] keeps the points in one sorted array with a prefix index over
-//! the top bits of their positions (about one bucket per point), so a lookup reads one index
-//! entry and searches one or two points instead of binary-searching the whole array.
+//! scale v per node. [`HashRing`] keeps the points in one sorted array of 8-byte entries (a
+//! position's top 32 bits, its owner in the low 32) with a prefix index over the top bits of the
+//! positions (about one bucket per point). A lookup reads one index entry and compares a fixed
+//! four entries, branch-free, instead of binary-searching the whole array: no loop whose exit
+//! mispredicts, and the owner comes with the entry.
 //!
 //! **Bounded loads.** Even 1.2× can be too much for a hot shard. [`HashRing::get_bounded`] caps
 //! every node at ⌈c · average⌉ (c = 1.25, say) and walks on clockwise past full nodes
@@ -59,7 +61,7 @@
 //! # Complexity
 //! | structure | lookup | add / remove | memory |
 //! |---|---|---|---|
-//! | [`HashRing`] (P = Σ weight × vnodes) | O(1) expected (prefix index + bucket) | O(P log P) | about 16–20 B per point |
+//! | [`HashRing`] (P = Σ weight × vnodes) | O(1) expected (prefix index + bucket) | O(P log P) | about 12–16 B per point |
 //! | [`HashRing::replicas`] (r replicas) | O(log P + r·P/n) | – | O(n) scratch |
 //! | [`jump()`] | O(ln n) | – | none |
 //! | [`Rendezvous`] | O(n) | O(n) | per node |

@@ -10,10 +10,12 @@ pub const DEFAULT_VNODES: u32 = 160;
 /// A consistent-hash ring: each node owns `weight × vnodes` points on a 64-bit circle, and a key
 /// belongs to the first point clockwise from its hash.
 ///
-/// The points are one sorted array (positions apart from their owners, so the search touches
-/// 8 bytes per point) with a prefix index over the top bits of the positions: a lookup is one
-/// hash, one index read, and a search within one bucket of one or two points. Adding or removing
-/// a node re-sorts the points and rebuilds the index.
+/// The points are one sorted array of 8-byte entries, each a position's top 32 bits with its
+/// owner's index in the low 32, with a prefix index over the top bits of the positions: a lookup
+/// is one hash, one index read, and a search within one bucket of one or two entries, whose
+/// owner is in the entry it lands on (no second array to read). Positions therefore have 32-bit
+/// resolution: 2^32 positions for at most 2^32 points. Adding or removing a node re-sorts the
+/// points and rebuilds the index.
 #[derive(Debug, Clone)]
 pub struct HashRing<N, S = DefaultBuildHasher> {
     vnodes: u32,
@@ -21,15 +23,23 @@ pub struct HashRing<N, S = DefaultBuildHasher> {
     /// (node, weight, node hash), in insertion order; the node hash breaks ties between equal
     /// points so the ring does not depend on insertion order.
     nodes: Vec<(N, u32, u64)>,
-    /// Point positions, ascending (ties ordered by node hash): a dense array for the search.
-    points: Vec<u64>,
-    /// `owners[i]` is the node index of `points[i]`.
-    owners: Vec<u32>,
+    /// Points ascending (ties ordered by node hash): `position & HIGH | owner`, so the entry a
+    /// search lands on also names its node.
+    entries: Vec<u64>,
     /// Prefix index: `index[b]` is the first point whose top bits are ≥ b, for the top
     /// `64 − shift` bits (about one bucket per point), so a lookup reads one index entry and
     /// searches only its bucket instead of binary-searching the whole array.
     index: Vec<u32>,
     shift: u32,
+}
+
+/// The position bits of an entry: a point's top 32 bits.
+const HIGH: u64 = 0xffff_ffff_0000_0000;
+
+/// The node index in an entry's low 32 bits.
+#[inline(always)]
+fn owner(entry: u64) -> u32 {
+    entry as u32
 }
 
 impl<N: Hash + Eq> HashRing<N> {
@@ -55,8 +65,7 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
             vnodes: vnodes_per_weight,
             hasher,
             nodes: Vec::new(),
-            points: Vec::new(),
-            owners: Vec::new(),
+            entries: Vec::new(),
             index: Vec::new(),
             shift: 63,
         })
@@ -77,19 +86,14 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
             return Err(Error::DuplicateNode);
         }
         let count = u64::from(weight) * u64::from(self.vnodes);
-        let total = self.points.len() as u64 + count;
+        let total = self.entries.len() as u64 + count;
         if total > u64::from(u32::MAX) || self.nodes.len() >= u32::MAX as usize {
             return Err(Error::TooManyPoints(total));
         }
         let index = self.nodes.len() as u32;
         let node_hash = hash_one(&self.hasher, &node);
-        let mut all: Vec<(u64, u32)> = self
-            .points
-            .iter()
-            .copied()
-            .zip(self.owners.iter().copied())
-            .collect();
-        all.extend((0..count).map(|i| (hash_one(&self.hasher, &(&node, i)), index)));
+        let mut all: Vec<(u64, u32)> = self.entries.iter().map(|&e| (e & HIGH, owner(e))).collect();
+        all.extend((0..count).map(|i| (hash_one(&self.hasher, &(&node, i)) & HIGH, index)));
         self.nodes.push((node, weight, node_hash));
         self.set_points(all);
         Ok(())
@@ -102,11 +106,11 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         let index = self.nodes.iter().position(|(n, _, _)| n == node)? as u32;
         let (_, weight, _) = self.nodes.remove(index as usize);
         let kept: Vec<(u64, u32)> = self
-            .points
+            .entries
             .iter()
-            .zip(&self.owners)
-            .filter(|&(_, &i)| i != index)
-            .map(|(&p, &i)| (p, if i > index { i - 1 } else { i }))
+            .map(|&e| (e & HIGH, owner(e)))
+            .filter(|&(_, i)| i != index)
+            .map(|(p, i)| (p, if i > index { i - 1 } else { i }))
             .collect();
         self.set_points(kept);
         Some(weight)
@@ -116,11 +120,10 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     fn set_points(&mut self, mut all: Vec<(u64, u32)>) {
         let nodes = &self.nodes;
         all.sort_unstable_by_key(|&(p, i)| (p, nodes[i as usize].2));
-        self.points = all.iter().map(|&(p, _)| p).collect();
-        self.owners = all.iter().map(|&(_, i)| i).collect();
+        self.entries = all.iter().map(|&(p, i)| p | u64::from(i)).collect();
         // 2^bits ≥ points, at most 2^24 buckets (64 MiB of index for 16M points).
         let bits = (self
-            .points
+            .entries
             .len()
             .max(2)
             .next_power_of_two()
@@ -131,12 +134,12 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         let mut index = Vec::with_capacity(buckets + 1);
         let mut i = 0usize;
         for b in 0..buckets {
-            while i < self.points.len() && ((self.points[i] >> self.shift) as usize) < b {
+            while i < self.entries.len() && ((self.entries[i] >> self.shift) as usize) < b {
                 i += 1;
             }
             index.push(i as u32);
         }
-        index.push(self.points.len() as u32);
+        index.push(self.entries.len() as u32);
         self.index = index;
     }
 
@@ -152,13 +155,13 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     #[inline]
     pub fn get_hash(&self, hash: u64) -> Option<&N> {
         let i = self.first_point(hash)?;
-        Some(&self.nodes[self.owners[i] as usize].0)
+        Some(&self.nodes[owner(self.entries[i]) as usize].0)
     }
 
     /// Index of the first point at or after `hash`, wrapping; `None` when empty.
     #[inline]
     fn first_point(&self, hash: u64) -> Option<usize> {
-        if self.points.is_empty() {
+        if self.entries.is_empty() {
             return None;
         }
         let b = (hash >> self.shift) as usize;
@@ -166,12 +169,20 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         // Points before `lo` are in lower buckets, points from `hi` on in higher ones.
         // A bucket holds about one point: count the smaller ones branch-free rather than
         // binary-search (whose data-dependent branches mispredict on such short runs).
+        // An entry is below the key iff its position is: the owner bits sit under the key's
+        // cleared low half.
+        let key = hash & HIGH;
+        let below = |run: &[u64]| run.iter().map(|&e| usize::from(e < key)).sum::<usize>();
+        // Compare a fixed four entries: a loop over the bucket's 0–3 points mispredicted its
+        // exit about every other lookup (5 ns). Entries past the bucket belong to higher
+        // buckets, so they are above the key and count 0. Rare longer buckets, and the last few
+        // entries, take the loop.
         let i = lo
-            + self.points[lo..hi]
-                .iter()
-                .map(|&p| usize::from(p < hash))
-                .sum::<usize>();
-        Some(if i == self.points.len() { 0 } else { i })
+            + match self.entries.get(lo..lo + 4) {
+                Some(four) if hi - lo <= 4 => below(four),
+                _ => below(&self.entries[lo..hi]),
+            };
+        Some(if i == self.entries.len() { 0 } else { i })
     }
 
     /// The first `r` distinct nodes clockwise from `key`: Dynamo's preference list. The first is
@@ -183,9 +194,9 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         let want = r.min(self.nodes.len());
         let mut seen = vec![false; self.nodes.len()];
         let mut found = 0;
-        let len = self.points.len();
+        let len = self.entries.len();
         (0..len)
-            .map(move |k| self.owners[(start + k) % len] as usize)
+            .map(move |k| owner(self.entries[(start + k) % len]) as usize)
             .filter_map(move |i| {
                 if found == want || seen[i] {
                     return None;
@@ -224,15 +235,15 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         let cap = |w: u32| {
             (c * (total_load + 1) as f64 * f64::from(w) / total_weight as f64).ceil() as u64
         };
-        let len = self.points.len();
+        let len = self.entries.len();
         for k in 0..len {
-            let i = self.owners[(start + k) % len] as usize;
+            let i = owner(self.entries[(start + k) % len]) as usize;
             if loads[i] < cap(self.nodes[i].1) {
                 return Ok(Some(&self.nodes[i].0));
             }
         }
         // Unreachable in exact arithmetic (the caps sum to more than L + 1); be safe anyway.
-        Ok(Some(&self.nodes[self.owners[start] as usize].0))
+        Ok(Some(&self.nodes[owner(self.entries[start]) as usize].0))
     }
 
     /// The nodes with their weights, in insertion order.
@@ -252,31 +263,67 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
 
     /// Number of points (virtual nodes) on the ring.
     pub fn points(&self) -> usize {
-        self.points.len()
+        self.entries.len()
     }
 
     /// Fraction of the hash space each node owns (the arcs ending at its points), in insertion
     /// order. Sums to 1 for a non-empty ring.
     pub fn ownership(&self) -> Vec<(&N, f64)> {
         let mut share = vec![0f64; self.nodes.len()];
-        let len = self.points.len();
+        let len = self.entries.len();
         for k in 0..len {
-            let (p, i) = (self.points[k], self.owners[k]);
+            let (p, i) = (self.entries[k] & HIGH, owner(self.entries[k]));
             let prev = if k == 0 {
-                self.points[len - 1]
+                self.entries[len - 1]
             } else {
-                self.points[k - 1]
-            };
+                self.entries[k - 1]
+            } & HIGH;
             // Arc (prev, p], wrapping around the circle.
             share[i as usize] += p.wrapping_sub(prev) as f64 / 2f64.powi(64);
         }
         if len == 1 {
-            share[self.owners[0] as usize] = 1.0;
+            share[owner(self.entries[0]) as usize] = 1.0;
         }
         self.nodes
             .iter()
             .zip(share)
             .map(|((n, _, _), s)| (n, s))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The first entry at or after `hash`, wrapping, by a linear scan: the reference the
+    /// indexed, fixed-window search must agree with.
+    fn naive(ring: &HashRing<u16>, hash: u64) -> usize {
+        let key = hash & HIGH;
+        ring.entries
+            .iter()
+            .position(|&e| e & HIGH >= key)
+            .unwrap_or(0)
+    }
+
+    proptest! {
+        #[test]
+        fn indexed_search_equals_a_linear_scan(
+            nodes in 1u16..40, vnodes in 1u32..50, keys in prop::collection::vec(any::<u64>(), 200),
+        ) {
+            let mut ring = HashRing::new(vnodes).unwrap();
+            for n in 0..nodes {
+                ring.add(n, 1 + u32::from(n % 3)).unwrap();
+            }
+            // Random keys, and keys exactly at, just below and just above every point.
+            let at_points = ring.entries.iter().flat_map(|&e| {
+                let p = e & HIGH;
+                [p, p.wrapping_sub(1), p | 0xffff_ffff, p.wrapping_add(1 << 32)]
+            });
+            for h in keys.into_iter().chain(at_points).chain([0, u64::MAX]) {
+                prop_assert_eq!(ring.first_point(h), Some(naive(&ring, h)), "hash {:#x}", h);
+            }
+        }
     }
 }
