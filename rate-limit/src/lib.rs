@@ -71,7 +71,7 @@
 //! | algorithm | `check` | state per key |
 //! |---|---|---|
 //! | [`Gcra`], [`LeakyBucket`], [`LeakyQueue`] | O(1), one CAS | 8 bytes |
-//! | [`TokenBucket`] | O(1) | 16 bytes of counts + a mutex |
+//! | [`TokenBucket`] | O(1) | 24 bytes of counts + a mutex |
 //! | [`FixedWindow`] | O(1) | 16 bytes + a mutex |
 //! | [`SlidingWindowCounter`] | O(1) | 24 bytes + a mutex |
 //! | [`SlidingLog`] | O(expired entries), amortised O(1) | up to `limit` × 16 bytes + a mutex |

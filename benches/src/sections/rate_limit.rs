@@ -97,7 +97,8 @@ impl Section for RateLimitSection {
             "Every limiter allows {PER_SECOND} per second. `check` is single-threaded calls in a \
              tight loop (both grants and denials), each crate with its default clock (ours: \
              `QuantaClock`, the same TSC clock as governor's; one row with `SystemClock`, i.e. `Instant`) and, to compare the algorithms alone, with \
-             a manual clock (governor: `FakeRelativeClock`). `check contended` is two threads \
+             a manual clock (governor: `FakeRelativeClock`). Our other algorithms are called through \
+             `Box<dyn RateLimiter>`, so their rows include a dynamic call. `check contended` is two threads \
              calling one limiter: wall time over all checks. `keyed` checks random keys of 10^5 \
              already present; `memory per key` is the heap growth for 10^5 keys divided by \
              10^5. The `target` rows are the issue's: GCRA ≤ 1.0× governor's direct limiter \
