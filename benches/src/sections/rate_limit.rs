@@ -95,8 +95,8 @@ impl Section for RateLimitSection {
     fn summary(&self) -> String {
         format!(
             "Every limiter allows {PER_SECOND} per second. `check` is single-threaded calls in a \
-             tight loop (both grants and denials), each crate with its default clock (ours: \
-             `QuantaClock`, the same TSC clock as governor's; one row with `SystemClock`, i.e. `Instant`) and, to compare the algorithms alone, with \
+             tight loop (both grants and denials), both on the TSC clock (ours: `QuantaClock`; governor: its default, \
+             quanta; one more row of ours on `SystemClock`, i.e. `Instant`) and, to compare the algorithms alone, with \
              a manual clock (governor: `FakeRelativeClock`). Our other algorithms are called through \
              `Box<dyn RateLimiter>`, so their rows include a dynamic call. `check contended` is two threads \
              calling one limiter: wall time over all checks. `keyed` checks random keys of 10^5 \
