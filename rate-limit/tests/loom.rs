@@ -88,3 +88,34 @@ fn keyed_creation_race_creates_one_limiter() {
         assert_eq!(keyed.len(), 1);
     });
 }
+
+/// A hierarchy racing another on a shared global limit of 1: thread A's own limit is spent, so
+/// A is denied and must give back the global unit it took on the way; thread B may be denied
+/// only while A holds that unit. Afterwards the global limit is spent exactly when B passed.
+#[test]
+fn hierarchy_denial_returns_what_it_took() {
+    use brick_rate_limit::Hierarchy;
+    loom::model(|| {
+        let clock = ManualClock::new();
+        let global = Arc::new(Limiter::new(Gcra::new(1, W).unwrap(), clock.clone()));
+        let user_a = Limiter::new(Gcra::new(1, W).unwrap(), clock.clone());
+        assert!(user_a.check().allowed); // A's own quota is spent before the race
+        let g = Arc::clone(&global);
+        let b = thread::spawn(move || {
+            let user_b = Limiter::new(Gcra::new(1, W).unwrap(), ManualClock::new());
+            Hierarchy::new(vec![&*g as &dyn RateLimiter, &user_b])
+                .check()
+                .allowed
+        });
+        let a = Hierarchy::new(vec![&*global as &dyn RateLimiter, &user_a])
+            .check()
+            .allowed;
+        let b = b.join().unwrap();
+        assert!(!a);
+        assert_eq!(
+            global.check().allowed,
+            !b,
+            "the global unit is free unless B holds it"
+        );
+    });
+}
