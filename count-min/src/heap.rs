@@ -56,12 +56,13 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> IndexedHeap<K, S> {
         self.sift_down(at);
     }
 
-    /// Adds to the count and error at `at`.
-    pub(crate) fn add(&mut self, at: usize, count: u64, error: u64) {
+    /// Adds to the count at `at` and returns the new count.
+    pub(crate) fn add(&mut self, at: usize, count: u64) -> u64 {
         let slot = &mut self.slots[at];
         slot.count = slot.count.saturating_add(count);
-        slot.error = slot.error.saturating_add(error);
+        let new = slot.count;
         self.sift_down(at);
+        new
     }
 
     /// Puts `slot` in place of the smallest entry and returns that entry's key.

@@ -299,8 +299,7 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
     pub fn add(&mut self, key: &K, count: u64) -> u64 {
         self.total = self.total.saturating_add(count);
         if let Some(at) = self.heap.position(key) {
-            self.heap.add(at, count, 0);
-            return self.heap.slots()[self.heap.position(key).unwrap_or(at)].count;
+            return self.heap.add(at, count);
         }
         let (base, error) = match self.heap.min() {
             Some(m) if self.heap.len() == self.k => (m.count, m.count),
