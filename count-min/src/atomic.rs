@@ -148,20 +148,39 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
             return;
         }
         saturating_add(&self.total, count);
-        let mut seen = [0u64; crate::MAX_DEPTH as usize];
+        // Each row's cell and the value read from it, on the stack; a buffer of 8 covers δ down
+        // to e^-8 without clearing the 64-entry one on every add.
+        if self.depth <= 8 {
+            self.add_conservative(hash, count, &mut [(0, 0); 8][..self.depth]);
+        } else {
+            self.add_conservative(
+                hash,
+                count,
+                &mut [(0, 0); crate::MAX_DEPTH as usize][..self.depth],
+            );
+        }
+    }
+
+    /// Conservative update: read every row's counter, then raise those below min + count with a
+    /// compare-and-swap that expects the value read; if any moved meanwhile, start over.
+    fn add_conservative(&self, hash: u64, count: u64, seen: &mut [(usize, u64)]) {
+        let mut cells = Cells::new(hash, self.width);
+        for (cell, _) in seen.iter_mut() {
+            *cell = cells.next_cell();
+        }
         'retry: loop {
             let mut min = u64::MAX;
-            for (v, cell) in seen.iter_mut().zip(self.cells(hash)) {
-                *v = cell.load(Ordering::Relaxed);
+            for (cell, v) in seen.iter_mut() {
+                *v = self.counters[*cell].load(Ordering::Relaxed);
                 min = min.min(*v);
             }
             if min >= ATOMIC_COUNTER_MAX {
                 return;
             }
             let target = min.saturating_add(count).min(ATOMIC_COUNTER_MAX);
-            for (&v, cell) in seen.iter().zip(self.cells(hash)) {
+            for &(cell, v) in seen.iter() {
                 if v < target
-                    && cell
+                    && self.counters[cell]
                         .compare_exchange(v, target, Ordering::Relaxed, Ordering::Relaxed)
                         .is_err()
                 {
