@@ -56,6 +56,12 @@ impl Record {
         }
     }
 
+    /// A row for one of the targets on our `name`: operation `target <what>`, to be
+    /// completed by [`with_metric`](Self::with_metric) (the measured ratio and its bound).
+    pub fn target(brick: &str, name: &str, what: &str, params: impl Into<String>) -> Self {
+        Self::new(brick, name, name, true, &format!("target {what}"), params)
+    }
+
     /// Sets the median time per operation.
     pub fn with_ns(mut self, ns_per_op: f64) -> Self {
         self.ns_per_op = Some(ns_per_op);

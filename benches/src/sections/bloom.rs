@@ -227,15 +227,7 @@ impl Section for BloomSection {
                 ("contains_absent", ours.miss, peer.miss),
             ] {
                 out.push(
-                    Record::new(
-                        BRICK,
-                        ours.name,
-                        ours.name,
-                        true,
-                        &format!("target {op}"),
-                        params.clone(),
-                    )
-                    .with_metric(
+                    Record::target(BRICK, ours.name, op, params.clone()).with_metric(
                         &format!("ns ratio vs {}", peer.name),
                         a / b,
                         Some(bound),
@@ -257,19 +249,12 @@ impl Section for BloomSection {
         if let Some(bytes) = bytes {
             let payload = bytes - size_of::<brick_bloom::BloomFilter>() as u64;
             out.push(
-                Record::new(
-                    BRICK,
-                    "brick-bloom BloomFilter",
-                    "brick-bloom BloomFilter",
-                    true,
-                    "target memory",
-                    params.clone(),
-                )
-                .with_metric(
-                    "bytes / optimal_bits bytes",
-                    payload as f64 * 8.0 / optimal as f64,
-                    Some(1.01),
-                ),
+                Record::target(BRICK, "brick-bloom BloomFilter", "memory", params.clone())
+                    .with_metric(
+                        "bytes / optimal_bits bytes",
+                        payload as f64 * 8.0 / optimal as f64,
+                        Some(1.01),
+                    ),
             );
         }
         let blocked = brick_bloom::Params::blocked(n as u64, p).expect("valid");

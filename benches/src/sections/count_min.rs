@@ -277,15 +277,7 @@ impl Section for CountMinSection {
             ] {
                 let peer = fastest(f);
                 out.push(
-                    Record::new(
-                        BRICK,
-                        ours.name,
-                        ours.name,
-                        true,
-                        &format!("target {op}"),
-                        params.clone(),
-                    )
-                    .with_metric(
+                    Record::target(BRICK, ours.name, op, params.clone()).with_metric(
                         &format!("ns ratio vs {}", peer.name),
                         f(ours) / f(peer),
                         Some(0.5),
@@ -345,12 +337,11 @@ impl Section for CountMinSection {
                 (plain.0, "brick-count-min CountMinSketch")
             };
             out.push(
-                Record::new(BRICK, who, who, true, "target mean overestimate", p.clone())
-                    .with_metric(
-                        &format!("ratio vs {} (same update rule, same bytes)", peer.name),
-                        ours_mean / peer_mean,
-                        Some(1.0),
-                    ),
+                Record::target(BRICK, who, "mean overestimate", p.clone()).with_metric(
+                    &format!("ratio vs {} (same update rule, same bytes)", peer.name),
+                    ours_mean / peer_mean,
+                    Some(1.0),
+                ),
             );
         }
 

@@ -335,15 +335,7 @@ impl Section for LruSection {
                 .min_by(|a, b| a.ns[i].1.total_cmp(&b.ns[i].1))
                 .expect("peers");
             out.push(
-                Record::new(
-                    BRICK,
-                    ours.name,
-                    ours.name,
-                    true,
-                    &format!("target {op}"),
-                    params.clone(),
-                )
-                .with_metric(
+                Record::target(BRICK, ours.name, op, params.clone()).with_metric(
                     &format!("ns ratio vs {} (fastest LRU peer)", best.name),
                     ns / best.ns[i].1,
                     Some(1.0),
@@ -360,12 +352,10 @@ impl Section for LruSection {
             mem("schnellru", "memory u64->u64"),
         ) {
             out.push(
-                Record::new(
+                Record::target(
                     BRICK,
                     "brick-lru LruCache",
-                    "brick-lru LruCache",
-                    true,
-                    "target memory u64->u64",
+                    "memory u64->u64",
                     params.clone(),
                 )
                 .with_metric("bytes per entry vs schnellru", a / b, Some(1.0)),

@@ -289,15 +289,11 @@ impl Section for RateLimitSection {
         );
 
         let target = |op: &str, metric: &str, value: f64| {
-            Record::new(
-                BRICK,
-                "brick-rate-limit Gcra",
-                "brick-rate-limit Gcra",
-                true,
-                &format!("target {op}"),
-                params.clone(),
+            Record::target(BRICK, "brick-rate-limit Gcra", op, params.clone()).with_metric(
+                metric,
+                value,
+                Some(1.0),
             )
-            .with_metric(metric, value, Some(1.0))
         };
         out.push(target(
             "check",
