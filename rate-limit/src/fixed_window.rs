@@ -18,9 +18,9 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 /// and [`SlidingWindowCounter`](crate::SlidingWindowCounter) fix that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixedWindow {
-    limit: u64,
-    w: u64,
-    window: Duration,
+    pub(crate) limit: u64,
+    pub(crate) w: u64,
+    pub(crate) window: Duration,
 }
 
 /// The state of one fixed window limiter: (window number, count in it).

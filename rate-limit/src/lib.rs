@@ -101,10 +101,97 @@
 //! | [`SlidingWindowCounter`] | small | ~40 B | approximate | two counters | smooth limits at fixed-window cost |
 //! | [`SlidingLog`] | none beyond r | up to r × 16 B | ✓ | a sorted set of times | small limits that must hold exactly (login attempts) |
 //!
+//! # Running across a fleet (feature `redis`)
+//! **Why local limits multiply.** A limiter inside one process sees only that process's
+//! requests. Behind a load balancer with N servers, a per-process limit of 100 per minute lets
+//! up to N × 100 through, and the true figure moves with every deploy and autoscaling step. A
+//! limit meant for the whole service needs one shared state.
+//!
+//! **Why a Lua script.** The state lives in Redis, and a check is read, decide, write. Done as
+//! separate commands (`GET`, then `SET`), two servers can both read "1 left" and both admit. Redis
+//! runs a script from start to end with nothing else in between, so the read-decide-write in
+//! one `EVALSHA` is atomic without locks or `WATCH` retries, and it costs one round trip. The
+//! scripts are sent once (`SCRIPT LOAD`) and then called by their SHA1; after a restart or a
+//! `SCRIPT FLUSH`, Redis answers `NOSCRIPT` and the script is loaded again, transparently.
+//! A `RedisHierarchy` checks several keys in one script, all-or-nothing, so per-user, per-IP
+//! and global limits still cost one round trip.
+//!
+//! **Why Redis time.** Each script reads `TIME` on the Redis server, so the app servers' clocks
+//! never enter a decision: a server whose clock runs 2 s fast cannot refill its clients early.
+//! (Redis 5 and later replicate a script's effects rather than the script, so reading the time
+//! in a script is safe for replicas.) Times in the scripts are microseconds, and every number a
+//! script handles must stay below 2^53 (Lua numbers are doubles); a configuration that would
+//! not is refused with `RedisError::NotRepresentable`.
+//!
+//! **Expiry.** Every write sets a TTL equal to the time until the key's state is as good as
+//! fresh (the GCRA timestamp has passed, the bucket is full, the window is over), so idle
+//! keys disappear on their own and memory is bounded by the keys active in the last window.
+//!
+//! **Fail open or fail closed.** When Redis cannot answer in time (the default timeout is 50
+//! ms), the limiter's `FailurePolicy` decides and the decision says it is
+//! `degraded`. `FailOpen` keeps the service up and unlimited;
+//! `FailClosed` keeps it protected and refuses everyone; `Fallback { nodes }` limits each
+//! server in-process to its share of the limit, which keeps the fleet near the limit as long
+//! as the load is spread evenly. A broken connection is dropped and reopened on a later check;
+//! after a failed connect, checks skip Redis for `RedisOptions::reconnect_backoff` so a dead
+//! server costs no timeout per request.
+//!
+//! **During a failover.** Replication to a replica is asynchronous, so a promoted replica may
+//! miss the last writes: for up to the replication lag, some clients get back a little of
+//! their quota (at most what the lost writes consumed). Limits are then briefly generous,
+//! never stuck. Connections to the old primary fail and reopen to wherever the URL now leads
+//! (a Sentinel-managed address or a proxy); meanwhile the failure policy answers.
+//!
+//! **Redis Cluster.** A script may only touch keys of one hash slot. Each key is stored as
+//! `<prefix>:{<key>}`, its own hash tag, so one key's limits in several prefixes share a slot
+//! and different keys spread over the cluster. For a `RedisHierarchy`, give all its keys one
+//! tag (`"{tenant-7}"`, `"{tenant-7}:user-42"`): a key that already has a tag keeps it. A
+//! global limit shared by every client is then one slot, one shard: the price of a single
+//! exact global count. This client connects to one node; with a cluster, point it at a proxy
+//! or a cluster-aware connection per slot.
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # fn main() -> Result<(), brick_rate_limit::RedisError> {
+//! use brick_rate_limit::{
+//!     FailurePolicy, FixedWindow, Gcra, RedisClient, RedisGcra, RedisHierarchy, RedisLevel,
+//!     RedisFixedWindow,
+//! };
+//! use std::time::Duration;
+//!
+//! let redis = RedisClient::open("redis://127.0.0.1:6379/")?; // a pool, connected lazily
+//! let fallback = FailurePolicy::Fallback { nodes: 4 }; // 4 servers share the limits
+//! let per_user = RedisGcra::new(&redis, "user", Gcra::new(10, Duration::from_secs(1))?, fallback)?;
+//! let per_tenant =
+//!     RedisFixedWindow::new(&redis, "tenant", FixedWindow::new(1000, Duration::from_secs(60))?, fallback)?;
+//!
+//! let d = per_user.check("user-42")?; // one EVALSHA: Redis key "user:{user-42}"
+//! if !d.allowed {
+//!     // 429, with d.headers(): the same Decision as the in-process limiters
+//! }
+//! // Both limits in one round trip, all-or-nothing; one hash tag keeps them in one cluster slot.
+//! let both = RedisHierarchy::new(vec![&per_user as &dyn RedisLevel, &per_tenant])?;
+//! let d = both.check_many(&["{acme}:user-42", "{acme}"], 1)?;
+//! if d.degraded.is_some() {
+//!     // Redis did not answer in time: the fallback limited locally
+//! }
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "redis"))]
+//! # fn main() {}
+//! ```
+//!
+//! The four Redis limiters are `RedisGcra`, `RedisTokenBucket`, `RedisFixedWindow` and
+//! `RedisSlidingWindowCounter` (a `RedisLimiter` over the in-process algorithm's configuration,
+//! which also sizes the fallback). Every script is tested against its in-process twin on the
+//! same request sequences under one `ManualClock` (`tests/redis.rs`, against a real
+//! `redis-server`), together with outages, stalls, `SCRIPT FLUSH` and 8 racing connections.
+//!
 //! # Features
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `quanta` | yes | `QuantaClock`, the TSC clock (the `quanta` crate): about 3 ns a reading against 25 ns for `Instant` on a VM |
+//! | `redis` | no | the Redis backend: `RedisClient`, the four `Redis*` limiters, `RedisHierarchy` (the `redis` crate, sync client) |
 //!
 //! # Limits
 //! - Units per check are `u32`; a request above the capacity is [`ExceedsCapacity`].
@@ -117,11 +204,15 @@
 mod clock;
 mod decision;
 mod fixed_window;
+#[cfg(all(feature = "redis", not(loom)))]
+mod fleet;
 mod gcra;
 mod hierarchy;
 mod keyed;
 mod leaky_bucket;
 mod limiter;
+#[cfg(any(loom, feature = "redis"))]
+mod pool;
 mod sliding_log;
 mod sliding_window;
 mod sync;
@@ -132,11 +223,21 @@ pub use clock::QuantaClock;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{Decision, Error, ExceedsCapacity};
 pub use fixed_window::{FixedWindow, FixedWindowState};
+#[cfg(all(feature = "redis", not(loom)))]
+pub use fleet::{
+    FailurePolicy, RedisAlgorithm, RedisClient, RedisDecision, RedisError, RedisFixedWindow,
+    RedisGcra, RedisHierarchy, RedisLevel, RedisLimiter, RedisOptions, RedisSlidingWindowCounter,
+    RedisTokenBucket,
+};
 pub use gcra::{Gcra, GcraState};
 pub use hierarchy::Hierarchy;
 pub use keyed::{KeyLimiter, KeyedLimiter};
 pub use leaky_bucket::{LeakyBucket, LeakyQueue};
 pub use limiter::{Algorithm, Limiter, RateLimiter};
+/// The Redis backend's connection pool, public only for the loom model.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use pool::{Connector, Pool, PoolError};
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindowCounter, SlidingWindowState};
 pub use token_bucket::{TokenBucket, TokenBucketState};

@@ -23,9 +23,9 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 /// most one: the previous window still weighs a little at the last arrival of each window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlidingWindowCounter {
-    limit: u64,
-    w: u64,
-    window: Duration,
+    pub(crate) limit: u64,
+    pub(crate) w: u64,
+    pub(crate) window: Duration,
 }
 
 /// The state of one sliding window counter: (window number, previous count, current count).

@@ -40,6 +40,12 @@ impl AtomicU64 {
     pub(crate) fn store(&self, value: u64, order: Ordering) {
         self.0.store(value, order)
     }
+
+    /// Only the Redis backend's connection round-robin adds.
+    #[cfg_attr(not(any(feature = "redis", loom)), allow(dead_code))]
+    pub(crate) fn fetch_add(&self, value: u64, order: Ordering) -> u64 {
+        self.0.fetch_add(value, order)
+    }
 }
 
 /// A mutex with parking_lot's API: parking_lot's normally, loom's under `--cfg loom`.

@@ -22,10 +22,10 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 /// under a mutex held for a few nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenBucket {
-    capacity: u64,
-    refill: u64,
-    period: u64,
-    window: Duration,
+    pub(crate) capacity: u64,
+    pub(crate) refill: u64,
+    pub(crate) period: u64,
+    pub(crate) window: Duration,
 }
 
 /// The state of one token bucket.

@@ -1,0 +1,174 @@
+//! [`RedisClient`]: a small pool of connections to one Redis, with timeouts, automatic
+//! reconnection and a back-off while the server is down.
+
+use std::time::{Duration, Instant};
+
+use super::RedisError;
+use crate::pool::{Pool, PoolError};
+use crate::sync::Arc;
+
+/// How a [`RedisClient`] talks to Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedisOptions {
+    /// Connections in the pool. A check holds one for its round trip, so this many checks can
+    /// be in flight at once from one process. Default 4.
+    pub connections: usize,
+    /// Connect, read and write timeout. Short by default (50 ms) because a rate limiter that
+    /// waits on a sick Redis stalls every request behind it; the failure policy answers
+    /// instead.
+    pub timeout: Duration,
+    /// After a failed connect, checks skip Redis for this long (the failure policy answers at
+    /// once) before a connection is tried again. Default 250 ms.
+    pub reconnect_backoff: Duration,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        Self {
+            connections: 4,
+            timeout: Duration::from_millis(50),
+            reconnect_backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A handle on one Redis server: a pool of [`RedisOptions::connections`] connections, opened
+/// lazily, each dropped on any I/O error or timeout and reopened by a later check. Cloning
+/// shares the pool. Every [`RedisLimiter`](crate::RedisLimiter) built on a client uses its
+/// pool.
+///
+/// ```
+/// use brick_rate_limit::{RedisClient, RedisOptions};
+/// use std::time::Duration;
+///
+/// // No I/O yet: connections open on the first check.
+/// let client = RedisClient::with_options(
+///     "redis://127.0.0.1:6379/",
+///     RedisOptions { connections: 8, timeout: Duration::from_millis(20), ..Default::default() },
+/// )?;
+/// assert!(RedisClient::open("not a url").is_err());
+/// # Ok::<(), brick_rate_limit::RedisError>(())
+/// ```
+#[derive(Clone)]
+pub struct RedisClient {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    pool: Pool<Connector>,
+    origin: Instant,
+    options: RedisOptions,
+}
+
+/// Opens connections with the client's timeouts.
+struct Connector {
+    client: redis::Client,
+    timeout: Duration,
+}
+
+impl crate::pool::Connector for Connector {
+    type Conn = redis::Connection;
+    type Error = redis::RedisError;
+
+    fn connect(&self) -> redis::RedisResult<redis::Connection> {
+        let con = self.client.get_connection_with_timeout(self.timeout)?;
+        con.set_read_timeout(Some(self.timeout))?;
+        con.set_write_timeout(Some(self.timeout))?;
+        Ok(con)
+    }
+}
+
+impl std::fmt::Debug for RedisClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisClient")
+            .field(
+                "server",
+                &self
+                    .shared
+                    .pool
+                    .connector()
+                    .client
+                    .get_connection_info()
+                    .addr(),
+            )
+            .field("options", &self.shared.options)
+            .finish()
+    }
+}
+
+impl RedisClient {
+    /// A client for `url` (`redis://[user:password@]host[:port][/db]`) with default options.
+    ///
+    /// # Errors
+    /// [`RedisError::BadOptions`] for a malformed URL. Nothing is connected yet.
+    pub fn open(url: &str) -> Result<Self, RedisError> {
+        Self::with_options(url, RedisOptions::default())
+    }
+
+    /// A client for `url` with the given options.
+    ///
+    /// # Errors
+    /// [`RedisError::BadOptions`] for a malformed URL, zero connections or a zero timeout.
+    pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
+        if options.connections == 0 {
+            return Err(RedisError::BadOptions("zero connections".into()));
+        }
+        if options.timeout.is_zero() {
+            return Err(RedisError::BadOptions("zero timeout".into()));
+        }
+        let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
+        let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
+        // No Nagle: a check is one small write waiting for its answer.
+        let tcp = info.tcp_settings().clone().set_nodelay(true);
+        let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)?;
+        let connector = Connector {
+            client,
+            timeout: options.timeout,
+        };
+        let backoff = u64::try_from(options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX);
+        Ok(Self {
+            shared: Arc::new(Shared {
+                pool: Pool::new(connector, options.connections, backoff),
+                origin: Instant::now(),
+                options,
+            }),
+        })
+    }
+
+    /// The options.
+    pub fn options(&self) -> RedisOptions {
+        self.shared.options
+    }
+
+    /// Sends `PING` on one of the pool's connections.
+    ///
+    /// # Errors
+    /// What reaching Redis ran into.
+    pub fn ping(&self) -> Result<(), RedisError> {
+        self.run(|con| redis::cmd("PING").query::<String>(con).map(drop))
+    }
+
+    pub(crate) fn same_pool(&self, other: &RedisClient) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Runs `f` on a pooled connection, connecting first if the slot has none.
+    pub(crate) fn run<T>(
+        &self,
+        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, RedisError> {
+        let now = u64::try_from(self.shared.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let result = self
+            .shared
+            .pool
+            .run(now, |con| f(con).map_err(|e| RedisError::from_redis(&e)));
+        result.map_err(|e| match e {
+            PoolError::Command(e) => e,
+            PoolError::Connect(e) => RedisError::from_redis(&e).0,
+            PoolError::BackingOff { retry_in } => RedisError::Connection(format!(
+                "unreachable at the last attempt; next attempt in {:?}",
+                Duration::from_nanos(retry_in)
+            )),
+        })
+    }
+}
