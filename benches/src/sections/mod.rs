@@ -9,6 +9,7 @@ pub mod geohash;
 pub mod lru;
 pub mod merkle;
 pub mod rate_limit;
+pub mod rate_limit_redis;
 
 /// Every brick's section, in report order.
 pub fn all() -> Vec<Box<dyn Section>> {
@@ -20,5 +21,6 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(lru::LruSection),
         Box::new(merkle::MerkleSection),
         Box::new(rate_limit::RateLimitSection),
+        Box::new(rate_limit_redis::RateLimitRedisSection),
     ]
 }
