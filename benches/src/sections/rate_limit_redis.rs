@@ -115,7 +115,7 @@ pub struct Limiters {
 }
 
 impl Limiters {
-    /// The four limiters at [`LIMIT`] per second.
+    /// The four limiters, at a limit no benchmark loop reaches.
     pub fn new(client: &RedisClient) -> Limiters {
         let w = Duration::from_secs(1);
         let p = FailurePolicy::FailClosed;
