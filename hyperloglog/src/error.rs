@@ -1,0 +1,100 @@
+//! [`Error`]: what a sketch refuses.
+
+use std::fmt;
+
+/// Why a sketch refused a configuration, a merge or a byte string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A precision outside 4..=18.
+    InvalidPrecision(u8),
+    /// A merge of sketches with different precisions (fold the finer one first).
+    PrecisionMismatch {
+        /// This sketch's precision.
+        ours: u8,
+        /// The other's.
+        theirs: u8,
+    },
+    /// A merge of sketches hashed differently: their registers mean different things.
+    HasherMismatch,
+    /// `fold` to a precision above the sketch's own.
+    CannotRefine {
+        /// This sketch's precision.
+        from: u8,
+        /// The precision asked for.
+        to: u8,
+    },
+    /// Bytes that are not a sketch of this crate's format, or a damaged one.
+    Decode(DecodeError),
+}
+
+/// What is wrong with a byte string given to `from_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not starting with `BHLL`.
+    BadMagic,
+    /// A format version this release does not read.
+    UnsupportedVersion(u8),
+    /// A length other than the header promises.
+    WrongLength {
+        /// Bytes expected.
+        expected: usize,
+        /// Bytes given.
+        got: usize,
+    },
+    /// A representation byte other than sparse (0) or dense (1).
+    BadRepresentation(u8),
+    /// A hasher other than the one this sketch type uses, or one that cannot be rebuilt from
+    /// its stored tag (a secret key): use `from_bytes_with_hasher`.
+    Hasher,
+    /// A register or sparse entry out of range, or sparse entries not strictly increasing.
+    BadRegister {
+        /// Its position.
+        index: usize,
+    },
+    /// The checksum does not match: the bytes were damaged.
+    Checksum,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidPrecision(p) => write!(f, "precision {p} is outside 4..=18"),
+            Error::PrecisionMismatch { ours, theirs } => write!(
+                f,
+                "cannot merge precision {theirs} into {ours}: fold the finer sketch first"
+            ),
+            Error::HasherMismatch => write!(f, "cannot merge sketches hashed differently"),
+            Error::CannotRefine { from, to } => {
+                write!(f, "cannot fold precision {from} up to {to}")
+            }
+            Error::Decode(e) => write!(f, "not a valid sketch: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::BadMagic => write!(f, "missing the BHLL magic"),
+            DecodeError::UnsupportedVersion(v) => write!(f, "format version {v} is not supported"),
+            DecodeError::WrongLength { expected, got } => {
+                write!(f, "{got} bytes where {expected} were expected")
+            }
+            DecodeError::BadRepresentation(r) => write!(f, "unknown representation {r}"),
+            DecodeError::Hasher => write!(f, "a hasher this sketch type cannot rebuild"),
+            DecodeError::BadRegister { index } => write!(f, "register or entry {index} is invalid"),
+            DecodeError::Checksum => write!(f, "checksum mismatch"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+impl std::error::Error for DecodeError {}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}

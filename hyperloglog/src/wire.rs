@@ -1,0 +1,169 @@
+//! The versioned byte format of [`HyperLogLog::to_bytes`](crate::HyperLogLog::to_bytes).
+//!
+//! ```text
+//! offset  size  field
+//! 0       4     magic "BHLL"
+//! 4       1     version (1)
+//! 5       1     precision p (4..=18)
+//! 6       1     representation: 0 sparse, 1 dense
+//! 7       1     hasher id (1 = seeded XXH3, 2 = keyed SipHash-1-3)
+//! 8       8     hasher tag (the XXH3 seed; never a secret key), little-endian
+//! 16      4     sparse: entry count n; dense: 0
+//! 20      ...   sparse: n entries, u32 little-endian, index (25 bits) << 6 | rank, strictly
+//!               increasing index, rank 1..=40; dense: 2^p registers of 6 bits packed
+//!               little-endian (register i at bit 6i), each at most 65 − p
+//! end-8   8     XXH3-64 (seed 0) of every byte before it, little-endian
+//! ```
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::hll::{Dense, Repr, SPARSE_P};
+use crate::{DecodeError, HyperLogLog, SketchHasher};
+
+const MAGIC: &[u8; 4] = b"BHLL";
+const VERSION: u8 = 1;
+const HEADER: usize = 20;
+
+pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
+    let (repr, count, body): (u8, u32, Vec<u8>) = match hll.repr() {
+        Repr::Sparse(entries) => (
+            0,
+            entries.len() as u32,
+            entries.iter().flat_map(|e| e.to_le_bytes()).collect(),
+        ),
+        Repr::Dense(d) => (1, 0, d.data().to_vec()),
+    };
+    let mut out = Vec::with_capacity(HEADER + body.len() + 8);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[VERSION, hll.precision(), repr, S::ID]);
+    out.extend_from_slice(&hll.hasher().tag().to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&body);
+    let sum = xxh3_64(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// The header fields of a well-formed byte string: precision, representation, hasher tag.
+pub(crate) struct Parsed {
+    pub(crate) precision: u8,
+    pub(crate) tag: u64,
+    pub(crate) repr: Repr,
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(b)
+}
+
+pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError> {
+    if bytes.len() < HEADER + 8 {
+        return Err(DecodeError::WrongLength {
+            expected: HEADER + 8,
+            got: bytes.len(),
+        });
+    }
+    if &bytes[..4] != MAGIC {
+        return Err(DecodeError::BadMagic);
+    }
+    if bytes[4] != VERSION {
+        return Err(DecodeError::UnsupportedVersion(bytes[4]));
+    }
+    let precision = bytes[5];
+    if !(crate::MIN_PRECISION..=crate::MAX_PRECISION).contains(&precision) {
+        return Err(DecodeError::BadRegister { index: 0 });
+    }
+    if bytes[7] != hasher_id {
+        return Err(DecodeError::Hasher);
+    }
+    let mut tag = [0u8; 8];
+    tag.copy_from_slice(&bytes[8..16]);
+    let tag = u64::from_le_bytes(tag);
+    let count = u32_at(bytes, 16) as usize;
+    let m = 1usize << precision;
+    let body = match bytes[6] {
+        0 => count
+            .checked_mul(4)
+            .ok_or(DecodeError::BadRegister { index: 0 })?,
+        1 => m * 6 / 8,
+        r => return Err(DecodeError::BadRepresentation(r)),
+    };
+    let expected = HEADER + body + 8;
+    if bytes.len() != expected {
+        return Err(DecodeError::WrongLength {
+            expected,
+            got: bytes.len(),
+        });
+    }
+    let (content, sum) = bytes.split_at(expected - 8);
+    let mut stored = [0u8; 8];
+    stored.copy_from_slice(sum);
+    if xxh3_64(content) != u64::from_le_bytes(stored) {
+        return Err(DecodeError::Checksum);
+    }
+    let body = &content[HEADER..];
+    let repr = if bytes[6] == 0 {
+        let mut entries = Vec::with_capacity(count);
+        for i in 0..count {
+            let e = u32_at(body, 4 * i);
+            let (index, rank) = (e >> 6, e & 63);
+            let increasing = entries.last().is_none_or(|&prev: &u32| prev >> 6 < index);
+            if index >= 1 << SPARSE_P || rank == 0 || rank > 40 || !increasing {
+                return Err(DecodeError::BadRegister { index: i });
+            }
+            entries.push(e);
+        }
+        Repr::Sparse(entries)
+    } else {
+        if count != 0 {
+            return Err(DecodeError::BadRegister { index: 0 });
+        }
+        let mut dense = Dense::new(m);
+        dense.bytes[..body.len()].copy_from_slice(body);
+        let max = 65 - precision;
+        if let Some(index) = (0..m).find(|&i| dense.get(i) > max) {
+            return Err(DecodeError::BadRegister { index });
+        }
+        Repr::Dense(dense)
+    };
+    Ok(Parsed {
+        precision,
+        tag,
+        repr,
+    })
+}
+
+impl<S: SketchHasher> HyperLogLog<S> {
+    /// The sketch in the crate's versioned byte format (see the `wire` module docs in the
+    /// source): header, entries or registers, checksum. A secret hasher key is never written.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    /// Reads bytes written by [`to_bytes`](Self::to_bytes), rebuilding the hasher from its
+    /// stored tag (seeded XXH3).
+    ///
+    /// # Errors
+    /// [`Error::Decode`](crate::Error::Decode) for anything malformed; never panics, whatever
+    /// the bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::Error> {
+        let parsed = decode(bytes, S::ID)?;
+        let hasher = S::from_tag(parsed.tag).ok_or(DecodeError::Hasher)?;
+        Ok(Self::from_parts(parsed.precision, parsed.repr, hasher))
+    }
+
+    /// Reads bytes written by [`to_bytes`](Self::to_bytes) with a hasher you supply (for a
+    /// secret key); it must be the one that wrote them.
+    ///
+    /// # Errors
+    /// As [`from_bytes`](Self::from_bytes), and [`DecodeError::Hasher`] when `hasher`'s tag
+    /// differs from the stored one.
+    pub fn from_bytes_with_hasher(bytes: &[u8], hasher: S) -> Result<Self, crate::Error> {
+        let parsed = decode(bytes, S::ID)?;
+        if parsed.tag != hasher.tag() {
+            return Err(DecodeError::Hasher.into());
+        }
+        Ok(Self::from_parts(parsed.precision, parsed.repr, hasher))
+    }
+}

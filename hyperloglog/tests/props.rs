@@ -1,0 +1,239 @@
+//! Properties: the registers equal a direct model of HyperLogLog through every representation,
+//! merge is the union, fold equals building coarser, bytes round-trip and damage is refused.
+#![cfg(not(loom))]
+
+use std::hash::BuildHasher;
+
+use brick_hyperloglog::{DefaultBuildHasher, Error, HyperLogLog};
+use proptest::prelude::*;
+
+/// The registers HyperLogLog defines for `hashes` at precision `p`, computed the plain way.
+fn model(p: u8, hashes: &[u64]) -> Vec<u8> {
+    let mut regs = vec![0u8; 1 << p];
+    for &h in hashes {
+        let index = (h >> (64 - u32::from(p))) as usize;
+        let rank = ((h << p).leading_zeros() + 1).min(65 - u32::from(p)) as u8;
+        regs[index] = regs[index].max(rank);
+    }
+    regs
+}
+
+fn registers<S>(hll: &HyperLogLog<S>) -> Vec<u8> {
+    (0..1usize << hll.precision())
+        .map(|i| hll.register(i))
+        .collect()
+}
+
+fn sketch(p: u8, hashes: &[u64]) -> HyperLogLog {
+    let mut hll = HyperLogLog::new(p).unwrap();
+    for &h in hashes {
+        hll.insert_hash(h);
+    }
+    hll
+}
+
+/// Hashes with some structure: uniform ones, and ones with long runs of zeros after the index
+/// (the rank's cap and the sparse-to-dense rank carry).
+fn hashes(max: usize) -> impl Strategy<Value = Vec<u64>> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => any::<u64>(),
+            1 => (any::<u64>(), 0..64u32).prop_map(|(h, z)| h >> z),
+            1 => (0..64u32).prop_map(|z| 1u64.checked_shl(z).unwrap_or(0)),
+        ],
+        0..max,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Through sparse, the promotion and dense: the registers are the model's, and `insert`
+    /// says true exactly when one of them changed.
+    #[test]
+    fn registers_follow_the_model_through_promotion(p in 4u8..=10, hs in hashes(400)) {
+        let mut hll = HyperLogLog::new(p).unwrap();
+        let mut seen = Vec::new();
+        for &h in &hs {
+            let before = model(p, &seen);
+            seen.push(h);
+            let after = model(p, &seen);
+            let was_dense = !hll.is_sparse();
+            let changed = hll.insert_hash(h);
+            if was_dense {
+                // Dense: a change is exactly a register change.
+                prop_assert_eq!(changed, before != after);
+            } else if before != after {
+                // Sparse registers are finer: a dense change is always a sparse change.
+                prop_assert!(changed);
+            }
+        }
+        prop_assert_eq!(registers(&hll), model(p, &hs));
+    }
+
+    #[test]
+    fn merge_is_the_union(p in 4u8..=10, a in hashes(300), b in hashes(300)) {
+        let mut merged = sketch(p, &a);
+        merged.merge(&sketch(p, &b)).unwrap();
+        let all: Vec<u64> = a.iter().chain(&b).copied().collect();
+        prop_assert_eq!(registers(&merged), model(p, &all));
+        let direct = sketch(p, &all);
+        prop_assert_eq!(merged.count(), direct.count());
+    }
+
+    #[test]
+    fn fold_equals_building_coarser(p in 5u8..=12, down in 1u8..=4, hs in hashes(600)) {
+        let coarse = p.saturating_sub(down).max(4);
+        let folded = sketch(p, &hs).fold(coarse).unwrap();
+        prop_assert_eq!(folded.precision(), coarse);
+        prop_assert_eq!(registers(&folded), model(coarse, &hs));
+    }
+
+    #[test]
+    fn bytes_round_trip(p in 4u8..=12, hs in hashes(600)) {
+        let hll = sketch(p, &hs);
+        let back: HyperLogLog = HyperLogLog::from_bytes(&hll.to_bytes()).unwrap();
+        prop_assert_eq!(back.is_sparse(), hll.is_sparse());
+        prop_assert_eq!(registers(&back), registers(&hll));
+        prop_assert_eq!(back.estimate().to_bits(), hll.estimate().to_bits());
+    }
+
+    /// Any byte string is an error or a sketch, never a panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = HyperLogLog::<DefaultBuildHasher>::from_bytes(&bytes);
+    }
+
+    /// Every damaged byte, and every truncation, of a valid sketch is refused.
+    #[test]
+    fn damage_is_refused(p in 4u8..=8, hs in hashes(200), flip in any::<u8>().prop_filter("nonzero", |b| *b != 0)) {
+        let bytes = sketch(p, &hs).to_bytes();
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= flip;
+            prop_assert!(HyperLogLog::<DefaultBuildHasher>::from_bytes(&bad).is_err(), "byte {}", i);
+        }
+        for len in 0..bytes.len() {
+            prop_assert!(HyperLogLog::<DefaultBuildHasher>::from_bytes(&bytes[..len]).is_err());
+        }
+    }
+}
+
+#[test]
+fn sparse_until_dense_is_smaller_and_twelve_kib_after() {
+    let mut hll = HyperLogLog::new(14).unwrap();
+    let h = DefaultBuildHasher::default();
+    let mut i = 0u64;
+    while hll.is_sparse() {
+        hll.insert_hash(h.hash_one(i));
+        i += 1;
+        assert!(
+            hll.len_bytes() <= 12_288 + 4,
+            "{} bytes sparse",
+            hll.len_bytes()
+        );
+    }
+    // Promoted when 4 bytes × entries passed 12,288: at entry 3073.
+    assert!((3_073..3_300).contains(&i), "promoted after {i} inserts");
+    assert_eq!(hll.len_bytes(), 12_288);
+    hll.clear();
+    assert!(hll.is_sparse() && hll.count() == 0 && hll.len_bytes() == 0);
+}
+
+#[test]
+fn configuration_and_merge_errors_are_typed() {
+    assert_eq!(HyperLogLog::new(3).unwrap_err(), Error::InvalidPrecision(3));
+    assert_eq!(
+        HyperLogLog::new(19).unwrap_err(),
+        Error::InvalidPrecision(19)
+    );
+    let mut a = HyperLogLog::new(12).unwrap();
+    let b = HyperLogLog::new(10).unwrap();
+    assert_eq!(
+        a.merge(&b).unwrap_err(),
+        Error::PrecisionMismatch {
+            ours: 12,
+            theirs: 10
+        }
+    );
+    let seeded = HyperLogLog::with_hasher(12, DefaultBuildHasher::with_seed(7)).unwrap();
+    assert_eq!(a.merge(&seeded).unwrap_err(), Error::HasherMismatch);
+    assert_eq!(
+        b.fold(11).unwrap_err(),
+        Error::CannotRefine { from: 10, to: 11 }
+    );
+    assert_eq!(b.fold(3).unwrap_err(), Error::InvalidPrecision(3));
+    assert!(a.merge(&b.fold(10).unwrap()).is_err());
+    assert!(a.fold(10).unwrap().merge(&b).is_ok());
+}
+
+/// Re-seals `bytes` with a correct checksum, as a forger would.
+fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+    let n = bytes.len() - 8;
+    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[..n]);
+    bytes[n..].copy_from_slice(&sum.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn forged_bytes_with_a_valid_checksum_are_still_checked() {
+    use brick_hyperloglog::DecodeError;
+    let decode = |b: &[u8]| HyperLogLog::<DefaultBuildHasher>::from_bytes(b);
+    let sparse = sketch(12, &[1 << 40, 2 << 50, 3 << 60]).to_bytes();
+    assert!(decode(&reseal(sparse.clone())).is_ok());
+    let entry =
+        |b: &[u8], i: usize| u32::from_le_bytes(b[20 + 4 * i..24 + 4 * i].try_into().unwrap());
+    let put = |b: &mut Vec<u8>, i: usize, e: u32| {
+        b[20 + 4 * i..24 + 4 * i].copy_from_slice(&e.to_le_bytes())
+    };
+
+    let mut swapped = sparse.clone();
+    let (e0, e1) = (entry(&sparse, 0), entry(&sparse, 1));
+    put(&mut swapped, 0, e1);
+    put(&mut swapped, 1, e0);
+    let bad = |e| Err(Error::Decode(e));
+    assert_eq!(
+        decode(&reseal(swapped)).map(drop),
+        bad(DecodeError::BadRegister { index: 1 })
+    );
+    let mut duplicate = sparse.clone();
+    put(&mut duplicate, 1, e0);
+    assert!(decode(&reseal(duplicate)).is_err());
+    let mut rank_zero = sparse.clone();
+    put(&mut rank_zero, 0, e0 & !63);
+    assert!(decode(&reseal(rank_zero)).is_err());
+    let mut rank_high = sparse.clone();
+    put(&mut rank_high, 0, (e0 & !63) | 41);
+    assert!(decode(&reseal(rank_high)).is_err());
+    let mut count = sparse.clone();
+    count[16] = 200;
+    assert!(matches!(
+        decode(&reseal(count)),
+        Err(Error::Decode(DecodeError::WrongLength { .. }))
+    ));
+
+    let mut dense_sketch = HyperLogLog::new(4).unwrap();
+    for i in 0..100u64 {
+        dense_sketch.insert(&i);
+    }
+    assert!(!dense_sketch.is_sparse());
+    let dense = dense_sketch.to_bytes();
+    let mut high = dense.clone();
+    high[20] |= 63; // register 0 = 63, above 61, the largest rank at p = 4
+    assert!(matches!(
+        decode(&reseal(high)),
+        Err(Error::Decode(DecodeError::BadRegister { index: 0 }))
+    ));
+    let mut version = dense.clone();
+    version[4] = 2;
+    assert_eq!(
+        decode(&reseal(version)).map(drop),
+        bad(DecodeError::UnsupportedVersion(2))
+    );
+    let mut magic = dense.clone();
+    magic[0] = b'X';
+    assert_eq!(decode(&reseal(magic)).map(drop), bad(DecodeError::BadMagic));
+    let mut precision = dense;
+    precision[5] = 19;
+    assert!(decode(&reseal(precision)).is_err());
+}
