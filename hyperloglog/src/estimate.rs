@@ -9,6 +9,9 @@
 //! saturated ones. Both are series that converge to double precision in a few dozen terms.
 //! Ertl (2017), "New cardinality estimation algorithms for HyperLogLog sketches", algorithm 6.
 
+/// α∞ = 1/(2 ln 2), written as Redis writes it.
+const ALPHA_INF: f64 = 0.721_347_520_444_481_7;
+
 /// σ(x) = x + Σ_{k≥1} x^(2^k) 2^(k−1), for x in [0, 1].
 fn sigma(mut x: f64) -> f64 {
     if x >= 1.0 {
@@ -48,14 +51,15 @@ fn tau(mut x: f64) -> f64 {
 /// The estimate for `m` registers whose values have the histogram `counts` (`counts[k]` registers
 /// hold k; the last index is q + 1).
 pub(crate) fn ertl(m: f64, counts: &[u32]) -> f64 {
+    // The operations in Redis's order, so that `RedisHyperLogLog` rounds exactly as PFCOUNT.
     let q = counts.len() - 2;
-    let mut z = m * tau(1.0 - f64::from(counts[q + 1]) / m);
+    let mut z = m * tau((m - f64::from(counts[q + 1])) / m);
     for k in (1..=q).rev() {
-        z = 0.5 * (z + f64::from(counts[k]));
+        z += f64::from(counts[k]);
+        z *= 0.5;
     }
     z += m * sigma(f64::from(counts[0]) / m);
-    let alpha = 1.0 / (2.0 * std::f64::consts::LN_2);
-    alpha * m * m / z
+    ALPHA_INF * m * m / z
 }
 
 #[cfg(test)]

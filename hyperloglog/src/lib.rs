@@ -74,12 +74,14 @@
 //! | `count`, `estimate` | O(64) | O(64) |
 //! | `merge` | O(m) | O(k₁ + k₂) |
 //! | `fold(p')` | O(m) | O(k) |
+//! | `RedisHyperLogLog::insert` | O(1) | O(value bytes): find and split one opcode, as Redis |
 //! | memory | 0.75 · 2^p bytes | 4 · k bytes |
 //!
 //! # When to use which
 //! | need | use |
 //! |---|---|
 //! | distinct counts of large streams, mergeable across shards and days | `HyperLogLog` at p = 12..16 |
+//! | sketches shared with Redis (`PFADD`, `PFCOUNT`, `PFMERGE` on the same values) | `RedisHyperLogLog`: Redis's hash, p = 14, its exact bytes |
 //! | exact counts below ~10^5 and memory is no issue | a `HashSet` |
 //! | "has this item been seen?" | a Bloom filter (`brick-bloom`) |
 //! | how often each item occurs | a Count-Min sketch (`brick-count-min`) |
@@ -96,11 +98,16 @@ mod error;
 mod estimate;
 mod hasher;
 mod hll;
+mod redis;
 mod wire;
 
 pub use error::{DecodeError, Error};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, SketchHasher, Xxh3Hasher};
 pub use hll::{HyperLogLog, MAX_PRECISION, MIN_PRECISION};
+pub use redis::{
+    REDIS_DENSE_LEN, REDIS_REGISTERS, REDIS_SPARSE_MAX_BYTES, RedisHyperLogLog, murmur64a,
+    redis_register,
+};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

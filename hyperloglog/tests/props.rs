@@ -237,3 +237,78 @@ fn forged_bytes_with_a_valid_checksum_are_still_checked() {
     precision[5] = 19;
     assert!(decode(&reseal(precision)).is_err());
 }
+
+mod redis_format {
+    use brick_hyperloglog::{REDIS_REGISTERS, RedisHyperLogLog};
+    use proptest::prelude::*;
+
+    /// Whatever the bytes, reading them is an error or a sketch, and a sketch that was read
+    /// can be counted, inserted into, merged and written without panicking.
+    fn exercise(bytes: &[u8]) {
+        if let Ok(mut hll) = RedisHyperLogLog::from_redis_bytes(bytes) {
+            let regs = hll.registers();
+            assert_eq!(regs.len(), REDIS_REGISTERS);
+            assert!(regs.iter().all(|&r| r <= 51));
+            let _ = hll.count();
+            hll.insert(b"one more");
+            let other = RedisHyperLogLog::new();
+            hll.merge(&[&other]);
+            let again = RedisHyperLogLog::from_redis_bytes(&hll.to_redis_bytes());
+            assert!(again.is_ok(), "our own output must read back");
+        }
+    }
+
+    fn valid(n: usize) -> Vec<u8> {
+        let mut hll = RedisHyperLogLog::new();
+        for i in 0..n {
+            hll.insert(format!("e{i}").as_bytes());
+        }
+        hll.to_redis_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes(tail in prop::collection::vec(any::<u8>(), 0..64), sparse in any::<bool>()) {
+            let mut bytes = b"HYLL".to_vec();
+            bytes.extend_from_slice(&[u8::from(sparse), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            bytes.extend_from_slice(&tail);
+            exercise(&bytes);
+            exercise(&tail);
+        }
+
+        #[test]
+        fn mutated_valid_values(n in prop_oneof![0usize..50, 2000usize..2500], at in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<bool>()) {
+            let mut bytes = valid(n);
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+            if cut {
+                bytes.truncate(i);
+            }
+            exercise(&bytes);
+        }
+    }
+
+    #[test]
+    fn corrupt_values_are_refused() {
+        let sparse = valid(10);
+        let reject = |b: &[u8]| assert!(RedisHyperLogLog::from_redis_bytes(b).is_err(), "{b:02x?}");
+        reject(b"");
+        reject(b"HYLX\x01\0\0\0\0\0\0\0\0\0\0\0\x7f\xff");
+        reject(b"HYLL\x02\0\0\0\0\0\0\0\0\0\0\0\x7f\xff"); // unknown encoding
+        reject(b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\0"); // covers no register
+        reject(b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\0\x7f\xfe"); // 16383 registers: ends early
+        reject(b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\0\x7f\xff\x00"); // runs past 16384
+        reject(b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\0\x7f"); // XZERO cut in half
+        reject(&sparse[..sparse.len() - 1]);
+        let dense = valid(5000);
+        assert_eq!(dense.len(), brick_hyperloglog::REDIS_DENSE_LEN);
+        reject(&dense[..dense.len() - 1]);
+        let mut high = dense.clone();
+        high[16] = 52; // register 0 = 52: above the largest run length, 51
+        reject(&high);
+        high[16] = 51;
+        assert!(RedisHyperLogLog::from_redis_bytes(&high).is_ok());
+    }
+}
