@@ -19,7 +19,7 @@ const SPARSE_Q: usize = 64 - SPARSE_P as usize;
 /// Register index and rank of `hash` at precision `p`: the top `p` bits choose the register;
 /// the rank is one more than the number of leading zeros in the rest (at most 65 − p).
 #[inline(always)]
-fn split(hash: u64, p: u32) -> (usize, u8) {
+pub(crate) fn split(hash: u64, p: u32) -> (usize, u8) {
     let index = (hash >> (64 - p)) as usize;
     let rest = hash << p;
     let rank = (rest.leading_zeros() + 1).min(65 - p);
@@ -316,6 +316,22 @@ impl<S> HyperLogLog<S> {
                 .map(|(_, r)| r)
                 .max()
                 .unwrap_or(0),
+        }
+    }
+
+    /// Every dense register's value at this precision, whatever the representation.
+    pub(crate) fn dense_registers(&self) -> Vec<u8> {
+        let m = self.m();
+        match &self.repr {
+            Repr::Dense(d) => (0..m).map(|i| d.get(i)).collect(),
+            Repr::Sparse(entries) => {
+                let mut regs = vec![0u8; m];
+                for &e in entries {
+                    let (i, rank) = sparse_to_dense(e, u32::from(self.p));
+                    regs[i] = regs[i].max(rank);
+                }
+                regs
+            }
         }
     }
 

@@ -94,13 +94,16 @@
 //! | 16 | 65,536 | 49,152 | 0.41 % |
 //! | 18 | 262,144 | 196,608 | 0.20 % |
 
+mod atomic;
 mod error;
 mod estimate;
 mod hasher;
 mod hll;
 mod redis;
+mod sync;
 mod wire;
 
+pub use atomic::AtomicHyperLogLog;
 pub use error::{DecodeError, Error};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, SketchHasher, Xxh3Hasher};
 pub use hll::{HyperLogLog, MAX_PRECISION, MIN_PRECISION};

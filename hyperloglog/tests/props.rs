@@ -71,6 +71,20 @@ proptest! {
         prop_assert_eq!(registers(&hll), model(p, &hs));
     }
 
+    /// The atomic sketch holds the same registers as the plain one, and converts both ways.
+    #[test]
+    fn atomic_matches_plain(p in 4u8..=10, hs in hashes(400)) {
+        let atomic = brick_hyperloglog::AtomicHyperLogLog::new(p).unwrap();
+        for &h in &hs {
+            atomic.insert_hash(h);
+        }
+        let plain = sketch(p, &hs);
+        prop_assert_eq!(registers(&atomic.to_hyperloglog()), model(p, &hs));
+        let back = brick_hyperloglog::AtomicHyperLogLog::from(&plain);
+        prop_assert_eq!((0..1usize << p).map(|i| back.register(i)).collect::<Vec<_>>(), model(p, &hs));
+        prop_assert_eq!(back.count(), atomic.count());
+    }
+
     #[test]
     fn merge_is_the_union(p in 4u8..=10, a in hashes(300), b in hashes(300)) {
         let mut merged = sketch(p, &a);
