@@ -82,7 +82,11 @@ impl Dense {
     pub(crate) fn get(&self, i: usize) -> u8 {
         let bit = 6 * i;
         let (byte, shift) = (bit / 8, bit % 8);
-        let word = u16::from(self.bytes[byte]) | (u16::from(self.bytes[byte + 1]) << 8);
+        // One bounds check for both bytes; a register never reaches the padding byte's end.
+        let word = match self.bytes.get(byte..byte + 2) {
+            Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
+            _ => 0,
+        };
         ((word >> shift) & 63) as u8
     }
 
@@ -132,8 +136,8 @@ pub(crate) enum Repr {
 pub struct HyperLogLog<S = DefaultBuildHasher> {
     p: u8,
     repr: Repr,
-    /// `hist[k]`: registers holding k, at the current representation's precision (25 while
-    /// sparse, p when dense), so the estimate never scans the registers.
+    /// `hist[k]`: dense registers holding k, so the estimate never scans them. Empty while
+    /// sparse (the entries are scanned then: at most a few thousand).
     hist: Vec<u32>,
     hasher: S,
 }
@@ -170,7 +174,7 @@ impl<S> HyperLogLog<S> {
         Ok(Self {
             p: precision,
             repr: Repr::Sparse(Vec::new()),
-            hist: sparse_hist(),
+            hist: Vec::new(),
             hasher,
         })
     }
@@ -209,14 +213,16 @@ impl<S> HyperLogLog<S> {
         match &mut self.repr {
             Repr::Dense(d) => {
                 let (i, rank) = split(hash, u32::from(self.p));
-                let old = d.raise(i, rank);
-                if rank > old {
-                    self.hist[usize::from(old)] -= 1;
-                    self.hist[usize::from(rank)] += 1;
-                    true
-                } else {
-                    false
+                // Read first: past the first few thousand items almost no insert raises a
+                // register, and skipping the write keeps the line clean.
+                let old = d.get(i);
+                if rank <= old {
+                    return false;
                 }
+                d.raise(i, rank);
+                self.hist[usize::from(old)] -= 1;
+                self.hist[usize::from(rank)] += 1;
+                true
             }
             Repr::Sparse(_) => self.insert_sparse(sparse_entry(hash)),
         }
@@ -229,27 +235,25 @@ impl<S> HyperLogLog<S> {
         let Repr::Sparse(entries) = &mut self.repr else {
             return false;
         };
-        let changed = match entries.binary_search_by_key(&(entry >> 6), |e| e >> 6) {
+        match entries.binary_search_by_key(&(entry >> 6), |e| e >> 6) {
             Ok(at) => {
-                let old = entries[at];
-                if entry & 63 <= old & 63 {
+                if entry & 63 <= entries[at] & 63 {
                     return false;
                 }
                 entries[at] = entry;
-                self.hist[(old & 63) as usize] -= 1;
-                true
             }
             Err(at) => {
+                // Grow by an eighth, not double: a sparse sketch is small on purpose.
+                if entries.len() == entries.capacity() {
+                    entries.reserve_exact(entries.len() / 8 + 4);
+                }
                 entries.insert(at, entry);
-                self.hist[0] -= 1;
-                true
             }
-        };
-        self.hist[(entry & 63) as usize] += 1;
+        }
         if 4 * entries.len() > dense_bytes {
             self.promote();
         }
-        changed
+        true
     }
 
     /// Switches to dense registers (done automatically once dense is smaller).
@@ -268,13 +272,8 @@ impl<S> HyperLogLog<S> {
 
     fn rebuild_hist(&mut self) {
         match &self.repr {
-            Repr::Sparse(entries) => {
-                self.hist = sparse_hist();
-                self.hist[0] -= entries.len() as u32;
-                for &e in entries {
-                    self.hist[(e & 63) as usize] += 1;
-                }
-            }
+            // Sparse sketches build their histogram when estimated: no memory for it.
+            Repr::Sparse(_) => self.hist = Vec::new(),
             Repr::Dense(d) => {
                 let mut hist = vec![0u32; 66 - usize::from(self.p)];
                 for i in 0..self.m() {
@@ -288,7 +287,14 @@ impl<S> HyperLogLog<S> {
     /// The estimated number of distinct items (Ertl's improved estimator), in O(q) time.
     pub fn estimate(&self) -> f64 {
         match &self.repr {
-            Repr::Sparse(_) => ertl((1u64 << SPARSE_P) as f64, &self.hist),
+            Repr::Sparse(entries) => {
+                let mut hist = [0u32; SPARSE_Q + 2];
+                hist[0] = (1 << SPARSE_P) - entries.len() as u32;
+                for &e in entries {
+                    hist[(e & 63) as usize] += 1;
+                }
+                ertl((1u64 << SPARSE_P) as f64, &hist)
+            }
             Repr::Dense(_) => ertl(self.m() as f64, &self.hist),
         }
     }
@@ -301,7 +307,7 @@ impl<S> HyperLogLog<S> {
     /// Empties the sketch (back to sparse, releasing the dense registers).
     pub fn clear(&mut self) {
         self.repr = Repr::Sparse(Vec::new());
-        self.hist = sparse_hist();
+        self.hist = Vec::new();
     }
 
     /// The value of dense register `i` at this sketch's precision, whatever the representation.
@@ -451,13 +457,6 @@ impl<S: SketchHasher> HyperLogLog<S> {
         }
         Ok(hll)
     }
-}
-
-/// A fresh histogram at the sparse precision: every one of the 2^25 registers empty.
-fn sparse_hist() -> Vec<u32> {
-    let mut hist = vec![0u32; SPARSE_Q + 2];
-    hist[0] = 1 << SPARSE_P;
-    hist
 }
 
 /// The union of two sorted entry lists, one entry per index with the higher rank.

@@ -81,6 +81,7 @@
 //! | need | use |
 //! |---|---|
 //! | distinct counts of large streams, mergeable across shards and days | `HyperLogLog` at p = 12..16 |
+//! | one sketch filled by many threads at once | `AtomicHyperLogLog`: `insert(&self)`, one atomic byte a register |
 //! | sketches shared with Redis (`PFADD`, `PFCOUNT`, `PFMERGE` on the same values) | `RedisHyperLogLog`: Redis's hash, p = 14, its exact bytes |
 //! | exact counts below ~10^5 and memory is no issue | a `HashSet` |
 //! | "has this item been seen?" | a Bloom filter (`brick-bloom`) |
