@@ -6,6 +6,7 @@ pub mod bloom;
 pub mod consistent_hash;
 pub mod count_min;
 pub mod geohash;
+pub mod hyperloglog;
 pub mod lru;
 pub mod merkle;
 pub mod rate_limit;
@@ -18,6 +19,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(consistent_hash::ConsistentHashSection),
         Box::new(count_min::CountMinSection),
         Box::new(geohash::GeohashSection),
+        Box::new(hyperloglog::HyperLogLogSection),
         Box::new(lru::LruSection),
         Box::new(merkle::MerkleSection),
         Box::new(rate_limit::RateLimitSection),
