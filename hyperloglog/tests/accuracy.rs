@@ -47,3 +47,56 @@ fn relative_error_is_within_the_bound_at_every_cardinality() {
         }
     }
 }
+
+/// The reference trials in `tests/data/hll_accuracy_trials.jsonl`: our `RedisHyperLogLog`
+/// reproduces Redis's error on every stream exactly, and `HyperLogLog` is shown next to
+/// DataSketches (lg_k 14) on the same streams.
+#[test]
+fn reference_trials_match_redis_and_compare_with_datasketches() {
+    let path = format!(
+        "{}/tests/data/hll_accuracy_trials.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("trials file");
+    println!(
+        "n | streams | ours (XXH3, p = 14) | DataSketches lg_k 14 | Redis p = 14 (ours bit-exact)"
+    );
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        let n = v["n"].as_u64().unwrap();
+        let trials = v["trials"].as_u64().unwrap();
+        let format = v["elements_format"].as_str().unwrap();
+        let (mut ours, mut redis) = (0.0, 0.0);
+        for (t, expected) in v["redis_p14"]["rel_errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let mut hll = HyperLogLog::new(P).unwrap();
+            let mut r = brick_hyperloglog::RedisHyperLogLog::new();
+            for i in 0..n {
+                let e = format
+                    .replace("{trial}", &t.to_string())
+                    .replace("{i}", &i.to_string());
+                hll.insert(e.as_bytes());
+                r.insert(e.as_bytes());
+            }
+            let rel = r.count() as f64 / n as f64 - 1.0;
+            assert!(
+                (rel - expected.as_f64().unwrap()).abs() < 1e-12,
+                "n = {n}, stream {t}: Redis's error {expected}, ours {rel}"
+            );
+            redis += rel * rel;
+            let e = hll.count() as f64 / n as f64 - 1.0;
+            ours += e * e;
+        }
+        let k = trials as f64;
+        println!(
+            "{n} | {trials} | {:.5} | {:.5} | {:.5}",
+            (ours / k).sqrt(),
+            v["datasketches_lg14"]["rmse_rel_error"].as_f64().unwrap(),
+            (redis / k).sqrt()
+        );
+    }
+}
