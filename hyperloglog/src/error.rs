@@ -55,6 +55,8 @@ pub enum DecodeError {
     },
     /// The checksum does not match: the bytes were damaged.
     Checksum,
+    /// A stored estimate that is negative, infinite, or set on a sparse sketch.
+    BadEstimate,
 }
 
 impl fmt::Display for Error {
@@ -86,6 +88,7 @@ impl fmt::Display for DecodeError {
             DecodeError::Hasher => write!(f, "a hasher this sketch type cannot rebuild"),
             DecodeError::BadRegister { index } => write!(f, "register or entry {index} is invalid"),
             DecodeError::Checksum => write!(f, "checksum mismatch"),
+            DecodeError::BadEstimate => write!(f, "the stored estimate is invalid"),
         }
     }
 }

@@ -139,6 +139,12 @@ pub struct HyperLogLog<S = DefaultBuildHasher> {
     /// `hist[k]`: dense registers holding k, so the estimate never scans them. Empty while
     /// sparse (the entries are scanned then: at most a few thousand).
     hist: Vec<u32>,
+    /// The HIP estimate (historic inverse probability): while the sketch has only ever been
+    /// fed by `insert`, each register change adds 1 / P(change). Sparse: 0, or NaN once the
+    /// history is broken (merge, fold, an older sketch decoded); dense: the estimate, or NaN.
+    hip: f64,
+    /// Σ 2^−register over the dense registers: m × P(the next new item changes a register).
+    kxq: f64,
     hasher: S,
 }
 
@@ -175,6 +181,8 @@ impl<S> HyperLogLog<S> {
             p: precision,
             repr: Repr::Sparse(Vec::new()),
             hist: Vec::new(),
+            hip: 0.0,
+            kxq: 0.0,
             hasher,
         })
     }
@@ -222,6 +230,10 @@ impl<S> HyperLogLog<S> {
                 d.raise(i, rank);
                 self.hist[usize::from(old)] -= 1;
                 self.hist[usize::from(rank)] += 1;
+                // HIP: this change happened with probability kxq / m; count 1 / that. NaN
+                // (a broken history) stays NaN.
+                self.hip += self.m() as f64 / self.kxq;
+                self.kxq += inv_pow2(rank) - inv_pow2(old);
                 true
             }
             Repr::Sparse(_) => self.insert_sparse(sparse_entry(hash)),
@@ -250,8 +262,16 @@ impl<S> HyperLogLog<S> {
                 entries.insert(at, entry);
             }
         }
-        if 4 * entries.len() > dense_bytes {
+        let outgrown = 4 * entries.len() > dense_bytes;
+        if outgrown {
+            // HIP starts from the sparse estimate, which is all but exact at this size.
+            let start = if self.hip.is_nan() {
+                f64::NAN
+            } else {
+                self.estimate()
+            };
             self.promote();
+            self.hip = start;
         }
         true
     }
@@ -279,13 +299,29 @@ impl<S> HyperLogLog<S> {
                 for i in 0..self.m() {
                     hist[usize::from(d.get(i))] += 1;
                 }
+                self.kxq = hist
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| f64::from(c) * inv_pow2(k as u8))
+                    .sum();
                 self.hist = hist;
             }
         }
     }
 
-    /// The estimated number of distinct items (Ertl's improved estimator), in O(q) time.
+    /// The estimated number of distinct items, in O(64) time: the HIP estimate for a dense
+    /// sketch fed only by `insert` (about 20 % lower error), otherwise Ertl's estimator on
+    /// the registers ([`register_estimate`](Self::register_estimate)).
     pub fn estimate(&self) -> f64 {
+        match (&self.repr, self.hip.is_nan()) {
+            (Repr::Dense(_), false) => self.hip,
+            _ => self.register_estimate(),
+        }
+    }
+
+    /// Ertl's improved estimator on the registers alone: what any sketch with these
+    /// registers reports, however they were filled (merged, folded, decoded).
+    pub fn register_estimate(&self) -> f64 {
         match &self.repr {
             Repr::Sparse(entries) => {
                 let mut hist = [0u32; SPARSE_Q + 2];
@@ -308,6 +344,7 @@ impl<S> HyperLogLog<S> {
     pub fn clear(&mut self) {
         self.repr = Repr::Sparse(Vec::new());
         self.hist = Vec::new();
+        self.hip = 0.0;
     }
 
     /// The value of dense register `i` at this sketch's precision, whatever the representation.
@@ -341,16 +378,29 @@ impl<S> HyperLogLog<S> {
         }
     }
 
+    /// The HIP state as stored: 0 or NaN while sparse, the estimate or NaN when dense.
+    pub(crate) fn hip(&self) -> f64 {
+        self.hip
+    }
+
     pub(crate) fn repr(&self) -> &Repr {
         &self.repr
     }
 
     /// A sketch from parts that `wire` has validated.
+    /// A sketch from registers without an insert history (the HIP estimate is off).
     pub(crate) fn from_parts(p: u8, repr: Repr, hasher: S) -> Self {
+        Self::from_parts_with_hip(p, repr, hasher, f64::NAN)
+    }
+
+    /// A sketch from registers and a HIP estimate (NaN for none) that `wire` has validated.
+    pub(crate) fn from_parts_with_hip(p: u8, repr: Repr, hasher: S, hip: f64) -> Self {
         let mut hll = Self {
             p,
             repr,
             hist: Vec::new(),
+            hip,
+            kxq: 0.0,
             hasher,
         };
         hll.rebuild_hist();
@@ -387,6 +437,8 @@ impl<S: SketchHasher> HyperLogLog<S> {
     /// [`Error::PrecisionMismatch`] (fold the finer one first) or [`Error::HasherMismatch`].
     pub fn merge(&mut self, other: &Self) -> Result<(), Error> {
         self.check_compatible(other)?;
+        // A union has no insert history: Ertl's estimator from here on.
+        self.hip = f64::NAN;
         match (&mut self.repr, &other.repr) {
             (Repr::Sparse(ours), Repr::Sparse(theirs)) => {
                 *ours = merge_sorted(ours, theirs);
@@ -457,6 +509,12 @@ impl<S: SketchHasher> HyperLogLog<S> {
         }
         Ok(hll)
     }
+}
+
+/// 2^−k.
+#[inline]
+fn inv_pow2(k: u8) -> f64 {
+    1.0 / (1u64 << k) as f64
 }
 
 /// The union of two sorted entry lists, one entry per index with the higher rank.

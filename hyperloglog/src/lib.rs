@@ -53,6 +53,17 @@
 //! range, for every precision, with no tables to ship or get wrong. The histogram is kept up
 //! to date by each insert, so `count` costs O(64), not a scan of the registers.
 //!
+//! **Why HIP on top.** A sketch that has only ever been fed by `insert` knows more than its
+//! registers: it saw each register change happen. When a change happens, the chance that a new
+//! item would cause one was q = Σ 2^−register / m, so that change stands, on average, for
+//! 1/q distinct items. Summing 1/q over the changes (the historic inverse probability
+//! estimator of Cohen and Ting, which DataSketches also uses) is unbiased with about 20 %
+//! less error: 0.63 % instead of 0.83 % at p = 14 (`tests/accuracy.rs`). It costs two floating
+//! point numbers and a division per register change (rare after the first few thousand
+//! items). A merged or folded sketch has no such history, so it reports Ertl's estimate of its
+//! registers; `register_estimate` gives that for any sketch. The HIP value travels in the
+//! byte format.
+//!
 //! **Why sparse.** A fresh p = 14 sketch would spend 12 KiB to count three items. Until that
 //! pays, the sketch keeps a sorted list of 4-byte entries at precision 25 (2^25 virtual
 //! registers: index and rank of each distinct hash seen), exactly as HLL++ does. At that

@@ -9,7 +9,9 @@
 //! 7       1     hasher id (1 = seeded XXH3, 2 = keyed SipHash-1-3)
 //! 8       8     hasher tag (the XXH3 seed; never a secret key), little-endian
 //! 16      4     sparse: entry count n; dense: 0
-//! 20      ...   sparse: n entries, u32 little-endian, index (25 bits) << 6 | rank, strictly
+//! 20      8     the HIP estimate as an f64, little-endian: NaN when the sketch has no
+//!               insert-only history (merged, folded); 0 while sparse
+//! 28      ...   sparse: n entries, u32 little-endian, index (25 bits) << 6 | rank, strictly
 //!               increasing index, rank 1..=40; dense: 2^p registers of 6 bits packed
 //!               little-endian (register i at bit 6i), each at most 65 − p
 //! end-8   8     XXH3-64 (seed 0) of every byte before it, little-endian
@@ -22,7 +24,7 @@ use crate::{DecodeError, HyperLogLog, SketchHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
 const VERSION: u8 = 1;
-const HEADER: usize = 20;
+const HEADER: usize = 28;
 
 pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
     let (repr, count, body): (u8, u32, Vec<u8>) = match hll.repr() {
@@ -38,6 +40,12 @@ pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
     out.extend_from_slice(&[VERSION, hll.precision(), repr, S::ID]);
     out.extend_from_slice(&hll.hasher().tag().to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());
+    let hip = if hll.hip().is_nan() {
+        f64::NAN
+    } else {
+        hll.hip()
+    };
+    out.extend_from_slice(&hip.to_bits().to_le_bytes());
     out.extend_from_slice(&body);
     let sum = xxh3_64(&out);
     out.extend_from_slice(&sum.to_le_bytes());
@@ -49,6 +57,7 @@ pub(crate) struct Parsed {
     pub(crate) precision: u8,
     pub(crate) tag: u64,
     pub(crate) repr: Repr,
+    pub(crate) hip: f64,
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
@@ -102,6 +111,16 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     if xxh3_64(content) != u64::from_le_bytes(stored) {
         return Err(DecodeError::Checksum);
     }
+    let mut hip = [0u8; 8];
+    hip.copy_from_slice(&bytes[20..28]);
+    let hip = f64::from_bits(u64::from_le_bytes(hip));
+    let hip_ok = match bytes[6] {
+        0 => hip.is_nan() || hip == 0.0,
+        _ => hip.is_nan() || (hip.is_finite() && hip >= 0.0),
+    };
+    if !hip_ok {
+        return Err(DecodeError::BadEstimate);
+    }
     let body = &content[HEADER..];
     let repr = if bytes[6] == 0 {
         let mut entries = Vec::with_capacity(count);
@@ -131,6 +150,7 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         precision,
         tag,
         repr,
+        hip,
     })
 }
 
@@ -150,7 +170,12 @@ impl<S: SketchHasher> HyperLogLog<S> {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::Error> {
         let parsed = decode(bytes, S::ID)?;
         let hasher = S::from_tag(parsed.tag).ok_or(DecodeError::Hasher)?;
-        Ok(Self::from_parts(parsed.precision, parsed.repr, hasher))
+        Ok(Self::from_parts_with_hip(
+            parsed.precision,
+            parsed.repr,
+            hasher,
+            parsed.hip,
+        ))
     }
 
     /// Reads bytes written by [`to_bytes`](Self::to_bytes) with a hasher you supply (for a
@@ -164,6 +189,11 @@ impl<S: SketchHasher> HyperLogLog<S> {
         if parsed.tag != hasher.tag() {
             return Err(DecodeError::Hasher.into());
         }
-        Ok(Self::from_parts(parsed.precision, parsed.repr, hasher))
+        Ok(Self::from_parts_with_hip(
+            parsed.precision,
+            parsed.repr,
+            hasher,
+            parsed.hip,
+        ))
     }
 }

@@ -212,7 +212,8 @@ impl Section for HyperLogLogSection {
          rate 0.0082, which gives p = 14). `insert` adds distinct u64 keys to a fresh sketch, so \
          the sparse phase and the promotion are included; each implementation hashes with its \
          own default (ours: seeded XXH3; hyperloglogplus: std's RandomState, as its docs use). \
-         Estimates are each crate's own: ours and cardinality-estimator's are rounded counts. \
+         Estimates are each crate's own: ours is `count()` (HIP on a sketch fed by inserts, as \
+         DataSketches), cardinality-estimator's a rounded count. \
          `count` is one estimate after those inserts. `bytes` is the heap growth of a sketch \
          holding n distinct items. `RMSE` is the relative root-mean-square error over \
          independent streams, next to the bound 1.04/√m = 0.81 %. Targets: insert ≤ 0.5× the \
