@@ -198,22 +198,9 @@ impl Deref for RedisDecision {
     }
 }
 
-/// The clock a fallback limiter reads: the limiter's own (a client clock in tests) or the
-/// system clock.
-#[derive(Clone)]
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now_nanos(&self) -> u64 {
-        self.0.now_nanos()
-    }
-}
-
-impl std::fmt::Debug for SharedClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SharedClock")
-    }
-}
+/// The clock a limiter sends to its script (when it has one) and its fallback reads: the
+/// crate's `Clock` is implemented for any `Arc<C>`, so one shared handle serves both.
+type SharedClock = Arc<dyn Clock>;
 
 /// A limit shared by every server that uses the same Redis: one algorithm's script run by
 /// `EVALSHA` per check, keyed by a string.
@@ -317,7 +304,7 @@ impl<A: RedisAlgorithm> RedisLimiter<A> {
     /// # Errors
     /// As [`new`](Self::new) (the fallback is rebuilt on the new clock).
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Result<Self, RedisError> {
-        self.clock = Some(SharedClock(Arc::new(clock)));
+        self.clock = Some(Arc::new(clock));
         self.fallback = self.build_fallback()?;
         Ok(self)
     }
@@ -332,7 +319,7 @@ impl<A: RedisAlgorithm> RedisLimiter<A> {
         let clock = self
             .clock
             .clone()
-            .unwrap_or_else(|| SharedClock(Arc::new(SystemClock::default())));
+            .unwrap_or_else(|| Arc::new(SystemClock::default()));
         Ok(Some(KeyedLimiter::new(self.algorithm.share(nodes)?, clock)))
     }
 
