@@ -59,8 +59,35 @@ fn carry_rank(low: u32, shift: u32, rank: u8) -> u8 {
     }
 }
 
-/// Dense registers: 6 bits each, packed little-endian as Redis packs them (register i at bit
-/// 6i), plus one padding byte so every register is read as one unaligned `u16`.
+/// Register `i` of 6-bit registers packed little-endian, as Redis packs them: register i at
+/// bit 6i, least significant bit first, spilling into the next byte. The last register fits
+/// in the last byte, which has no successor.
+#[inline(always)]
+pub(crate) fn get6(bytes: &[u8], i: usize) -> u8 {
+    let bit = 6 * i;
+    let (byte, shift) = (bit / 8, bit % 8);
+    // One bounds check for both bytes on the hot path; only the last register reads one.
+    let word = match bytes.get(byte..byte + 2) {
+        Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
+        _ => u16::from(bytes[byte]),
+    };
+    ((word >> shift) & 63) as u8
+}
+
+/// Sets register `i` (see [`get6`]) to `value`.
+#[inline(always)]
+pub(crate) fn set6(bytes: &mut [u8], i: usize, value: u8) {
+    let bit = 6 * i;
+    let (byte, shift) = (bit / 8, bit % 8);
+    let v = u16::from(value) << shift;
+    let mask = 63u16 << shift;
+    bytes[byte] = (bytes[byte] & !(mask as u8)) | v as u8;
+    if let Some(next) = bytes.get_mut(byte + 1) {
+        *next = (*next & !((mask >> 8) as u8)) | (v >> 8) as u8;
+    }
+}
+
+/// Dense registers: 2^p registers of 6 bits, packed as [`get6`] reads them (Redis's layout).
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Dense {
     pub(crate) bytes: Vec<u8>,
@@ -69,38 +96,27 @@ pub(crate) struct Dense {
 impl Dense {
     pub(crate) fn new(m: usize) -> Self {
         Self {
-            bytes: vec![0; m * 6 / 8 + 1],
+            bytes: vec![0; m * 6 / 8],
         }
     }
 
-    /// Bytes of register data, without the padding byte.
+    /// The packed register bytes.
     pub(crate) fn data(&self) -> &[u8] {
-        &self.bytes[..self.bytes.len() - 1]
+        &self.bytes
     }
 
     #[inline(always)]
     pub(crate) fn get(&self, i: usize) -> u8 {
-        let bit = 6 * i;
-        let (byte, shift) = (bit / 8, bit % 8);
-        // One bounds check for both bytes; a register never reaches the padding byte's end.
-        let word = match self.bytes.get(byte..byte + 2) {
-            Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
-            _ => 0,
-        };
-        ((word >> shift) & 63) as u8
+        get6(&self.bytes, i)
     }
 
     /// Raises register `i` to `rank`; returns the old value.
     #[inline(always)]
     pub(crate) fn raise(&mut self, i: usize, rank: u8) -> u8 {
-        let bit = 6 * i;
-        let (byte, shift) = (bit / 8, bit % 8);
-        let word = u16::from(self.bytes[byte]) | (u16::from(self.bytes[byte + 1]) << 8);
-        let old = ((word >> shift) & 63) as u8;
-        let new = old.max(rank);
-        let word = (word & !(63 << shift)) | (u16::from(new) << shift);
-        self.bytes[byte] = word as u8;
-        self.bytes[byte + 1] = (word >> 8) as u8;
+        let old = get6(&self.bytes, i);
+        if rank > old {
+            set6(&mut self.bytes, i, rank);
+        }
         old
     }
 }

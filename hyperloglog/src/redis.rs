@@ -15,6 +15,7 @@
 //!   themselves and updates them the way Redis does, rather than regenerating them.
 
 use crate::estimate::ertl;
+use crate::hll::{get6, set6};
 use crate::{DecodeError, Error};
 
 /// Registers in a Redis HLL: p = 14.
@@ -127,25 +128,6 @@ fn push_zeros(out: &mut Vec<u8>, len: usize) {
     }
 }
 
-fn dense_get(regs: &[u8], i: usize) -> u8 {
-    let bit = 6 * i;
-    let (byte, shift) = (bit / 8, bit % 8);
-    let lo = u16::from(regs[byte]);
-    let hi = u16::from(regs.get(byte + 1).copied().unwrap_or(0));
-    (((lo | (hi << 8)) >> shift) & 63) as u8
-}
-
-fn dense_set(regs: &mut [u8], i: usize, value: u8) {
-    let bit = 6 * i;
-    let (byte, shift) = (bit / 8, bit % 8);
-    let v = u16::from(value) << shift;
-    let mask = 63u16 << shift;
-    regs[byte] = (regs[byte] & !(mask as u8)) | v as u8;
-    if let Some(next) = regs.get_mut(byte + 1) {
-        *next = (*next & !((mask >> 8) as u8)) | (v >> 8) as u8;
-    }
-}
-
 /// Redis's estimate for a register histogram (ranks 0..=51): Ertl's estimator, rounded half
 /// away from zero as `llroundl` does.
 fn redis_estimate(hist: &[u32; 52]) -> u64 {
@@ -230,7 +212,7 @@ impl RedisHyperLogLog {
                     .into());
                 }
                 let regs = &bytes[HEADER..];
-                if let Some(index) = (0..REDIS_REGISTERS).find(|&i| dense_get(regs, i) > 51) {
+                if let Some(index) = (0..REDIS_REGISTERS).find(|&i| get6(regs, i) > 51) {
                     return Err(DecodeError::BadRegister { index }.into());
                 }
             }
@@ -315,10 +297,10 @@ impl RedisHyperLogLog {
 
     fn dense_set_max(&mut self, index: usize, rank: u8) -> bool {
         let regs = &mut self.bytes[HEADER..];
-        if dense_get(regs, index) >= rank {
+        if get6(regs, index) >= rank {
             return false;
         }
-        dense_set(regs, index, rank);
+        set6(regs, index, rank);
         true
     }
 
@@ -410,16 +392,10 @@ impl RedisHyperLogLog {
         let mut dense = vec![0u8; REDIS_DENSE_LEN];
         dense[..HEADER].copy_from_slice(&self.bytes[..HEADER]);
         dense[4] = DENSE;
-        let (mut at, mut index) = (0, 0);
-        let ops = &self.bytes[HEADER..];
-        while let Some(op) = Op::at(ops, at) {
-            if let Op::Val { value, len } = op {
-                for i in index..(index + len).min(REDIS_REGISTERS) {
-                    dense_set(&mut dense[HEADER..], i, value);
-                }
+        for (i, r) in self.registers().into_iter().enumerate() {
+            if r > 0 {
+                set6(&mut dense[HEADER..], i, r);
             }
-            index += op.len();
-            at += op.bytes();
         }
         self.bytes = dense;
     }
@@ -441,7 +417,7 @@ impl RedisHyperLogLog {
             }
         } else {
             for (i, r) in regs.iter_mut().enumerate() {
-                *r = dense_get(&self.bytes[HEADER..], i);
+                *r = get6(&self.bytes[HEADER..], i);
             }
         }
         regs

@@ -139,7 +139,7 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
             return Err(DecodeError::BadRegister { index: 0 });
         }
         let mut dense = Dense::new(m);
-        dense.bytes[..body.len()].copy_from_slice(body);
+        dense.bytes.copy_from_slice(body);
         let max = 65 - precision;
         if let Some(index) = (0..m).find(|&i| dense.get(i) > max) {
             return Err(DecodeError::BadRegister { index });
