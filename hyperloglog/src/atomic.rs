@@ -2,11 +2,11 @@
 
 use std::hash::Hash;
 
-use crate::estimate::ertl;
+use crate::estimate::{ertl, histogram};
 use crate::hasher::{DefaultBuildHasher, SketchHasher};
-use crate::hll::{Dense, Repr, split};
+use crate::hll::{Dense, Repr, check_precision, split};
 use crate::sync::{AtomicU8, Ordering};
-use crate::{Error, HyperLogLog, MAX_PRECISION, MIN_PRECISION};
+use crate::{Error, HyperLogLog};
 
 /// A dense HyperLogLog whose `insert` takes `&self`: one atomic byte per register, raised with
 /// an atomic maximum. `Send + Sync`; share it behind an `Arc` between request threads.
@@ -73,9 +73,7 @@ impl<S> AtomicHyperLogLog<S> {
     /// # Errors
     /// [`Error::InvalidPrecision`] outside 4..=18.
     pub fn with_hasher(precision: u8, hasher: S) -> Result<Self, Error> {
-        if !(MIN_PRECISION..=MAX_PRECISION).contains(&precision) {
-            return Err(Error::InvalidPrecision(precision));
-        }
+        check_precision(precision)?;
         Ok(Self {
             p: precision,
             registers: (0..1usize << precision).map(|_| AtomicU8::new(0)).collect(),
@@ -108,10 +106,10 @@ impl<S> AtomicHyperLogLog<S> {
 
     /// The estimate (Ertl's estimator over a scan of the registers: O(m)).
     pub fn estimate(&self) -> f64 {
-        let mut hist = vec![0u32; 66 - usize::from(self.p)];
-        for r in self.registers.iter() {
-            hist[usize::from(r.load(Ordering::Relaxed))] += 1;
-        }
+        let hist = histogram(
+            self.p,
+            self.registers.iter().map(|r| r.load(Ordering::Relaxed)),
+        );
         ertl((1usize << self.p) as f64, &hist)
     }
 

@@ -48,6 +48,16 @@ fn tau(mut x: f64) -> f64 {
     }
 }
 
+/// The histogram of register values at precision `p`: entry k counts the registers holding k,
+/// for k in 0..=65 − p (the largest rank), as [`ertl`] takes it.
+pub(crate) fn histogram(p: u8, registers: impl IntoIterator<Item = u8>) -> Vec<u32> {
+    let mut hist = vec![0u32; 66 - usize::from(p)];
+    for r in registers {
+        hist[usize::from(r)] += 1;
+    }
+    hist
+}
+
 /// The estimate for `m` registers whose values have the histogram `counts` (`counts[k]` registers
 /// hold k; the last index is q + 1).
 pub(crate) fn ertl(m: f64, counts: &[u32]) -> f64 {

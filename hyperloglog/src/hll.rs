@@ -3,7 +3,7 @@
 use std::hash::Hash;
 
 use crate::Error;
-use crate::estimate::ertl;
+use crate::estimate::{ertl, histogram};
 use crate::hasher::{DefaultBuildHasher, SketchHasher};
 
 /// The smallest and largest precision.
@@ -15,6 +15,15 @@ pub const MAX_PRECISION: u8 = 18;
 pub(crate) const SPARSE_P: u32 = 25;
 /// Ranks at the sparse precision go up to 64 − 25 + 1.
 const SPARSE_Q: usize = 64 - SPARSE_P as usize;
+
+/// Refuses a precision outside 4..=18.
+pub(crate) fn check_precision(precision: u8) -> Result<(), Error> {
+    if (MIN_PRECISION..=MAX_PRECISION).contains(&precision) {
+        Ok(())
+    } else {
+        Err(Error::InvalidPrecision(precision))
+    }
+}
 
 /// Register index and rank of `hash` at precision `p`: the top `p` bits choose the register;
 /// the rank is one more than the number of leading zeros in the rest (at most 65 − p).
@@ -190,9 +199,7 @@ impl<S> HyperLogLog<S> {
     /// # Errors
     /// [`Error::InvalidPrecision`] outside 4..=18.
     pub fn with_hasher(precision: u8, hasher: S) -> Result<Self, Error> {
-        if !(MIN_PRECISION..=MAX_PRECISION).contains(&precision) {
-            return Err(Error::InvalidPrecision(precision));
-        }
+        check_precision(precision)?;
         Ok(Self {
             p: precision,
             repr: Repr::Sparse(Vec::new()),
@@ -311,10 +318,7 @@ impl<S> HyperLogLog<S> {
             // Sparse sketches build their histogram when estimated: no memory for it.
             Repr::Sparse(_) => self.hist = Vec::new(),
             Repr::Dense(d) => {
-                let mut hist = vec![0u32; 66 - usize::from(self.p)];
-                for i in 0..self.m() {
-                    hist[usize::from(d.get(i))] += 1;
-                }
+                let hist = histogram(self.p, (0..self.m()).map(|i| d.get(i)));
                 self.kxq = hist
                     .iter()
                     .enumerate()

@@ -14,7 +14,7 @@
 //!   opcode, then merges equal neighbours in a short window), so this type keeps the bytes
 //!   themselves and updates them the way Redis does, rather than regenerating them.
 
-use crate::estimate::ertl;
+use crate::estimate::{ertl, histogram};
 use crate::hll::{get6, set6};
 use crate::{DecodeError, Error};
 
@@ -128,10 +128,10 @@ fn push_zeros(out: &mut Vec<u8>, len: usize) {
     }
 }
 
-/// Redis's estimate for a register histogram (ranks 0..=51): Ertl's estimator, rounded half
-/// away from zero as `llroundl` does.
-fn redis_estimate(hist: &[u32; 52]) -> u64 {
-    ertl(REDIS_REGISTERS as f64, hist).round() as u64
+/// Redis's estimate for 16,384 register values: Ertl's estimator on their histogram, rounded
+/// half away from zero as `llroundl` does.
+fn redis_estimate(registers: Vec<u8>) -> u64 {
+    ertl(REDIS_REGISTERS as f64, &histogram(P as u8, registers)).round() as u64
 }
 
 /// A HyperLogLog in Redis's own format: the value `PFADD` builds, byte for byte.
@@ -427,11 +427,7 @@ impl RedisHyperLogLog {
     /// it. (Redis would also store it in the header; [`to_redis_bytes`](Self::to_redis_bytes)
     /// does.)
     pub fn count(&self) -> u64 {
-        let mut hist = [0u32; 52];
-        for r in self.registers() {
-            hist[usize::from(r)] += 1;
-        }
-        redis_estimate(&hist)
+        redis_estimate(self.registers())
     }
 
     /// `PFCOUNT key` with its side effect: the count, now cached in the header as Redis caches
@@ -446,12 +442,7 @@ impl RedisHyperLogLog {
 
     /// `PFCOUNT key1 key2 ...`: the cardinality of the union, storing nothing.
     pub fn union_count(sketches: &[&RedisHyperLogLog]) -> u64 {
-        let max = Self::max_registers(sketches);
-        let mut hist = [0u32; 52];
-        for r in max {
-            hist[usize::from(r)] += 1;
-        }
-        redis_estimate(&hist)
+        redis_estimate(Self::max_registers(sketches))
     }
 
     fn max_registers(sketches: &[&RedisHyperLogLog]) -> Vec<u8> {
