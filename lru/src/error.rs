@@ -10,6 +10,11 @@ pub enum Error {
     ZeroCapacity,
     /// More entries than the slab's `u32` indices address (2^32 − 2).
     CapacityTooLarge(u64),
+    /// A concurrent cache's shard count that is not a power of two in 1..=65,536, or that
+    /// exceeds the capacity (each shard holds at least one unit of it).
+    InvalidShards(usize),
+    /// A time to live or time to idle of zero: every entry would expire at once.
+    ZeroDuration,
 }
 
 impl fmt::Display for Error {
@@ -21,6 +26,11 @@ impl fmt::Display for Error {
                 "capacity {c} exceeds the {} entries a cache can index",
                 crate::MAX_ENTRIES
             ),
+            Error::InvalidShards(n) => write!(
+                f,
+                "shard count {n} must be a power of two, at most 65536 and at most the capacity"
+            ),
+            Error::ZeroDuration => write!(f, "a time to live or to idle must be above zero"),
         }
     }
 }

@@ -81,6 +81,7 @@
 
 mod cache;
 mod clock;
+mod concurrent;
 mod error;
 mod hasher;
 mod lfu;
@@ -92,6 +93,7 @@ mod weigher;
 
 pub use cache::{Cache, Removal};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use concurrent::{Builder, CacheStats, ConcurrentCache, RemovalCause, TooHeavy};
 pub use error::Error;
 pub use hasher::{DefaultBuildHasher, Xxh3Hasher};
 pub use lfu::LfuCache;

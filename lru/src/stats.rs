@@ -18,16 +18,21 @@ pub struct Stats {
 impl Stats {
     /// hits / (hits + misses), or 0 before any lookup.
     pub fn hit_ratio(&self) -> f64 {
-        let lookups = self.hits + self.misses;
-        if lookups == 0 {
-            0.0
-        } else {
-            self.hits as f64 / lookups as f64
-        }
+        hit_ratio(self.hits, self.misses)
     }
 
     /// Zeroes every counter.
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+}
+
+/// hits / (hits + misses), or 0 before any lookup.
+pub(crate) fn hit_ratio(hits: u64, misses: u64) -> f64 {
+    let lookups = hits + misses;
+    if lookups == 0 {
+        0.0
+    } else {
+        hits as f64 / lookups as f64
     }
 }

@@ -36,6 +36,16 @@ impl AtomicU64 {
         self.0.load(order)
     }
 
+    #[inline(always)]
+    pub(crate) fn store(&self, value: u64, order: Ordering) {
+        self.0.store(value, order)
+    }
+
+    #[inline(always)]
+    pub(crate) fn fetch_add(&self, value: u64, order: Ordering) -> u64 {
+        self.0.fetch_add(value, order)
+    }
+
     pub(crate) fn compare_exchange_weak(
         &self,
         current: u64,
@@ -44,5 +54,134 @@ impl AtomicU64 {
         failure: Ordering,
     ) -> Result<u64, u64> {
         self.0.compare_exchange_weak(current, new, success, failure)
+    }
+}
+
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicU8 as InnerU8;
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU8 as InnerU8;
+
+/// An 8-bit atomic: std's normally, loom's under `--cfg loom`.
+#[derive(Debug)]
+pub(crate) struct AtomicU8(InnerU8);
+
+impl AtomicU8 {
+    pub(crate) fn new(value: u8) -> Self {
+        Self(InnerU8::new(value))
+    }
+
+    #[inline(always)]
+    pub(crate) fn load(&self, order: Ordering) -> u8 {
+        self.0.load(order)
+    }
+
+    #[inline(always)]
+    pub(crate) fn store(&self, value: u8, order: Ordering) {
+        self.0.store(value, order)
+    }
+}
+
+/// A mutex with parking_lot's API: parking_lot's normally, loom's under `--cfg loom`.
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(
+    #[cfg(not(loom))] parking_lot::Mutex<T>,
+    #[cfg(loom)] loom::sync::Mutex<T>,
+);
+
+#[cfg(not(loom))]
+pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Self(parking_lot::Mutex::new(value));
+        #[cfg(loom)]
+        return Self(loom::sync::Mutex::new(value));
+    }
+
+    #[inline(always)]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.lock();
+        // Poisoned only if a model thread panicked, and then the model fails anyway.
+        #[cfg(loom)]
+        return self.0.lock().unwrap();
+    }
+}
+
+/// A condition variable for [`Mutex`].
+#[derive(Debug, Default)]
+pub(crate) struct Condvar(
+    #[cfg(not(loom))] parking_lot::Condvar,
+    #[cfg(loom)] loom::sync::Condvar,
+);
+
+impl Condvar {
+    pub(crate) fn new() -> Self {
+        #[cfg(not(loom))]
+        return Self(parking_lot::Condvar::new());
+        #[cfg(loom)]
+        return Self(loom::sync::Condvar::new());
+    }
+
+    /// Releases the guard's lock until notified, then takes it again.
+    pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        #[cfg(not(loom))]
+        {
+            let mut guard = guard;
+            self.0.wait(&mut guard);
+            guard
+        }
+        #[cfg(loom)]
+        return self.0.wait(guard).unwrap();
+    }
+
+    pub(crate) fn notify_all(&self) {
+        self.0.notify_all();
+    }
+}
+
+/// A reader-writer lock with parking_lot's API.
+#[derive(Debug, Default)]
+pub(crate) struct RwLock<T>(
+    #[cfg(not(loom))] parking_lot::RwLock<T>,
+    #[cfg(loom)] loom::sync::RwLock<T>,
+);
+
+#[cfg(not(loom))]
+pub(crate) type ReadGuard<'a, T> = parking_lot::RwLockReadGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type ReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
+#[cfg(not(loom))]
+pub(crate) type WriteGuard<'a, T> = parking_lot::RwLockWriteGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type WriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
+
+impl<T> RwLock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Self(parking_lot::RwLock::new(value));
+        #[cfg(loom)]
+        return Self(loom::sync::RwLock::new(value));
+    }
+
+    #[inline(always)]
+    pub(crate) fn read(&self) -> ReadGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.read();
+        #[cfg(loom)]
+        return self.0.read().unwrap();
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self) -> WriteGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.write();
+        #[cfg(loom)]
+        return self.0.write().unwrap();
     }
 }

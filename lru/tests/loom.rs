@@ -1,5 +1,5 @@
-//! loom model of `ManualClock`, the one type in brick-lru that threads share (the caches
-//! themselves are single-threaded). Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom
+//! loom models of the types brick-lru's threads share: `ManualClock`, and `ConcurrentCache`'s
+//! single-flight loading, insert/remove accounting and listener calls. Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom
 //! LOOM_MAX_PREEMPTIONS=2 cargo test --release -p brick-lru --test loom`.
 #![cfg(loom)]
 
@@ -32,4 +32,127 @@ fn concurrent_advances_saturate() {
         t.join().unwrap();
         assert_eq!(clock.now_nanos(), u64::MAX);
     });
+}
+
+mod concurrent {
+    use brick_lru::{ConcurrentCache, RemovalCause};
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::thread;
+
+    /// Two threads `get_or_insert_with` one cold key: the loader runs once and both get its
+    /// value. Without the in-flight registry both load.
+    #[test]
+    fn single_flight_loads_once() {
+        loom::model(|| {
+            let cache = Arc::new(ConcurrentCache::builder(4).shards(1).build().unwrap());
+            let loads = Arc::new(AtomicUsize::new(0));
+            let spawn = |cache: Arc<ConcurrentCache<u8, u32>>, loads: Arc<AtomicUsize>| {
+                thread::spawn(move || {
+                    cache.get_or_insert_with(1, || {
+                        loads.fetch_add(1, Ordering::Relaxed);
+                        42
+                    })
+                })
+            };
+            let t = spawn(Arc::clone(&cache), Arc::clone(&loads));
+            let mine = cache.get_or_insert_with(1, || {
+                loads.fetch_add(1, Ordering::Relaxed);
+                42
+            });
+            assert_eq!(mine, 42);
+            assert_eq!(t.join().unwrap(), 42);
+            assert_eq!(loads.load(Ordering::Relaxed), 1);
+            assert_eq!(cache.len(), 1);
+        });
+    }
+
+    /// A failed load wakes the waiter, which loads itself: never wedged, and the error is not
+    /// cached.
+    #[test]
+    fn failed_load_hands_over_to_a_waiter() {
+        loom::model(|| {
+            let cache: Arc<ConcurrentCache<u8, u32>> =
+                Arc::new(ConcurrentCache::builder(4).shards(1).build().unwrap());
+            let other = Arc::clone(&cache);
+            let t = thread::spawn(move || other.try_get_or_insert_with(1, || Err::<u32, ()>(())));
+            let mine = cache.try_get_or_insert_with(1, || Ok::<u32, ()>(7));
+            let theirs = t.join().unwrap();
+            // Either the failing loader ran first (then ours loaded 7), or ours did and theirs
+            // found 7: the error never becomes a value.
+            assert_eq!(mine, Ok(7));
+            assert!(theirs == Err(()) || theirs == Ok(7));
+            assert_eq!(cache.get(&1), Some(7));
+        });
+    }
+
+    /// Inserts and removes of overlapping keys race, with weights: the entry count, the total
+    /// weight and the counters agree with what is resident, whatever the interleaving.
+    #[test]
+    fn insert_remove_races_keep_accounting_exact() {
+        loom::model(|| {
+            let cache = Arc::new(
+                ConcurrentCache::builder(16)
+                    .shards(2)
+                    .weigher(|_: &u8, v: &u8| u32::from(*v))
+                    .build()
+                    .unwrap(),
+            );
+            let other = Arc::clone(&cache);
+            let t = thread::spawn(move || {
+                other.insert(1, 3).unwrap();
+                other.remove(&2);
+            });
+            cache.insert(2, 5).unwrap();
+            let removed = cache.remove(&1);
+            t.join().unwrap();
+            let resident: Vec<(u8, u8)> = [1, 2]
+                .into_iter()
+                .filter_map(|k| cache.get(&k).map(|v| (k, v)))
+                .collect();
+            assert_eq!(cache.len(), resident.len());
+            let weight: u64 = resident.iter().map(|&(_, v)| u64::from(v)).sum();
+            assert_eq!(cache.weight(), weight);
+            assert_eq!(removed.is_some(), !resident.iter().any(|&(k, _)| k == 1));
+            let s = cache.stats();
+            assert_eq!(
+                s.insertions - s.removals - s.evictions,
+                resident.len() as u64
+            );
+            cache.check_invariants();
+        });
+    }
+
+    /// The listener runs after the shard's lock is released: here it reads the cache (every
+    /// shard's lock) from inside the listener, which deadlocks, and fails the model, if any
+    /// lock were still held.
+    #[test]
+    fn listener_runs_outside_the_lock() {
+        loom::model(|| {
+            let slot: Arc<std::sync::OnceLock<std::sync::Weak<ConcurrentCache<u8, u8>>>> =
+                Arc::new(std::sync::OnceLock::new());
+            let seen = Arc::new(AtomicUsize::new(0));
+            let (inner, count) = (Arc::clone(&slot), Arc::clone(&seen));
+            let cache = std::sync::Arc::new(
+                ConcurrentCache::builder(1)
+                    .shards(1)
+                    .eviction_listener(move |_: &u8, _: &u8, cause| {
+                        assert_eq!(cause, RemovalCause::Size);
+                        let cache = inner.get().and_then(|w| w.upgrade()).unwrap();
+                        let _ = cache.len() + usize::from(cache.contains(&0));
+                        count.fetch_add(1, Ordering::Relaxed);
+                    })
+                    .build()
+                    .unwrap(),
+            );
+            slot.set(std::sync::Arc::downgrade(&cache)).unwrap();
+            let other = std::sync::Arc::clone(&cache);
+            let t = thread::spawn(move || other.insert(1, 1).unwrap());
+            cache.insert(2, 2).unwrap();
+            t.join().unwrap();
+            // Capacity 1: the second insert evicted one of the two.
+            assert_eq!(seen.load(Ordering::Relaxed), 1);
+            assert_eq!(cache.len(), 1);
+        });
+    }
 }

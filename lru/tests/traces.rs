@@ -1,11 +1,13 @@
 //! Replays the shared cache traces: LRU must equal libCacheSim's LRU, and LFU libCacheSim's
-//! LFU, hit for hit at every listed capacity (60 cases each); the ratios are printed.
+//! LFU, hit for hit at every listed capacity (60 cases each); the concurrent cache is held to
+//! the references' means. The ratios are printed.
 #![cfg(not(loom))]
 
-use brick_lru::{Cache, LfuCache, LruCache};
+use brick_lru::{Cache, ConcurrentCache, LfuCache, LruCache};
 use serde_json::Value;
 use std::io::Read;
 
+const LABELS: [&str; 4] = ["1%", "5%", "10%", "25%"];
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/traces");
 
 fn read_trace(file: &str) -> Vec<u64> {
@@ -71,4 +73,104 @@ fn lru_hit_counts_equal_libcachesim_on_every_trace() {
         }
     }
     assert_eq!(checked, 60);
+}
+
+fn replay_concurrent(cache: &ConcurrentCache<u64, u64>, keys: &[u64]) -> u64 {
+    let mut hits = 0;
+    for &k in keys {
+        if cache.get(&k).is_some() {
+            hits += 1;
+        } else {
+            cache.insert(k, k).unwrap();
+        }
+    }
+    hits
+}
+
+/// The concurrent cache (single thread, default configuration, deterministic) against the
+/// reference table's moka, quick_cache and Caffeine at every listed capacity. Asserted: at each
+/// capacity, the mean over the 15 traces is at least moka's and within 1 percentage point of
+/// Caffeine's, and a replay repeats hit for hit. Printed: every cell, and the cells below moka
+/// or quick_cache.
+#[test]
+fn concurrent_cache_against_the_references() {
+    let text = std::fs::read_to_string(format!("{DATA}/reference_hit_ratios.json")).unwrap();
+    let reference: Value = serde_json::from_str(&text).unwrap();
+    let traces = reference["traces"].as_object().unwrap();
+    let peers = ["moka", "quick_cache", "Caffeine", "W-TinyLFU (libCacheSim)"];
+    let mut sums = [[0.0f64; 5]; 4];
+    let mut below = vec![];
+    for (file, t) in traces {
+        let keys = read_trace(file);
+        for (label, cap) in t["capacities"].as_object().unwrap() {
+            let c = LABELS.iter().position(|l| l == label).unwrap();
+            let cap = cap.as_u64().unwrap();
+            let cache = ConcurrentCache::new(cap).unwrap();
+            let hits = replay_concurrent(&cache, &keys);
+            if c == 0 {
+                let again = ConcurrentCache::new(cap).unwrap();
+                assert_eq!(
+                    replay_concurrent(&again, &keys),
+                    hits,
+                    "{file}: replays differ"
+                );
+            }
+            cache.check_invariants();
+            assert!(cache.len() as u64 <= cap);
+            let stats = cache.stats();
+            assert_eq!(stats.hits, hits);
+            assert_eq!(stats.hits + stats.misses, keys.len() as u64);
+            let ratio = 100.0 * hits as f64 / keys.len() as f64;
+            let refs: Vec<f64> = peers
+                .iter()
+                .map(|p| {
+                    100.0
+                        * t["hit_ratio"][*p][label.as_str()]
+                            .as_f64()
+                            .unwrap_or(f64::NAN)
+                })
+                .collect();
+            sums[c][0] += ratio;
+            for (j, r) in refs.iter().enumerate() {
+                sums[c][j + 1] += r;
+            }
+            let mark = if ratio + 1e-9 < refs[0].max(refs[1]) {
+                "  <"
+            } else {
+                ""
+            };
+            if !mark.is_empty() {
+                below.push(format!("{file} {label}"));
+            }
+            println!(
+                "{file:26} {label:>4} {cap:>5}: ours {ratio:6.2}  moka {:6.2}  qc {:6.2}  caffeine {:6.2}  wtlfu {:6.2}{mark}",
+                refs[0], refs[1], refs[2], refs[3]
+            );
+        }
+    }
+    for (c, s) in sums.iter().enumerate() {
+        println!(
+            "mean {}: ours {:.2} moka {:.2} qc {:.2} caffeine {:.2} wtlfu {:.2}",
+            LABELS[c],
+            s[0] / 15.0,
+            s[1] / 15.0,
+            s[2] / 15.0,
+            s[3] / 15.0,
+            s[4] / 15.0
+        );
+    }
+    println!("below max(moka, qc) in {} cells: {below:?}", below.len());
+    for (c, s) in sums.iter().enumerate() {
+        let [ours, moka, _, caffeine, _] = s.map(|x| x / 15.0);
+        assert!(
+            ours >= moka,
+            "{}: mean {ours:.2} below moka's {moka:.2}",
+            LABELS[c]
+        );
+        assert!(
+            ours >= caffeine - 1.0,
+            "{}: mean {ours:.2} more than 1 point below Caffeine's {caffeine:.2}",
+            LABELS[c]
+        );
+    }
 }

@@ -1,0 +1,787 @@
+//! The concurrent cache: sharded W-TinyLFU with single-flight loading, TTL, TTI and weights.
+
+mod shard;
+mod sketch;
+
+use crate::store::{check_capacity, nanos};
+use crate::sync::{Arc, AtomicU8, AtomicU64, Condvar, Mutex, Ordering, RwLock};
+use crate::{Clock, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher};
+use shard::{Found, Shard};
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+use std::marker::PhantomData;
+use std::time::Duration;
+
+/// Why an entry left a [`ConcurrentCache`], as told to the eviction listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RemovalCause {
+    /// Pushed out by the policy to stay within the capacity, or (a loaded value) heavier
+    /// than a shard's capacity and never cached.
+    Size,
+    /// Its time to live or time to idle had passed.
+    Expired,
+    /// The key was inserted again; this is the old value.
+    Replaced,
+    /// Removed by `remove`, `retain` or `clear`.
+    Removed,
+}
+
+/// An insert refused because the entry is heavier than a shard's capacity; it holds the
+/// entry, which was not inserted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TooHeavy<K, V> {
+    /// The refused key.
+    pub key: K,
+    /// The refused value.
+    pub value: V,
+    /// Its weight.
+    pub weight: u32,
+    /// The most one entry may weigh: the capacity of the shard the key belongs to.
+    pub limit: u64,
+}
+
+impl<K, V> fmt::Debug for TooHeavy<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TooHeavy")
+            .field("weight", &self.weight)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K, V> fmt::Display for TooHeavy<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an entry of weight {} exceeds its shard's capacity of {}",
+            self.weight, self.limit
+        )
+    }
+}
+
+impl<K, V> std::error::Error for TooHeavy<K, V> {}
+
+/// What a [`ConcurrentCache`] has done since it was built. The counters add up: `len` =
+/// `insertions − replacements − evictions − expirations − removals` once no operation is
+/// in flight.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Lookups that found a live entry.
+    pub hits: u64,
+    /// Lookups that found nothing live.
+    pub misses: u64,
+    /// Entries stored (a replaced value counts too).
+    pub insertions: u64,
+    /// Stored values that replaced a live value of the same key.
+    pub replacements: u64,
+    /// Entries the policy pushed out to stay within the capacity.
+    pub evictions: u64,
+    /// Entries dropped because their time to live or to idle had passed.
+    pub expirations: u64,
+    /// Entries dropped by `remove`, `retain` or `clear`.
+    pub removals: u64,
+    /// Entries refused because they weigh more than a shard holds.
+    pub rejections: u64,
+}
+
+impl CacheStats {
+    /// hits / (hits + misses), or 0 before any lookup.
+    pub fn hit_ratio(&self) -> f64 {
+        crate::stats::hit_ratio(self.hits, self.misses)
+    }
+}
+
+/// Entries that left the cache under a lock, handed to the listener (and dropped) after it.
+/// One entry inline: an insert evicts at most one entry of equal weight, so the common case
+/// does not allocate.
+pub(crate) enum Removed<K, V> {
+    None,
+    One(K, V, RemovalCause),
+    Many(Vec<(K, V, RemovalCause)>),
+}
+
+impl<K, V> Removed<K, V> {
+    pub(crate) fn push(&mut self, key: K, value: V, cause: RemovalCause) {
+        *self = match std::mem::replace(self, Removed::None) {
+            Removed::None => Removed::One(key, value, cause),
+            Removed::One(k, v, c) => Removed::Many(vec![(k, v, c), (key, value, cause)]),
+            Removed::Many(mut all) => {
+                all.push((key, value, cause));
+                Removed::Many(all)
+            }
+        }
+    }
+}
+
+/// A key being loaded, and the flight its waiters wait on.
+pub(crate) struct Loading<K, V> {
+    hash: u64,
+    key: K,
+    flight: Arc<Flight<V>>,
+}
+
+/// One run of a loader, seen by the threads that missed the same key meanwhile.
+struct Flight<V> {
+    state: Mutex<FlightState<V>>,
+    landed: Condvar,
+}
+
+enum FlightState<V> {
+    Loading,
+    Loaded(V),
+    /// The loader returned an error or panicked: waiters try again, one of them loading.
+    Failed,
+}
+
+impl<V: Clone> Flight<V> {
+    fn new() -> Self {
+        Self {
+            state: Mutex::new(FlightState::Loading),
+            landed: Condvar::new(),
+        }
+    }
+
+    /// Blocks until the loader finishes: its value, or `None` if it failed.
+    fn wait(&self) -> Option<V> {
+        let mut state = self.state.lock();
+        loop {
+            match &*state {
+                FlightState::Loading => state = self.landed.wait(state),
+                FlightState::Loaded(v) => return Some(v.clone()),
+                FlightState::Failed => return None,
+            }
+        }
+    }
+
+    fn land(&self, outcome: FlightState<V>) {
+        *self.state.lock() = outcome;
+        self.landed.notify_all();
+    }
+}
+
+/// The eviction listener: called with each entry that leaves, after the shard's lock is
+/// released.
+type Listener<K, V> = Box<dyn Fn(&K, &V, RemovalCause) + Send + Sync>;
+
+/// One shard and its lookup counters. The counters share the lock's cache line: a reader
+/// writes that line to take the read lock anyway, so they cost no extra line transfer.
+#[repr(C, align(128))]
+struct Cell<K, V> {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    shard: RwLock<Shard<K, V>>,
+}
+
+/// Shards hold at least this much capacity by default: sharding a small cache costs hit
+/// ratio (each shard evicts on its own) and buys little.
+const MIN_SHARD_CAPACITY: u64 = 1024;
+/// At most this many shards.
+const MAX_SHARDS: usize = 1 << 16;
+/// "Never expires", as a clock time or a duration.
+const NEVER: u64 = u64::MAX;
+
+/// A thread-safe cache shared by `&self`: sharded by key hash, each shard a W-TinyLFU policy
+/// (admission window, segmented main space, 4-bit frequency sketch with aging, hill-climbed
+/// window size) behind its own reader-writer lock, with single-flight loading, time to live,
+/// time to idle, weights and an eviction listener. See the [crate docs](crate#concurrent-cache).
+///
+/// `get` returns a clone of the value: the lock is released before the caller sees it, so no
+/// guard can block a writer. Store `Arc<T>` for values that are costly to clone.
+pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemClock> {
+    cells: Box<[Cell<K, V>]>,
+    mask: usize,
+    hasher: S,
+    weigher: W,
+    clock: C,
+    capacity: u64,
+    /// Default time to live in nanoseconds (`NEVER`: none).
+    ttl: u64,
+    /// Whether lookups must read the clock: set by a TTL or TTI, or by the first entry given
+    /// its own time to live.
+    expiring: AtomicU8,
+    listener: Option<Listener<K, V>>,
+}
+
+/// Configures a [`ConcurrentCache`]; from [`ConcurrentCache::builder`].
+pub struct Builder<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemClock> {
+    capacity: u64,
+    shards: Option<usize>,
+    hasher: S,
+    weigher: W,
+    clock: C,
+    ttl: Option<Duration>,
+    tti: Option<Duration>,
+    listener: Option<Listener<K, V>>,
+    _entries: PhantomData<fn(K, V)>,
+}
+
+impl<K, V, S, W, C> fmt::Debug for Builder<K, V, S, W, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("capacity", &self.capacity)
+            .field("shards", &self.shards)
+            .field("ttl", &self.ttl)
+            .field("tti", &self.tti)
+            .field("listener", &self.listener.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
+    /// A cache of `capacity` entries with the default shard count, hasher and system clock.
+    pub fn new(capacity: u64) -> Result<Self, Error> {
+        Self::builder(capacity).build()
+    }
+
+    /// Starts configuring a cache of capacity `capacity` (entries, or total weight with a
+    /// [`Weigher`]).
+    pub fn builder(capacity: u64) -> Builder<K, V> {
+        Builder {
+            capacity,
+            shards: None,
+            hasher: DefaultBuildHasher::default(),
+            weigher: UnitWeigher,
+            clock: SystemClock::default(),
+            ttl: None,
+            tti: None,
+            listener: None,
+            _entries: PhantomData,
+        }
+    }
+}
+
+impl<K, V, S, W, C> Builder<K, V, S, W, C> {
+    /// The shard count: a power of two, at most 65,536 and at most the capacity. The default
+    /// is 4 × the available parallelism rounded up to a power of two, reduced so each shard
+    /// holds at least 1,024 units of capacity.
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.shards = Some(shards);
+        self
+    }
+
+    /// Hashes keys with `hasher` (for keys an adversary picks, a keyed one such as std's
+    /// `RandomState`).
+    pub fn hasher<S2>(self, hasher: S2) -> Builder<K, V, S2, W, C> {
+        Builder {
+            capacity: self.capacity,
+            shards: self.shards,
+            hasher,
+            weigher: self.weigher,
+            clock: self.clock,
+            ttl: self.ttl,
+            tti: self.tti,
+            listener: self.listener,
+            _entries: PhantomData,
+        }
+    }
+
+    /// Bounds the total weight instead of the entry count.
+    pub fn weigher<W2: Weigher<K, V>>(self, weigher: W2) -> Builder<K, V, S, W2, C> {
+        Builder {
+            capacity: self.capacity,
+            shards: self.shards,
+            hasher: self.hasher,
+            weigher,
+            clock: self.clock,
+            ttl: self.ttl,
+            tti: self.tti,
+            listener: self.listener,
+            _entries: PhantomData,
+        }
+    }
+
+    /// Reads time from `clock` (a [`ManualClock`](crate::ManualClock) in tests).
+    pub fn clock<C2: Clock>(self, clock: C2) -> Builder<K, V, S, W, C2> {
+        Builder {
+            capacity: self.capacity,
+            shards: self.shards,
+            hasher: self.hasher,
+            weigher: self.weigher,
+            clock,
+            ttl: self.ttl,
+            tti: self.tti,
+            listener: self.listener,
+            _entries: PhantomData,
+        }
+    }
+
+    /// Entries expire this long after they were inserted (or last replaced).
+    pub fn time_to_live(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// Entries expire after this long without a read or write.
+    pub fn time_to_idle(mut self, tti: Duration) -> Self {
+        self.tti = Some(tti);
+        self
+    }
+
+    /// Calls `listener` with every entry that leaves the cache and why, after the shard's lock
+    /// is released (so it may use the cache). It runs on the thread whose operation removed
+    /// the entry.
+    pub fn eviction_listener(
+        mut self,
+        listener: impl Fn(&K, &V, RemovalCause) + Send + Sync + 'static,
+    ) -> Self {
+        self.listener = Some(Box::new(listener));
+        self
+    }
+}
+
+impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder<K, V, S, W, C> {
+    /// The cache, or why the configuration is invalid: zero capacity, a count capacity above
+    /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) per shard, an invalid shard count, or a zero TTL or
+    /// TTI.
+    pub fn build(self) -> Result<ConcurrentCache<K, V, S, W, C>, Error> {
+        check_capacity(self.capacity, false)?;
+        let shards = match self.shards {
+            Some(n) => {
+                if n == 0 || !n.is_power_of_two() || n > MAX_SHARDS || n as u64 > self.capacity {
+                    return Err(Error::InvalidShards(n));
+                }
+                n
+            }
+            None => default_shards(self.capacity),
+        };
+        let per_shard = self.capacity / shards as u64;
+        if W::UNIT {
+            check_capacity(per_shard + 1, true)?;
+        }
+        if self.ttl.is_some_and(|d| d.is_zero()) || self.tti.is_some_and(|d| d.is_zero()) {
+            return Err(Error::ZeroDuration);
+        }
+        let tti = self.tti.map(nanos);
+        let extra = self.capacity % shards as u64;
+        let cells = (0..shards)
+            .map(|s| {
+                let capacity = per_shard + u64::from((s as u64) < extra);
+                // A weighted shard's entry count is unknown: size its sketch for up to 2^16.
+                let entries = if W::UNIT {
+                    capacity
+                } else {
+                    capacity.min(1 << 16)
+                };
+                let seed = 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(s as u64 + 1);
+                Cell {
+                    hits: AtomicU64::new(0),
+                    misses: AtomicU64::new(0),
+                    shard: RwLock::new(Shard::new(capacity, entries, tti, seed)),
+                }
+            })
+            .collect();
+        Ok(ConcurrentCache {
+            cells,
+            mask: shards - 1,
+            hasher: self.hasher,
+            weigher: self.weigher,
+            clock: self.clock,
+            capacity: self.capacity,
+            ttl: self.ttl.map_or(NEVER, nanos),
+            expiring: AtomicU8::new(u8::from(self.ttl.is_some() || self.tti.is_some())),
+            listener: self.listener,
+        })
+    }
+}
+
+/// 4 × the available parallelism rounded up to a power of two, and no more shards than leave
+/// each one [`MIN_SHARD_CAPACITY`].
+fn default_shards(capacity: u64) -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = (4 * cpus).next_power_of_two().min(MAX_SHARDS);
+    let fit = (capacity / MIN_SHARD_CAPACITY).max(1);
+    // The largest power of two ≤ fit.
+    let fit = 1usize << (63 - fit.leading_zeros()).min(16);
+    wanted.min(fit)
+}
+
+impl<K, V, S, W, C> fmt::Debug for ConcurrentCache<K, V, S, W, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConcurrentCache")
+            .field("capacity", &self.capacity)
+            .field("shards", &self.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Clears a failed load's registration and wakes its waiters, when the loader returns an
+/// error or unwinds.
+struct LoadGuard<'a, K, V> {
+    cell: &'a Cell<K, V>,
+    flight: &'a Arc<Flight<V>>,
+}
+
+impl<K, V> Drop for LoadGuard<'_, K, V> {
+    fn drop(&mut self) {
+        let key = {
+            let mut shard = self.cell.shard.write();
+            let at = shard
+                .loading
+                .iter()
+                .position(|l| Arc::ptr_eq(&l.flight, self.flight));
+            at.map(|at| shard.loading.swap_remove(at))
+        };
+        // The key drops outside the lock; then the waiters wake and one of them loads.
+        drop(key);
+        *self.flight.state.lock() = FlightState::Failed;
+        self.flight.landed.notify_all();
+    }
+}
+
+impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C>
+where
+    K: Hash + Eq,
+    V: Clone,
+    S: BuildHasher,
+    W: Weigher<K, V>,
+    C: Clock,
+{
+    #[inline(always)]
+    fn cell(&self, hash: u64) -> &Cell<K, V> {
+        // Bits 40.. pick the shard: hashbrown uses the low bits and the top 7 within it.
+        &self.cells[(hash >> 40) as usize & self.mask]
+    }
+
+    /// The clock's time if anything can expire, else 0 (and no clock read).
+    #[inline(always)]
+    fn now(&self) -> u64 {
+        if self.expiring.load(Ordering::Relaxed) != 0 {
+            self.clock.now_nanos()
+        } else {
+            0
+        }
+    }
+
+    /// The value of `key`, cloned, if it holds a live entry; records the use for the policy.
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        self.get_hashed(self.cell(hash), hash, key)
+    }
+
+    #[inline]
+    fn get_hashed<Q>(&self, cell: &Cell<K, V>, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let shard = cell.shard.read();
+        let now = self.now();
+        if let Found::Live(i) = shard.lookup(hash, key, now) {
+            shard.touch(i, now);
+            let value = shard.entries[i as usize].value.clone();
+            drop(shard);
+            cell.hits.fetch_add(1, Ordering::Relaxed);
+            Some(value)
+        } else {
+            drop(shard);
+            cell.misses.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+
+    /// Whether `key` holds a live entry, without counting a lookup or a use.
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let shard = self.cell(hash).shard.read();
+        matches!(shard.lookup(hash, key, self.now()), Found::Live(_))
+    }
+
+    /// Inserts or replaces `key`'s value with the cache's time to live; entries pushed out are
+    /// reported to the listener. Refused (and handed back) if heavier than a shard holds.
+    pub fn insert(&self, key: K, value: V) -> Result<(), TooHeavy<K, V>> {
+        self.insert_for(key, value, self.ttl)
+    }
+
+    /// Inserts or replaces `key`'s value, expiring `ttl` from now whatever the cache's default.
+    pub fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) -> Result<(), TooHeavy<K, V>> {
+        if self.expiring.load(Ordering::Relaxed) == 0 {
+            // Published before the entry: a reader that finds the entry (through the shard
+            // lock) then reads the clock.
+            self.expiring.store(1, Ordering::Relaxed);
+        }
+        self.insert_for(key, value, nanos(ttl))
+    }
+
+    fn insert_for(&self, key: K, value: V, ttl: u64) -> Result<(), TooHeavy<K, V>> {
+        let hash = self.hasher.hash_one(&key);
+        let weight = self.weigher.weigh(&key, &value);
+        let cell = self.cell(hash);
+        let mut out = Removed::None;
+        {
+            let mut shard = cell.shard.write();
+            if u64::from(weight) > shard.capacity {
+                shard.counters.rejections += 1;
+                let limit = shard.capacity;
+                drop(shard);
+                return Err(TooHeavy {
+                    key,
+                    value,
+                    weight,
+                    limit,
+                });
+            }
+            let now = self.now();
+            let expires = if ttl == NEVER {
+                NEVER
+            } else {
+                now.saturating_add(ttl)
+            };
+            shard.climb(
+                cell.hits.load(Ordering::Relaxed),
+                cell.misses.load(Ordering::Relaxed),
+            );
+            shard.insert(hash, key, value, weight, expires, now, &mut out);
+        }
+        self.notify(out);
+        Ok(())
+    }
+
+    /// The value of `key`, loading it with `load` on a miss. When several threads miss the
+    /// same key at once, `load` runs once and the others wait for its value (no stampede). A
+    /// loaded value heavier than a shard holds is returned but not cached.
+    pub fn get_or_insert_with(&self, key: K, load: impl FnOnce() -> V) -> V {
+        match self.try_get_or_insert_with(key, || Ok::<V, std::convert::Infallible>(load())) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// As [`get_or_insert_with`](Self::get_or_insert_with) with a fallible loader. An error
+    /// (or a panic) goes to the caller whose `load` ran; nothing is cached, and one of the
+    /// waiting threads runs its own `load` instead. `load` must not load the same key from
+    /// this cache: it would wait for itself.
+    pub fn try_get_or_insert_with<E>(
+        &self,
+        key: K,
+        load: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        let hash = self.hasher.hash_one(&key);
+        let cell = self.cell(hash);
+        if let Some(v) = self.get_hashed(cell, hash, &key) {
+            return Ok(v);
+        }
+        let flight = loop {
+            let mut shard = cell.shard.write();
+            let now = self.now();
+            if let Found::Live(i) = shard.lookup(hash, &key, now) {
+                // Loaded by another thread since the read above.
+                shard.touch(i, now);
+                return Ok(shard.entries[i as usize].value.clone());
+            }
+            let running = shard
+                .loading
+                .iter()
+                .find(|l| l.hash == hash && l.key == key)
+                .map(|l| Arc::clone(&l.flight));
+            if let Some(running) = running {
+                drop(shard);
+                match running.wait() {
+                    Some(v) => return Ok(v),
+                    None => continue, // that load failed: try again, perhaps loading
+                }
+            }
+            let flight = Arc::new(Flight::new());
+            shard.loading.push(Loading {
+                hash,
+                key,
+                flight: Arc::clone(&flight),
+            });
+            break flight;
+        };
+        let guard = LoadGuard {
+            cell,
+            flight: &flight,
+        };
+        let value = load()?; // on error or unwind the guard clears the flight
+        std::mem::forget(guard);
+        let mut out = Removed::None;
+        let mut rejected = None;
+        {
+            let mut shard = cell.shard.write();
+            let at = shard
+                .loading
+                .iter()
+                .position(|l| Arc::ptr_eq(&l.flight, &flight));
+            if let Some(at) = at {
+                let Loading { key, .. } = shard.loading.swap_remove(at);
+                let weight = self.weigher.weigh(&key, &value);
+                if u64::from(weight) > shard.capacity {
+                    shard.counters.rejections += 1;
+                    rejected = Some(key);
+                } else {
+                    let now = self.now();
+                    let expires = if self.ttl == NEVER {
+                        NEVER
+                    } else {
+                        now.saturating_add(self.ttl)
+                    };
+                    shard.climb(
+                        cell.hits.load(Ordering::Relaxed),
+                        cell.misses.load(Ordering::Relaxed),
+                    );
+                    shard.insert(hash, key, value.clone(), weight, expires, now, &mut out);
+                }
+            }
+        }
+        flight.land(FlightState::Loaded(value.clone()));
+        if let Some(key) = rejected {
+            out.push(key, value.clone(), RemovalCause::Size);
+        }
+        self.notify(out);
+        Ok(value)
+    }
+
+    /// Removes `key` and returns its value, if live (an expired entry is dropped as expired).
+    pub fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let cell = self.cell(hash);
+        let (k, v, cause) = {
+            let mut shard = cell.shard.write();
+            let now = self.now();
+            let (i, cause) = match shard.lookup(hash, key, now) {
+                Found::Live(i) => {
+                    shard.counters.removals += 1;
+                    (i, RemovalCause::Removed)
+                }
+                Found::Expired => {
+                    let i = shard.find(hash, key)?;
+                    shard.counters.expirations += 1;
+                    (i, RemovalCause::Expired)
+                }
+                Found::Absent => return None,
+            };
+            let (k, v) = shard.remove_at(i);
+            (k, v, cause)
+        };
+        if let Some(listener) = &self.listener {
+            listener(&k, &v, cause);
+        }
+        (cause == RemovalCause::Removed).then_some(v)
+    }
+
+    /// Keeps only the entries for which `keep` returns true (the others go to the listener as
+    /// removed). Each shard is locked in turn, so concurrent inserts may survive unseen.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        for cell in self.cells.iter() {
+            let mut out = Removed::None;
+            {
+                let mut shard = cell.shard.write();
+                let now = self.now();
+                shard.retain(now, &mut keep, &mut out);
+            }
+            self.notify(out);
+        }
+    }
+
+    /// Removes every entry (reported as removed) and forgets the frequency counts.
+    pub fn clear(&self) {
+        for cell in self.cells.iter() {
+            let mut out = Removed::None;
+            cell.shard.write().clear(&mut out);
+            self.notify(out);
+        }
+    }
+
+    /// Drops every expired entry now (they are otherwise reclaimed when the policy meets them);
+    /// returns how many. O(entries).
+    pub fn purge_expired(&self) -> usize {
+        let mut purged = 0;
+        for cell in self.cells.iter() {
+            let mut out = Removed::None;
+            {
+                let mut shard = cell.shard.write();
+                let now = self.now();
+                purged += shard.purge_expired(now, &mut out);
+            }
+            self.notify(out);
+        }
+        purged
+    }
+
+    fn notify(&self, out: Removed<K, V>) {
+        let Some(listener) = &self.listener else {
+            return; // the entries drop here, outside the lock
+        };
+        match out {
+            Removed::None => {}
+            Removed::One(k, v, c) => listener(&k, &v, c),
+            Removed::Many(all) => {
+                for (k, v, c) in &all {
+                    listener(k, v, *c);
+                }
+            }
+        }
+    }
+}
+
+impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
+    /// Entries resident, expired ones not yet reclaimed included. Locks each shard in turn
+    /// for reading.
+    pub fn len(&self) -> usize {
+        self.cells.iter().map(|c| c.shard.read().len()).sum()
+    }
+
+    /// Whether no entry is resident.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total weight resident (the entry count for the unit weigher); never above the capacity.
+    pub fn weight(&self) -> u64 {
+        self.cells.iter().map(|c| c.shard.read().weight).sum()
+    }
+
+    /// The capacity (entries, or weight with a weigher).
+    pub fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    /// The number of shards.
+    pub fn shards(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The counters, summed over the shards.
+    pub fn stats(&self) -> CacheStats {
+        let mut s = CacheStats::default();
+        for cell in self.cells.iter() {
+            let shard = cell.shard.read();
+            let c = shard.counters;
+            s.hits += cell.hits.load(Ordering::Relaxed);
+            s.misses += cell.misses.load(Ordering::Relaxed);
+            s.insertions += c.insertions;
+            s.replacements += c.replacements;
+            s.evictions += c.evictions;
+            s.expirations += c.expirations;
+            s.removals += c.removals;
+            s.rejections += c.rejections;
+        }
+        s
+    }
+
+    /// Checks every shard's invariants (links, queue weights, table, capacity); panics on a
+    /// broken one. For tests.
+    #[doc(hidden)]
+    pub fn check_invariants(&self)
+    where
+        K: Eq,
+    {
+        for cell in self.cells.iter() {
+            cell.shard.read().check();
+        }
+    }
+}

@@ -1,0 +1,682 @@
+//! One shard of the concurrent cache: a W-TinyLFU policy over a dense slab.
+//!
+//! Readers hold the shard's read lock, so they cannot relink entries. A hit only bumps the
+//! entry's `uses` counter (an `AtomicU8`, 0..=15). The policy, which runs under the write
+//! lock on inserts, reads those counters where it looks: an entry at the old end of a queue
+//! that was used since the policy last saw it gets a second chance (it moves to the new end,
+//! or from probation to protected), and its uses go into the frequency sketch then. That
+//! makes each queue a CLOCK approximation of the LRU list W-TinyLFU specifies, and keeps
+//! every write off the read path except one byte per entry.
+
+use super::sketch::FrequencySketch;
+use super::{Loading, RemovalCause, Removed};
+use crate::store::NIL;
+use crate::sync::{AtomicU8, AtomicU64, Ordering};
+use hashbrown::HashTable;
+use std::borrow::Borrow;
+
+/// The admission window: new keys start here.
+pub(crate) const WINDOW: u8 = 0;
+/// The main space's probation segment: where victims come from.
+pub(crate) const PROBATION: u8 = 1;
+/// The main space's protected segment: entries used again while on probation.
+pub(crate) const PROTECTED: u8 = 2;
+
+/// Uses recorded per entry between two visits of the policy; the sketch's counters stop at 15.
+const MAX_USES: u8 = 15;
+/// Caffeine's window starts at 1 % of the capacity, and 80 % of the main space is protected.
+const MAIN_SHARE: f64 = 0.99;
+const PROTECTED_SHARE: f64 = 0.80;
+/// Hill climbing (Caffeine's defaults): a step is 6.25 % of the capacity; it restarts at full
+/// size when the hit ratio moves by 5 points, and otherwise decays by 2 % per sample.
+const STEP_SHARE: f64 = 0.0625;
+const RESTART_THRESHOLD: f64 = 0.05;
+const STEP_DECAY: f64 = 0.98;
+/// Candidates whose frequency is at least this are admitted against a stronger victim with
+/// probability 1/128, so an attacker cannot pin a victim by inflating its count (Caffeine).
+const JITTER_THRESHOLD: u8 = 6;
+/// At most this many entries move between window and main per adjustment.
+const TRANSFER_LIMIT: usize = 1000;
+
+pub(crate) struct Entry<K, V> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) hash: u64,
+    /// Clock time at which the entry expires (`u64::MAX`: never).
+    pub(crate) expires: u64,
+    pub(crate) weight: u32,
+    prev: u32,
+    next: u32,
+    queue: u8,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Queue {
+    /// The oldest entry: the next to leave.
+    head: u32,
+    /// The newest entry.
+    tail: u32,
+    weight: u64,
+}
+
+const EMPTY: Queue = Queue {
+    head: NIL,
+    tail: NIL,
+    weight: 0,
+};
+
+/// Counters kept under the write lock (hits and misses are atomics beside the lock).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counters {
+    pub(crate) insertions: u64,
+    pub(crate) replacements: u64,
+    pub(crate) evictions: u64,
+    pub(crate) expirations: u64,
+    pub(crate) removals: u64,
+    pub(crate) rejections: u64,
+}
+
+pub(crate) struct Shard<K, V> {
+    table: HashTable<u32>,
+    pub(crate) entries: Vec<Entry<K, V>>,
+    /// Uses since the policy last looked, parallel to `entries`.
+    uses: Vec<AtomicU8>,
+    /// Last access time, parallel to `entries`; empty without a time to idle.
+    touched: Vec<AtomicU64>,
+    queues: [Queue; 3],
+    pub(crate) weight: u64,
+    pub(crate) capacity: u64,
+    window_max: u64,
+    protected_max: u64,
+    sketch: FrequencySketch,
+    /// Nanoseconds of idleness after which an entry expires (`u64::MAX`: never).
+    tti: u64,
+    pub(crate) counters: Counters,
+    climber: Climber,
+    /// xorshift state for the admission jitter; seeded per shard, so replays repeat.
+    rng: u64,
+    /// Keys being loaded by `get_or_insert_with`, with the flight their waiters wait on.
+    pub(crate) loading: Vec<Loading<K, V>>,
+}
+
+/// Caffeine's hill climber: every sample of `sample_size` lookups, move the window size one
+/// step in the direction that last raised the hit ratio.
+#[derive(Debug, Clone, Copy)]
+struct Climber {
+    step: f64,
+    previous_ratio: f64,
+    /// Shard hits and misses at the start of the sample.
+    hits_at: u64,
+    misses_at: u64,
+}
+
+/// The outcome of a lookup: the entry's index, or nothing live.
+pub(crate) enum Found {
+    Live(u32),
+    Expired,
+    Absent,
+}
+
+impl<K, V> Shard<K, V> {
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl<K: Eq, V> Shard<K, V> {
+    pub(crate) fn new(capacity: u64, entries_hint: u64, tti: Option<u64>, seed: u64) -> Self {
+        let window_max = capacity - (capacity as f64 * MAIN_SHARE) as u64;
+        let protected_max = ((capacity - window_max) as f64 * PROTECTED_SHARE) as u64;
+        let prealloc = usize::try_from(entries_hint.min(1 << 16)).unwrap_or(0);
+        Self {
+            table: HashTable::with_capacity(prealloc),
+            entries: Vec::with_capacity(prealloc),
+            uses: Vec::with_capacity(prealloc),
+            touched: Vec::new(),
+            queues: [EMPTY; 3],
+            weight: 0,
+            capacity,
+            window_max,
+            protected_max,
+            sketch: FrequencySketch::new(entries_hint),
+            tti: tti.unwrap_or(u64::MAX),
+            counters: Counters::default(),
+            climber: Climber {
+                step: -STEP_SHARE * capacity as f64,
+                previous_ratio: 0.0,
+                hits_at: 0,
+                misses_at: 0,
+            },
+            rng: seed | 1,
+            loading: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let entries = &self.entries;
+        self.table
+            .find(hash, |&i| entries[i as usize].key.borrow() == key)
+            .copied()
+    }
+
+    #[inline]
+    pub(crate) fn is_expired(&self, i: u32, now: u64) -> bool {
+        let e = &self.entries[i as usize];
+        e.expires <= now
+            || (self.tti != u64::MAX
+                && now.saturating_sub(self.touched[i as usize].load(Ordering::Relaxed)) >= self.tti)
+    }
+
+    /// Looks the key up as a reader would, without recording a use.
+    #[inline]
+    pub(crate) fn lookup<Q>(&self, hash: u64, key: &Q, now: u64) -> Found
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        match self.find(hash, key) {
+            Some(i) if self.is_expired(i, now) => Found::Expired,
+            Some(i) => Found::Live(i),
+            None => Found::Absent,
+        }
+    }
+
+    /// Records a use by a reader (under the read lock): one byte, written only while it counts.
+    #[inline(always)]
+    pub(crate) fn touch(&self, i: u32, now: u64) {
+        let uses = &self.uses[i as usize];
+        // Relaxed load-then-store: two readers may count one use between them; the counts
+        // only steer the policy, and a saturated hot entry's byte is never written again.
+        let n = uses.load(Ordering::Relaxed);
+        if n < MAX_USES {
+            uses.store(n + 1, Ordering::Relaxed);
+        }
+        if self.tti != u64::MAX {
+            self.touched[i as usize].store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Moves the uses readers recorded into the sketch; returns how many there were.
+    fn flush(&mut self, i: u32) -> u8 {
+        let n = self.uses[i as usize].load(Ordering::Relaxed);
+        if n > 0 {
+            self.uses[i as usize].store(0, Ordering::Relaxed);
+            let hash = self.entries[i as usize].hash;
+            self.sketch.add(hash, n);
+        }
+        n
+    }
+
+    fn unlink(&mut self, i: u32) {
+        let (prev, next, q) = {
+            let e = &self.entries[i as usize];
+            (e.prev, e.next, e.queue as usize)
+        };
+        if prev == NIL {
+            self.queues[q].head = next;
+        } else {
+            self.entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.queues[q].tail = prev;
+        } else {
+            self.entries[next as usize].prev = prev;
+        }
+        self.queues[q].weight -= u64::from(self.entries[i as usize].weight);
+    }
+
+    fn push_newest(&mut self, q: u8, i: u32) {
+        let tail = self.queues[q as usize].tail;
+        {
+            let e = &mut self.entries[i as usize];
+            e.prev = tail;
+            e.next = NIL;
+            e.queue = q;
+        }
+        if tail == NIL {
+            self.queues[q as usize].head = i;
+        } else {
+            self.entries[tail as usize].next = i;
+        }
+        self.queues[q as usize].tail = i;
+        self.queues[q as usize].weight += u64::from(self.entries[i as usize].weight);
+    }
+
+    fn move_to(&mut self, q: u8, i: u32) {
+        self.unlink(i);
+        self.push_newest(q, i);
+    }
+
+    /// Inserts a new key or replaces a present one's value, then evicts down to the capacity.
+    /// The caller has checked that `weight` fits in the shard.
+    #[allow(clippy::too_many_arguments)] // one call site, each argument distinct
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        weight: u32,
+        expires: u64,
+        now: u64,
+        out: &mut Removed<K, V>,
+    ) {
+        self.counters.insertions += 1;
+        if let Some(i) = self.find(hash, &key) {
+            let expired = self.is_expired(i, now);
+            let e = &mut self.entries[i as usize];
+            let old = std::mem::replace(&mut e.value, value);
+            let old_weight = std::mem::replace(&mut e.weight, weight);
+            e.expires = expires;
+            let q = e.queue as usize;
+            self.queues[q].weight =
+                self.queues[q].weight - u64::from(old_weight) + u64::from(weight);
+            self.weight = self.weight - u64::from(old_weight) + u64::from(weight);
+            if self.tti != u64::MAX {
+                self.touched[i as usize].store(now, Ordering::Relaxed);
+            }
+            if expired {
+                // The old value had already expired: it leaves as expired, not as replaced.
+                self.counters.expirations += 1;
+                out.push(key, old, RemovalCause::Expired);
+            } else {
+                self.counters.replacements += 1;
+                self.touch(i, now);
+                out.push(key, old, RemovalCause::Replaced);
+            }
+        } else {
+            let i = self.entries.len() as u32;
+            self.entries.push(Entry {
+                key,
+                value,
+                hash,
+                expires,
+                weight,
+                prev: NIL,
+                next: NIL,
+                queue: WINDOW,
+            });
+            self.uses.push(AtomicU8::new(0));
+            if self.tti != u64::MAX {
+                self.touched.push(AtomicU64::new(now));
+            }
+            let entries = &self.entries;
+            self.table
+                .insert_unique(hash, i, |&j| entries[j as usize].hash);
+            self.weight += u64::from(weight);
+            self.push_newest(WINDOW, i);
+            self.sketch.add(hash, 1);
+        }
+        self.evict(now, out);
+    }
+
+    /// Removes the entry at `i` (swapping the last entry into its slot) and returns it.
+    pub(crate) fn remove_at(&mut self, i: u32) -> (K, V) {
+        self.unlink(i);
+        let hash = self.entries[i as usize].hash;
+        self.table
+            .find_entry(hash, |&j| j == i)
+            .expect("every entry is in the table")
+            .remove();
+        self.weight -= u64::from(self.entries[i as usize].weight);
+        let last = self.entries.len() as u32 - 1;
+        if i != last {
+            // The last entry moves into the hole: fix its neighbours, queue ends and table slot.
+            let (prev, next, q, moved_hash) = {
+                let e = &self.entries[last as usize];
+                (e.prev, e.next, e.queue as usize, e.hash)
+            };
+            if prev == NIL {
+                self.queues[q].head = i;
+            } else {
+                self.entries[prev as usize].next = i;
+            }
+            if next == NIL {
+                self.queues[q].tail = i;
+            } else {
+                self.entries[next as usize].prev = i;
+            }
+            *self
+                .table
+                .find_mut(moved_hash, |&j| j == last)
+                .expect("every entry is in the table") = i;
+        }
+        self.uses.swap_remove(i as usize);
+        if !self.touched.is_empty() {
+            self.touched.swap_remove(i as usize);
+        }
+        let e = self.entries.swap_remove(i as usize);
+        (e.key, e.value)
+    }
+
+    fn evict_to(&mut self, i: u32, cause: RemovalCause, out: &mut Removed<K, V>) {
+        match cause {
+            RemovalCause::Expired => self.counters.expirations += 1,
+            _ => self.counters.evictions += 1,
+        }
+        let (k, v) = self.remove_at(i);
+        out.push(k, v, cause);
+    }
+
+    fn next_random(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    /// W-TinyLFU's eviction: overflow of the window moves to probation as candidates; while
+    /// the shard is over capacity, each candidate meets the oldest probation entry and the
+    /// one the sketch counts less often leaves.
+    fn evict(&mut self, now: u64, out: &mut Removed<K, V>) {
+        // Window overflow: the oldest window entries become candidates, unless used since the
+        // policy last looked (then they go back to the new end: the CLOCK's second chance).
+        // Every eviction moves the slab's last entry into the hole, so `candidate` follows it.
+        let mut candidate = NIL;
+        let mut candidates = 0usize;
+        while self.queues[WINDOW as usize].weight > self.window_max {
+            let i = self.queues[WINDOW as usize].head;
+            if self.is_expired(i, now) {
+                self.evict_to(i, RemovalCause::Expired, out);
+                candidate = self.follow(candidate, i);
+                continue;
+            }
+            if self.flush(i) > 0 {
+                self.move_to(WINDOW, i);
+                continue;
+            }
+            self.move_to(PROBATION, i);
+            if candidate == NIL {
+                candidate = i;
+            }
+            candidates += 1;
+        }
+        while self.weight > self.capacity {
+            match (candidate, self.find_victim(candidate, candidates, now)) {
+                (c, Victim::Expired(v)) => {
+                    self.evict_to(v, RemovalCause::Expired, out);
+                    candidate = self.follow(c, v);
+                }
+                (NIL, Victim::None) => {
+                    // Only window entries are left (a tiny shard): the oldest goes.
+                    let i = self.queues[WINDOW as usize].head;
+                    self.evict_to(i, RemovalCause::Size, out);
+                }
+                (NIL, Victim::Live(v)) => self.evict_to(v, RemovalCause::Size, out),
+                (c, victim) => {
+                    let admitted = match victim {
+                        Victim::Live(v) => self.admit(c, v).then_some(v),
+                        _ => None,
+                    };
+                    if let Some(v) = admitted {
+                        self.evict_to(v, RemovalCause::Size, out);
+                        candidate = self.follow(c, v);
+                    } else {
+                        let next = self.entries[c as usize].next;
+                        candidates -= 1;
+                        self.evict_to(c, RemovalCause::Size, out);
+                        candidate = if candidates == 0 {
+                            NIL
+                        } else {
+                            self.follow(next, c)
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// After the entry at `removed` was evicted, the slab's former last entry lives there:
+    /// the index to use now for the entry that was at `i`.
+    fn follow(&self, i: u32, removed: u32) -> u32 {
+        if i == self.entries.len() as u32 {
+            removed
+        } else {
+            i
+        }
+    }
+
+    /// The main space's next victim: the oldest probation entry that is not one of this
+    /// round's candidates and was not used since the policy last looked (used ones are
+    /// promoted to protected instead), else the oldest unused protected entry. An expired
+    /// entry met on the way is returned as such.
+    fn find_victim(&mut self, candidate: u32, candidates: usize, now: u64) -> Victim {
+        loop {
+            let v = self.queues[PROBATION as usize].head;
+            if v == NIL || (candidates > 0 && v == candidate) {
+                break;
+            }
+            if self.is_expired(v, now) {
+                return Victim::Expired(v);
+            }
+            if self.flush(v) > 0 {
+                self.move_to(PROTECTED, v);
+                self.demote_protected();
+                continue;
+            }
+            return Victim::Live(v);
+        }
+        // Probation holds only candidates: the protected segment gives its oldest.
+        loop {
+            let v = self.queues[PROTECTED as usize].head;
+            if v == NIL {
+                return Victim::None;
+            }
+            if self.is_expired(v, now) {
+                return Victim::Expired(v);
+            }
+            if self.flush(v) > 0 {
+                self.move_to(PROTECTED, v);
+                continue;
+            }
+            return Victim::Live(v);
+        }
+    }
+
+    /// Moves the oldest protected entries back to probation while protected is over its share.
+    fn demote_protected(&mut self) {
+        let mut spins = self.entries.len();
+        while self.queues[PROTECTED as usize].weight > self.protected_max {
+            let i = self.queues[PROTECTED as usize].head;
+            if spins > 0 && self.flush(i) > 0 {
+                spins -= 1;
+                self.move_to(PROTECTED, i);
+                continue;
+            }
+            self.move_to(PROBATION, i);
+        }
+    }
+
+    /// TinyLFU's admission test: does the candidate replace the victim?
+    fn admit(&mut self, candidate: u32, victim: u32) -> bool {
+        let c = self.sketch.frequency(self.entries[candidate as usize].hash);
+        let v = self.sketch.frequency(self.entries[victim as usize].hash);
+        if c > v {
+            true
+        } else if c < JITTER_THRESHOLD {
+            false
+        } else {
+            self.next_random() & 127 == 0
+        }
+    }
+
+    /// Every `sample_size` lookups, moves the window's share one step the way that last raised
+    /// the hit ratio (Caffeine's hill climber).
+    pub(crate) fn climb(&mut self, hits: u64, misses: u64) {
+        let sample_hits = hits - self.climber.hits_at;
+        let sample_misses = misses - self.climber.misses_at;
+        let requests = sample_hits + sample_misses;
+        if requests < self.sketch.sample_size() {
+            return;
+        }
+        let ratio = sample_hits as f64 / requests as f64;
+        let change = ratio - self.climber.previous_ratio;
+        let amount = if change >= 0.0 {
+            self.climber.step
+        } else {
+            -self.climber.step
+        };
+        let next_step = if change.abs() >= RESTART_THRESHOLD {
+            STEP_SHARE * self.capacity as f64 * amount.signum()
+        } else {
+            STEP_DECAY * amount
+        };
+        self.climber = Climber {
+            step: next_step,
+            previous_ratio: ratio,
+            hits_at: hits,
+            misses_at: misses,
+        };
+        let amount = amount as i64;
+        if amount > 0 {
+            self.grow_window(amount.unsigned_abs());
+        } else if amount < 0 {
+            self.shrink_window(amount.unsigned_abs());
+        }
+    }
+
+    fn grow_window(&mut self, by: u64) {
+        let quota = by.min(self.protected_max);
+        self.protected_max -= quota;
+        self.window_max += quota;
+        self.demote_protected();
+        let mut moved = 0;
+        for _ in 0..TRANSFER_LIMIT {
+            if moved >= quota {
+                break;
+            }
+            let mut i = self.queues[PROBATION as usize].head;
+            if i == NIL {
+                i = self.queues[PROTECTED as usize].head;
+            }
+            if i == NIL {
+                break;
+            }
+            moved += u64::from(self.entries[i as usize].weight);
+            self.move_to(WINDOW, i);
+        }
+    }
+
+    fn shrink_window(&mut self, by: u64) {
+        let quota = by.min(self.window_max.saturating_sub(1));
+        self.window_max -= quota;
+        self.protected_max += quota;
+        let mut moved = 0;
+        for _ in 0..TRANSFER_LIMIT {
+            if moved >= quota {
+                break;
+            }
+            let i = self.queues[WINDOW as usize].head;
+            if i == NIL {
+                break;
+            }
+            moved += u64::from(self.entries[i as usize].weight);
+            self.move_to(PROBATION, i);
+        }
+    }
+
+    /// Evicts every expired entry; returns how many.
+    pub(crate) fn purge_expired(&mut self, now: u64, out: &mut Removed<K, V>) -> usize {
+        let mut purged = 0;
+        let mut i = 0;
+        while i < self.entries.len() as u32 {
+            if self.is_expired(i, now) {
+                // The last entry moves into slot i: look at i again.
+                self.evict_to(i, RemovalCause::Expired, out);
+                purged += 1;
+            } else {
+                i += 1;
+            }
+        }
+        purged
+    }
+
+    /// Removes the entries `keep` refuses (and expired ones, as expired).
+    pub(crate) fn retain(
+        &mut self,
+        now: u64,
+        keep: &mut impl FnMut(&K, &V) -> bool,
+        out: &mut Removed<K, V>,
+    ) {
+        let mut i = 0;
+        while i < self.entries.len() as u32 {
+            if self.is_expired(i, now) {
+                self.evict_to(i, RemovalCause::Expired, out);
+            } else if keep(
+                &self.entries[i as usize].key,
+                &self.entries[i as usize].value,
+            ) {
+                i += 1;
+            } else {
+                self.counters.removals += 1;
+                let (k, v) = self.remove_at(i);
+                out.push(k, v, RemovalCause::Removed);
+            }
+        }
+    }
+
+    /// Removes every entry (reported as removed) and forgets the sketch's counts.
+    pub(crate) fn clear(&mut self, out: &mut Removed<K, V>) {
+        self.counters.removals += self.entries.len() as u64;
+        self.table.clear();
+        self.uses.clear();
+        self.touched.clear();
+        self.queues = [EMPTY; 3];
+        self.weight = 0;
+        self.sketch.clear();
+        for e in self.entries.drain(..) {
+            out.push(e.key, e.value, RemovalCause::Removed);
+        }
+    }
+
+    /// Debug check of every invariant: links, queue weights, table, and the capacity.
+    pub(crate) fn check(&self) {
+        let mut seen = 0;
+        let mut total = 0;
+        for q in 0..3u8 {
+            let mut i = self.queues[q as usize].head;
+            let mut prev = NIL;
+            let mut weight = 0;
+            while i != NIL {
+                let e = &self.entries[i as usize];
+                assert_eq!(e.queue, q);
+                assert_eq!(e.prev, prev);
+                weight += u64::from(e.weight);
+                seen += 1;
+                prev = i;
+                i = e.next;
+            }
+            assert_eq!(self.queues[q as usize].tail, prev);
+            assert_eq!(self.queues[q as usize].weight, weight);
+            total += weight;
+        }
+        assert_eq!(seen, self.entries.len());
+        assert_eq!(self.table.len(), self.entries.len());
+        assert_eq!(self.uses.len(), self.entries.len());
+        assert_eq!(total, self.weight);
+        assert!(
+            self.weight <= self.capacity,
+            "{} > {}",
+            self.weight,
+            self.capacity
+        );
+        for (i, e) in self.entries.iter().enumerate() {
+            assert_eq!(self.find_index(e.hash, i as u32), Some(i as u32));
+        }
+    }
+
+    fn find_index(&self, hash: u64, i: u32) -> Option<u32> {
+        self.table.find(hash, |&j| j == i).copied()
+    }
+}
+
+/// What `find_victim` found.
+enum Victim {
+    None,
+    Live(u32),
+    Expired(u32),
+}

@@ -1,0 +1,167 @@
+//! TinyLFU's frequency sketch: a count-min sketch of 4-bit counters that ages by halving.
+//!
+//! Each key has four counters, one in each of four pairs of 64-bit words inside one 64-byte
+//! block, so a lookup or an increment touches one cache line. A counter saturates at 15: the
+//! admission test only asks "is the newcomer used more often than the victim?", and small
+//! counts answer that. After `sample_size` increments every counter is halved, so the sketch
+//! describes recent popularity rather than all of history (Einziger, Friedman, Manes 2017,
+//! §3.3 "freshness").
+
+/// Four 4-bit counters per key in 16-counter words; halves itself every `sample_size` adds.
+#[derive(Debug, Clone)]
+pub(crate) struct FrequencySketch {
+    words: Vec<u64>,
+    /// Number of 8-word blocks − 1 (a power of two minus one).
+    block_mask: usize,
+    /// Increments since the last halving (less what halving took back).
+    size: u64,
+    sample_size: u64,
+}
+
+/// The low bit of every nibble.
+const ONES: u64 = 0x1111_1111_1111_1111;
+/// Every nibble without its low bit, after a shift right by one.
+const HALF: u64 = 0x7777_7777_7777_7777;
+/// Largest table (words per shard): 2^21 words is 16 MiB, room for 2^23 keys' worth.
+const MAX_WORDS: usize = 1 << 21;
+
+impl FrequencySketch {
+    /// A sketch for a cache of about `entries` keys: one word (16 counters, 4 keys' worth) per
+    /// expected key, so collisions stay rare; halving after 10 × `entries` increments.
+    pub(crate) fn new(entries: u64) -> Self {
+        let entries = entries.max(1);
+        let words = usize::try_from(entries)
+            .unwrap_or(MAX_WORDS)
+            .clamp(8, MAX_WORDS)
+            .next_power_of_two();
+        Self {
+            words: vec![0; words],
+            block_mask: words / 8 - 1,
+            size: 0,
+            sample_size: entries.saturating_mul(10),
+        }
+    }
+
+    /// Increments since the last halving.
+    #[cfg(test)]
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The increments between two halvings.
+    pub(crate) fn sample_size(&self) -> u64 {
+        self.sample_size
+    }
+
+    /// Word index and bit shift of each of the key's four counters.
+    #[inline(always)]
+    fn counters(&self, hash: u64) -> [(usize, u32); 4] {
+        // The block comes from a remix of all 64 bits (the shard was chosen by some of them);
+        // the counters' places from the low 32 bits of the key's hash.
+        let mixed = (hash ^ (hash >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let block = ((mixed >> 32) as usize & self.block_mask) * 8;
+        let places = hash as u32;
+        std::array::from_fn(|row| {
+            let byte = places >> (8 * row);
+            // Row r uses words 2r and 2r + 1 of the block: rows never share a counter.
+            let word = block + 2 * row + (byte & 1) as usize;
+            let shift = ((byte >> 1) & 15) * 4;
+            (word, shift)
+        })
+    }
+
+    /// The key's estimated count in the current sample (0..=15): the smallest of its counters.
+    #[inline]
+    pub(crate) fn frequency(&self, hash: u64) -> u8 {
+        self.counters(hash)
+            .iter()
+            .map(|&(w, s)| ((self.words[w] >> s) & 15) as u8)
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Counts `uses` uses of the key (each counter saturating at 15); halves every counter
+    /// once the sample is full.
+    #[inline]
+    pub(crate) fn add(&mut self, hash: u64, uses: u8) {
+        if uses == 0 {
+            return;
+        }
+        let mut grew = false;
+        for (w, s) in self.counters(hash) {
+            let current = (self.words[w] >> s) & 15;
+            let next = (current + u64::from(uses)).min(15);
+            if next != current {
+                self.words[w] += (next - current) << s;
+                grew = true;
+            }
+        }
+        if grew {
+            self.size += u64::from(uses);
+            if self.size >= self.sample_size {
+                self.halve();
+            }
+        }
+    }
+
+    /// Halves every counter (rounding down), and the sample size with them.
+    pub(crate) fn halve(&mut self) {
+        let mut odd = 0u64;
+        for w in &mut self.words {
+            odd += u64::from((*w & ONES).count_ones());
+            *w = (*w >> 1) & HALF;
+        }
+        // Each key's four counters lost up to four halves: take back a quarter of the odd ones.
+        self.size = self.size.saturating_sub(odd / 4) / 2;
+    }
+
+    /// Forgets every count.
+    pub(crate) fn clear(&mut self) {
+        self.words.fill(0);
+        self.size = 0;
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_saturate_and_halve() {
+        let mut s = FrequencySketch::new(1024);
+        let h = 0x1234_5678_9abc_def0;
+        for _ in 0..20 {
+            s.add(h, 1);
+        }
+        assert_eq!(s.frequency(h), 15);
+        assert_eq!(s.frequency(h ^ 0xffff_0000_0000), 0);
+        s.halve();
+        assert_eq!(s.frequency(h), 7);
+        s.add(h, 3);
+        assert_eq!(s.frequency(h), 10);
+    }
+
+    #[test]
+    fn halves_once_the_sample_is_full() {
+        let mut s = FrequencySketch::new(1024);
+        assert_eq!(s.sample_size(), 10_240);
+        let hot = 0xdead_beef_cafe_f00d;
+        s.add(hot, 15);
+        let mut x = 1u64;
+        let mut adds = 15;
+        loop {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let before = s.size();
+            s.add(x, 1);
+            adds += 1;
+            if s.size() < before {
+                break;
+            }
+            assert!(adds <= 10_240, "no halving after {adds} adds");
+        }
+        assert_eq!(s.frequency(hot), 7);
+        assert!(s.size() <= s.sample_size() / 2);
+    }
+}

@@ -1,0 +1,537 @@
+//! The concurrent cache: a model-based property test (every entry is either resident or was
+//! reported to the listener, exactly once), single-flight loading, expiry, weights, errors,
+//! and a two-thread stress run.
+#![cfg(not(loom))]
+// Test bookkeeping (event logs, load counters) uses std's locks and atomics directly; the
+// crate's own code goes through its sync shim.
+#![allow(clippy::disallowed_types)]
+
+use brick_lru::{CacheStats, ConcurrentCache, Error, ManualClock, RemovalCause};
+use proptest::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::Duration;
+
+type Events = Arc<Mutex<Vec<(u8, u32, RemovalCause)>>>;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u8, u8),
+    InsertTtl(u8, u8, u8),
+    Get(u8),
+    Load(u8),
+    Remove(u8),
+    Advance(u8),
+    Purge,
+    RetainEven,
+    Clear,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let key = 0u8..24;
+    prop_oneof![
+        6 => (key.clone(), 1u8..4).prop_map(|(k, w)| Op::Insert(k, w)),
+        2 => (key.clone(), 1u8..4, 1u8..8).prop_map(|(k, w, t)| Op::InsertTtl(k, w, t)),
+        6 => key.clone().prop_map(Op::Get),
+        2 => key.clone().prop_map(Op::Load),
+        2 => key.prop_map(Op::Remove),
+        1 => (1u8..6).prop_map(Op::Advance),
+        1 => Just(Op::Purge),
+        1 => Just(Op::RetainEven),
+        1 => Just(Op::Clear),
+    ]
+}
+
+/// The model: what each key holds (value, weight, expiry), updated by the operations and by
+/// the listener's reports. The cache must hold exactly the model's entries.
+struct Model {
+    entries: HashMap<u8, (u32, u8, u64)>,
+    now: u64,
+}
+
+fn check_stats_add_up(s: &CacheStats, len: usize) {
+    assert_eq!(
+        s.insertions - s.replacements - s.evictions - s.expirations - s.removals,
+        len as u64,
+        "{s:?}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every operation against a model: values are never stale or lost, each entry leaves
+    /// through exactly one listener report with a truthful cause, expired entries are never
+    /// returned, the weight never exceeds the capacity, and the counters add up.
+    #[test]
+    fn model(ops in prop::collection::vec(op(), 1..200), capacity in 1u64..16, shards in 0u32..3, ttl in prop::option::of(2u64..10), tti in prop::option::of(2u64..10)) {
+        let shards = (1usize << shards).min(capacity.next_power_of_two() as usize / 2).max(1);
+        let events: Events = Arc::default();
+        let log = Arc::clone(&events);
+        let clock = ManualClock::new();
+        let mut builder = ConcurrentCache::builder(capacity)
+            .shards(shards)
+            .clock(clock.clone())
+            .weigher(|_: &u8, v: &u32| v >> 24)
+            .eviction_listener(move |k: &u8, v: &u32, c| log.lock().unwrap().push((*k, *v, c)));
+        if let Some(t) = ttl {
+            builder = builder.time_to_live(Duration::from_nanos(t));
+        }
+        if let Some(t) = tti {
+            builder = builder.time_to_idle(Duration::from_nanos(t));
+        }
+        let cache = builder.build().unwrap();
+        let mut model = Model { entries: HashMap::new(), now: 0 };
+        let mut seq = 0u32;
+        let live = |m: &Model, k: u8| m.entries.get(&k).is_some_and(|&(_, _, e)| e > m.now);
+        for op in ops {
+            seq += 1;
+            match op {
+                Op::Insert(k, w) | Op::InsertTtl(k, w, _) => {
+                    let v = (u32::from(w) << 24) | seq;
+                    let own_ttl = match op { Op::InsertTtl(_, _, t) => Some(u64::from(t)), _ => None };
+                    let result = match own_ttl {
+                        Some(t) => cache.insert_with_ttl(k, v, Duration::from_nanos(t)),
+                        None => cache.insert(k, v),
+                    };
+                    match result {
+                        Ok(()) => {
+                            let expires = own_ttl.or(ttl).map_or(u64::MAX, |t| model.now + t);
+                            let old = model.entries.insert(k, (v, w, expires));
+                            // A key's old entry leaves through exactly one report: replaced if
+                            // it was live, expired if not.
+                            let mut ev = events.lock().unwrap();
+                            let at = ev.iter().position(|&(ek, _, c)| {
+                                ek == k && matches!(c, RemovalCause::Replaced | RemovalCause::Expired)
+                            });
+                            match (old, at) {
+                                (None, None) => {}
+                                (Some((old_v, _, old_expires)), Some(at)) => {
+                                    let (_, reported, cause) = ev.remove(at);
+                                    prop_assert_eq!(reported, old_v);
+                                    if tti.is_none() {
+                                        let expected = if old_expires > model.now {
+                                            RemovalCause::Replaced
+                                        } else {
+                                            RemovalCause::Expired
+                                        };
+                                        prop_assert_eq!(cause, expected);
+                                    }
+                                }
+                                (old, at) => prop_assert!(false, "old {:?}, report {:?}", old, at),
+                            }
+                        }
+                        Err(e) => {
+                            prop_assert!(u64::from(e.weight) > e.limit);
+                            prop_assert_eq!(e.value, v);
+                        }
+                    }
+                }
+                Op::Get(k) => {
+                    let got = cache.get(&k);
+                    if tti.is_none() {
+                        prop_assert_eq!(got, live(&model, k).then(|| model.entries[&k].0));
+                    } else if let Some(v) = got {
+                        prop_assert_eq!(Some(v), model.entries.get(&k).map(|e| e.0));
+                    }
+                }
+                Op::Load(k) => {
+                    let v = (1u32 << 24) | seq;
+                    let got = cache.get_or_insert_with(k, || v);
+                    if got == v {
+                        // Loaded: now resident unless heavier than its shard.
+                        let expires = ttl.map_or(u64::MAX, |t| model.now + t);
+                        let old = model.entries.insert(k, (v, 1, expires));
+                        if let Some((old_v, _, _)) = old {
+                            // The old entry was there but expired (a live one would have been
+                            // returned): it leaves as expired.
+                            let mut ev = events.lock().unwrap();
+                            let at = ev.iter().position(|&(ek, ov, _)| ek == k && ov == old_v);
+                            prop_assert!(at.is_some(), "expired {} not reported", k);
+                            let (_, _, c) = ev.remove(at.unwrap());
+                            prop_assert_eq!(c, RemovalCause::Expired);
+                        }
+                    } else {
+                        prop_assert_eq!(Some(got), model.entries.get(&k).map(|e| e.0));
+                    }
+                }
+                Op::Remove(k) => {
+                    let got = cache.remove(&k);
+                    if tti.is_none() {
+                        prop_assert_eq!(got, live(&model, k).then(|| model.entries[&k].0));
+                    }
+                }
+                Op::Advance(d) => {
+                    clock.advance_nanos(u64::from(d));
+                    model.now += u64::from(d);
+                }
+                Op::Purge => {
+                    cache.purge_expired();
+                }
+                Op::RetainEven => cache.retain(|k, _| k % 2 == 0),
+                Op::Clear => cache.clear(),
+            }
+            // Every remaining report removes its entry from the model, with a truthful cause.
+            for (k, v, c) in events.lock().unwrap().drain(..) {
+                let entry = model.entries.remove(&k);
+                prop_assert_eq!(entry.map(|e| e.0), Some(v), "{:?} of {} reported for an entry not held", c, k);
+                let (_, w, expires) = entry.unwrap();
+                match c {
+                    RemovalCause::Expired => prop_assert!(expires <= model.now || tti.is_some()),
+                    RemovalCause::Removed | RemovalCause::Size => {}
+                    RemovalCause::Replaced => prop_assert!(false, "replacement of {} unmatched", k),
+                }
+                let _ = w;
+            }
+            cache.check_invariants();
+            prop_assert_eq!(cache.len(), model.entries.len());
+            let weight: u64 = model.entries.values().map(|e| u64::from(e.1)).sum();
+            prop_assert_eq!(cache.weight(), weight);
+            prop_assert!(weight <= capacity);
+            for (&k, &(v, _, expires)) in &model.entries {
+                if tti.is_none() {
+                    prop_assert_eq!(cache.contains(&k), expires > model.now, "key {} value {}", k, v);
+                }
+            }
+            check_stats_add_up(&cache.stats(), cache.len());
+        }
+    }
+}
+
+#[test]
+fn hits_and_misses_are_counted() {
+    let cache = ConcurrentCache::new(100).unwrap();
+    cache.insert(1u32, "one").unwrap();
+    assert_eq!(cache.get(&1), Some("one"));
+    assert_eq!(cache.get(&2), None);
+    assert!(cache.contains(&1) && !cache.contains(&2));
+    let s = cache.stats();
+    assert_eq!((s.hits, s.misses, s.insertions), (1, 1, 1));
+    assert_eq!(s.hit_ratio(), 0.5);
+}
+
+#[test]
+fn configuration_errors_are_typed() {
+    assert_eq!(
+        ConcurrentCache::<u32, u32>::new(0).unwrap_err(),
+        Error::ZeroCapacity
+    );
+    for bad in [0, 3, 1 << 17] {
+        let e = ConcurrentCache::<u32, u32>::builder(1 << 20)
+            .shards(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(e, Error::InvalidShards(bad));
+    }
+    let e = ConcurrentCache::<u32, u32>::builder(4)
+        .shards(8)
+        .build()
+        .unwrap_err();
+    assert_eq!(e, Error::InvalidShards(8));
+    let e = ConcurrentCache::<u32, u32>::builder(4)
+        .time_to_live(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(e, Error::ZeroDuration);
+    assert!(e.to_string().contains("above zero"));
+    let e = ConcurrentCache::<u32, u32>::builder(4)
+        .time_to_idle(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(e, Error::ZeroDuration);
+}
+
+#[test]
+fn too_heavy_entries_are_refused_and_returned() {
+    let cache = ConcurrentCache::builder(100)
+        .shards(4)
+        .weigher(|_: &u32, v: &Vec<u8>| v.len() as u32)
+        .build()
+        .unwrap();
+    cache.insert(1, vec![0; 25]).unwrap();
+    let refused = cache.insert(2, vec![7; 26]).unwrap_err();
+    assert_eq!(
+        (refused.key, refused.value.len(), refused.limit),
+        (2, 26, 25)
+    );
+    assert!(refused.to_string().contains("26"));
+    assert!(!cache.contains(&2));
+    assert_eq!(cache.stats().rejections, 1);
+    // A loaded value that is too heavy is returned but not cached.
+    let loaded = cache.get_or_insert_with(3, || vec![1; 30]);
+    assert_eq!(loaded.len(), 30);
+    assert!(!cache.contains(&3));
+}
+
+#[test]
+fn time_to_live_and_idle() {
+    let clock = ManualClock::new();
+    let expired = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&expired);
+    let cache = ConcurrentCache::builder(100)
+        .clock(clock.clone())
+        .time_to_live(Duration::from_secs(10))
+        .time_to_idle(Duration::from_secs(4))
+        .eviction_listener(move |_: &&str, _: &u32, cause| {
+            assert_eq!(cause, RemovalCause::Expired);
+            count.fetch_add(1, Ordering::Relaxed);
+        })
+        .build()
+        .unwrap();
+    cache.insert("a", 1).unwrap();
+    cache.insert("b", 2).unwrap();
+    for _ in 0..3 {
+        clock.advance(Duration::from_secs(3));
+        assert_eq!(cache.get("a"), Some(1)); // read every 3 s: never idle for 4
+    }
+    // "b" was idle for 9 s; "a" is 9 s old.
+    assert_eq!(cache.get("b"), None);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(cache.get("a"), None, "10 s after insertion");
+    assert_eq!(
+        cache.len(),
+        2,
+        "expired entries wait for the policy or a purge"
+    );
+    assert_eq!(cache.purge_expired(), 2);
+    assert_eq!(expired.load(Ordering::Relaxed), 2);
+    assert!(cache.is_empty());
+    // A per-entry TTL on a cache without one.
+    let plain = ConcurrentCache::builder(10)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    plain
+        .insert_with_ttl(1u8, 1u8, Duration::from_secs(1))
+        .unwrap();
+    plain.insert(2, 2).unwrap();
+    clock.advance(Duration::from_secs(1));
+    assert_eq!((plain.get(&1), plain.get(&2)), (None, Some(2)));
+}
+
+#[test]
+fn single_flight_runs_the_loader_once() {
+    let cache = Arc::new(ConcurrentCache::new(100).unwrap());
+    let loads = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (cache, loads, start) =
+                (Arc::clone(&cache), Arc::clone(&loads), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                cache.get_or_insert_with(7u32, || {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(50));
+                    "seven".to_string()
+                })
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), "seven");
+    }
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+    assert_eq!(cache.get(&7).as_deref(), Some("seven"));
+}
+
+/// A failing loader's error reaches its caller only; a waiter loads instead, once.
+#[test]
+fn a_failed_load_is_not_cached_and_a_waiter_retries() {
+    let cache = Arc::new(ConcurrentCache::new(100).unwrap());
+    let loads = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(6));
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let (cache, loads, start) =
+                (Arc::clone(&cache), Arc::clone(&loads), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                cache.try_get_or_insert_with(1u32, || {
+                    let n = loads.fetch_add(1, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(50));
+                    if n == 0 { Err("backend down") } else { Ok(n) }
+                })
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_err()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .all(|&v| v == 1)
+    );
+    assert_eq!(loads.load(Ordering::SeqCst), 2);
+    assert_eq!(cache.get(&1), Some(1));
+}
+
+/// A panicking loader unwinds its own caller; the waiters are not wedged.
+#[test]
+fn a_panicking_load_does_not_wedge_waiters() {
+    let cache = Arc::new(ConcurrentCache::new(100).unwrap());
+    let loads = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(4));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (cache, loads, start) =
+                (Arc::clone(&cache), Arc::clone(&loads), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                cache.get_or_insert_with(1u32, || {
+                    let n = loads.fetch_add(1, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(50));
+                    assert!(n > 0, "first load panics");
+                    n
+                })
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join()).collect();
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
+    assert_eq!(loads.load(Ordering::SeqCst), 2);
+    assert_eq!(cache.get(&1), Some(1));
+}
+
+/// Two threads × 1M mixed operations on a small weighted cache: the weight never exceeds the
+/// capacity (checked by a third thread while they run), every value inserted is either
+/// resident or was reported to the listener exactly once, reads return only values written
+/// for their key, and the counters add up.
+#[test]
+fn stress_two_threads() {
+    const OPS: u64 = 1_000_000;
+    const CAPACITY: u64 = 256;
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&reported);
+    let cache = Arc::new(
+        ConcurrentCache::builder(CAPACITY)
+            .shards(4)
+            .weigher(|_: &u64, v: &u64| (v & 3) as u32 + 1)
+            .eviction_listener(move |_: &u64, v: &u64, c| log.lock().unwrap().push((*v, c)))
+            .build()
+            .unwrap(),
+    );
+    let done = Arc::new(AtomicUsize::new(0));
+    let watcher = {
+        let (cache, done) = (Arc::clone(&cache), Arc::clone(&done));
+        thread::spawn(move || {
+            let mut looks = 0u64;
+            while done.load(Ordering::Acquire) < 2 {
+                assert!(cache.weight() <= CAPACITY);
+                looks += 1;
+            }
+            looks
+        })
+    };
+    let workers: Vec<_> = (0..2u64)
+        .map(|t| {
+            let (cache, done) = (Arc::clone(&cache), Arc::clone(&done));
+            thread::spawn(move || {
+                let mut inserted = Vec::new();
+                let mut removed = Vec::new();
+                let mut lookups = 0u64;
+                let mut x = 0x2545_F491_4F6C_DD1D ^ t;
+                for seq in 0..OPS {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let key = x % 1024;
+                    // The value names its key, its writer and its place in the writer's run.
+                    let value = (key << 40) | (t << 32) | (seq << 2) | (x >> 62);
+                    match x % 10 {
+                        0..=4 => {
+                            lookups += 1;
+                            if let Some(v) = cache.get(&key) {
+                                assert_eq!(v >> 40, key);
+                            }
+                        }
+                        5..=7 => {
+                            cache.insert(key, value).unwrap();
+                            inserted.push(value);
+                        }
+                        8 => {
+                            if let Some(v) = cache.remove(&key) {
+                                assert_eq!(v >> 40, key);
+                                removed.push(v);
+                            }
+                        }
+                        _ => {
+                            lookups += 1;
+                            let v = cache.get_or_insert_with(key, || {
+                                inserted.push(value);
+                                value
+                            });
+                            assert_eq!(v >> 40, key);
+                        }
+                    }
+                }
+                done.fetch_add(1, Ordering::Release);
+                (inserted, removed, lookups)
+            })
+        })
+        .collect();
+    let mut inserted = Vec::new();
+    let mut removed = Vec::new();
+    let mut lookups = 0;
+    for w in workers {
+        let (i, r, l) = w.join().unwrap();
+        inserted.extend(i);
+        removed.extend(r);
+        lookups += l;
+    }
+    assert!(watcher.join().unwrap() > 0);
+    cache.check_invariants();
+    let stats = cache.stats();
+    check_stats_add_up(&stats, cache.len());
+    assert_eq!(stats.insertions, inserted.len() as u64);
+    assert_eq!(stats.hits + stats.misses, lookups);
+    // Conservation: inserted = resident ∪ reported, with no value twice.
+    let mut accounted: Vec<u64> = Vec::new();
+    cache.retain(|_, v| {
+        accounted.push(*v);
+        true
+    });
+    let reported = reported.lock().unwrap();
+    let mut by_cause = HashMap::new();
+    for &(v, c) in reported.iter() {
+        accounted.push(v);
+        *by_cause.entry(c).or_insert(0u64) += 1;
+    }
+    assert_eq!(
+        by_cause.get(&RemovalCause::Removed).copied().unwrap_or(0),
+        removed.len() as u64
+    );
+    assert_eq!(
+        by_cause.get(&RemovalCause::Removed).copied().unwrap_or(0),
+        stats.removals
+    );
+    assert_eq!(
+        by_cause.get(&RemovalCause::Size).copied().unwrap_or(0),
+        stats.evictions
+    );
+    assert_eq!(
+        by_cause.get(&RemovalCause::Replaced).copied().unwrap_or(0),
+        stats.replacements
+    );
+    accounted.sort_unstable();
+    inserted.sort_unstable();
+    assert_eq!(
+        accounted.len(),
+        inserted.len(),
+        "an entry was lost or reported twice"
+    );
+    assert!(accounted == inserted, "an entry was lost or reported twice");
+}
+
+#[test]
+fn is_send_and_sync() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<ConcurrentCache<String, Vec<u8>>>();
+}
