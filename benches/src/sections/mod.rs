@@ -8,6 +8,7 @@ pub mod count_min;
 pub mod geohash;
 pub mod hyperloglog;
 pub mod lru;
+pub mod lru_concurrent;
 pub mod merkle;
 pub mod rate_limit;
 pub mod rate_limit_redis;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(geohash::GeohashSection),
         Box::new(hyperloglog::HyperLogLogSection),
         Box::new(lru::LruSection),
+        Box::new(lru_concurrent::LruConcurrentSection),
         Box::new(merkle::MerkleSection),
         Box::new(rate_limit::RateLimitSection),
         Box::new(rate_limit_redis::RateLimitRedisSection),

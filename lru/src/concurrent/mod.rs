@@ -114,11 +114,14 @@ impl<K, V> Removed<K, V> {
     }
 }
 
-/// A key being loaded, and the flight its waiters wait on.
+/// A key being loaded, and the flight its waiters wait on: created by the first waiter, so
+/// a load nobody waits for allocates nothing.
 pub(crate) struct Loading<K, V> {
     hash: u64,
     key: K,
-    flight: Arc<Flight<V>>,
+    /// Tells this load's registration from a later one of the same key.
+    id: u64,
+    flight: Option<Arc<Flight<V>>>,
 }
 
 /// One run of a loader, seen by the threads that missed the same key meanwhile.
@@ -132,6 +135,13 @@ enum FlightState<V> {
     Loaded(V),
     /// The loader returned an error or panicked: waiters try again, one of them loading.
     Failed,
+}
+
+impl<V> Flight<V> {
+    fn land(&self, outcome: FlightState<V>) {
+        *self.state.lock() = outcome;
+        self.landed.notify_all();
+    }
 }
 
 impl<V: Clone> Flight<V> {
@@ -152,11 +162,6 @@ impl<V: Clone> Flight<V> {
                 FlightState::Failed => return None,
             }
         }
-    }
-
-    fn land(&self, outcome: FlightState<V>) {
-        *self.state.lock() = outcome;
-        self.landed.notify_all();
     }
 }
 
@@ -409,23 +414,24 @@ impl<K, V, S, W, C> fmt::Debug for ConcurrentCache<K, V, S, W, C> {
 /// error or unwinds.
 struct LoadGuard<'a, K, V> {
     cell: &'a Cell<K, V>,
-    flight: &'a Arc<Flight<V>>,
+    id: u64,
 }
 
 impl<K, V> Drop for LoadGuard<'_, K, V> {
     fn drop(&mut self) {
-        let key = {
-            let mut shard = self.cell.shard.write();
-            let at = shard
-                .loading
-                .iter()
-                .position(|l| Arc::ptr_eq(&l.flight, self.flight));
-            at.map(|at| shard.loading.swap_remove(at))
-        };
+        let loading = self.cell.shard.write().take_loading(self.id);
         // The key drops outside the lock; then the waiters wake and one of them loads.
-        drop(key);
-        *self.flight.state.lock() = FlightState::Failed;
-        self.flight.landed.notify_all();
+        if let Some(flight) = loading.and_then(|l| l.flight) {
+            flight.land(FlightState::Failed);
+        }
+    }
+}
+
+impl<K, V> Shard<K, V> {
+    /// Removes and returns the registration of load `id`.
+    fn take_loading(&mut self, id: u64) -> Option<Loading<K, V>> {
+        let at = self.loading.iter().position(|l| l.id == id)?;
+        Some(self.loading.swap_remove(at))
     }
 }
 
@@ -473,13 +479,11 @@ where
         let shard = cell.shard.read();
         let now = self.now();
         if let Found::Live(i) = shard.lookup(hash, key, now) {
-            shard.touch(i, now);
-            let value = shard.entries[i as usize].value.clone();
-            drop(shard);
+            // Counted under the lock: its cache line, which holds the counters, is ours now.
             cell.hits.fetch_add(1, Ordering::Relaxed);
-            Some(value)
+            shard.touch(i, now);
+            Some(shard.entries[i as usize].value.clone())
         } else {
-            drop(shard);
             cell.misses.fetch_add(1, Ordering::Relaxed);
             None
         }
@@ -570,7 +574,7 @@ where
         if let Some(v) = self.get_hashed(cell, hash, &key) {
             return Ok(v);
         }
-        let flight = loop {
+        let id = loop {
             let mut shard = cell.shard.write();
             let now = self.now();
             if let Found::Live(i) = shard.lookup(hash, &key, now) {
@@ -580,9 +584,9 @@ where
             }
             let running = shard
                 .loading
-                .iter()
+                .iter_mut()
                 .find(|l| l.hash == hash && l.key == key)
-                .map(|l| Arc::clone(&l.flight));
+                .map(|l| Arc::clone(l.flight.get_or_insert_with(|| Arc::new(Flight::new()))));
             if let Some(running) = running {
                 drop(shard);
                 match running.wait() {
@@ -590,34 +594,29 @@ where
                     None => continue, // that load failed: try again, perhaps loading
                 }
             }
-            let flight = Arc::new(Flight::new());
+            let id = shard.next_load;
+            shard.next_load += 1;
             shard.loading.push(Loading {
                 hash,
                 key,
-                flight: Arc::clone(&flight),
+                id,
+                flight: None,
             });
-            break flight;
+            break id;
         };
-        let guard = LoadGuard {
-            cell,
-            flight: &flight,
-        };
-        let value = load()?; // on error or unwind the guard clears the flight
+        let guard = LoadGuard { cell, id };
+        let value = load()?; // on error or unwind the guard clears the registration
         std::mem::forget(guard);
         let mut out = Removed::None;
-        let mut rejected = None;
+        let mut flight = None;
         {
             let mut shard = cell.shard.write();
-            let at = shard
-                .loading
-                .iter()
-                .position(|l| Arc::ptr_eq(&l.flight, &flight));
-            if let Some(at) = at {
-                let Loading { key, .. } = shard.loading.swap_remove(at);
+            if let Some(Loading { key, flight: f, .. }) = shard.take_loading(id) {
+                flight = f;
                 let weight = self.weigher.weigh(&key, &value);
                 if u64::from(weight) > shard.capacity {
                     shard.counters.rejections += 1;
-                    rejected = Some(key);
+                    out.push(key, value.clone(), RemovalCause::Size);
                 } else {
                     let now = self.now();
                     let expires = if self.ttl == NEVER {
@@ -633,9 +632,8 @@ where
                 }
             }
         }
-        flight.land(FlightState::Loaded(value.clone()));
-        if let Some(key) = rejected {
-            out.push(key, value.clone(), RemovalCause::Size);
+        if let Some(flight) = flight {
+            flight.land(FlightState::Loaded(value.clone()));
         }
         self.notify(out);
         Ok(value)

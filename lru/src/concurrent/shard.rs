@@ -48,6 +48,8 @@ pub(crate) struct Entry<K, V> {
     prev: u32,
     next: u32,
     queue: u8,
+    /// Uses since the policy last looked: in the entry, so a hit touches one cache line.
+    uses: AtomicU8,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,8 +81,6 @@ pub(crate) struct Counters {
 pub(crate) struct Shard<K, V> {
     table: HashTable<u32>,
     pub(crate) entries: Vec<Entry<K, V>>,
-    /// Uses since the policy last looked, parallel to `entries`.
-    uses: Vec<AtomicU8>,
     /// Last access time, parallel to `entries`; empty without a time to idle.
     touched: Vec<AtomicU64>,
     queues: [Queue; 3],
@@ -97,6 +97,8 @@ pub(crate) struct Shard<K, V> {
     rng: u64,
     /// Keys being loaded by `get_or_insert_with`, with the flight their waiters wait on.
     pub(crate) loading: Vec<Loading<K, V>>,
+    /// The id of the next load registered here.
+    pub(crate) next_load: u64,
 }
 
 /// Caffeine's hill climber: every sample of `sample_size` lookups, move the window size one
@@ -127,11 +129,12 @@ impl<K: Eq, V> Shard<K, V> {
     pub(crate) fn new(capacity: u64, entries_hint: u64, tti: Option<u64>, seed: u64) -> Self {
         let window_max = capacity - (capacity as f64 * MAIN_SHARE) as u64;
         let protected_max = ((capacity - window_max) as f64 * PROTECTED_SHARE) as u64;
-        let prealloc = usize::try_from(entries_hint.min(1 << 16)).unwrap_or(0);
+        // One more than the capacity: an insert pushes before it evicts, and a `Vec` that
+        // overflows by one doubles.
+        let prealloc = usize::try_from(entries_hint.min(1 << 16) + 1).unwrap_or(0);
         Self {
             table: HashTable::with_capacity(prealloc),
             entries: Vec::with_capacity(prealloc),
-            uses: Vec::with_capacity(prealloc),
             touched: Vec::new(),
             queues: [EMPTY; 3],
             weight: 0,
@@ -149,6 +152,7 @@ impl<K: Eq, V> Shard<K, V> {
             },
             rng: seed | 1,
             loading: Vec::new(),
+            next_load: 0,
         }
     }
 
@@ -189,7 +193,7 @@ impl<K: Eq, V> Shard<K, V> {
     /// Records a use by a reader (under the read lock): one byte, written only while it counts.
     #[inline(always)]
     pub(crate) fn touch(&self, i: u32, now: u64) {
-        let uses = &self.uses[i as usize];
+        let uses = &self.entries[i as usize].uses;
         // Relaxed load-then-store: two readers may count one use between them; the counts
         // only steer the policy, and a saturated hot entry's byte is never written again.
         let n = uses.load(Ordering::Relaxed);
@@ -203,9 +207,10 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// Moves the uses readers recorded into the sketch; returns how many there were.
     fn flush(&mut self, i: u32) -> u8 {
-        let n = self.uses[i as usize].load(Ordering::Relaxed);
+        let uses = &self.entries[i as usize].uses;
+        let n = uses.load(Ordering::Relaxed);
         if n > 0 {
-            self.uses[i as usize].store(0, Ordering::Relaxed);
+            uses.store(0, Ordering::Relaxed);
             let hash = self.entries[i as usize].hash;
             self.sketch.add(hash, n);
         }
@@ -299,8 +304,8 @@ impl<K: Eq, V> Shard<K, V> {
                 prev: NIL,
                 next: NIL,
                 queue: WINDOW,
+                uses: AtomicU8::new(0),
             });
-            self.uses.push(AtomicU8::new(0));
             if self.tti != u64::MAX {
                 self.touched.push(AtomicU64::new(now));
             }
@@ -345,7 +350,6 @@ impl<K: Eq, V> Shard<K, V> {
                 .find_mut(moved_hash, |&j| j == last)
                 .expect("every entry is in the table") = i;
         }
-        self.uses.swap_remove(i as usize);
         if !self.touched.is_empty() {
             self.touched.swap_remove(i as usize);
         }
@@ -623,7 +627,6 @@ impl<K: Eq, V> Shard<K, V> {
     pub(crate) fn clear(&mut self, out: &mut Removed<K, V>) {
         self.counters.removals += self.entries.len() as u64;
         self.table.clear();
-        self.uses.clear();
         self.touched.clear();
         self.queues = [EMPTY; 3];
         self.weight = 0;
@@ -656,7 +659,6 @@ impl<K: Eq, V> Shard<K, V> {
         }
         assert_eq!(seen, self.entries.len());
         assert_eq!(self.table.len(), self.entries.len());
-        assert_eq!(self.uses.len(), self.entries.len());
         assert_eq!(total, self.weight);
         assert!(
             self.weight <= self.capacity,

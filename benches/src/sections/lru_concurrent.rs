@@ -1,0 +1,369 @@
+//! brick-lru's ConcurrentCache against moka, quick_cache and mini-moka (their `sync` caches):
+//! get, insert and get_or_insert_with on 1 and 2 threads, bytes per entry, and hit ratios on
+//! the shared traces beside the reference table's moka, quick_cache, Caffeine and Belady.
+
+use super::lru::{read_trace, reference, uniform_keys, zipf_keys};
+use crate::chart::{Chart, Series};
+use crate::{Ctx, Record, Section};
+use std::hint::black_box;
+
+const BRICK: &str = "lru-concurrent";
+const CAP: u64 = 100_000;
+const UNIVERSE: u64 = 1_000_000;
+const THREADS: [usize; 2] = [1, 2];
+
+/// What every concurrent cache in the comparison offers, by `&self`.
+pub trait Shared: Send + Sync + Sized {
+    /// Label in the report.
+    const NAME: &'static str;
+    /// Ours or a peer.
+    const OURS: bool;
+    /// A cache of `cap` entries.
+    fn with_capacity(cap: u64) -> Self;
+    /// Looks `k` up; whether it was there.
+    fn hit(&self, k: u64) -> bool;
+    /// Inserts (evicting if full).
+    fn put(&self, k: u64, v: u64);
+    /// The value of `k`, computed by `f` on a miss (single-flight where the crate offers it).
+    fn get_or_load(&self, k: u64, f: impl FnOnce() -> u64) -> u64;
+    /// Finishes deferred maintenance (moka), so the cache is at its capacity.
+    fn settle(&self) {}
+}
+
+/// Implements [`Shared`] for a cache type whose `get(&k)` returns `Option<u64>`.
+macro_rules! shared {
+    ($t:ty, $name:expr, $ours:expr, |$cap:ident| $new:expr, |$c:ident, $k:ident, $v:ident| $put:expr,
+     |$c2:ident, $k2:ident, $f:ident| $load:expr $(, |$c3:ident| $settle:expr)?) => {
+        impl Shared for $t {
+            const NAME: &'static str = $name;
+            const OURS: bool = $ours;
+            fn with_capacity($cap: u64) -> Self {
+                $new
+            }
+            #[inline]
+            fn hit(&self, k: u64) -> bool {
+                self.get(&k).is_some()
+            }
+            #[inline]
+            fn put(&self, $k: u64, $v: u64) {
+                let $c = self;
+                $put;
+            }
+            #[inline]
+            fn get_or_load(&self, $k2: u64, $f: impl FnOnce() -> u64) -> u64 {
+                let $c2 = self;
+                $load
+            }
+            $(fn settle(&self) {
+                let $c3 = self;
+                $settle;
+            })?
+        }
+    };
+}
+
+shared!(brick_lru::ConcurrentCache<u64, u64>, "brick-lru ConcurrentCache", true,
+    |cap| brick_lru::ConcurrentCache::new(cap).expect("valid capacity"),
+    |c, k, v| c.insert(k, v).expect("unit weight fits"),
+    |c, k, f| c.get_or_insert_with(k, f));
+shared!(moka::sync::Cache<u64, u64>, "moka", false,
+    |cap| moka::sync::Cache::new(cap),
+    |c, k, v| c.insert(k, v),
+    |c, k, f| c.get_with(k, f),
+    |c| c.run_pending_tasks());
+shared!(quick_cache::sync::Cache<u64, u64>, "quick_cache", false,
+    |cap| quick_cache::sync::Cache::new(cap as usize),
+    |c, k, v| c.insert(k, v),
+    |c, k, f| c
+        .get_or_insert_with(&k, || Ok::<u64, std::convert::Infallible>(f()))
+        .unwrap_or_else(|never| match never {}));
+// mini-moka has no single-flight loader: get, then insert on a miss.
+shared!(mini_moka::sync::Cache<u64, u64>, "mini-moka", false,
+    |cap| mini_moka::sync::Cache::new(cap),
+    |c, k, v| c.insert(k, v),
+    |c, k, f| c.get(&k).unwrap_or_else(|| {
+        let v = f();
+        c.insert(k, v);
+        v
+    }),
+    |c| mini_moka::sync::ConcurrentCacheExt::sync(c));
+
+/// A cache holding keys `0..cap`.
+pub fn full<C: Shared>(cap: u64) -> C {
+    let c = C::with_capacity(cap);
+    for k in 0..cap {
+        c.put(k, k);
+    }
+    c.settle();
+    c
+}
+
+/// Wall-clock ns per operation with `threads` threads, each running `work(thread)` once; the
+/// median of the mode's runs, after one warm-up.
+fn time_threads(ctx: &Ctx, ops: u64, threads: usize, work: &(dyn Fn(usize) + Sync)) -> f64 {
+    ctx.time(ops, || {
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                s.spawn(move || work(t));
+            }
+        });
+    })
+}
+
+/// The per-thread slices of one key stream (each thread runs its own part).
+fn slice(keys: &[u64], threads: usize, t: usize) -> &[u64] {
+    let per = keys.len() / threads;
+    &keys[t * per..(t + 1) * per]
+}
+
+struct Timed {
+    name: &'static str,
+    /// (operation, threads, ns per op).
+    ns: Vec<(String, usize, f64)>,
+}
+
+fn measure<C: Shared>(ctx: &Ctx, n: usize, out: &mut Vec<Record>) -> Timed {
+    ctx.step(&format!("{} ops", C::NAME));
+    let hits = zipf_keys(n, CAP, 0.99, 11);
+    let zipf = zipf_keys(n, UNIVERSE, 0.99, 2);
+    let misses: Vec<u64> = uniform_keys(n, UNIVERSE, 8)
+        .into_iter()
+        .map(|k| k + 4 * UNIVERSE)
+        .collect();
+    let mut ns = Vec::new();
+    let params = format!("cap={CAP} zipf 0.99 keys over {UNIVERSE}");
+    for threads in THREADS {
+        let cache = full::<C>(CAP);
+        let ops = n as u64;
+        let t = time_threads(ctx, ops, threads, &|t| {
+            for &k in slice(&hits, threads, t) {
+                black_box(cache.hit(black_box(k)));
+            }
+        });
+        ns.push(("get_hit".to_owned(), threads, t));
+        let t = time_threads(ctx, ops, threads, &|t| {
+            for &k in slice(&misses, threads, t) {
+                black_box(cache.hit(black_box(k)));
+            }
+        });
+        ns.push(("get_miss".to_owned(), threads, t));
+        // Fresh keys for every timed run; a bench-side counter, not the code under test.
+        #[allow(clippy::disallowed_types)]
+        let next = std::sync::atomic::AtomicU64::new(8 * UNIVERSE);
+        let t = time_threads(ctx, ops, threads, &|_| {
+            let per = n / threads;
+            let base = next.fetch_add(per as u64, std::sync::atomic::Ordering::Relaxed);
+            for k in base..base + per as u64 {
+                cache.put(black_box(k), k);
+            }
+        });
+        ns.push(("insert".to_owned(), threads, t));
+        let cache = full::<C>(CAP);
+        let t = time_threads(ctx, ops, threads, &|t| {
+            for &k in slice(&zipf, threads, t) {
+                black_box(cache.get_or_load(k, || k));
+            }
+        });
+        ns.push(("get_or_insert_with zipf".to_owned(), threads, t));
+    }
+    for (op, threads, t) in &ns {
+        out.push(
+            Record::new(
+                BRICK,
+                C::NAME,
+                C::NAME,
+                C::OURS,
+                &format!(
+                    "{op}, {threads} thread{}",
+                    if *threads > 1 { "s" } else { "" }
+                ),
+                params.clone(),
+            )
+            .with_ns(*t),
+        );
+    }
+    let (c, bytes) = ctx.memory.measure(|| full::<C>(CAP));
+    drop(c);
+    if let Some(b) = bytes {
+        out.push(
+            Record::new(BRICK, C::NAME, C::NAME, C::OURS, "memory u64->u64", params)
+                .with_bytes(b)
+                .with_metric("bytes_per_entry", b as f64 / CAP as f64, None),
+        );
+    }
+    Timed { name: C::NAME, ns }
+}
+
+/// The report section.
+#[derive(Debug)]
+pub struct LruConcurrentSection;
+
+impl Section for LruConcurrentSection {
+    fn brick(&self) -> &'static str {
+        BRICK
+    }
+
+    fn summary(&self) -> String {
+        "brick-lru's ConcurrentCache (sharded W-TinyLFU) against moka, quick_cache and mini-moka, \
+         each crate's `sync::Cache` with its default hasher and shard count. Capacity 100,000 \
+         u64 → u64 entries. `get_hit`: Zipf(0.99) over the 100,000 resident keys; `get_miss`: \
+         absent keys; `insert`: new keys into a full cache; `get_or_insert_with`: Zipf(0.99) \
+         over 1,000,000 keys (mini-moka has no loader: get, then insert). Times are wall-clock \
+         ns per operation over all threads (lower is better), each thread running its share of \
+         the same keys. Hit ratios: the 15 shared traces at 4 capacities, replayed single-threaded \
+         (get, insert on a miss); moka's, quick_cache's, Caffeine's and Belady's figures are the \
+         reference table's (traces README)."
+            .to_owned()
+    }
+
+    fn run(&self, ctx: &Ctx) -> Vec<Record> {
+        let mut out = Vec::new();
+        let n = ctx.mode.pick(20_000, 1_000_000, 2_000_000);
+        let t = [
+            measure::<brick_lru::ConcurrentCache<u64, u64>>(ctx, n, &mut out),
+            measure::<moka::sync::Cache<u64, u64>>(ctx, n, &mut out),
+            measure::<quick_cache::sync::Cache<u64, u64>>(ctx, n, &mut out),
+            measure::<mini_moka::sync::Cache<u64, u64>>(ctx, n, &mut out),
+        ];
+        let params = format!("cap={CAP} zipf 0.99 keys over {UNIVERSE}");
+        // Target: get-hit throughput at 2 threads ≥ moka's and quick_cache's.
+        let ours = &t[0];
+        let ns_of = |x: &Timed, op: &str, threads: usize| {
+            x.ns.iter()
+                .find(|(o, th, _)| o == op && *th == threads)
+                .map(|e| e.2)
+        };
+        for peer in ["moka", "quick_cache"] {
+            let theirs = t.iter().find(|x| x.name == peer).expect("peer");
+            if let (Some(a), Some(b)) = (ns_of(ours, "get_hit", 2), ns_of(theirs, "get_hit", 2)) {
+                out.push(
+                    Record::target(BRICK, ours.name, "get_hit, 2 threads", params.clone())
+                        .with_metric(&format!("ns ratio vs {peer}"), a / b, Some(1.0)),
+                );
+            }
+        }
+        // Throughput against threads.
+        let mut chart = Chart::new(
+            "get_hit throughput against threads (capacity 100k, Zipf 0.99)",
+            "threads",
+            "million gets per second",
+        );
+        for x in &t {
+            let pts = THREADS
+                .iter()
+                .filter_map(|&th| ns_of(x, "get_hit", th).map(|ns| (th as f64, 1e3 / ns)))
+                .collect();
+            chart = chart.with(Series::line(x.name, pts));
+        }
+        ctx.chart("lru_concurrent_get_hit_threads", &chart);
+        self.traces(ctx, &mut out);
+        out
+    }
+}
+
+impl LruConcurrentSection {
+    fn traces(&self, ctx: &Ctx, out: &mut Vec<Record>) {
+        let reference = reference();
+        let traces = reference["traces"].as_object().expect("traces");
+        let files: Vec<&String> = traces.keys().collect();
+        let files = ctx.mode.pick(&files[..2], &files[..], &files[..]);
+        let labels = ["1%", "5%", "10%", "25%"];
+        // Per capacity label: sum of ours, moka, quick_cache, Caffeine.
+        let mut sums = [[0.0f64; 4]; 4];
+        for file in files {
+            let t = &traces[file.as_str()];
+            ctx.step(&format!("concurrent trace {file}"));
+            let keys = read_trace(file);
+            let requests = keys.len() as f64;
+            let short = file.trim_end_matches(".u64le.gz");
+            let mut series: [Vec<(f64, f64)>; 5] = Default::default();
+            for (li, label) in labels.iter().enumerate() {
+                let cap = t["capacities"][label].as_u64().expect("cap");
+                let cache = brick_lru::ConcurrentCache::<u64, u64>::new(cap).expect("valid");
+                let mut hits = 0u64;
+                for &k in &keys {
+                    if cache.get(&k).is_some() {
+                        hits += 1;
+                    } else {
+                        cache.insert(k, k).expect("unit weight");
+                    }
+                }
+                let ours = hits as f64 / requests;
+                let r = |p: &str| t["hit_ratio"][p][label].as_f64();
+                let (moka, qc, caffeine, belady) = (
+                    r("moka"),
+                    r("quick_cache"),
+                    r("Caffeine"),
+                    r("Belady+bypass"),
+                );
+                let best_peer = moka.unwrap_or(0.0).max(qc.unwrap_or(0.0));
+                let params = format!("{short} cap={cap} ({label})");
+                out.push(
+                    Record::new(
+                        BRICK,
+                        "brick-lru ConcurrentCache",
+                        "brick-lru ConcurrentCache",
+                        true,
+                        "trace hit ratio",
+                        params.clone(),
+                    )
+                    .with_metric(
+                        "hit_ratio (bound: max of moka, quick_cache)",
+                        ours,
+                        Some(best_peer),
+                    ),
+                );
+                let x = cap as f64;
+                series[0].push((x, ours));
+                for (i, v) in [moka, qc, caffeine, belady].into_iter().enumerate() {
+                    if let Some(v) = v {
+                        series[i + 1].push((x, v));
+                    }
+                }
+                for (i, v) in [Some(ours), moka, qc, caffeine].into_iter().enumerate() {
+                    sums[li][i] += v.unwrap_or(f64::NAN);
+                }
+            }
+            let [ours, moka, qc, caffeine, belady] = series;
+            let chart = Chart::new(
+                format!("{short}: concurrent cache hit ratio against capacity"),
+                "capacity (entries)",
+                "hit ratio",
+            )
+            .log(true, false)
+            .with(Series::line("brick-lru ConcurrentCache", ours))
+            .with(Series::markers("moka (reference run)", moka))
+            .with(Series::markers("quick_cache (reference run)", qc))
+            .with(Series::markers("Caffeine (reference run)", caffeine))
+            .with(Series::markers("Belady+bypass (optimum)", belady));
+            ctx.chart(
+                &format!("lru_concurrent_trace_{}", short.replace('-', "_")),
+                &chart,
+            );
+        }
+        let traces_run = files.len() as f64;
+        for (li, label) in labels.iter().enumerate() {
+            let [ours, moka, qc, caffeine] = sums[li].map(|s| s / traces_run);
+            let params = format!("mean over {traces_run} traces at {label}");
+            for (peer, theirs, bound) in [
+                ("Caffeine's (target ≥ −1)", caffeine, -1.0),
+                ("moka's (target ≥ 0)", moka, 0.0),
+                ("quick_cache's (target ≥ 0)", qc, 0.0),
+            ] {
+                out.push(
+                    Record::target(
+                        BRICK,
+                        "brick-lru ConcurrentCache",
+                        "mean hit ratio",
+                        params.clone(),
+                    )
+                    .with_metric(
+                        &format!("points above {peer}"),
+                        100.0 * (ours - theirs),
+                        Some(bound),
+                    ),
+                );
+            }
+        }
+    }
+}
