@@ -114,7 +114,10 @@
 //! where it looks: an entry at the old end of a queue that was used since gets a second
 //! chance (CLOCK) and its uses go into the sketch then. So each queue is a CLOCK
 //! approximation of the LRU list W-TinyLFU specifies, and reads write nothing shared but
-//! their shard's lock word, its hit counter and, until it saturates, the entry's byte.
+//! their shard's lock word and, until it saturates, the entry's byte. Counting hits and misses
+//! costs an atomic add per lookup (about 6 ns here), so, as in Caffeine, `stats` counts them
+//! only with `record_stats()`; the hill climber instead counts the lookups of one key in 16
+//! (chosen by hash bits), which estimates the hit ratio as well at a sixteenth of the adds.
 //!
 //! **Single flight.** `get_or_insert_with(key, load)` looks the key up; on a miss, the first
 //! caller registers the key as loading and runs `load` with no lock held; every other caller
@@ -138,7 +141,7 @@
 //! | `insert`, `remove`, `get_or_insert_with` (miss) | O(1) expected, amortized; a shard write lock |
 //! | `len`, `weight`, `stats` | O(shards) |
 //! | `retain`, `purge_expired`, `clear` | O(entries) |
-//! | memory | the slab entry (key, value, hash, expiry, links, weight: 32 bytes + key + value), a 4-byte table slot, an 8-byte sketch word |
+//! | memory | a slab entry (16 bytes + key + value: 32 for `u64 → u64`), a 4-byte table slot and control byte, an 8-byte sketch word; + 8 bytes with a TTL, 4 with weights, 8 with a TTI |
 //!
 //! # Features
 //! None. Dependencies: `hashbrown` (the raw table, no default features), `xxhash-rust` (the

@@ -201,8 +201,15 @@ proptest! {
 }
 
 #[test]
-fn hits_and_misses_are_counted() {
-    let cache = ConcurrentCache::new(100).unwrap();
+fn hits_and_misses_are_counted_when_recorded() {
+    let quiet = ConcurrentCache::new(100).unwrap();
+    quiet.insert(1u32, "one").unwrap();
+    assert_eq!(quiet.get(&1), Some("one"));
+    assert_eq!((quiet.stats().hits, quiet.stats().insertions), (0, 1));
+    let cache = ConcurrentCache::builder(100)
+        .record_stats()
+        .build()
+        .unwrap();
     cache.insert(1u32, "one").unwrap();
     assert_eq!(cache.get(&1), Some("one"));
     assert_eq!(cache.get(&2), None);
@@ -413,6 +420,7 @@ fn stress_two_threads() {
     let cache = Arc::new(
         ConcurrentCache::builder(CAPACITY)
             .shards(4)
+            .record_stats()
             .weigher(|_: &u64, v: &u64| (v & 3) as u32 + 1)
             .eviction_listener(move |_: &u64, v: &u64, c| log.lock().unwrap().push((*v, c)))
             .build()

@@ -105,7 +105,10 @@ fn concurrent_cache_against_the_references() {
         for (label, cap) in t["capacities"].as_object().unwrap() {
             let c = LABELS.iter().position(|l| l == label).unwrap();
             let cap = cap.as_u64().unwrap();
-            let cache = ConcurrentCache::new(cap).unwrap();
+            let cache = ConcurrentCache::builder(cap)
+                .record_stats()
+                .build()
+                .unwrap();
             let hits = replay_concurrent(&cache, &keys);
             if c == 0 {
                 let again = ConcurrentCache::new(cap).unwrap();

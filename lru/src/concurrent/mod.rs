@@ -64,12 +64,15 @@ impl<K, V> std::error::Error for TooHeavy<K, V> {}
 
 /// What a [`ConcurrentCache`] has done since it was built. The counters add up: `len` =
 /// `insertions − replacements − evictions − expirations − removals` once no operation is
-/// in flight.
+/// in flight. Those are counted under the shards' write locks, always; hits and misses cost
+/// every lookup an atomic add on a shared cache line (about 6 ns measured), so, as in
+/// Caffeine, they are counted only when the cache was built with
+/// [`record_stats`](Builder::record_stats).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStats {
-    /// Lookups that found a live entry.
+    /// Lookups that found a live entry (counted only with [`Builder::record_stats`]).
     pub hits: u64,
-    /// Lookups that found nothing live.
+    /// Lookups that found nothing live (counted only with [`Builder::record_stats`]).
     pub misses: u64,
     /// Entries stored (a replaced value counts too).
     pub insertions: u64,
@@ -173,10 +176,46 @@ type Listener<K, V> = Box<dyn Fn(&K, &V, RemovalCause) + Send + Sync>;
 /// writes that line to take the read lock anyway, so they cost no extra line transfer.
 #[repr(C, align(128))]
 struct Cell<K, V> {
+    /// Every lookup, with `record_stats`.
     hits: AtomicU64,
     misses: AtomicU64,
+    /// The lookups of a hash-sampled subset of keys (all keys in small shards): the hill
+    /// climber's hit ratio, at a fraction of the atomic adds.
+    sampled_hits: AtomicU64,
+    sampled_misses: AtomicU64,
     shard: RwLock<Shard<K, V>>,
 }
+
+impl<K, V> Cell<K, V> {
+    /// Counts one lookup.
+    #[inline(always)]
+    fn count(&self, hit: bool, hash: u64, exact: bool, sample_mask: u64) {
+        let (all, sampled) = if hit {
+            (&self.hits, &self.sampled_hits)
+        } else {
+            (&self.misses, &self.sampled_misses)
+        };
+        if exact {
+            all.fetch_add(1, Ordering::Relaxed);
+        }
+        // Bits 36..40: not the shard's (40..), the table's (low and top) or the sketch's (0..32).
+        if (hash >> 36) & sample_mask == 0 {
+            sampled.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The climber's sampled hits and misses so far.
+    fn sampled(&self) -> (u64, u64) {
+        (
+            self.sampled_hits.load(Ordering::Relaxed),
+            self.sampled_misses.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Shards of at least this capacity sample 1 key in 16 for the hill climber; smaller ones
+/// count every lookup (their climber samples are short).
+const SAMPLED_SHARD: u64 = 1024;
 
 /// Shards hold at least this much capacity by default: sharding a small cache costs hit
 /// ratio (each shard evicts on its own) and buys little.
@@ -206,6 +245,10 @@ pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = Sy
     /// its own time to live.
     expiring: AtomicU8,
     listener: Option<Listener<K, V>>,
+    /// Whether lookups are counted for `stats`.
+    record_stats: bool,
+    /// 15: the climber samples 1 key in 16; 0: every key.
+    sample_mask: u64,
 }
 
 /// Configures a [`ConcurrentCache`]; from [`ConcurrentCache::builder`].
@@ -218,6 +261,7 @@ pub struct Builder<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemCloc
     ttl: Option<Duration>,
     tti: Option<Duration>,
     listener: Option<Listener<K, V>>,
+    record_stats: bool,
     _entries: PhantomData<fn(K, V)>,
 }
 
@@ -229,6 +273,7 @@ impl<K, V, S, W, C> fmt::Debug for Builder<K, V, S, W, C> {
             .field("ttl", &self.ttl)
             .field("tti", &self.tti)
             .field("listener", &self.listener.is_some())
+            .field("record_stats", &self.record_stats)
             .finish_non_exhaustive()
     }
 }
@@ -251,6 +296,7 @@ impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
             ttl: None,
             tti: None,
             listener: None,
+            record_stats: false,
             _entries: PhantomData,
         }
     }
@@ -277,6 +323,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             ttl: self.ttl,
             tti: self.tti,
             listener: self.listener,
+            record_stats: self.record_stats,
             _entries: PhantomData,
         }
     }
@@ -292,6 +339,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             ttl: self.ttl,
             tti: self.tti,
             listener: self.listener,
+            record_stats: self.record_stats,
             _entries: PhantomData,
         }
     }
@@ -307,6 +355,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             ttl: self.ttl,
             tti: self.tti,
             listener: self.listener,
+            record_stats: self.record_stats,
             _entries: PhantomData,
         }
     }
@@ -320,6 +369,13 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// Entries expire after this long without a read or write.
     pub fn time_to_idle(mut self, tti: Duration) -> Self {
         self.tti = Some(tti);
+        self
+    }
+
+    /// Counts hits and misses for [`stats`](ConcurrentCache::stats): one atomic add per
+    /// lookup (the other counters are always kept).
+    pub fn record_stats(mut self) -> Self {
+        self.record_stats = true;
         self
     }
 
@@ -372,7 +428,9 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
                 Cell {
                     hits: AtomicU64::new(0),
                     misses: AtomicU64::new(0),
-                    shard: RwLock::new(Shard::new(capacity, entries, tti, seed)),
+                    sampled_hits: AtomicU64::new(0),
+                    sampled_misses: AtomicU64::new(0),
+                    shard: RwLock::new(Shard::new(capacity, entries, tti, W::UNIT, seed)),
                 }
             })
             .collect();
@@ -386,6 +444,8 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
             ttl: self.ttl.map_or(NEVER, nanos),
             expiring: AtomicU8::new(u8::from(self.ttl.is_some() || self.tti.is_some())),
             listener: self.listener,
+            record_stats: self.record_stats,
+            sample_mask: if per_shard >= SAMPLED_SHARD { 15 } else { 0 },
         })
     }
 }
@@ -480,11 +540,11 @@ where
         let now = self.now();
         if let Found::Live(i) = shard.lookup(hash, key, now) {
             // Counted under the lock: its cache line, which holds the counters, is ours now.
-            cell.hits.fetch_add(1, Ordering::Relaxed);
+            cell.count(true, hash, self.record_stats, self.sample_mask);
             shard.touch(i, now);
             Some(shard.entries[i as usize].value.clone())
         } else {
-            cell.misses.fetch_add(1, Ordering::Relaxed);
+            cell.count(false, hash, self.record_stats, self.sample_mask);
             None
         }
     }
@@ -540,10 +600,8 @@ where
             } else {
                 now.saturating_add(ttl)
             };
-            shard.climb(
-                cell.hits.load(Ordering::Relaxed),
-                cell.misses.load(Ordering::Relaxed),
-            );
+            let (hits, misses) = cell.sampled();
+            shard.climb(hits, misses, self.sample_mask + 1);
             shard.insert(hash, key, value, weight, expires, now, &mut out);
         }
         self.notify(out);
@@ -624,10 +682,8 @@ where
                     } else {
                         now.saturating_add(self.ttl)
                     };
-                    shard.climb(
-                        cell.hits.load(Ordering::Relaxed),
-                        cell.misses.load(Ordering::Relaxed),
-                    );
+                    let (hits, misses) = cell.sampled();
+                    shard.climb(hits, misses, self.sample_mask + 1);
                     shard.insert(hash, key, value.clone(), weight, expires, now, &mut out);
                 }
             }

@@ -38,13 +38,15 @@ const JITTER_THRESHOLD: u8 = 6;
 /// At most this many entries move between window and main per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
 
+/// One resident entry: 16 bytes besides the key and value, so a `u64 → u64` entry is 32
+/// bytes, two per cache line. Expiry times and weights live in side arrays, allocated only
+/// when the cache has them.
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    pub(crate) hash: u64,
-    /// Clock time at which the entry expires (`u64::MAX`: never).
-    pub(crate) expires: u64,
-    pub(crate) weight: u32,
+    /// The low 32 bits of the key's hash: enough to rebuild its table hash (see
+    /// [`table_hash`]) and to place it in the sketch.
+    tag: u32,
     prev: u32,
     next: u32,
     queue: u8,
@@ -83,6 +85,13 @@ pub(crate) struct Shard<K, V> {
     pub(crate) entries: Vec<Entry<K, V>>,
     /// Last access time, parallel to `entries`; empty without a time to idle.
     touched: Vec<AtomicU64>,
+    /// Expiry time of each entry in clock nanoseconds, parallel to `entries`; empty until an
+    /// entry that can expire arrives.
+    expires: Vec<u64>,
+    /// Weight of each entry, parallel to `entries`; empty when every entry weighs 1.
+    weights: Vec<u32>,
+    /// Whether every entry weighs 1 (the unit weigher).
+    unit: bool,
     queues: [Queue; 3],
     pub(crate) weight: u64,
     pub(crate) capacity: u64,
@@ -126,7 +135,13 @@ impl<K, V> Shard<K, V> {
 }
 
 impl<K: Eq, V> Shard<K, V> {
-    pub(crate) fn new(capacity: u64, entries_hint: u64, tti: Option<u64>, seed: u64) -> Self {
+    pub(crate) fn new(
+        capacity: u64,
+        entries_hint: u64,
+        tti: Option<u64>,
+        unit: bool,
+        seed: u64,
+    ) -> Self {
         let window_max = capacity - (capacity as f64 * MAIN_SHARE) as u64;
         let protected_max = ((capacity - window_max) as f64 * PROTECTED_SHARE) as u64;
         // One more than the capacity: an insert pushes before it evicts, and a `Vec` that
@@ -136,6 +151,9 @@ impl<K: Eq, V> Shard<K, V> {
             table: HashTable::with_capacity(prealloc),
             entries: Vec::with_capacity(prealloc),
             touched: Vec::new(),
+            expires: Vec::new(),
+            weights: Vec::new(),
+            unit,
             queues: [EMPTY; 3],
             weight: 0,
             capacity,
@@ -164,14 +182,24 @@ impl<K: Eq, V> Shard<K, V> {
     {
         let entries = &self.entries;
         self.table
-            .find(hash, |&i| entries[i as usize].key.borrow() == key)
+            .find(table_hash(hash as u32), |&i| {
+                entries[i as usize].key.borrow() == key
+            })
             .copied()
+    }
+
+    #[inline(always)]
+    pub(crate) fn weight_of(&self, i: u32) -> u64 {
+        if self.unit {
+            1
+        } else {
+            u64::from(self.weights[i as usize])
+        }
     }
 
     #[inline]
     pub(crate) fn is_expired(&self, i: u32, now: u64) -> bool {
-        let e = &self.entries[i as usize];
-        e.expires <= now
+        self.expires.get(i as usize).is_some_and(|&t| t <= now)
             || (self.tti != u64::MAX
                 && now.saturating_sub(self.touched[i as usize].load(Ordering::Relaxed)) >= self.tti)
     }
@@ -211,8 +239,8 @@ impl<K: Eq, V> Shard<K, V> {
         let n = uses.load(Ordering::Relaxed);
         if n > 0 {
             uses.store(0, Ordering::Relaxed);
-            let hash = self.entries[i as usize].hash;
-            self.sketch.add(hash, n);
+            let tag = self.entries[i as usize].tag;
+            self.sketch.add(tag, n);
         }
         n
     }
@@ -232,7 +260,7 @@ impl<K: Eq, V> Shard<K, V> {
         } else {
             self.entries[next as usize].prev = prev;
         }
-        self.queues[q].weight -= u64::from(self.entries[i as usize].weight);
+        self.queues[q].weight -= self.weight_of(i);
     }
 
     fn push_newest(&mut self, q: u8, i: u32) {
@@ -249,7 +277,7 @@ impl<K: Eq, V> Shard<K, V> {
             self.entries[tail as usize].next = i;
         }
         self.queues[q as usize].tail = i;
-        self.queues[q as usize].weight += u64::from(self.entries[i as usize].weight);
+        self.queues[q as usize].weight += self.weight_of(i);
     }
 
     fn move_to(&mut self, q: u8, i: u32) {
@@ -273,14 +301,15 @@ impl<K: Eq, V> Shard<K, V> {
         self.counters.insertions += 1;
         if let Some(i) = self.find(hash, &key) {
             let expired = self.is_expired(i, now);
-            let e = &mut self.entries[i as usize];
-            let old = std::mem::replace(&mut e.value, value);
-            let old_weight = std::mem::replace(&mut e.weight, weight);
-            e.expires = expires;
-            let q = e.queue as usize;
-            self.queues[q].weight =
-                self.queues[q].weight - u64::from(old_weight) + u64::from(weight);
-            self.weight = self.weight - u64::from(old_weight) + u64::from(weight);
+            let old = std::mem::replace(&mut self.entries[i as usize].value, value);
+            let old_weight = self.weight_of(i);
+            if !self.unit {
+                self.weights[i as usize] = weight;
+            }
+            self.set_expiry(i, expires);
+            let q = self.entries[i as usize].queue as usize;
+            self.queues[q].weight = self.queues[q].weight - old_weight + u64::from(weight);
+            self.weight = self.weight - old_weight + u64::from(weight);
             if self.tti != u64::MAX {
                 self.touched[i as usize].store(now, Ordering::Relaxed);
             }
@@ -295,45 +324,62 @@ impl<K: Eq, V> Shard<K, V> {
             }
         } else {
             let i = self.entries.len() as u32;
+            let tag = hash as u32;
             self.entries.push(Entry {
                 key,
                 value,
-                hash,
-                expires,
-                weight,
+                tag,
                 prev: NIL,
                 next: NIL,
                 queue: WINDOW,
                 uses: AtomicU8::new(0),
             });
+            if !self.unit {
+                self.weights.push(weight);
+            }
             if self.tti != u64::MAX {
                 self.touched.push(AtomicU64::new(now));
             }
+            if !self.expires.is_empty() {
+                self.expires.push(NEVER);
+            }
+            self.set_expiry(i, expires);
             let entries = &self.entries;
             self.table
-                .insert_unique(hash, i, |&j| entries[j as usize].hash);
+                .insert_unique(table_hash(tag), i, |&j| table_hash(entries[j as usize].tag));
             self.weight += u64::from(weight);
             self.push_newest(WINDOW, i);
-            self.sketch.add(hash, 1);
+            self.sketch.add(tag, 1);
         }
         self.evict(now, out);
+    }
+
+    /// Sets entry `i`'s expiry time, creating the side array on the first one that can expire.
+    fn set_expiry(&mut self, i: u32, expires: u64) {
+        if self.expires.is_empty() {
+            if expires == NEVER {
+                return;
+            }
+            self.expires = vec![NEVER; self.entries.len()];
+        }
+        self.expires[i as usize] = expires;
     }
 
     /// Removes the entry at `i` (swapping the last entry into its slot) and returns it.
     pub(crate) fn remove_at(&mut self, i: u32) -> (K, V) {
         self.unlink(i);
-        let hash = self.entries[i as usize].hash;
+        let tag = self.entries[i as usize].tag;
         self.table
-            .find_entry(hash, |&j| j == i)
+            .find_entry(table_hash(tag), |&j| j == i)
             .expect("every entry is in the table")
             .remove();
-        self.weight -= u64::from(self.entries[i as usize].weight);
+        self.weight -= self.weight_of(i);
         let last = self.entries.len() as u32 - 1;
         if i != last {
             // The last entry moves into the hole: fix its neighbours, queue ends and table slot.
-            let (prev, next, q, moved_hash) = {
+            let (prev, next, q, moved_tag) = {
                 let e = &self.entries[last as usize];
-                (e.prev, e.next, e.queue as usize, e.hash)
+                (e.prev, e.next, e.queue as usize, e.tag)
             };
             if prev == NIL {
                 self.queues[q].head = i;
@@ -347,11 +393,17 @@ impl<K: Eq, V> Shard<K, V> {
             }
             *self
                 .table
-                .find_mut(moved_hash, |&j| j == last)
+                .find_mut(table_hash(moved_tag), |&j| j == last)
                 .expect("every entry is in the table") = i;
         }
         if !self.touched.is_empty() {
             self.touched.swap_remove(i as usize);
+        }
+        if !self.expires.is_empty() {
+            self.expires.swap_remove(i as usize);
+        }
+        if !self.weights.is_empty() {
+            self.weights.swap_remove(i as usize);
         }
         let e = self.entries.swap_remove(i as usize);
         (e.key, e.value)
@@ -497,8 +549,8 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// TinyLFU's admission test: does the candidate replace the victim?
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
-        let c = self.sketch.frequency(self.entries[candidate as usize].hash);
-        let v = self.sketch.frequency(self.entries[victim as usize].hash);
+        let c = self.sketch.frequency(self.entries[candidate as usize].tag);
+        let v = self.sketch.frequency(self.entries[victim as usize].tag);
         if c > v {
             true
         } else if c < JITTER_THRESHOLD {
@@ -509,12 +561,13 @@ impl<K: Eq, V> Shard<K, V> {
     }
 
     /// Every `sample_size` lookups, moves the window's share one step the way that last raised
-    /// the hit ratio (Caffeine's hill climber).
-    pub(crate) fn climb(&mut self, hits: u64, misses: u64) {
+    /// the hit ratio (Caffeine's hill climber). `hits` and `misses` count one lookup in
+    /// `one_in`.
+    pub(crate) fn climb(&mut self, hits: u64, misses: u64, one_in: u64) {
         let sample_hits = hits - self.climber.hits_at;
         let sample_misses = misses - self.climber.misses_at;
         let requests = sample_hits + sample_misses;
-        if requests < self.sketch.sample_size() {
+        if requests * one_in < self.sketch.sample_size() {
             return;
         }
         let ratio = sample_hits as f64 / requests as f64;
@@ -560,7 +613,7 @@ impl<K: Eq, V> Shard<K, V> {
             if i == NIL {
                 break;
             }
-            moved += u64::from(self.entries[i as usize].weight);
+            moved += self.weight_of(i);
             self.move_to(WINDOW, i);
         }
     }
@@ -578,7 +631,7 @@ impl<K: Eq, V> Shard<K, V> {
             if i == NIL {
                 break;
             }
-            moved += u64::from(self.entries[i as usize].weight);
+            moved += self.weight_of(i);
             self.move_to(PROBATION, i);
         }
     }
@@ -628,6 +681,8 @@ impl<K: Eq, V> Shard<K, V> {
         self.counters.removals += self.entries.len() as u64;
         self.table.clear();
         self.touched.clear();
+        self.expires.clear();
+        self.weights.clear();
         self.queues = [EMPTY; 3];
         self.weight = 0;
         self.sketch.clear();
@@ -648,7 +703,7 @@ impl<K: Eq, V> Shard<K, V> {
                 let e = &self.entries[i as usize];
                 assert_eq!(e.queue, q);
                 assert_eq!(e.prev, prev);
-                weight += u64::from(e.weight);
+                weight += self.weight_of(i);
                 seen += 1;
                 prev = i;
                 i = e.next;
@@ -667,13 +722,29 @@ impl<K: Eq, V> Shard<K, V> {
             self.capacity
         );
         for (i, e) in self.entries.iter().enumerate() {
-            assert_eq!(self.find_index(e.hash, i as u32), Some(i as u32));
+            assert_eq!(self.find_index(e.tag, i as u32), Some(i as u32));
         }
+        assert!(self.expires.is_empty() || self.expires.len() == self.entries.len());
+        assert_eq!(
+            self.weights.len(),
+            if self.unit { 0 } else { self.entries.len() }
+        );
     }
 
-    fn find_index(&self, hash: u64, i: u32) -> Option<u32> {
-        self.table.find(hash, |&j| j == i).copied()
+    fn find_index(&self, tag: u32, i: u32) -> Option<u32> {
+        self.table.find(table_hash(tag), |&j| j == i).copied()
     }
+}
+
+/// "Never expires".
+const NEVER: u64 = u64::MAX;
+
+/// The hash the table files an entry under, rebuilt from the 32 bits the entry keeps: the
+/// table takes its bucket from the low bits and its 7-bit tag from the top ones, so both halves
+/// carry the key hash's low 32 bits (which are uniform, like all of it).
+#[inline(always)]
+fn table_hash(tag: u32) -> u64 {
+    (u64::from(tag) << 32) | u64::from(tag)
 }
 
 /// What `find_victim` found.

@@ -55,12 +55,13 @@ impl FrequencySketch {
 
     /// Word index and bit shift of each of the key's four counters.
     #[inline(always)]
-    fn counters(&self, hash: u64) -> [(usize, u32); 4] {
-        // The block comes from a remix of all 64 bits (the shard was chosen by some of them);
-        // the counters' places from the low 32 bits of the key's hash.
-        let mixed = (hash ^ (hash >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        let block = ((mixed >> 32) as usize & self.block_mask) * 8;
-        let places = hash as u32;
+    fn counters(&self, tag: u32) -> [(usize, u32); 4] {
+        // `tag` is 32 uniform bits of the key's hash. The counters' places are its bytes; the
+        // block comes from a multiplicative remix of all of them.
+        let block = ((u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+            & self.block_mask)
+            * 8;
+        let places = tag;
         std::array::from_fn(|row| {
             let byte = places >> (8 * row);
             // Row r uses words 2r and 2r + 1 of the block: rows never share a counter.
@@ -72,8 +73,8 @@ impl FrequencySketch {
 
     /// The key's estimated count in the current sample (0..=15): the smallest of its counters.
     #[inline]
-    pub(crate) fn frequency(&self, hash: u64) -> u8 {
-        self.counters(hash)
+    pub(crate) fn frequency(&self, tag: u32) -> u8 {
+        self.counters(tag)
             .iter()
             .map(|&(w, s)| ((self.words[w] >> s) & 15) as u8)
             .min()
@@ -83,12 +84,12 @@ impl FrequencySketch {
     /// Counts `uses` uses of the key (each counter saturating at 15); halves every counter
     /// once the sample is full.
     #[inline]
-    pub(crate) fn add(&mut self, hash: u64, uses: u8) {
+    pub(crate) fn add(&mut self, tag: u32, uses: u8) {
         if uses == 0 {
             return;
         }
         let mut grew = false;
-        for (w, s) in self.counters(hash) {
+        for (w, s) in self.counters(tag) {
             let current = (self.words[w] >> s) & 15;
             let next = (current + u64::from(uses)).min(15);
             if next != current {
@@ -129,12 +130,12 @@ mod tests {
     #[test]
     fn counts_saturate_and_halve() {
         let mut s = FrequencySketch::new(1024);
-        let h = 0x1234_5678_9abc_def0;
+        let h = 0x9abc_def0;
         for _ in 0..20 {
             s.add(h, 1);
         }
         assert_eq!(s.frequency(h), 15);
-        assert_eq!(s.frequency(h ^ 0xffff_0000_0000), 0);
+        assert_eq!(s.frequency(h ^ 0xffff_0000), 0);
         s.halve();
         assert_eq!(s.frequency(h), 7);
         s.add(h, 3);
@@ -145,7 +146,7 @@ mod tests {
     fn halves_once_the_sample_is_full() {
         let mut s = FrequencySketch::new(1024);
         assert_eq!(s.sample_size(), 10_240);
-        let hot = 0xdead_beef_cafe_f00d;
+        let hot = 0xcafe_f00d;
         s.add(hot, 15);
         let mut x = 1u64;
         let mut adds = 15;
@@ -154,7 +155,7 @@ mod tests {
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let before = s.size();
-            s.add(x, 1);
+            s.add((x >> 32) as u32, 1);
             adds += 1;
             if s.size() < before {
                 break;
