@@ -106,7 +106,7 @@
 //! these traces, lower on the recency-heavy `sprite` one; the climber stays because it lets
 //! the cache follow a workload that shifts towards recency.)
 //!
-//! **Reads take a read lock.** The cache is split into shards by key hash (4 × the available
+//! **Reads take a read lock.** The cache is split into shards by key hash (8 × the available
 //! parallelism, at least 1,024 capacity units each), each a reader-writer lock over a dense
 //! slab with index-linked queues. A `get` takes its shard's read lock, so concurrent readers
 //! of the same hot key never exclude each other; it marks the use in one byte of the entry
