@@ -4,8 +4,10 @@
 
 use super::lru::{read_trace, reference, uniform_keys, zipf_keys};
 use crate::chart::{Chart, Series};
+use crate::harness::median;
 use crate::{Ctx, Record, Section};
 use std::hint::black_box;
+use std::time::Instant;
 
 const BRICK: &str = "lru-concurrent";
 const CAP: u64 = 100_000;
@@ -122,9 +124,53 @@ struct Timed {
     ns: Vec<(String, usize, f64)>,
 }
 
+/// One timed pass of `threads` threads reading their share of `hits`: wall ns per get.
+#[inline(never)]
+fn get_hit_pass<C: Shared>(cache: &C, hits: &[u64], threads: usize) -> f64 {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let part = slice(hits, threads, t);
+            s.spawn(move || {
+                for &k in part {
+                    black_box(cache.hit(black_box(k)));
+                }
+            });
+        }
+    });
+    start.elapsed().as_nanos() as f64 / hits.len() as f64
+}
+
+/// get-hit ns per op of the four caches on `threads` threads, measured in alternation (one
+/// pass of each per round, medians over the rounds): the target compares these, and this
+/// machine's speed drifts over a run by more than the differences measured.
+fn get_hit_interleaved(ctx: &Ctx, n: usize, threads: usize) -> [f64; 4] {
+    ctx.step(&format!("get_hit, {threads} thread(s), interleaved"));
+    let hits = zipf_keys(n, CAP, 0.99, 11);
+    let ours = full::<brick_lru::ConcurrentCache<u64, u64>>(CAP);
+    let moka = full::<moka::sync::Cache<u64, u64>>(CAP);
+    let qc = full::<quick_cache::sync::Cache<u64, u64>>(CAP);
+    let mini = full::<mini_moka::sync::Cache<u64, u64>>(CAP);
+    let mut samples: [Vec<f64>; 4] = Default::default();
+    for round in 0..=ctx.mode.runs() {
+        let pass = [
+            get_hit_pass(&ours, &hits, threads),
+            get_hit_pass(&moka, &hits, threads),
+            get_hit_pass(&qc, &hits, threads),
+            get_hit_pass(&mini, &hits, threads),
+        ];
+        if round > 0 {
+            // Round 0 warms the caches up.
+            for (s, ns) in samples.iter_mut().zip(pass) {
+                s.push(ns);
+            }
+        }
+    }
+    samples.map(|s| median(&s).unwrap_or(f64::NAN))
+}
+
 fn measure<C: Shared>(ctx: &Ctx, n: usize, out: &mut Vec<Record>) -> Timed {
     ctx.step(&format!("{} ops", C::NAME));
-    let hits = zipf_keys(n, CAP, 0.99, 11);
     let zipf = zipf_keys(n, UNIVERSE, 0.99, 2);
     let misses: Vec<u64> = uniform_keys(n, UNIVERSE, 8)
         .into_iter()
@@ -135,12 +181,6 @@ fn measure<C: Shared>(ctx: &Ctx, n: usize, out: &mut Vec<Record>) -> Timed {
     for threads in THREADS {
         let cache = full::<C>(CAP);
         let ops = n as u64;
-        let t = time_threads(ctx, ops, threads, &|t| {
-            for &k in slice(&hits, threads, t) {
-                black_box(cache.hit(black_box(k)));
-            }
-        });
-        ns.push(("get_hit".to_owned(), threads, t));
         let t = time_threads(ctx, ops, threads, &|t| {
             for &k in slice(&misses, threads, t) {
                 black_box(cache.hit(black_box(k)));
@@ -210,7 +250,8 @@ impl Section for LruConcurrentSection {
          absent keys; `insert`: new keys into a full cache; `get_or_insert_with`: Zipf(0.99) \
          over 1,000,000 keys (mini-moka has no loader: get, then insert). Times are wall-clock \
          ns per operation over all threads (lower is better), each thread running its share of \
-         the same keys. Hit ratios: the 15 shared traces at 4 capacities, replayed single-threaded \
+         the same keys; `get_hit` is measured for the four caches in alternation (medians over rounds), \
+         because this machine's speed drifts during a run. Hit ratios: the 15 shared traces at 4 capacities, replayed single-threaded \
          (get, insert on a miss); moka's, quick_cache's, Caffeine's and Belady's figures are the \
          reference table's (traces README)."
             .to_owned()
@@ -219,13 +260,25 @@ impl Section for LruConcurrentSection {
     fn run(&self, ctx: &Ctx) -> Vec<Record> {
         let mut out = Vec::new();
         let n = ctx.mode.pick(20_000, 1_000_000, 2_000_000);
-        let t = [
+        let mut t = [
             measure::<brick_lru::ConcurrentCache<u64, u64>>(ctx, n, &mut out),
             measure::<moka::sync::Cache<u64, u64>>(ctx, n, &mut out),
             measure::<quick_cache::sync::Cache<u64, u64>>(ctx, n, &mut out),
             measure::<mini_moka::sync::Cache<u64, u64>>(ctx, n, &mut out),
         ];
         let params = format!("cap={CAP} zipf 0.99 keys over {UNIVERSE}");
+        for threads in THREADS {
+            let ns = get_hit_interleaved(ctx, n, threads);
+            for (x, ns) in t.iter_mut().zip(ns) {
+                x.ns.push(("get_hit".to_owned(), threads, ns));
+                let ours = x.name == "brick-lru ConcurrentCache";
+                let op = format!(
+                    "get_hit, {threads} thread{}",
+                    if threads > 1 { "s" } else { "" }
+                );
+                out.push(Record::new(BRICK, x.name, x.name, ours, &op, params.clone()).with_ns(ns));
+            }
+        }
         // Target: get-hit throughput at 2 threads ≥ moka's and quick_cache's.
         let ours = &t[0];
         let ns_of = |x: &Timed, op: &str, threads: usize| {
