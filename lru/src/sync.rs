@@ -32,6 +32,7 @@ impl AtomicU64 {
         Self(Inner::new(value))
     }
 
+    #[inline(always)]
     pub(crate) fn load(&self, order: Ordering) -> u64 {
         self.0.load(order)
     }
@@ -46,6 +47,7 @@ impl AtomicU64 {
         self.0.fetch_add(value, order)
     }
 
+    #[inline(always)]
     pub(crate) fn compare_exchange_weak(
         &self,
         current: u64,
