@@ -161,6 +161,9 @@
 //!   stays within its share whenever its lock is free). Expired entries hold capacity until
 //!   the policy meets them or a purge. Its policy is an approximation of W-TinyLFU (CLOCK
 //!   queues), so hit counts differ from Caffeine's cell by cell.
+//! - A weighted [`ConcurrentCache`] does not know its entry count in advance: each shard's
+//!   frequency sketch is sized for up to 65,536 entries, so shards holding many more small
+//!   entries see more sketch collisions (a slightly weaker admission filter).
 
 mod cache;
 mod clock;
