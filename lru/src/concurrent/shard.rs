@@ -35,6 +35,11 @@ const STEP_DECAY: f64 = 0.98;
 /// Candidates whose frequency is at least this are admitted against a stronger victim with
 /// probability 1/128, so an attacker cannot pin a victim by inflating its count (Caffeine).
 const JITTER_THRESHOLD: u8 = 6;
+/// Shards smaller than this keep the 1 % window: their climber samples (10 × capacity
+/// lookups) are too short to tell a step's effect from noise, and a step is a handful of
+/// entries. On the shared traces climbing below this moved the window at random and cost the
+/// 1 % capacities 0.3 points of mean hit ratio (3–4 on the mixed `multi` traces).
+const MIN_CLIMB_CAPACITY: u64 = 256;
 /// At most this many entries move between window and main per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
 
@@ -547,11 +552,16 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
-    /// TinyLFU's admission test: does the candidate replace the victim?
+    /// TinyLFU's admission test: does the candidate replace the victim? The candidate's count
+    /// includes the request that inserted it; the test compares what came before, so a key
+    /// seen for the first time never displaces a resident, even one whose count decayed to 0.
+    /// (Caffeine compares the counts as they are; on the 15 shared traces this rule raised the
+    /// mean hit ratio at 5, 10 and 25 % of the keys by 0.6–0.9 points, and on a loop larger
+    /// than the cache it keeps a fixed set resident instead of churning.)
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
         let c = self.sketch.frequency(self.entries[candidate as usize].tag);
         let v = self.sketch.frequency(self.entries[victim as usize].tag);
-        if c > v {
+        if c.saturating_sub(1) > v {
             true
         } else if c < JITTER_THRESHOLD {
             false
@@ -564,6 +574,9 @@ impl<K: Eq, V> Shard<K, V> {
     /// the hit ratio (Caffeine's hill climber). `hits` and `misses` count one lookup in
     /// `one_in`.
     pub(crate) fn climb(&mut self, hits: u64, misses: u64, one_in: u64) {
+        if self.capacity < MIN_CLIMB_CAPACITY {
+            return;
+        }
         let sample_hits = hits - self.climber.hits_at;
         let sample_misses = misses - self.climber.misses_at;
         let requests = sample_hits + sample_misses;
