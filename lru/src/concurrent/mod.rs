@@ -3,7 +3,7 @@
 mod shard;
 mod sketch;
 
-use crate::store::{check_capacity, nanos};
+use crate::store::{NEVER, check_capacity, nanos};
 use crate::sync::{Arc, AtomicU8, AtomicU64, Condvar, Mutex, Ordering, RwLock};
 use crate::{Clock, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher};
 use shard::{Found, Shard};
@@ -204,12 +204,17 @@ impl<K, V> Cell<K, V> {
         }
     }
 
-    /// The climber's sampled hits and misses so far.
-    fn sampled(&self) -> (u64, u64) {
-        (
+    /// Gives the shard's hill climber the sampled hits and misses so far (one lookup in
+    /// `sample_mask + 1`).
+    fn climb(&self, shard: &mut Shard<K, V>, sample_mask: u64)
+    where
+        K: Eq,
+    {
+        shard.climb(
             self.sampled_hits.load(Ordering::Relaxed),
             self.sampled_misses.load(Ordering::Relaxed),
-        )
+            sample_mask + 1,
+        );
     }
 }
 
@@ -222,8 +227,6 @@ const SAMPLED_SHARD: u64 = 1024;
 const MIN_SHARD_CAPACITY: u64 = 1024;
 /// At most this many shards.
 const MAX_SHARDS: usize = 1 << 16;
-/// "Never expires", as a clock time or a duration.
-const NEVER: u64 = u64::MAX;
 
 /// A thread-safe cache shared by `&self`: sharded by key hash, each shard a W-TinyLFU policy
 /// (admission window, segmented main space, 4-bit frequency sketch with aging, hill-climbed
@@ -597,13 +600,9 @@ where
                 });
             }
             let now = self.now();
-            let expires = if ttl == NEVER {
-                NEVER
-            } else {
-                now.saturating_add(ttl)
-            };
-            let (hits, misses) = cell.sampled();
-            shard.climb(hits, misses, self.sample_mask + 1);
+            // A TTL of NEVER saturates to NEVER.
+            let expires = now.saturating_add(ttl);
+            cell.climb(&mut shard, self.sample_mask);
             shard.insert(hash, key, value, weight, expires, now, &mut out);
         }
         self.notify(out);
@@ -679,13 +678,8 @@ where
                     out.push(key, value.clone(), RemovalCause::Size);
                 } else {
                     let now = self.now();
-                    let expires = if self.ttl == NEVER {
-                        NEVER
-                    } else {
-                        now.saturating_add(self.ttl)
-                    };
-                    let (hits, misses) = cell.sampled();
-                    shard.climb(hits, misses, self.sample_mask + 1);
+                    let expires = now.saturating_add(self.ttl);
+                    cell.climb(&mut shard, self.sample_mask);
                     shard.insert(hash, key, value.clone(), weight, expires, now, &mut out);
                 }
             }
@@ -713,8 +707,7 @@ where
                     shard.counters.removals += 1;
                     (i, RemovalCause::Removed)
                 }
-                Found::Expired => {
-                    let i = shard.find(hash, key)?;
+                Found::Expired(i) => {
                     shard.counters.expirations += 1;
                     (i, RemovalCause::Expired)
                 }

@@ -10,7 +10,7 @@
 
 use super::sketch::FrequencySketch;
 use super::{Loading, RemovalCause, Removed};
-use crate::store::NIL;
+use crate::store::{NEVER, NIL};
 use crate::sync::{AtomicU8, AtomicU64, Ordering};
 use hashbrown::HashTable;
 use std::borrow::Borrow;
@@ -103,7 +103,7 @@ pub(crate) struct Shard<K, V> {
     window_max: u64,
     protected_max: u64,
     sketch: FrequencySketch,
-    /// Nanoseconds of idleness after which an entry expires (`u64::MAX`: never).
+    /// Nanoseconds of idleness after which an entry expires (`NEVER`: no time to idle).
     tti: u64,
     pub(crate) counters: Counters,
     climber: Climber,
@@ -126,10 +126,10 @@ struct Climber {
     misses_at: u64,
 }
 
-/// The outcome of a lookup: the entry's index, or nothing live.
+/// The outcome of a lookup: the entry's index, and whether it is live.
 pub(crate) enum Found {
     Live(u32),
-    Expired,
+    Expired(u32),
     Absent,
 }
 
@@ -165,7 +165,7 @@ impl<K: Eq, V> Shard<K, V> {
             window_max,
             protected_max,
             sketch: FrequencySketch::new(entries_hint),
-            tti: tti.unwrap_or(u64::MAX),
+            tti: tti.unwrap_or(NEVER),
             counters: Counters::default(),
             climber: Climber {
                 step: -STEP_SHARE * capacity as f64,
@@ -205,7 +205,7 @@ impl<K: Eq, V> Shard<K, V> {
     #[inline]
     pub(crate) fn is_expired(&self, i: u32, now: u64) -> bool {
         self.expires.get(i as usize).is_some_and(|&t| t <= now)
-            || (self.tti != u64::MAX
+            || (self.tti != NEVER
                 && now.saturating_sub(self.touched[i as usize].load(Ordering::Relaxed)) >= self.tti)
     }
 
@@ -217,7 +217,7 @@ impl<K: Eq, V> Shard<K, V> {
         Q: Eq + ?Sized,
     {
         match self.find(hash, key) {
-            Some(i) if self.is_expired(i, now) => Found::Expired,
+            Some(i) if self.is_expired(i, now) => Found::Expired(i),
             Some(i) => Found::Live(i),
             None => Found::Absent,
         }
@@ -233,7 +233,7 @@ impl<K: Eq, V> Shard<K, V> {
         if n < MAX_USES {
             uses.store(n + 1, Ordering::Relaxed);
         }
-        if self.tti != u64::MAX {
+        if self.tti != NEVER {
             self.touched[i as usize].store(now, Ordering::Relaxed);
         }
     }
@@ -315,7 +315,7 @@ impl<K: Eq, V> Shard<K, V> {
             let q = self.entries[i as usize].queue as usize;
             self.queues[q].weight = self.queues[q].weight - old_weight + u64::from(weight);
             self.weight = self.weight - old_weight + u64::from(weight);
-            if self.tti != u64::MAX {
+            if self.tti != NEVER {
                 self.touched[i as usize].store(now, Ordering::Relaxed);
             }
             if expired {
@@ -342,7 +342,7 @@ impl<K: Eq, V> Shard<K, V> {
             if !self.unit {
                 self.weights.push(weight);
             }
-            if self.tti != u64::MAX {
+            if self.tti != NEVER {
                 self.touched.push(AtomicU64::new(now));
             }
             if !self.expires.is_empty() {
@@ -414,10 +414,13 @@ impl<K: Eq, V> Shard<K, V> {
         (e.key, e.value)
     }
 
+    /// Removes the entry at `i` for `cause`, counts it, and hands it to `out`.
     fn evict_to(&mut self, i: u32, cause: RemovalCause, out: &mut Removed<K, V>) {
         match cause {
             RemovalCause::Expired => self.counters.expirations += 1,
-            _ => self.counters.evictions += 1,
+            RemovalCause::Removed => self.counters.removals += 1,
+            RemovalCause::Replaced => self.counters.replacements += 1,
+            RemovalCause::Size => self.counters.evictions += 1,
         }
         let (k, v) = self.remove_at(i);
         out.push(k, v, cause);
@@ -540,11 +543,11 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// Moves the oldest protected entries back to probation while protected is over its share.
     fn demote_protected(&mut self) {
-        let mut spins = self.entries.len();
         while self.queues[PROTECTED as usize].weight > self.protected_max {
             let i = self.queues[PROTECTED as usize].head;
-            if spins > 0 && self.flush(i) > 0 {
-                spins -= 1;
+            // A used entry gets a second chance; flushing zeroes its uses, so it leaves the
+            // next time it comes round, and the loop ends.
+            if self.flush(i) > 0 {
                 self.move_to(PROTECTED, i);
                 continue;
             }
@@ -682,9 +685,7 @@ impl<K: Eq, V> Shard<K, V> {
             ) {
                 i += 1;
             } else {
-                self.counters.removals += 1;
-                let (k, v) = self.remove_at(i);
-                out.push(k, v, RemovalCause::Removed);
+                self.evict_to(i, RemovalCause::Removed, out);
             }
         }
     }
@@ -748,9 +749,6 @@ impl<K: Eq, V> Shard<K, V> {
         self.table.find(table_hash(tag), |&j| j == i).copied()
     }
 }
-
-/// "Never expires".
-const NEVER: u64 = u64::MAX;
 
 /// The hash the table files an entry under, rebuilt from the 32 bits the entry keeps: the
 /// table takes its bucket from the low bits and its 7-bit tag from the top ones, so both halves
