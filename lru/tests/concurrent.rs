@@ -177,13 +177,12 @@ proptest! {
             for (k, v, c) in events.lock().unwrap().drain(..) {
                 let entry = model.entries.remove(&k);
                 prop_assert_eq!(entry.map(|e| e.0), Some(v), "{:?} of {} reported for an entry not held", c, k);
-                let (_, w, expires) = entry.unwrap();
+                let (_, _, expires) = entry.unwrap();
                 match c {
                     RemovalCause::Expired => prop_assert!(expires <= model.now || tti.is_some()),
                     RemovalCause::Removed | RemovalCause::Size => {}
                     RemovalCause::Replaced => prop_assert!(false, "replacement of {} unmatched", k),
                 }
-                let _ = w;
             }
             cache.check_invariants();
             prop_assert_eq!(cache.len(), model.entries.len());
