@@ -72,6 +72,13 @@ pub(crate) fn ertl(m: f64, counts: &[u32]) -> f64 {
     ALPHA_INF * m * m / z
 }
 
+/// The same estimate from its three parts, for a sketch that tracks them instead of a
+/// histogram: `zeros` = C[0], `middle` = Σ_{k=1..q} C[k] 2^−k, `saturated` = C[q+1].
+pub(crate) fn ertl_terms(m: f64, zeros: f64, middle: f64, saturated: f64, q: u32) -> f64 {
+    let z = m * tau((m - saturated) / m) * 0.5f64.powi(q as i32) + middle + m * sigma(zeros / m);
+    ALPHA_INF * m * m / z
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

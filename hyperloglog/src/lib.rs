@@ -6,7 +6,7 @@
 //! ```
 //! use brick_hyperloglog::HyperLogLog;
 //!
-//! // One sketch per shard: 2^14 registers, 0.81 % standard error, at most 12 KiB each.
+//! // One sketch per shard: 2^14 registers, 0.81 % standard error, about 8 KiB each.
 //! let mut monday = HyperLogLog::new(14)?;
 //! let mut tuesday = HyperLogLog::new(14)?;
 //! for user in 0..50_000u64 {
@@ -50,28 +50,41 @@
 //! derived the correction instead: the estimator works on the histogram of register values
 //! and replaces the empty registers' contribution by a series σ and the saturated ones' by τ
 //! (`estimate.rs`). It is unbiased to within a fraction of the standard error over the whole
-//! range, for every precision, with no tables to ship or get wrong. The histogram is kept up
-//! to date by each insert, so `count` costs O(64), not a scan of the registers.
+//! range, for every precision, with no tables to ship or get wrong. It needs only three
+//! numbers, which the sketch keeps exactly as registers change: the empty registers, the
+//! saturated ones and Σ 2^−register (a 128-bit fixed-point sum, so no rounding accumulates).
+//! So `count` is O(1), not a scan of the registers.
 //!
 //! **Why HIP on top.** A sketch that has only ever been fed by `insert` knows more than its
 //! registers: it saw each register change happen. When a change happens, the chance that a new
 //! item would cause one was q = Σ 2^−register / m, so that change stands, on average, for
 //! 1/q distinct items. Summing 1/q over the changes (the historic inverse probability
 //! estimator of Cohen and Ting, which DataSketches also uses) is unbiased with about 20 %
-//! less error: 0.63 % instead of 0.83 % at p = 14 (`tests/accuracy.rs`). It costs two floating
-//! point numbers and a division per register change (rare after the first few thousand
-//! items). A merged or folded sketch has no such history, so it reports Ertl's estimate of its
+//! less error: 0.63 % instead of 0.83 % at p = 14 (`tests/accuracy.rs`). It costs one float
+//! and a division per register change (rare after the first few thousand items). A merged or folded sketch has no such history, so it reports Ertl's estimate of its
 //! registers; `register_estimate` gives that for any sketch. The HIP value travels in the
 //! byte format.
 //!
-//! **Why sparse.** A fresh p = 14 sketch would spend 12 KiB to count three items. Until that
-//! pays, the sketch keeps a sorted list of 4-byte entries at precision 25 (2^25 virtual
-//! registers: index and rank of each distinct hash seen), exactly as HLL++ does. At that
-//! precision collisions are rare, so a count below a few thousand is within ±1 of the truth in
-//! almost every stream. When the list would outgrow the dense registers (4 bytes × entries >
-//! 6 bits × 2^p), it is converted: an entry at precision 25 determines exactly the dense
-//! register and rank the same hash would have set (the 25 − p extra index bits start the run
-//! of zeros), so the conversion loses nothing.
+//! **Why 4 bits a register.** A rank needs 6 bits (up to 65 − p), but the ranks of one sketch
+//! are not spread over that range: each is about log2(n/m), give or take a few. So the dense
+//! registers store each rank as its distance above `base`, the smallest rank of any register,
+//! in a nibble; a nibble of 15 means "15 or more above", and the exact rank of such a register
+//! sits in a short sorted overflow list. When the last register at `base` rises, `base` rises
+//! too and every nibble is lowered (O(m), a few dozen times in a sketch's life). At p = 14 a
+//! handful of the 16,384 registers overflow, whatever n: 8 KiB instead of 12, as DataSketches'
+//! HLL_4. The hot path is still one read: a rank at or below `base` + nibble changes nothing.
+//!
+//! **Why sparse.** A fresh p = 14 sketch would spend 8 KiB to count three items. Until that
+//! pays, the sketch keeps a sorted list of 4-byte entries, one per distinct hash seen, that
+//! keep 31 bits of the hash (2^31 virtual registers, where HLL++ keeps 25). At that resolution
+//! two of a thousand distinct items share an entry in one sketch of about 4,300 (at 25 bits,
+//! one in 67), so a count below a few thousand is within ±1 of the truth in almost every
+//! stream. An entry must also say which dense register and rank its hash sets at any precision
+//! up to 18: bits 18..31 of the hash hold a one in all but 1 hash in 8,192, and then the rank
+//! lies within the kept bits; for the rest the entry keeps 18 bits and the rank after bit 31
+//! instead (bit 0 says which). So the conversion to dense, when the list would outgrow the
+//! registers (4 bytes × entries > 2^p / 2), loses nothing. While sparse, the estimate is linear
+//! counting over the 2^31 virtual registers.
 //!
 //! **Trade-off.** Precision buys accuracy with memory: each +1 of p divides the
 //! error by √2 and doubles the dense registers. Merging is a register-wise maximum, so sketches
@@ -81,12 +94,12 @@
 //! # Complexity
 //! | operation | dense | sparse (k entries) |
 //! |---|---|---|
-//! | `insert` | O(1): one hash, one 6-bit maximum | O(log k) search + O(k) insert |
-//! | `count`, `estimate` | O(64) | O(64) |
+//! | `insert` | O(1): one hash, one nibble compare | O(log k) search + O(k) insert |
+//! | `count`, `estimate` | O(1) | O(1) |
 //! | `merge` | O(m) | O(k₁ + k₂) |
 //! | `fold(p')` | O(m) | O(k) |
 //! | `RedisHyperLogLog::insert` | O(1) | O(value bytes): find and split one opcode, as Redis |
-//! | memory | 0.75 · 2^p bytes | 4 · k bytes |
+//! | memory | 0.5 · 2^p bytes (+ 4 per overflowing register) | 4 · k bytes |
 //!
 //! # When to use which
 //! | need | use |
@@ -100,11 +113,11 @@
 //!
 //! | precision | registers | dense bytes | standard error |
 //! |---|--:|--:|--:|
-//! | 10 | 1,024 | 768 | 3.25 % |
-//! | 12 | 4,096 | 3,072 | 1.63 % |
-//! | 14 | 16,384 | 12,288 | 0.81 % |
-//! | 16 | 65,536 | 49,152 | 0.41 % |
-//! | 18 | 262,144 | 196,608 | 0.20 % |
+//! | 10 | 1,024 | 512 | 3.25 % |
+//! | 12 | 4,096 | 2,048 | 1.63 % |
+//! | 14 | 16,384 | 8,192 | 0.81 % |
+//! | 16 | 65,536 | 32,768 | 0.41 % |
+//! | 18 | 262,144 | 131,072 | 0.20 % |
 
 mod atomic;
 mod error;

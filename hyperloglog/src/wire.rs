@@ -3,7 +3,7 @@
 //! ```text
 //! offset  size  field
 //! 0       4     magic "BHLL"
-//! 4       1     version (1)
+//! 4       1     version (2; version 1 is still read, see below)
 //! 5       1     precision p (4..=18)
 //! 6       1     representation: 0 sparse, 1 dense
 //! 7       1     hasher id (1 = seeded XXH3, 2 = keyed SipHash-1-3)
@@ -11,19 +11,28 @@
 //! 16      4     sparse: entry count n; dense: 0
 //! 20      8     the HIP estimate as an f64, little-endian: NaN when the sketch has no
 //!               insert-only history (merged, folded); 0 while sparse
-//! 28      ...   sparse: n entries, u32 little-endian, index (25 bits) << 6 | rank, strictly
-//!               increasing index, rank 1..=40; dense: 2^p registers of 6 bits packed
-//!               little-endian (register i at bit 6i), each at most 65 − p
+//! 28      ...   sparse: n entries, u32 little-endian, as `hll::sparse_entry` builds them
+//!               (31 hash bits, or 18 and a rank), strictly increasing by `hll::sparse_key`;
+//!               dense: 2^p registers of 6 bits packed little-endian (register i at bit 6i),
+//!               each at most 65 − p
 //! end-8   8     XXH3-64 (seed 0) of every byte before it, little-endian
 //! ```
+//!
+//! Version 1 differed only in its sparse entries, which kept 25 bits of each hash
+//! (`index << 6 | rank`, rank 1..=40). They cannot become version-2 entries (the other 6 bits
+//! are gone), so a version-1 sparse sketch is read as the dense registers it determines.
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::hll::{Dense, Repr, SPARSE_P};
+use crate::hll::{Dense, Repr, get6, set6, sparse_key, valid_sparse_entry};
 use crate::{DecodeError, HyperLogLog, SketchHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+/// The first version, whose sparse entries kept 25 hash bits.
+const VERSION_1: u8 = 1;
+/// Version 1's sparse precision.
+const V1_SPARSE_P: u32 = 25;
 const HEADER: usize = 28;
 
 pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
@@ -33,7 +42,14 @@ pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
             entries.len() as u32,
             entries.iter().flat_map(|e| e.to_le_bytes()).collect(),
         ),
-        Repr::Dense(d) => (1, 0, d.data().to_vec()),
+        Repr::Dense(d) => {
+            let values = d.registers();
+            let mut packed = vec![0u8; values.len() * 6 / 8];
+            for (i, &v) in values.iter().enumerate() {
+                set6(&mut packed, i, v);
+            }
+            (1, 0, packed)
+        }
     };
     let mut out = Vec::with_capacity(HEADER + body.len() + 8);
     out.extend_from_slice(MAGIC);
@@ -76,7 +92,8 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     if &bytes[..4] != MAGIC {
         return Err(DecodeError::BadMagic);
     }
-    if bytes[4] != VERSION {
+    let version = bytes[4];
+    if version != VERSION && version != VERSION_1 {
         return Err(DecodeError::UnsupportedVersion(bytes[4]));
     }
     let precision = bytes[5];
@@ -122,13 +139,29 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         return Err(DecodeError::BadEstimate);
     }
     let body = &content[HEADER..];
-    let repr = if bytes[6] == 0 {
+    let max = 65 - precision;
+    let repr = if bytes[6] == 0 && version == VERSION_1 {
+        let mut values = vec![0u8; m];
+        let mut last = None;
+        for i in 0..count {
+            let e = u32_at(body, 4 * i);
+            let (index, rank) = (e >> 6, (e & 63) as u8);
+            if index >= 1 << V1_SPARSE_P || rank == 0 || rank > 40 || last >= Some(index) {
+                return Err(DecodeError::BadRegister { index: i });
+            }
+            last = Some(index);
+            let (register, rank) = v1_sparse_to_dense(index, rank, u32::from(precision));
+            values[register] = values[register].max(rank);
+        }
+        Repr::Dense(Dense::from_registers(&values))
+    } else if bytes[6] == 0 {
         let mut entries = Vec::with_capacity(count);
         for i in 0..count {
             let e = u32_at(body, 4 * i);
-            let (index, rank) = (e >> 6, e & 63);
-            let increasing = entries.last().is_none_or(|&prev: &u32| prev >> 6 < index);
-            if index >= 1 << SPARSE_P || rank == 0 || rank > 40 || !increasing {
+            let increasing = entries
+                .last()
+                .is_none_or(|&prev: &u32| sparse_key(prev) < sparse_key(e));
+            if !valid_sparse_entry(e) || !increasing {
                 return Err(DecodeError::BadRegister { index: i });
             }
             entries.push(e);
@@ -138,13 +171,17 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         if count != 0 {
             return Err(DecodeError::BadRegister { index: 0 });
         }
-        let mut dense = Dense::new(m);
-        dense.bytes.copy_from_slice(body);
-        let max = 65 - precision;
-        if let Some(index) = (0..m).find(|&i| dense.get(i) > max) {
+        let values: Vec<u8> = (0..m).map(|i| get6(body, i)).collect();
+        if let Some(index) = values.iter().position(|&v| v > max) {
             return Err(DecodeError::BadRegister { index });
         }
-        Repr::Dense(dense)
+        Repr::Dense(Dense::from_registers(&values))
+    };
+    // A version-1 sparse sketch comes back dense, with no insert history.
+    let hip = if version == VERSION_1 && bytes[6] == 0 {
+        f64::NAN
+    } else {
+        hip
     };
     Ok(Parsed {
         precision,
@@ -152,6 +189,19 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         repr,
         hip,
     })
+}
+
+/// The dense register and rank of a version-1 sparse entry (index at precision 25): the
+/// 25 − p index bits below p start the rank's run of zeros.
+fn v1_sparse_to_dense(index: u32, rank: u8, p: u32) -> (usize, u8) {
+    let shift = V1_SPARSE_P - p;
+    let low = index & ((1 << shift) - 1);
+    let rank = if low == 0 {
+        shift as u8 + rank
+    } else {
+        (low.leading_zeros() - (32 - shift) + 1) as u8
+    };
+    ((index >> shift) as usize, rank)
 }
 
 impl<S: SketchHasher> HyperLogLog<S> {

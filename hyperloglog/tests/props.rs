@@ -112,6 +112,21 @@ proptest! {
         prop_assert_eq!(back.estimate().to_bits(), hll.estimate().to_bits());
     }
 
+    /// The default hasher is XXH3-64 with the seed, whatever the input's shape (a lone `u64`
+    /// takes a specialised path), and gives its seed back.
+    #[test]
+    fn the_default_hasher_is_seeded_xxh3(seed in any::<u64>(), word in any::<u64>(), text in ".{0,80}") {
+        use xxhash_rust::xxh3::xxh3_64_with_seed;
+        let hasher = DefaultBuildHasher::with_seed(seed);
+        prop_assert_eq!(hasher.seed(), seed);
+        prop_assert_eq!(hasher.hash_one(word), xxh3_64_with_seed(&word.to_ne_bytes(), seed));
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0xff); // what `Hash for str` appends
+        prop_assert_eq!(hasher.hash_one(text.as_str()), xxh3_64_with_seed(&bytes, seed));
+        let pair = [word.to_ne_bytes(), word.to_ne_bytes()].concat();
+        prop_assert_eq!(hasher.hash_one((word, word)), xxh3_64_with_seed(&pair, seed));
+    }
+
     /// Any byte string is an error or a sketch, never a panic.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
@@ -134,7 +149,7 @@ proptest! {
 }
 
 #[test]
-fn sparse_until_dense_is_smaller_and_twelve_kib_after() {
+fn sparse_until_dense_is_smaller_and_eight_kib_after() {
     let mut hll = HyperLogLog::new(14).unwrap();
     let h = DefaultBuildHasher::default();
     let mut i = 0u64;
@@ -142,16 +157,85 @@ fn sparse_until_dense_is_smaller_and_twelve_kib_after() {
         hll.insert_hash(h.hash_one(i));
         i += 1;
         assert!(
-            hll.len_bytes() <= 12_288 + 4,
+            hll.len_bytes() <= 8_192 + 4,
             "{} bytes sparse",
             hll.len_bytes()
         );
     }
-    // Promoted when 4 bytes × entries passed 12,288: at entry 3073.
-    assert!((3_073..3_300).contains(&i), "promoted after {i} inserts");
-    assert_eq!(hll.len_bytes(), 12_288);
+    // Promoted when 4 bytes × entries passed 8,192: at entry 2049.
+    assert!((2_049..2_200).contains(&i), "promoted after {i} inserts");
+    // Half a byte a register, and 4 bytes for each of the rare registers 15 above the smallest.
+    assert!(
+        (8_192..=8_192 + 16).contains(&hll.len_bytes()),
+        "{}",
+        hll.len_bytes()
+    );
+    for j in i..1_000_000 {
+        hll.insert_hash(h.hash_one(j));
+    }
+    assert!(
+        hll.len_bytes() <= 8_192 + 64,
+        "{} bytes at 10^6",
+        hll.len_bytes()
+    );
     hll.clear();
     assert!(hll.is_sparse() && hll.count() == 0 && hll.len_bytes() == 0);
+}
+
+/// Dense registers many ranks apart (the smallest rises while some overflow their nibble) keep
+/// their exact values, in every operation.
+#[test]
+fn registers_far_above_the_smallest_keep_their_values() {
+    let p = 6u8;
+    let m = 1u64 << p;
+    // Every register at rank 20 (the smallest rises from 0 to 20), then register 0 at 45 and
+    // register 1 at 34 (overflowing), register 2 at 21.
+    let at = |i: u64, rank: u32| (i << (64 - u32::from(p))) | (1u64 << (64 - u32::from(p) - rank));
+    let mut hs: Vec<u64> = (0..m).map(|i| at(i, 20)).collect();
+    hs.extend([at(0, 45), at(1, 34), at(2, 21), at(1, 30)]);
+    let hll = sketch(p, &hs);
+    assert!(!hll.is_sparse());
+    assert_eq!(registers(&hll), model(p, &hs));
+    assert_eq!(hll.register(0), 45);
+    assert_eq!(hll.register(1), 34);
+    let back: HyperLogLog = HyperLogLog::from_bytes(&hll.to_bytes()).unwrap();
+    assert_eq!(registers(&back), model(p, &hs));
+    let mut merged = sketch(p, &hs[..m as usize]);
+    merged.merge(&hll).unwrap();
+    assert_eq!(registers(&merged), model(p, &hs));
+    assert_eq!(registers(&hll.fold(4).unwrap()), model(4, &hs));
+}
+
+/// A version-1 byte string (sparse entries of 25 hash bits) still reads: as the dense
+/// registers those entries determine.
+#[test]
+fn version_one_sparse_bytes_read_as_their_registers() {
+    let p = 10u8;
+    let hs: Vec<u64> = (1..300u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 40))
+        .collect();
+    let mut entries: Vec<u32> = Vec::new();
+    for &h in &hs {
+        let index = (h >> 39) as u32;
+        let rank = ((h << 25).leading_zeros() + 1).min(40);
+        match entries.binary_search_by_key(&index, |e| e >> 6) {
+            Ok(at) => entries[at] = entries[at].max((index << 6) | rank),
+            Err(at) => entries.insert(at, (index << 6) | rank),
+        }
+    }
+    let mut bytes = b"BHLL".to_vec();
+    bytes.extend([1, p, 0, 1]);
+    bytes.extend(0u64.to_le_bytes());
+    bytes.extend((entries.len() as u32).to_le_bytes());
+    bytes.extend(0f64.to_le_bytes());
+    for e in &entries {
+        bytes.extend(e.to_le_bytes());
+    }
+    bytes.extend([0; 8]);
+    let hll: HyperLogLog = HyperLogLog::from_bytes(&reseal(bytes)).unwrap();
+    assert!(!hll.is_sparse());
+    assert_eq!(registers(&hll), model(p, &hs));
+    assert_eq!(hll.estimate().to_bits(), hll.register_estimate().to_bits());
 }
 
 /// The HIP estimate belongs to an insert-only history: bytes keep it, a merge drops it (the
@@ -240,12 +324,21 @@ fn forged_bytes_with_a_valid_checksum_are_still_checked() {
     let mut duplicate = sparse.clone();
     put(&mut duplicate, 1, e0);
     assert!(decode(&reseal(duplicate)).is_err());
+    // Entry 0 is an ordinary one (31 hash bits), entries 1 and 2 long runs (18 bits, a rank).
+    assert_eq!(e0 & 1, 0);
+    assert_eq!(e1 & 1, 1);
+    let mut no_one = sparse.clone();
+    put(&mut no_one, 0, e0 & !0x3fff); // an ordinary entry needs a one among hash bits 18..31
+    assert!(decode(&reseal(no_one)).is_err());
     let mut rank_zero = sparse.clone();
-    put(&mut rank_zero, 0, e0 & !63);
+    put(&mut rank_zero, 1, e1 & !0x7e);
     assert!(decode(&reseal(rank_zero)).is_err());
     let mut rank_high = sparse.clone();
-    put(&mut rank_high, 0, (e0 & !63) | 41);
+    put(&mut rank_high, 1, (e1 & !0x7e) | (35 << 1));
     assert!(decode(&reseal(rank_high)).is_err());
+    let mut stray_bit = sparse.clone();
+    put(&mut stray_bit, 1, e1 | 0x80); // a long run's hash bits 18..31 are zero
+    assert!(decode(&reseal(stray_bit)).is_err());
     let mut count = sparse.clone();
     count[16] = 200;
     assert!(matches!(
@@ -266,10 +359,10 @@ fn forged_bytes_with_a_valid_checksum_are_still_checked() {
         Err(Error::Decode(DecodeError::BadRegister { index: 0 }))
     ));
     let mut version = dense.clone();
-    version[4] = 2;
+    version[4] = 3;
     assert_eq!(
         decode(&reseal(version)).map(drop),
-        bad(DecodeError::UnsupportedVersion(2))
+        bad(DecodeError::UnsupportedVersion(3))
     );
     let mut magic = dense.clone();
     magic[0] = b'X';
