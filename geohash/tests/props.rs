@@ -66,6 +66,37 @@ proptest! {
         prop_assert!((b.north - b.south - 2.0 * dlat).abs() < 1e-12 && (b.east - b.west - 2.0 * dlon).abs() < 1e-12);
     }
 
+    /// `decode` (one table entry per character) is `parse` then `center`, bit for bit, and
+    /// refuses what `parse` refuses with the same error: on geohash text, on near-misses (a
+    /// letter outside the alphabet, upper case, non-ASCII, too long) and on any text.
+    #[test]
+    fn decode_is_parse_then_center(
+        p in point(),
+        n in precision(),
+        damage in prop::option::of((any::<prop::sample::Index>(), prop_oneof![Just('a'), Just('i'), Just('B'), Just('é'), Just('\u{7f}'), Just('0')])),
+        longer in any::<bool>(),
+        any_text in ".{0,14}",
+    ) {
+        let mut text = GeoHash::from_point(p, n).unwrap().to_string();
+        if let Some((at, ch)) = damage {
+            let i = at.index(text.len());
+            text.replace_range(i..i + 1, &ch.to_string());
+        }
+        if longer {
+            text.push_str("0123456789bcd");
+        }
+        for t in [text.as_str(), any_text.as_str()] {
+            let via_parse = t.parse::<GeoHash>().map(|g| g.center());
+            match (brick_geohash::decode(t), via_parse) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert_eq!(a.lat().to_bits(), b.lat().to_bits(), "{}", t);
+                    prop_assert_eq!(a.lon().to_bits(), b.lon().to_bits(), "{}", t);
+                }
+                (a, b) => prop_assert_eq!(a, b, "{}", t),
+            }
+        }
+    }
+
     #[test]
     fn encoding_the_center_gives_the_same_cell(p in point(), n in precision()) {
         let h = GeoHash::from_point(p, n).unwrap();
