@@ -192,6 +192,11 @@ impl Dense {
         self.kxq = [kxq as u64, (kxq >> 64) as u64];
     }
 
+    /// The parts the byte format writes: the base, the nibbles, the overflow entries.
+    pub(crate) fn parts(&self) -> (u8, &[u8], &[u32]) {
+        (self.base, &self.nibbles, &self.overflow)
+    }
+
     /// Number of registers.
     fn m(&self) -> usize {
         2 * self.nibbles.len()

@@ -8,23 +8,28 @@
 //! 6       1     representation: 0 sparse, 1 dense
 //! 7       1     hasher id (1 = seeded XXH3, 2 = keyed SipHash-1-3)
 //! 8       8     hasher tag (the XXH3 seed; never a secret key), little-endian
-//! 16      4     sparse: entry count n; dense: 0
+//! 16      4     sparse: entry count n; dense: overflow count k
 //! 20      8     the HIP estimate as an f64, little-endian: NaN when the sketch has no
 //!               insert-only history (merged, folded); 0 while sparse
 //! 28      ...   sparse: n entries, u32 little-endian, as `hll::sparse_entry` builds them
 //!               (31 hash bits, or 18 and a rank), strictly increasing by `hll::sparse_key`;
-//!               dense: 2^p registers of 6 bits packed little-endian (register i at bit 6i),
-//!               each at most 65 − p
+//!               dense, as the sketch holds it: 1 byte base b (at most 65 − p); 2^p / 2 bytes
+//!               of nibbles (register i in byte i/2, the low nibble for even i), each the
+//!               register's value minus b, 15 for "15 or more above"; then k overflow entries,
+//!               u32 little-endian, index << 8 | value, strictly increasing index, exactly the
+//!               registers whose nibble is 15, value from b + 15 to 65 − p
 //! end-8   8     XXH3-64 (seed 0) of every byte before it, little-endian
 //! ```
 //!
-//! Version 1 differed only in its sparse entries, which kept 25 bits of each hash
-//! (`index << 6 | rank`, rank 1..=40). They cannot become version-2 entries (the other 6 bits
-//! are gone), so a version-1 sparse sketch is read as the dense registers it determines.
+//! Version 1 differed in its sparse entries, which kept 25 bits of each hash
+//! (`index << 6 | rank`, rank 1..=40), and its dense body, 2^p registers of 6 bits packed
+//! little-endian (register i at bit 6i) with a count of 0. Version-1 sparse entries cannot
+//! become version-2 entries (the other 6 bits are gone), so a version-1 sparse sketch is read as
+//! the dense registers it determines.
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::hll::{Dense, Repr, get6, set6, sparse_key, valid_sparse_entry};
+use crate::hll::{Dense, Repr, get6, sparse_key, valid_sparse_entry};
 use crate::{DecodeError, HyperLogLog, SketchHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
@@ -43,12 +48,12 @@ pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
             entries.iter().flat_map(|e| e.to_le_bytes()).collect(),
         ),
         Repr::Dense(d) => {
-            let values = d.registers();
-            let mut packed = vec![0u8; values.len() * 6 / 8];
-            for (i, &v) in values.iter().enumerate() {
-                set6(&mut packed, i, v);
-            }
-            (1, 0, packed)
+            let (base, nibbles, overflow) = d.parts();
+            let mut body = Vec::with_capacity(1 + nibbles.len() + 4 * overflow.len());
+            body.push(base);
+            body.extend_from_slice(nibbles);
+            body.extend(overflow.iter().flat_map(|e| e.to_le_bytes()));
+            (1, overflow.len() as u32, body)
         }
     };
     let mut out = Vec::with_capacity(HEADER + body.len() + 8);
@@ -108,12 +113,14 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     let tag = u64::from_le_bytes(tag);
     let count = u32_at(bytes, 16) as usize;
     let m = 1usize << precision;
-    let body = match bytes[6] {
-        0 => count
-            .checked_mul(4)
-            .ok_or(DecodeError::BadRegister { index: 0 })?,
-        1 => m * 6 / 8,
-        r => return Err(DecodeError::BadRepresentation(r)),
+    let entries_len = count
+        .checked_mul(4)
+        .ok_or(DecodeError::BadRegister { index: 0 })?;
+    let body = match (bytes[6], version) {
+        (0, _) => entries_len,
+        (1, VERSION_1) => m * 6 / 8,
+        (1, _) => 1 + m / 2 + entries_len,
+        (r, _) => return Err(DecodeError::BadRepresentation(r)),
     };
     let expected = HEADER + body + 8;
     if bytes.len() != expected {
@@ -167,7 +174,7 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
             entries.push(e);
         }
         Repr::Sparse(entries)
-    } else {
+    } else if version == VERSION_1 {
         if count != 0 {
             return Err(DecodeError::BadRegister { index: 0 });
         }
@@ -176,6 +183,8 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
             return Err(DecodeError::BadRegister { index });
         }
         Repr::Dense(Dense::from_registers(&values))
+    } else {
+        Repr::Dense(decode_dense(body, m, count, max)?)
     };
     // A version-1 sparse sketch comes back dense, with no insert history.
     let hip = if version == VERSION_1 && bytes[6] == 0 {
@@ -189,6 +198,51 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         repr,
         hip,
     })
+}
+
+/// Version 2's dense body: base, nibbles, then the overflow entries, each checked.
+fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Dense, DecodeError> {
+    let base = body[0];
+    let nibbles = &body[1..1 + m / 2];
+    let entries = &body[1 + m / 2..];
+    if base > max {
+        return Err(DecodeError::BadRegister { index: 0 });
+    }
+    let mut values = Vec::with_capacity(m);
+    for (i, &byte) in nibbles.iter().enumerate() {
+        for (j, nibble) in [byte & 15, byte >> 4].into_iter().enumerate() {
+            // A nibble of 15 is settled by its overflow entry below.
+            let v = base + nibble;
+            if v > max {
+                return Err(DecodeError::BadRegister { index: 2 * i + j });
+            }
+            values.push(v);
+        }
+    }
+    let mut last = None;
+    for k in 0..count {
+        let e = u32_at(entries, 4 * k);
+        let (index, value) = ((e >> 8) as usize, e as u8);
+        let in_order = last.is_none_or(|prev| prev < index);
+        let nibble_says_overflow =
+            index < m && (nibbles[index / 2] >> (4 * (index & 1))) & 15 == 15;
+        if !in_order || !nibble_says_overflow || value < base + 15 || value > max {
+            return Err(DecodeError::BadRegister {
+                index: index.min(m),
+            });
+        }
+        values[index] = value;
+        last = Some(index);
+    }
+    // Every nibble of 15 needs its entry: as many entries as such nibbles.
+    let overflowing = nibbles
+        .iter()
+        .map(|&b| usize::from(b & 15 == 15) + usize::from(b >> 4 == 15))
+        .sum::<usize>();
+    if overflowing != count {
+        return Err(DecodeError::BadRegister { index: m });
+    }
+    Ok(Dense::from_registers(&values))
 }
 
 /// The dense register and rank of a version-1 sparse entry (index at precision 25): the

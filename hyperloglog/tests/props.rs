@@ -206,6 +206,37 @@ fn registers_far_above_the_smallest_keep_their_values() {
     assert_eq!(registers(&hll.fold(4).unwrap()), model(4, &hs));
 }
 
+/// A version-1 dense byte string (6-bit packed registers) still reads, register for register.
+#[test]
+fn version_one_dense_bytes_read_as_their_registers() {
+    let p = 6u8;
+    let hs: Vec<u64> = (1..5_000u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 50))
+        .collect();
+    let regs = model(p, &hs);
+    let mut packed = vec![0u8; regs.len() * 6 / 8];
+    for (i, &v) in regs.iter().enumerate() {
+        let bit = 6 * i;
+        let word = u16::from(v) << (bit % 8);
+        packed[bit / 8] |= word as u8;
+        if let Some(next) = packed.get_mut(bit / 8 + 1) {
+            *next |= (word >> 8) as u8;
+        }
+    }
+    let mut bytes = b"BHLL".to_vec();
+    bytes.extend([1, p, 1, 1]);
+    bytes.extend(0u64.to_le_bytes());
+    bytes.extend(0u32.to_le_bytes());
+    bytes.extend(f64::NAN.to_le_bytes());
+    bytes.extend(&packed);
+    bytes.extend([0; 8]);
+    let hll: HyperLogLog = HyperLogLog::from_bytes(&reseal(bytes.clone())).unwrap();
+    assert_eq!(registers(&hll), regs);
+    // And a register above the largest rank is refused there too.
+    bytes[28] |= 63;
+    assert!(HyperLogLog::<DefaultBuildHasher>::from_bytes(&reseal(bytes)).is_err());
+}
+
 /// A version-1 byte string (sparse entries of 25 hash bits) still reads: as the dense
 /// registers those entries determine.
 #[test]
@@ -353,11 +384,45 @@ fn forged_bytes_with_a_valid_checksum_are_still_checked() {
     assert!(!dense_sketch.is_sparse());
     let dense = dense_sketch.to_bytes();
     let mut high = dense.clone();
-    high[28] |= 63; // register 0 = 63, above 61, the largest rank at p = 4
+    high[28] |= 63; // the base: 63, above 61, the largest rank at p = 4
     assert!(matches!(
         decode(&reseal(high)),
         Err(Error::Decode(DecodeError::BadRegister { index: 0 }))
     ));
+    // The dense body: base at 28, 8 nibble bytes (16 registers), then the overflow entries.
+    // An overflow entry must sit under a nibble of 15, in index order, at least base + 15 and at
+    // most 61; every nibble of 15 needs one.
+    let (base, count) = (
+        dense[28],
+        u32::from_le_bytes(dense[16..20].try_into().unwrap()),
+    );
+    let with_overflow = |nibble0: u8, entries: &[u32]| {
+        let mut b = dense[..29].to_vec();
+        b[16..20].copy_from_slice(&(entries.len() as u32).to_le_bytes());
+        b.push((dense[29] & 0xf0) | nibble0);
+        b.extend_from_slice(&dense[30..37]);
+        for e in entries {
+            b.extend_from_slice(&e.to_le_bytes());
+        }
+        b.extend_from_slice(&[0; 8]);
+        reseal(b)
+    };
+    assert_eq!(count, 0, "no register of 100 items overflows at p = 4");
+    let top = u32::from(base) + 15;
+    let ok: HyperLogLog = decode(&with_overflow(15, &[top])).unwrap();
+    assert_eq!(ok.register(0), base + 15);
+    let ok: HyperLogLog = decode(&with_overflow(15, &[61])).unwrap();
+    assert_eq!(ok.register(0), 61);
+    for bad in [
+        with_overflow(15, &[]),                // a nibble of 15 without its entry
+        with_overflow(3, &[top]),              // an entry under a nibble that is not 15
+        with_overflow(15, &[top - 1]),         // below base + 15
+        with_overflow(15, &[62]),              // above the largest rank
+        with_overflow(15, &[top, top]),        // twice the same register
+        with_overflow(15, &[(16 << 8) | top]), // past the last register
+    ] {
+        assert!(matches!(decode(&bad), Err(Error::Decode(_))));
+    }
     let mut version = dense.clone();
     version[4] = 3;
     assert_eq!(
