@@ -206,6 +206,18 @@ fn registers_far_above_the_smallest_keep_their_values() {
     assert_eq!(registers(&hll.fold(4).unwrap()), model(4, &hs));
 }
 
+/// A sealed version-1 byte string (XXH3 seed 0): representation 0 sparse, 1 dense.
+fn version_one(p: u8, representation: u8, count: u32, hip: f64, body: &[u8]) -> Vec<u8> {
+    let mut bytes = b"BHLL".to_vec();
+    bytes.extend([1, p, representation, 1]);
+    bytes.extend(0u64.to_le_bytes());
+    bytes.extend(count.to_le_bytes());
+    bytes.extend(hip.to_le_bytes());
+    bytes.extend(body);
+    bytes.extend([0; 8]);
+    reseal(bytes)
+}
+
 /// A version-1 dense byte string (6-bit packed registers) still reads, register for register.
 #[test]
 fn version_one_dense_bytes_read_as_their_registers() {
@@ -223,14 +235,8 @@ fn version_one_dense_bytes_read_as_their_registers() {
             *next |= (word >> 8) as u8;
         }
     }
-    let mut bytes = b"BHLL".to_vec();
-    bytes.extend([1, p, 1, 1]);
-    bytes.extend(0u64.to_le_bytes());
-    bytes.extend(0u32.to_le_bytes());
-    bytes.extend(f64::NAN.to_le_bytes());
-    bytes.extend(&packed);
-    bytes.extend([0; 8]);
-    let hll: HyperLogLog = HyperLogLog::from_bytes(&reseal(bytes.clone())).unwrap();
+    let mut bytes = version_one(p, 1, 0, f64::NAN, &packed);
+    let hll: HyperLogLog = HyperLogLog::from_bytes(&bytes).unwrap();
     assert_eq!(registers(&hll), regs);
     // And a register above the largest rank is refused there too.
     bytes[28] |= 63;
@@ -254,16 +260,9 @@ fn version_one_sparse_bytes_read_as_their_registers() {
             Err(at) => entries.insert(at, (index << 6) | rank),
         }
     }
-    let mut bytes = b"BHLL".to_vec();
-    bytes.extend([1, p, 0, 1]);
-    bytes.extend(0u64.to_le_bytes());
-    bytes.extend((entries.len() as u32).to_le_bytes());
-    bytes.extend(0f64.to_le_bytes());
-    for e in &entries {
-        bytes.extend(e.to_le_bytes());
-    }
-    bytes.extend([0; 8]);
-    let hll: HyperLogLog = HyperLogLog::from_bytes(&reseal(bytes)).unwrap();
+    let body: Vec<u8> = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
+    let bytes = version_one(p, 0, entries.len() as u32, 0.0, &body);
+    let hll: HyperLogLog = HyperLogLog::from_bytes(&bytes).unwrap();
     assert!(!hll.is_sparse());
     assert_eq!(registers(&hll), model(p, &hs));
     assert_eq!(hll.estimate().to_bits(), hll.register_estimate().to_bits());
