@@ -61,16 +61,16 @@
 //! 1/q distinct items. Summing 1/q over the changes (the historic inverse probability
 //! estimator of Cohen and Ting, which DataSketches also uses) is unbiased with about 20 %
 //! less error: 0.63 % instead of 0.83 % at p = 14 (`tests/accuracy.rs`). It costs one float
-//! and a division per register change (rare after the first few thousand items). A merged or folded sketch has no such history, so it reports Ertl's estimate of its
-//! registers; `register_estimate` gives that for any sketch. The HIP value travels in the
-//! byte format.
+//! and a division per register change (rare after the first few thousand items). A merged or
+//! folded sketch has no such history, so it reports Ertl's estimate of its registers;
+//! `register_estimate` gives that for any sketch. The HIP value travels in the byte format.
 //!
 //! **Why 4 bits a register.** A rank needs 6 bits (up to 65 − p), but the ranks of one sketch
 //! are not spread over that range: each is about log2(n/m), give or take a few. So the dense
 //! registers store each rank as its distance above `base`, the smallest rank of any register,
 //! in a nibble; a nibble of 15 means "15 or more above", and the exact rank of such a register
 //! sits in a short sorted overflow list. When the last register at `base` rises, `base` rises
-//! too and every nibble is lowered (O(m), a few dozen times in a sketch's life). At p = 14 a
+//! too and every nibble is lowered in place (O(m), fewer than log2(n/m) times in all). At p = 14 a
 //! handful of the 16,384 registers overflow, whatever n: 8 KiB instead of 12, as DataSketches'
 //! HLL_4. The hot path is still one read: a rank at or below `base` + nibble changes nothing.
 //!
