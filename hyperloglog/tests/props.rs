@@ -206,6 +206,25 @@ fn registers_far_above_the_smallest_keep_their_values() {
     assert_eq!(registers(&hll.fold(4).unwrap()), model(4, &hs));
 }
 
+/// At the finest precision (18) the sparse entries still determine the dense registers exactly,
+/// long runs of zeros included (the entries that keep 18 bits and a rank).
+#[test]
+fn the_finest_precision_converts_long_runs_exactly() {
+    let p = 18u8;
+    let mut hs: Vec<u64> = (1..40_000u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect();
+    // Bits 18..31 all zero, then runs of every length after bit 31 (and none at all).
+    for (i, z) in (0..=33u32).enumerate() {
+        let top = (i as u64 + 1) << 46;
+        hs.push(top | (1u64 << 32).checked_shr(z).unwrap_or(0));
+        hs.push(top | (1u64 << 33)); // a one at the last kept bit: an ordinary entry
+    }
+    let hll = sketch(p, &hs);
+    assert!(!hll.is_sparse());
+    assert_eq!(registers(&hll), model(p, &hs));
+}
+
 /// A sealed version-1 byte string (XXH3 seed 0): representation 0 sparse, 1 dense.
 fn version_one(p: u8, representation: u8, count: u32, hip: f64, body: &[u8]) -> Vec<u8> {
     let mut bytes = b"BHLL".to_vec();
