@@ -63,9 +63,8 @@ const HALF_CELL: [u64; MAX_PRECISION as usize + 1] = {
     let mut t = [0u64; MAX_PRECISION as usize + 1];
     let mut len = 1;
     while len <= MAX_PRECISION as usize {
-        let (lat_bits, lon_bits) = (5 * len / 2, (5 * len).div_ceil(2));
-        t[len] =
-            (1 << (32 + AXIS_BITS as usize - lat_bits)) | (1 << (AXIS_BITS as usize - lon_bits));
+        let (lat_bits, lon_bits) = axis_bits(len as u8);
+        t[len] = (1 << (32 + AXIS_BITS - lat_bits)) | (1 << (AXIS_BITS - lon_bits));
         len += 1;
     }
     t
@@ -178,8 +177,8 @@ fn interleave60(lat_i: u32, lon_i: u32) -> u64 {
 
 /// Bits of each axis in a `len`-character hash: longitude takes the odd bit when 5·len is odd.
 #[inline]
-pub(crate) fn axis_bits(len: u8) -> (u32, u32) {
-    let total = 5 * u32::from(len);
+pub(crate) const fn axis_bits(len: u8) -> (u32, u32) {
+    let total = 5 * len as u32;
     (total / 2, total.div_ceil(2))
 }
 

@@ -98,7 +98,7 @@ pub(crate) fn sparse_to_dense(entry: u32, p: u32) -> (usize, u8) {
 /// bits were `low` and whose rank was `rank`: those bits now start the hash's run of zeros, so
 /// the rank is where their first one bit sits, or `shift` more than before if they are all 0.
 #[inline]
-fn carry_rank(low: u32, shift: u32, rank: u8) -> u8 {
+pub(crate) fn carry_rank(low: u32, shift: u32, rank: u8) -> u8 {
     if low == 0 {
         shift as u8 + rank
     } else {

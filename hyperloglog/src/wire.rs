@@ -29,7 +29,7 @@
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::hll::{Dense, Repr, get6, sparse_key, valid_sparse_entry};
+use crate::hll::{Dense, Repr, carry_rank, get6, sparse_key, valid_sparse_entry};
 use crate::{DecodeError, HyperLogLog, SketchHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
@@ -209,9 +209,11 @@ fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Dense, D
         return Err(DecodeError::BadRegister { index: 0 });
     }
     let mut values = Vec::with_capacity(m);
+    let mut overflowing = 0;
     for (i, &byte) in nibbles.iter().enumerate() {
         for (j, nibble) in [byte & 15, byte >> 4].into_iter().enumerate() {
             // A nibble of 15 is settled by its overflow entry below.
+            overflowing += usize::from(nibble == 15);
             let v = base + nibble;
             if v > max {
                 return Err(DecodeError::BadRegister { index: 2 * i + j });
@@ -235,10 +237,6 @@ fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Dense, D
         last = Some(index);
     }
     // Every nibble of 15 needs its entry: as many entries as such nibbles.
-    let overflowing = nibbles
-        .iter()
-        .map(|&b| usize::from(b & 15 == 15) + usize::from(b >> 4 == 15))
-        .sum::<usize>();
     if overflowing != count {
         return Err(DecodeError::BadRegister { index: m });
     }
@@ -250,12 +248,7 @@ fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Dense, D
 fn v1_sparse_to_dense(index: u32, rank: u8, p: u32) -> (usize, u8) {
     let shift = V1_SPARSE_P - p;
     let low = index & ((1 << shift) - 1);
-    let rank = if low == 0 {
-        shift as u8 + rank
-    } else {
-        (low.leading_zeros() - (32 - shift) + 1) as u8
-    };
-    ((index >> shift) as usize, rank)
+    ((index >> shift) as usize, carry_rank(low, shift, rank))
 }
 
 impl<S: SketchHasher> HyperLogLog<S> {
