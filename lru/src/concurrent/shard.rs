@@ -255,17 +255,24 @@ impl<K: Eq, V> Shard<K, V> {
             let e = &self.entries[i as usize];
             (e.prev, e.next, e.queue as usize)
         };
+        self.repoint(q, prev, next, next, prev);
+        self.queues[q].weight -= self.weight_of(i);
+    }
+
+    /// Points what stood before and after an entry of queue `q` (`prev`, `next`: entries or
+    /// the queue's ends) at new successors and predecessors: at each other to unlink it, at a
+    /// new index to move it.
+    fn repoint(&mut self, q: usize, prev: u32, next: u32, prev_to: u32, next_to: u32) {
         if prev == NIL {
-            self.queues[q].head = next;
+            self.queues[q].head = prev_to;
         } else {
-            self.entries[prev as usize].next = next;
+            self.entries[prev as usize].next = prev_to;
         }
         if next == NIL {
-            self.queues[q].tail = prev;
+            self.queues[q].tail = next_to;
         } else {
-            self.entries[next as usize].prev = prev;
+            self.entries[next as usize].prev = next_to;
         }
-        self.queues[q].weight -= self.weight_of(i);
     }
 
     fn push_newest(&mut self, q: u8, i: u32) {
@@ -386,16 +393,7 @@ impl<K: Eq, V> Shard<K, V> {
                 let e = &self.entries[last as usize];
                 (e.prev, e.next, e.queue as usize, e.tag)
             };
-            if prev == NIL {
-                self.queues[q].head = i;
-            } else {
-                self.entries[prev as usize].next = i;
-            }
-            if next == NIL {
-                self.queues[q].tail = i;
-            } else {
-                self.entries[next as usize].prev = i;
-            }
+            self.repoint(q, prev, next, i, i);
             *self
                 .table
                 .find_mut(table_hash(moved_tag), |&j| j == last)
