@@ -28,13 +28,15 @@ const DECODE: [u8; 256] = {
 /// 2^31 × 2^31: latitude bits in the high 32, longitude bits in the low 32, each already at its
 /// place; bit 63 marks a character outside the alphabet. OR-ing one entry per character gives
 /// both axes' indices at once, with no interleaving to undo afterwards: `decode` reads one row
-/// entry per character (12 rows of 1 KiB).
-static DECODE_AT: [[u64; 128]; MAX_PRECISION as usize] = {
-    let mut t = [[1u64 << 63; 128]; MAX_PRECISION as usize];
+/// entry per character. Rows cover all 256 byte values (12 rows of 2 KiB, of which valid text
+/// touches the 7 cache lines holding the alphabet), so bytes of multi-byte UTF-8 need no
+/// separate test: they hit the error bit like any other character outside the alphabet.
+static DECODE_AT: [[u64; 256]; MAX_PRECISION as usize] = {
+    let mut t = [[1u64 << 63; 256]; MAX_PRECISION as usize];
     let mut k = 0;
     while k < MAX_PRECISION as usize {
         let mut c = 0;
-        while c < 128 {
+        while c < 256 {
             let v = DECODE[c];
             if v != 0xff {
                 let mut x = 0u64;
@@ -127,37 +129,41 @@ fn exact_index(v: f64, half_range: f64) -> i64 {
     (1 << 29) + floor_to_i64((v / half_range) * HALF)
 }
 
-/// The same index without a division, or `None` when it cannot be sure (then use
-/// [`exact_index`]). y = v · (2^29 / half_range) + 2^29 is within 2.4e-7 of the exact scaled
-/// value (product and sum each round by under 2^-24, the reciprocal by 2^-53 relative), so its
-/// floor is exact unless an integer lies within 1e-6 of y: about 2 inputs in a million, plus
-/// exact cell edges. Adding 1.5·2^52 rounds y − ½ ± 1e-6 to integers in the low mantissa bits
-/// (no saturating float → int conversion); equal results mean no integer is near. The range
-/// check also rejects NaN, infinities and anything outside the axis, so a `Some` implies a
-/// valid coordinate.
-#[inline]
-fn fast_index(v: f64, scale: f64) -> Option<u32> {
-    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-    let y = v * scale + HALF;
-    if !(1.0..((1u64 << 30) - 1) as f64).contains(&y) {
-        return None;
-    }
-    let lo = ((y - 0.5 - 1e-6) + ROUND).to_bits() as u32;
-    let hi = ((y - 0.5 + 1e-6) + ROUND).to_bits() as u32;
-    (lo == hi).then_some(lo)
-}
-
 const LAT_SCALE: f64 = HALF / 90.0;
 const LON_SCALE: f64 = HALF / 180.0;
+
+/// Both indices without a division, or `None` when it cannot be sure (then use
+/// [`exact_index`]). y = v · (2^29 / half_range) + 2^29 is within 2.4e-7 of the exact scaled
+/// value (product and sum each round by under 2^-24, the reciprocal by 2^-53 relative), so its
+/// floor is exact unless an integer lies within 1e-6 of y: about 2 inputs in a million per axis,
+/// plus exact cell edges. Adding 1.5·2^52 rounds y − ½ ± 1e-6 to integers in the low mantissa
+/// bits (no saturating float → int conversion); equal results mean no integer is near. The
+/// range check also rejects NaN, infinities and anything outside the axis, so a `Some` implies
+/// valid coordinates. The checks combine with `&` rather than `&&`, so nothing branches until
+/// the end and the compiler runs the two axes side by side in SIMD lanes.
+#[inline]
+fn fast_indices(lat: f64, lon: f64) -> Option<(u32, u32)> {
+    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    const TOP: f64 = ((1u64 << 30) - 1) as f64;
+    let y = [lat * LAT_SCALE + HALF, lon * LON_SCALE + HALF];
+    let lo = [
+        ((y[0] - 0.5 - 1e-6) + ROUND).to_bits() as u32,
+        ((y[1] - 0.5 - 1e-6) + ROUND).to_bits() as u32,
+    ];
+    let hi = [
+        ((y[0] - 0.5 + 1e-6) + ROUND).to_bits() as u32,
+        ((y[1] - 0.5 + 1e-6) + ROUND).to_bits() as u32,
+    ];
+    let in_range = (y[0] >= 1.0) & (y[0] < TOP) & (y[1] >= 1.0) & (y[1] < TOP);
+    let sure = (lo[0] == hi[0]) & (lo[1] == hi[1]);
+    (in_range & sure).then_some((lo[0], lo[1]))
+}
 
 /// 30-bit latitude and longitude indices of a valid point at full precision. Latitude 90 falls in
 /// the top row; longitude 180 wraps to -180, as python-geohash and georust do.
 #[inline]
 pub(crate) fn full_indices(lat: f64, lon: f64) -> (u32, u32) {
-    match (fast_index(lat, LAT_SCALE), fast_index(lon, LON_SCALE)) {
-        (Some(a), Some(o)) => (a, o),
-        _ => exact_indices(lat, lon),
-    }
+    fast_indices(lat, lon).unwrap_or_else(|| exact_indices(lat, lon))
 }
 
 #[cold]
@@ -331,9 +337,9 @@ pub fn encode(lat: f64, lon: f64, precision: u8) -> Result<GeoHash, Error> {
         return Err(Error::InvalidPrecision(precision));
     }
     // The fast path's range check already proves the coordinates valid.
-    let (lat_i, lon_i) = match (fast_index(lat, LAT_SCALE), fast_index(lon, LON_SCALE)) {
-        (Some(a), Some(o)) => (a, o),
-        _ => {
+    let (lat_i, lon_i) = match fast_indices(lat, lon) {
+        Some(indices) => indices,
+        None => {
             let p = Point::new(lat, lon)?;
             exact_indices(p.lat(), p.lon())
         }
@@ -355,12 +361,10 @@ pub fn decode(hash: &str) -> Result<Point, Error> {
     // 2^31 grid, then its centre. Same value, bit for bit, as `parse` then `center` (the grid
     // position is exact and each axis scales and shifts once).
     let mut grid = HALF_CELL[bytes.len()];
-    let mut high = 0u8;
     for (row, &c) in DECODE_AT.iter().zip(bytes) {
-        high |= c;
-        grid |= row[usize::from(c & 0x7f)];
+        grid |= row[usize::from(c)];
     }
-    if grid >> 63 != 0 || high & 0x80 != 0 {
+    if grid >> 63 != 0 {
         return decode_slow(hash);
     }
     // Through i64: one conversion instruction, where u64 to f64 takes several.
@@ -665,9 +669,17 @@ mod tests {
 
     /// The division-free fast path never disagrees with the exact python-geohash formula.
     #[test]
-    fn fast_index_equals_exact_index() {
-        let check = |v: f64, half: f64, scale: f64| {
-            if let Some(fast) = fast_index(v, scale) {
+    fn fast_indices_equal_exact_index() {
+        // The other axis of each call sits well inside a cell, so it never refuses the pair.
+        const CALM: f64 = 12.345_678_9;
+        assert!(fast_indices(CALM, CALM).is_some());
+        let check = |v: f64, half: f64| {
+            let fast = if half == 90.0 {
+                fast_indices(v, CALM).map(|(lat, _)| lat)
+            } else {
+                fast_indices(CALM, v).map(|(_, lon)| lon)
+            };
+            if let Some(fast) = fast {
                 assert_eq!(
                     i64::from(fast),
                     exact_index(v, half),
@@ -681,20 +693,20 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let u = (x >> 11) as f64 / (1u64 << 53) as f64;
-            check(u * 180.0 - 90.0, 90.0, LAT_SCALE);
-            check(u * 360.0 - 180.0, 180.0, LON_SCALE);
+            check(u * 180.0 - 90.0, 90.0);
+            check(u * 360.0 - 180.0, 180.0);
         }
         // Cell edges at every level, and their neighbouring doubles.
         for bits in 1..=30u32 {
             for k in (0..(1u64 << bits)).step_by(((1u64 << bits) / 997).max(1) as usize) {
-                for (half, scale) in [(90.0, LAT_SCALE), (180.0, LON_SCALE)] {
+                for half in [90.0, 180.0] {
                     let edge = -half + k as f64 * (2.0 * half) / (1u64 << bits) as f64;
                     let mut v = edge;
                     for _ in 0..4 {
                         v = v.next_down();
                     }
                     for _ in 0..9 {
-                        check(v, half, scale);
+                        check(v, half);
                         v = v.next_up();
                     }
                 }
@@ -712,8 +724,8 @@ mod tests {
             1e-300,
             -1e-300,
         ] {
-            check(v, 90.0, LAT_SCALE);
-            check(v, 180.0, LON_SCALE);
+            check(v, 90.0);
+            check(v, 180.0);
         }
     }
 
