@@ -344,19 +344,31 @@ impl BBox {
 ///   coordinates (latitude 90 is the top row of cells; longitude 180 is the same meridian as -180
 ///   and encodes like it).
 /// - [`Error::InvalidPrecision`] for 0 or more than 12.
-#[inline]
+// Always inlined: called as a function, the call and the `Result` returned through memory cost
+// about as much as the encoding itself (measured: 12-14 ns called, 6-9 ns inlined).
+#[inline(always)]
 pub fn encode(lat: f64, lon: f64, precision: u8) -> Result<GeoHash, Error> {
+    // The fast path's range check already proves the coordinates valid. Everything else (bad
+    // input, and the rare point too near a cell edge for the fast path) goes out of line, so
+    // this stays small enough to inline into the caller's loop.
+    match fast_indices(lat, lon) {
+        Some((lat_i, lon_i)) if (1..=MAX_PRECISION).contains(&precision) => {
+            Ok(GeoHash::from_full_indices(lat_i, lon_i, precision))
+        }
+        _ => encode_slow(lat, lon, precision),
+    }
+}
+
+/// `encode` for what its fast path refused: checks precision, then the coordinates, and
+/// computes the indices with the exact formula.
+#[cold]
+#[inline(never)]
+fn encode_slow(lat: f64, lon: f64, precision: u8) -> Result<GeoHash, Error> {
     if precision == 0 || precision > MAX_PRECISION {
         return Err(Error::InvalidPrecision(precision));
     }
-    // The fast path's range check already proves the coordinates valid.
-    let (lat_i, lon_i) = match fast_indices(lat, lon) {
-        Some(indices) => indices,
-        None => {
-            let p = Point::new(lat, lon)?;
-            exact_indices(p.lat(), p.lon())
-        }
-    };
+    let p = Point::new(lat, lon)?;
+    let (lat_i, lon_i) = exact_indices(p.lat(), p.lon());
     Ok(GeoHash::from_full_indices(lat_i, lon_i, precision))
 }
 
