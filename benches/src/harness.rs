@@ -92,6 +92,15 @@ impl Ctx {
         ns_per_op(self.mode.runs(), ops, run)
     }
 
+    /// [`ns_per_op_alternating`] with the mode's run count.
+    pub fn time_alternating<const N: usize>(
+        &self,
+        ops: u64,
+        runs: [&mut dyn FnMut(); N],
+    ) -> [f64; N] {
+        ns_per_op_alternating(self.mode.runs(), ops, runs)
+    }
+
     /// Writes `chart` as `<file_stem>.svg` and remembers it for the report.
     pub fn chart(&self, file_stem: &str, chart: &Chart) {
         let Some(dir) = &self.out_dir else { return };
@@ -156,4 +165,31 @@ pub fn ns_per_op(runs: usize, ops: u64, mut run: impl FnMut()) -> f64 {
         })
         .collect();
     median(&samples).unwrap_or(f64::NAN)
+}
+
+/// [`ns_per_op`] of several implementations on the same work, timed in alternation: one warm-up
+/// call of each, then `runs` rounds of one timed call of each, and the median per
+/// implementation. This machine's speed drifts over seconds by more than the differences
+/// measured; alternating puts every implementation under the same drift, so their ratio holds
+/// where back-to-back medians would not. Each closure stays its own (dynamically called)
+/// function, which keeps the inlining of the code under test as in `ns_per_op`.
+pub fn ns_per_op_alternating<const N: usize>(
+    runs: usize,
+    ops: u64,
+    mut impls: [&mut dyn FnMut(); N],
+) -> [f64; N] {
+    let ops = ops.max(1) as f64;
+    for run in impls.iter_mut() {
+        run();
+    }
+    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(runs));
+    for _ in 0..runs.max(1) {
+        for (run, s) in impls.iter_mut().zip(samples.iter_mut()) {
+            let start = Instant::now();
+            run();
+            black_box(());
+            s.push(start.elapsed().as_nanos() as f64 / ops);
+        }
+    }
+    samples.map(|s| median(&s).unwrap_or(f64::NAN))
 }

@@ -109,7 +109,7 @@ impl Section for GeohashSection {
         "Encode, decode and neighbours on the same fixed-seed points (uniform over latitudes ±60°). \
          `encode` and `neighbors` time each crate's own API (ours returns `GeoHash` values, the peer \
          `String`s); `encode_text` and `neighbors_text` are like for like, text in and text out (ours \
-         writes to a stack buffer). Radius queries: `GeoIndex::within` against a brute-force haversine scan over the same \
+         writes to a stack buffer). Ours and the peer are timed in alternation, pass by pass. Radius queries: `GeoIndex::within` against a brute-force haversine scan over the same \
          points, uniform in a 220 km × 220 km region; `recall` is the fraction of the scan's answer the \
          index returned (must be 1), `cover_area_ratio` the area of the covering cells over the circle's."
             .to_owned()
@@ -124,30 +124,38 @@ impl Section for GeohashSection {
         for precision in [6u8, 9, 12] {
             ctx.step(&format!("encode p={precision}"));
             let params = format!("n={n} precision={precision}");
-            let peer = ctx.time(ops, || {
-                for &(lat, lon) in &pts {
-                    black_box(
-                        geohash::encode(geohash::Coord { x: lon, y: lat }, usize::from(precision))
-                            .expect("valid"),
-                    );
-                }
-            });
-            // Each crate's own API: ours returns the GeoHash value, the peer a String.
-            let ours = ctx.time(ops, || {
-                for &(lat, lon) in &pts {
-                    black_box(brick_geohash::encode(lat, lon, precision).expect("valid"));
-                }
-            });
-            // Like for like: both end with the text (ours in a stack buffer).
-            let ours_text = ctx.time(ops, || {
-                for &(lat, lon) in &pts {
-                    black_box(
-                        brick_geohash::encode(lat, lon, precision)
-                            .expect("valid")
-                            .to_bytes(),
-                    );
-                }
-            });
+            // Each crate's own API (ours returns the GeoHash value, the peer a String), and
+            // like for like: both ending with the text (ours in a stack buffer).
+            let [peer, ours, ours_text] = ctx.time_alternating(
+                ops,
+                [
+                    &mut || {
+                        for &(lat, lon) in &pts {
+                            black_box(
+                                geohash::encode(
+                                    geohash::Coord { x: lon, y: lat },
+                                    usize::from(precision),
+                                )
+                                .expect("valid"),
+                            );
+                        }
+                    },
+                    &mut || {
+                        for &(lat, lon) in &pts {
+                            black_box(brick_geohash::encode(lat, lon, precision).expect("valid"));
+                        }
+                    },
+                    &mut || {
+                        for &(lat, lon) in &pts {
+                            black_box(
+                                brick_geohash::encode(lat, lon, precision)
+                                    .expect("valid")
+                                    .to_bytes(),
+                            );
+                        }
+                    },
+                ],
+            );
             out.push(
                 Record::new(BRICK, "encode", OURS, true, "encode", params.clone()).with_ns(ours),
             );
@@ -174,38 +182,48 @@ impl Section for GeohashSection {
         let cells: Vec<GeoHash> = strings.iter().map(|s| s.parse().expect("valid")).collect();
         let params = format!("n={n} precision=9");
         ctx.step("decode");
-        let ours = ctx.time(ops, || {
-            for s in &strings {
-                black_box(brick_geohash::decode(s).expect("valid"));
-            }
-        });
-        let peer = ctx.time(ops, || {
-            for s in &strings {
-                black_box(geohash::decode(s).expect("valid"));
-            }
-        });
+        let [ours, peer] = ctx.time_alternating(
+            ops,
+            [
+                &mut || {
+                    for s in &strings {
+                        black_box(brick_geohash::decode(s).expect("valid"));
+                    }
+                },
+                &mut || {
+                    for s in &strings {
+                        black_box(geohash::decode(s).expect("valid"));
+                    }
+                },
+            ],
+        );
         out.push(Record::new(BRICK, "decode", OURS, true, "decode", params.clone()).with_ns(ours));
         out.push(Record::new(BRICK, "decode", PEER, false, "decode", params.clone()).with_ns(peer));
 
         ctx.step("neighbours");
-        let peer = ctx.time(ops, || {
-            for s in &strings {
-                black_box(geohash::neighbors(s).expect("valid"));
-            }
-        });
-        let ours = ctx.time(ops, || {
-            for c in &cells {
-                black_box(c.neighbors());
-            }
-        });
-        let ours_text = ctx.time(ops, || {
-            for s in &strings {
-                let nb = s.parse::<GeoHash>().expect("valid").neighbors();
-                for d in brick_geohash::Direction::ALL {
-                    black_box(nb.get(d).map(GeoHash::to_bytes));
-                }
-            }
-        });
+        let [peer, ours, ours_text] = ctx.time_alternating(
+            ops,
+            [
+                &mut || {
+                    for s in &strings {
+                        black_box(geohash::neighbors(s).expect("valid"));
+                    }
+                },
+                &mut || {
+                    for c in &cells {
+                        black_box(c.neighbors());
+                    }
+                },
+                &mut || {
+                    for s in &strings {
+                        let nb = s.parse::<GeoHash>().expect("valid").neighbors();
+                        for d in brick_geohash::Direction::ALL {
+                            black_box(nb.get(d).map(GeoHash::to_bytes));
+                        }
+                    }
+                },
+            ],
+        );
         out.push(
             Record::new(
                 BRICK,
