@@ -169,7 +169,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.store.peek_index(key)?;
-        Some(self.buckets[self.store.links[i as usize].bucket as usize].count)
+        Some(self.buckets[self.store.slots[i as usize].links.bucket as usize].count)
     }
 
     /// Inserts `key` with count 1, or replaces its value and counts a use; returns the entry
@@ -279,7 +279,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 if Some(at) != keep {
                     return Some(at);
                 }
-                at = self.store.links[at as usize].next;
+                at = self.store.slots[at as usize].links.next;
             }
             b = self.buckets[b as usize].higher;
         }
@@ -357,7 +357,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 }
                 let i = at;
                 let s = &self.store.slots[i as usize];
-                at = self.store.links[i as usize].next;
+                at = self.store.slots[i as usize].links.next;
                 if !self.store.is_expired(i, now) {
                     return Some((&s.key, &s.value, self.buckets[b as usize].count));
                 }
@@ -382,12 +382,12 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 let Bucket { head, tail, .. } = self.buckets[b as usize];
                 let mut at = head;
                 while at != NIL {
-                    self.store.links[at as usize].bucket = lower;
-                    at = self.store.links[at as usize].next;
+                    self.store.slots[at as usize].links.bucket = lower;
+                    at = self.store.slots[at as usize].links.next;
                 }
                 let lower_tail = self.buckets[lower as usize].tail;
-                self.store.links[lower_tail as usize].next = head;
-                self.store.links[head as usize].prev = lower_tail;
+                self.store.slots[lower_tail as usize].links.next = head;
+                self.store.slots[head as usize].links.prev = lower_tail;
                 self.buckets[lower as usize].tail = tail;
                 self.bucket_unlink(b);
             }
@@ -474,14 +474,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     #[inline]
     fn append(&mut self, b: u32, i: u32) {
         let tail = self.buckets[b as usize].tail;
-        self.store.links[i as usize] = Links {
+        self.store.slots[i as usize].links = Links {
             prev: tail,
             next: NIL,
             bucket: b,
         };
         match tail {
             NIL => self.buckets[b as usize].head = i,
-            t => self.store.links[t as usize].next = i,
+            t => self.store.slots[t as usize].links.next = i,
         }
         self.buckets[b as usize].tail = i;
     }
@@ -489,14 +489,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Takes entry `i` out of its bucket, dropping the bucket if it empties.
     #[inline]
     fn unlink(&mut self, i: u32) {
-        let Links { prev, next, bucket } = self.store.links[i as usize];
+        let Links { prev, next, bucket } = self.store.slots[i as usize].links;
         match prev {
             NIL => self.buckets[bucket as usize].head = next,
-            p => self.store.links[p as usize].next = next,
+            p => self.store.slots[p as usize].links.next = next,
         }
         match next {
             NIL => self.buckets[bucket as usize].tail = prev,
-            n => self.store.links[n as usize].prev = prev,
+            n => self.store.slots[n as usize].links.prev = prev,
         }
         if self.buckets[bucket as usize].head == NIL {
             self.bucket_unlink(bucket);
@@ -516,7 +516,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Counts a use of entry `i`: it moves to the newest place of the next count's bucket.
     #[inline]
     fn increment(&mut self, i: u32) {
-        let b = self.store.links[i as usize].bucket;
+        let b = self.store.slots[i as usize].links.bucket;
         let Bucket { count, higher, .. } = self.buckets[b as usize];
         let count = count.saturating_add(1);
         let target = if higher != NIL && self.buckets[higher as usize].count == count {
@@ -542,14 +542,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         self.unlink(i);
         let (k, v, moved) = self.store.swap_remove(i);
         if moved.is_some() {
-            let Links { prev, next, bucket } = self.store.links[i as usize];
+            let Links { prev, next, bucket } = self.store.slots[i as usize].links;
             match prev {
                 NIL => self.buckets[bucket as usize].head = i,
-                p => self.store.links[p as usize].next = i,
+                p => self.store.slots[p as usize].links.next = i,
             }
             match next {
                 NIL => self.buckets[bucket as usize].tail = i,
-                n => self.store.links[n as usize].prev = i,
+                n => self.store.slots[n as usize].links.prev = i,
             }
         }
         (k, v)
@@ -567,7 +567,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             assert_ne!(bucket.head, NIL, "no empty bucket stays linked");
             let (mut at, mut prev) = (bucket.head, NIL);
             while at != NIL {
-                let l = self.store.links[at as usize];
+                let l = self.store.slots[at as usize].links;
                 assert_eq!((l.prev, l.bucket), (prev, b));
                 prev = at;
                 at = l.next;

@@ -303,7 +303,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
             while at != NIL {
                 let i = at;
                 let s = &self.store.slots[i as usize];
-                at = self.store.links[i as usize].next;
+                at = self.store.slots[i as usize].links.next;
                 if !self.store.is_expired(i, now) {
                     return Some((&s.key, &s.value));
                 }
@@ -353,7 +353,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 
     #[inline]
     fn links(&mut self, i: u32) -> &mut Links {
-        &mut self.store.links[i as usize]
+        &mut self.store.slots[i as usize].links
     }
 
     #[inline]
@@ -390,20 +390,20 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         if head == i {
             return;
         }
-        // One borrow of the links array for the whole move; `i` is not the head, so it has
-        // a more recent neighbour and the head is another entry.
-        let links = &mut self.store.links;
-        let Links { prev, next } = links[i as usize];
-        links[prev as usize].next = next;
+        // One borrow of the slab for the whole move; `i` is not the head, so it has a more
+        // recent neighbour and the head is another entry.
+        let slots = &mut self.store.slots;
+        let Links { prev, next } = slots[i as usize].links;
+        slots[prev as usize].links.next = next;
         match next {
             NIL => self.tail = prev,
-            n => links[n as usize].prev = prev,
+            n => slots[n as usize].links.prev = prev,
         }
-        links[i as usize] = Links {
+        slots[i as usize].links = Links {
             prev: NIL,
             next: head,
         };
-        links[head as usize].prev = i;
+        slots[head as usize].links.prev = i;
         self.head = i;
     }
 
@@ -433,7 +433,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         self.store.check();
         let (mut seen, mut at, mut prev) = (0, self.head, NIL);
         while at != NIL {
-            let l = self.store.links[at as usize];
+            let l = self.store.slots[at as usize].links;
             assert_eq!(l.prev, prev);
             prev = at;
             at = l.next;

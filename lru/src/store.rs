@@ -34,11 +34,13 @@ const PREALLOCATE: u64 = 1 << 20;
 /// "Never expires".
 pub(crate) const NEVER: u64 = u64::MAX;
 
-/// One resident entry.
+/// One resident entry, with the policy's links (`L`) that place it in the eviction order. The
+/// links sit beside the key: a hit compares the key and relinks the entry in one cache line.
 #[derive(Clone)]
-pub(crate) struct Slot<K, V> {
+pub(crate) struct Slot<K, V, L> {
     pub(crate) key: K,
     pub(crate) value: V,
+    pub(crate) links: L,
 }
 
 #[derive(Clone)]
@@ -47,11 +49,7 @@ pub(crate) struct Store<K, V, L, S, W, C> {
     /// each key is stored once.
     table: HashTable<u32>,
     /// The resident entries, dense: indices 0..len are all live.
-    pub(crate) slots: Vec<Slot<K, V>>,
-    /// The policy's links (`L`) that place each entry in the eviction order, parallel to
-    /// `slots`. A separate array: relinking touches 8-byte links, not whole entries, so more
-    /// of them stay in cache.
-    pub(crate) links: Vec<L>,
+    pub(crate) slots: Vec<Slot<K, V, L>>,
     /// Weight of each entry, parallel to `slots`; empty for the unit weigher.
     weights: Vec<u32>,
     /// Expiry time of each entry in clock nanoseconds, parallel to `slots`; empty until the
@@ -96,7 +94,6 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
         Ok(Self {
             table: HashTable::with_capacity(upfront),
             slots: Vec::with_capacity(upfront),
-            links: Vec::with_capacity(upfront),
             weights: Vec::new(),
             expires: Vec::new(),
             weight: 0,
@@ -296,10 +293,8 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
             };
             let target = (len * 2).max(16).min(cap.max(len + 1));
             self.slots.reserve_exact(target - len);
-            self.links.reserve_exact(target - len);
         }
-        self.slots.push(Slot { key, value });
-        self.links.push(links);
+        self.slots.push(Slot { key, value, links });
         if !W::UNIT {
             self.weights.push(w);
         }
@@ -354,7 +349,6 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
         if !self.expires.is_empty() {
             self.expires.swap_remove(i as usize);
         }
-        self.links.swap_remove(i as usize);
         let slot = self.slots.swap_remove(i as usize);
         (slot.key, slot.value, moved)
     }
@@ -362,7 +356,6 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
     pub(crate) fn clear(&mut self) {
         self.table.clear();
         self.slots.clear();
-        self.links.clear();
         self.weights.clear();
         self.expires.clear();
         self.weight = 0;
@@ -371,7 +364,6 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
     pub(crate) fn shrink_to_capacity(&mut self) {
         if W::UNIT {
             self.slots.shrink_to(self.capacity as usize);
-            self.links.shrink_to(self.capacity as usize);
         }
     }
 
