@@ -76,7 +76,7 @@
 //! | operation | time | space |
 //! |---|---|---|
 //! | [`encode`], [`GeoHash::neighbor`], `bbox`, `center`, `parent` | O(1) | 16 B value, no heap |
-//! | `Display` / `FromStr`, [`decode`] | O(length): one table read per character | stack buffer (`decode`: a 12 KiB static table) |
+//! | `Display` / `FromStr`, [`decode`] | O(length): one table read per character | stack buffer (`decode`: a 24 KiB static table) |
 //! | [`cover`] | O(cells) ≤ O(32) | the cells |
 //! | [`GeoIndex::insert`] / `remove` | O(log n) | about 115 B per entry with `u32` keys (measured) |
 //! | [`GeoIndex::within`] | O(c log n + m log m): c cells, m points in them | the hits |
