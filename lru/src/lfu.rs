@@ -490,14 +490,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     #[inline]
     fn unlink(&mut self, i: u32) {
         let Links { prev, next, bucket } = self.store.slots[i as usize].links;
-        match prev {
-            NIL => self.buckets[bucket as usize].head = next,
-            p => self.store.slots[p as usize].links.next = next,
-        }
-        match next {
-            NIL => self.buckets[bucket as usize].tail = prev,
-            n => self.store.slots[n as usize].links.prev = prev,
-        }
+        self.repoint(bucket, prev, next, next, prev);
         if self.buckets[bucket as usize].head == NIL {
             self.bucket_unlink(bucket);
         }
@@ -543,16 +536,24 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         let (k, v, moved) = self.store.swap_remove(i);
         if moved.is_some() {
             let Links { prev, next, bucket } = self.store.slots[i as usize].links;
-            match prev {
-                NIL => self.buckets[bucket as usize].head = i,
-                p => self.store.slots[p as usize].links.next = i,
-            }
-            match next {
-                NIL => self.buckets[bucket as usize].tail = i,
-                n => self.store.slots[n as usize].links.prev = i,
-            }
+            self.repoint(bucket, prev, next, i, i);
         }
         (k, v)
+    }
+
+    /// Points what stood before and after an entry of `bucket` (`prev`, `next`: entries or the
+    /// bucket's ends) at a new successor and predecessor: at each other to unlink it, at a new
+    /// index to move it.
+    #[inline]
+    fn repoint(&mut self, bucket: u32, prev: u32, next: u32, prev_to: u32, next_to: u32) {
+        match prev {
+            NIL => self.buckets[bucket as usize].head = prev_to,
+            p => self.store.slots[p as usize].links.next = prev_to,
+        }
+        match next {
+            NIL => self.buckets[bucket as usize].tail = next_to,
+            n => self.store.slots[n as usize].links.prev = next_to,
+        }
     }
 
     /// Checks every structural invariant; for tests.

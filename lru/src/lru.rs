@@ -359,13 +359,20 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     #[inline]
     fn unlink(&mut self, i: u32) {
         let Links { prev, next } = *self.links(i);
+        self.repoint(prev, next, next, prev);
+    }
+
+    /// Points what stood before and after an entry (`prev`, `next`: entries or the list's ends)
+    /// at a new successor and predecessor: at each other to unlink it, at a new index to move it.
+    #[inline]
+    fn repoint(&mut self, prev: u32, next: u32, prev_to: u32, next_to: u32) {
         match prev {
-            NIL => self.head = next,
-            p => self.links(p).next = next,
+            NIL => self.head = prev_to,
+            p => self.links(p).next = prev_to,
         }
         match next {
-            NIL => self.tail = prev,
-            n => self.links(n).prev = prev,
+            NIL => self.tail = next_to,
+            n => self.links(n).prev = next_to,
         }
     }
 
@@ -415,14 +422,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         let (k, v, moved) = self.store.swap_remove(i);
         if moved.is_some() {
             let Links { prev, next } = *self.links(i);
-            match prev {
-                NIL => self.head = i,
-                p => self.links(p).next = i,
-            }
-            match next {
-                NIL => self.tail = i,
-                n => self.links(n).prev = i,
-            }
+            self.repoint(prev, next, i, i);
         }
         (k, v)
     }
