@@ -85,7 +85,7 @@ macro_rules! forward_cache {
         impl<K, V, S, W, C> std::fmt::Debug for $ty<K, V, S, W, C> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($ty))
-                    .field("len", &self.store.slots.len())
+                    .field("len", &self.store.len())
                     .field("weight", &self.store.weight)
                     .field("capacity", &self.store.capacity)
                     .finish_non_exhaustive()

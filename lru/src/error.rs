@@ -8,7 +8,7 @@ use std::fmt;
 pub enum Error {
     /// A capacity of zero: the cache could hold nothing.
     ZeroCapacity,
-    /// More entries than the slab's `u32` indices address (2^32 − 2).
+    /// More entries than a cache indexes ([`MAX_ENTRIES`](crate::MAX_ENTRIES), 2^29).
     CapacityTooLarge(u64),
     /// A concurrent cache's shard count that is not a power of two in 1..=65,536, or that
     /// exceeds the capacity (each shard holds at least one unit of it).

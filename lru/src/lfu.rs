@@ -1,6 +1,6 @@
-//! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared slab.
+//! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared table.
 
-use crate::store::{self, NIL, Placement, Store, check_capacity, nanos};
+use crate::store::{self, Links as _, NIL, Placement, Store, check_capacity, nanos, remapped};
 use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -15,6 +15,19 @@ pub(crate) struct Links {
     next: u32,
     /// The bucket holding the entry's count.
     bucket: u32,
+}
+
+impl store::Links for Links {
+    const NONE: Self = Links {
+        prev: NIL,
+        next: NIL,
+        bucket: NIL,
+    };
+    /// `bucket` indexes the frequency buckets, which do not move.
+    #[inline]
+    fn neighbours(&mut self) -> [&mut u32; 2] {
+        [&mut self.prev, &mut self.next]
+    }
 }
 
 /// All entries with one use count, oldest first; buckets form a list by increasing count.
@@ -111,7 +124,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.lookup(key)?;
-        Some(&self.store.slots[i as usize].value)
+        Some(&self.store.slot(i).value)
     }
 
     /// [`get`](Self::get), mutably.
@@ -122,7 +135,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.lookup(key)?;
-        Some(&mut self.store.slots[i as usize].value)
+        Some(&mut self.store.slot_mut(i).value)
     }
 
     #[inline]
@@ -148,7 +161,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.store.peek_index(key)?;
-        Some(&self.store.slots[i as usize].value)
+        Some(&self.store.slot(i).value)
     }
 
     /// Whether `key` holds a live entry (without counting a use).
@@ -169,7 +182,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.store.peek_index(key)?;
-        Some(self.buckets[self.store.slots[i as usize].links.bucket as usize].count)
+        Some(self.buckets[self.store.slot(i).links.bucket as usize].count)
     }
 
     /// Inserts `key` with count 1, or replaces its value and counts a use; returns the entry
@@ -220,50 +233,30 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             }
             Some(Placement::New(p)) => p,
         };
-        if self.store.full_by_count() && self.lowest != NIL {
-            // Full and count-bounded: evict first (a new key is never its own victim), then
-            // reuse the victim's slot.
-            let i = self.buckets[self.lowest as usize].head;
-            self.unlink(i);
-            let (k, v) = self
-                .store
-                .replace_slot(i, p.hash, p.key, p.value, p.expires);
-            self.link_new(i);
-            self.store.stats.evictions += 1;
-            removed(k, v, Removal::Evicted);
-            return;
-        }
+        // A new key is never its own victim: evict first, then insert.
         self.evict_to_fit(u64::from(p.weight), None, removed);
-        let links = Links {
-            prev: NIL,
-            next: NIL,
-            bucket: NIL,
-        };
-        let i = self
+        let (i, moved) = self
             .store
-            .push(p.hash, p.key, p.value, links, p.weight, p.expires);
+            .push(p.hash, p.key, p.value, Links::NONE, p.weight, p.expires);
+        if let Some(map) = moved {
+            self.remap_ends(&map);
+        }
         self.link_new(i);
     }
 
     /// Evicts until `incoming` more weight fits, never evicting `keep`.
-    #[inline]
+    #[inline(always)]
     fn evict_to_fit(
         &mut self,
         incoming: u64,
         keep: Option<u32>,
         removed: &mut impl FnMut(K, V, Removal),
     ) {
-        let mut keep = keep;
         while self.store.must_evict(incoming) {
             let Some(victim) = self.victim(keep) else {
                 break;
             };
-            // Removing `victim` moves the last slot into its place: follow `keep` if it moved.
-            let last = self.store.slots.len() as u32 - 1;
             let (k, v) = self.remove_at(victim);
-            if keep == Some(last) {
-                keep = Some(victim);
-            }
             self.store.stats.evictions += 1;
             removed(k, v, Removal::Evicted);
         }
@@ -279,7 +272,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 if Some(at) != keep {
                     return Some(at);
                 }
-                at = self.store.slots[at as usize].links.next;
+                at = self.store.slot(at).links.next;
             }
             b = self.buckets[b as usize].higher;
         }
@@ -306,13 +299,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Entries resident, including expired ones not yet reclaimed.
     #[inline]
     pub fn len(&self) -> usize {
-        self.store.slots.len()
+        self.store.len()
     }
 
     /// Whether no entry is resident.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.store.slots.is_empty()
+        self.store.len() == 0
     }
 
     /// The capacity: entries, or total weight with a weigher.
@@ -356,8 +349,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                     at = self.buckets[b as usize].head;
                 }
                 let i = at;
-                let s = &self.store.slots[i as usize];
-                at = self.store.slots[i as usize].links.next;
+                let s = self.store.slot(i);
+                at = s.links.next;
                 if !self.store.is_expired(i, now) {
                     return Some((&s.key, &s.value, self.buckets[b as usize].count));
                 }
@@ -382,12 +375,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 let Bucket { head, tail, .. } = self.buckets[b as usize];
                 let mut at = head;
                 while at != NIL {
-                    self.store.slots[at as usize].links.bucket = lower;
-                    at = self.store.slots[at as usize].links.next;
+                    let links = &mut self.store.slot_mut(at).links;
+                    links.bucket = lower;
+                    at = links.next;
                 }
                 let lower_tail = self.buckets[lower as usize].tail;
-                self.store.slots[lower_tail as usize].links.next = head;
-                self.store.slots[head as usize].links.prev = lower_tail;
+                self.store.slot_mut(lower_tail).links.next = head;
+                self.store.slot_mut(head).links.prev = lower_tail;
                 self.buckets[lower as usize].tail = tail;
                 self.bucket_unlink(b);
             }
@@ -404,7 +398,9 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         self.store.capacity = capacity;
         let mut out = Vec::new();
         self.evict_to_fit(0, None, &mut |k, v, _| out.push((k, v)));
-        self.store.shrink_to_capacity();
+        if let Some(map) = self.store.shrink_to_capacity() {
+            self.remap_ends(&map);
+        }
         Ok(out)
     }
 
@@ -474,14 +470,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     #[inline]
     fn append(&mut self, b: u32, i: u32) {
         let tail = self.buckets[b as usize].tail;
-        self.store.slots[i as usize].links = Links {
+        self.store.slot_mut(i).links = Links {
             prev: tail,
             next: NIL,
             bucket: b,
         };
         match tail {
             NIL => self.buckets[b as usize].head = i,
-            t => self.store.slots[t as usize].links.next = i,
+            t => self.store.slot_mut(t).links.next = i,
         }
         self.buckets[b as usize].tail = i;
     }
@@ -489,8 +485,15 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Takes entry `i` out of its bucket, dropping the bucket if it empties.
     #[inline]
     fn unlink(&mut self, i: u32) {
-        let Links { prev, next, bucket } = self.store.slots[i as usize].links;
-        self.repoint(bucket, prev, next, next, prev);
+        let Links { prev, next, bucket } = self.store.slot(i).links;
+        match prev {
+            NIL => self.buckets[bucket as usize].head = next,
+            p => self.store.slot_mut(p).links.next = next,
+        }
+        match next {
+            NIL => self.buckets[bucket as usize].tail = prev,
+            n => self.store.slot_mut(n).links.prev = prev,
+        }
         if self.buckets[bucket as usize].head == NIL {
             self.bucket_unlink(bucket);
         }
@@ -509,7 +512,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Counts a use of entry `i`: it moves to the newest place of the next count's bucket.
     #[inline]
     fn increment(&mut self, i: u32) {
-        let b = self.store.slots[i as usize].links.bucket;
+        let b = self.store.slot(i).links.bucket;
         let Bucket { count, higher, .. } = self.buckets[b as usize];
         let count = count.saturating_add(1);
         let target = if higher != NIL && self.buckets[higher as usize].count == count {
@@ -528,31 +531,22 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         self.append(target, i);
     }
 
-    /// Unlinks and removes entry `i`; repoints the neighbours of the entry that moved into
-    /// its slot.
-    #[inline]
+    /// Unlinks and removes entry `i`.
+    #[inline(always)]
     fn remove_at(&mut self, i: u32) -> (K, V) {
         self.unlink(i);
-        let (k, v, moved) = self.store.swap_remove(i);
-        if moved.is_some() {
-            let Links { prev, next, bucket } = self.store.slots[i as usize].links;
-            self.repoint(bucket, prev, next, i, i);
-        }
-        (k, v)
+        self.store.remove(i)
     }
 
-    /// Points what stood before and after an entry of `bucket` (`prev`, `next`: entries or the
-    /// bucket's ends) at a new successor and predecessor: at each other to unlink it, at a new
-    /// index to move it.
-    #[inline]
-    fn repoint(&mut self, bucket: u32, prev: u32, next: u32, prev_to: u32, next_to: u32) {
-        match prev {
-            NIL => self.buckets[bucket as usize].head = prev_to,
-            p => self.store.slots[p as usize].links.next = prev_to,
-        }
-        match next {
-            NIL => self.buckets[bucket as usize].tail = next_to,
-            n => self.store.slots[n as usize].links.prev = next_to,
+    /// Follows a rehash: each linked bucket's ends are entry indices too.
+    #[cold]
+    fn remap_ends(&mut self, map: &[u32]) {
+        let mut b = self.lowest;
+        while b != NIL {
+            let bucket = &mut self.buckets[b as usize];
+            bucket.head = remapped(bucket.head, map);
+            bucket.tail = remapped(bucket.tail, map);
+            b = bucket.higher;
         }
     }
 
@@ -568,7 +562,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             assert_ne!(bucket.head, NIL, "no empty bucket stays linked");
             let (mut at, mut prev) = (bucket.head, NIL);
             while at != NIL {
-                let l = self.store.slots[at as usize].links;
+                let l = self.store.slot(at).links;
                 assert_eq!((l.prev, l.bucket), (prev, b));
                 prev = at;
                 at = l.next;
@@ -579,7 +573,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             lower = b;
             b = bucket.higher;
         }
-        assert_eq!(seen, self.store.slots.len());
+        assert_eq!(seen, self.store.len());
     }
 }
 

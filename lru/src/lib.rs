@@ -23,13 +23,15 @@
 //! hash table supplies that pointer.
 //!
 //! **Indices instead of pointers.** The usual Rust LRU crates build that list from raw
-//! pointers, which needs `unsafe` (and `lru` has had soundness advisories). Here every entry
-//! lives in one `Vec` (the slab), and the links are `u32` slab indices: the same O(1) moves, no
-//! `unsafe`, half the size of pointers, and the entries sit together in memory. The slab stays
-//! dense: an eviction reuses the victim's slot for the new entry, and a removal moves the last
-//! entry into the hole (fixing its neighbours' links and its table slot). The hash table is a
-//! `hashbrown::HashTable<u32>` of slab indices, hashed and compared through the slab, so the
-//! key is stored once and the table costs 4 bytes and a control byte per entry.
+//! pointers, which needs `unsafe` (and `lru` has had soundness advisories). Here every entry —
+//! key, value and links — lives inside its bucket of one `hashbrown::HashTable`, and the links
+//! are `u32` bucket indices: the same O(1) moves, no `unsafe`, half the size of pointers. A hit
+//! finds the key, reads the value and relinks the entry in one cache line, and the key is
+//! stored once. Bucket indices stay valid while entries come and go; only a rehash (the table
+//! growing, or clearing its tombstones) moves entries, and the store sees every one coming:
+//! it then renumbers all links through an old → new index map, in O(n), as often as hashbrown
+//! itself rehashes. (An earlier version kept entries in a separate `Vec` and the table held
+//! indices into it: a hit then took two dependent cache misses instead of one.)
 //!
 //! **LFU.** Least frequently used keeps use counts and evicts the smallest. Shah, Mitra and
 //! Matani (2010) make it O(1): entries with equal counts share a bucket, buckets form a list
@@ -49,7 +51,7 @@
 //! | `remove`, `pop_lru` / `pop_lfu` | O(1) expected | O(1) expected |
 //! | `iter`, `retain`, `purge_expired` | O(n) | O(n) |
 //! | `decay` | – | O(buckets + entries moved) |
-//! | memory | slab entry (key, value, two `u32`) + about 5–10 bytes of table | + a `u32` and buckets |
+//! | memory | a bucket (key, value, two `u32`) and a control byte; buckets are a power of two, at most 7/8 full | + a `u32` per bucket and the frequency buckets |
 //!
 //! # Accuracy
 //! The policies are exact, not approximations: `tests/vectors.rs` reproduces all 16 cachetools
@@ -155,12 +157,13 @@
 //! | memory | a slab entry (16 bytes + key + value: 32 for `u64 → u64`), a 4-byte table slot and control byte, an 8-byte sketch word; + 8 bytes with a TTL, 4 with weights, 8 with a TTI |
 //!
 //! # Features
-//! None. Dependencies: `hashbrown` (the raw table, no default features), `xxhash-rust` (the
+//! None. Dependencies: `hashbrown` (the tables; no default features but `inline-more`), `xxhash-rust` (the
 //! default hasher) and `parking_lot` (the concurrent cache's shard locks).
 //!
 //! # Limits
-//! - At most [`MAX_ENTRIES`] entries (2^32 − 2: the links are `u32`). A capacity above that
-//!   is a typed error for count-bounded caches; weighted caches evict to stay below it.
+//! - At most [`MAX_ENTRIES`] entries (2^29: the links are `u32` bucket indices, and the table
+//!   must never need 2^32 buckets). A capacity above that is a typed error for count-bounded
+//!   caches; weighted caches evict to stay below it.
 //! - Weights are `u32` per entry and `u64` in total. An entry heavier than the capacity is
 //!   refused and handed back, never inserted.
 //! - Times are nanoseconds of the injected clock: 584 years before they saturate.
@@ -195,8 +198,10 @@ pub use lru::LruCache;
 pub use stats::Stats;
 pub use weigher::{UnitWeigher, Weigher};
 
-/// The most entries a cache holds: slab links are `u32`, and `u32::MAX` means "none".
-pub const MAX_ENTRIES: u32 = u32::MAX - 1;
+/// The most entries a cache holds. Links are `u32` bucket indices with `u32::MAX` meaning
+/// "none"; at 2^29 entries hashbrown's table never grows past 2^31 buckets, even when it
+/// must make room for tombstones.
+pub const MAX_ENTRIES: u32 = 1 << 29;
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -1,6 +1,6 @@
-//! The LRU cache: a recency list threaded through the shared slab by `u32` indices.
+//! The LRU cache: a recency list threaded through the hash table's buckets by `u32` indices.
 
-use crate::store::{self, NIL, Placement, Store, check_capacity, nanos};
+use crate::store::{self, Links as _, NIL, Placement, Store, check_capacity, nanos, remapped};
 use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -15,12 +15,22 @@ pub(crate) struct Links {
     next: u32,
 }
 
+impl store::Links for Links {
+    const NONE: Self = Links {
+        prev: NIL,
+        next: NIL,
+    };
+    #[inline]
+    fn neighbours(&mut self) -> [&mut u32; 2] {
+        [&mut self.prev, &mut self.next]
+    }
+}
+
 /// A least-recently-used cache with O(1) `get`, `insert` and `remove`, in safe Rust.
 ///
-/// Entries live in one `Vec` (the slab), kept dense: an eviction reuses the victim's slot in
-/// place, and a removal moves the last entry into the hole. A doubly linked recency list runs
-/// through the slab as `u32` indices, and a `hashbrown` table maps each key's hash to its slab
-/// index (4 bytes per entry; the key itself is stored once, in the slab).
+/// Entries live in the buckets of one `hashbrown` table, key, value and links together. A
+/// doubly linked recency list runs through the buckets as `u32` bucket indices; when the
+/// table rehashes, every link is renumbered (O(n), as often as the rehash itself).
 ///
 /// Capacity is an entry count by default, or a total weight with a [`Weigher`]. Entries may
 /// have a time to live, measured on the injected [`Clock`].
@@ -83,7 +93,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.lookup(key)?;
-        Some(&self.store.slots[i as usize].value)
+        Some(&self.store.slot(i).value)
     }
 
     /// [`get`](Self::get), mutably. The entry keeps the weight it was inserted with.
@@ -96,7 +106,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.lookup(key)?;
-        Some(&mut self.store.slots[i as usize].value)
+        Some(&mut self.store.slot_mut(i).value)
     }
 
     #[inline]
@@ -118,7 +128,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.store.peek_index(key)?;
-        Some(&self.store.slots[i as usize].value)
+        Some(&self.store.slot(i).value)
     }
 
     /// Whether `key` holds a live entry (without marking it used).
@@ -186,29 +196,17 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
             }
             Some(Placement::New(p)) => p,
         };
-        if self.store.full_by_count() && self.tail != NIL {
-            // Full and count-bounded: the new entry takes the victim's slot in place.
-            let i = self.tail;
-            let (k, v) = self
-                .store
-                .replace_slot(i, p.hash, p.key, p.value, p.expires);
-            self.touch(i);
-            self.store.stats.evictions += 1;
-            removed(k, v, Removal::Evicted);
-            return;
-        }
         self.evict_to_fit(u64::from(p.weight), removed);
-        let links = Links {
-            prev: NIL,
-            next: NIL,
-        };
-        let i = self
+        let (i, moved) = self
             .store
-            .push(p.hash, p.key, p.value, links, p.weight, p.expires);
+            .push(p.hash, p.key, p.value, Links::NONE, p.weight, p.expires);
+        if let Some(map) = moved {
+            self.remap_ends(&map);
+        }
         self.link_front(i);
     }
 
-    #[inline]
+    #[inline(always)]
     fn evict_to_fit(&mut self, incoming: u64, removed: &mut impl FnMut(K, V, Removal)) {
         while self.tail != NIL && self.store.must_evict(incoming) {
             let (k, v) = self.remove_at(self.tail);
@@ -253,7 +251,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     #[inline]
     pub fn peek_lru(&self) -> Option<(&K, &V)> {
         (self.tail != NIL).then(|| {
-            let s = &self.store.slots[self.tail as usize];
+            let s = self.store.slot(self.tail);
             (&s.key, &s.value)
         })
     }
@@ -261,13 +259,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     /// Entries resident, including expired ones not yet reclaimed.
     #[inline]
     pub fn len(&self) -> usize {
-        self.store.slots.len()
+        self.store.len()
     }
 
     /// Whether no entry is resident.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.store.slots.is_empty()
+        self.store.len() == 0
     }
 
     /// The capacity: entries, or total weight with a weigher.
@@ -302,8 +300,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         std::iter::from_fn(move || {
             while at != NIL {
                 let i = at;
-                let s = &self.store.slots[i as usize];
-                at = self.store.slots[i as usize].links.next;
+                let s = self.store.slot(i);
+                at = s.links.next;
                 if !self.store.is_expired(i, now) {
                     return Some((&s.key, &s.value));
                 }
@@ -315,7 +313,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     /// Changes the capacity, evicting least recently used entries until the cache fits, and
     /// returns them (least recently used first).
     ///
-    /// Computes in **O(evicted)** time.
+    /// Computes in **O(evicted)** time, or O(n) when a smaller capacity gives table memory
+    /// back.
     ///
     /// # Errors
     /// - As [`with_parts`](Self::with_parts); the cache is then unchanged.
@@ -324,7 +323,9 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         self.store.capacity = capacity;
         let mut out = Vec::new();
         self.evict_to_fit(0, &mut |k, v, _| out.push((k, v)));
-        self.store.shrink_to_capacity();
+        if let Some(map) = self.store.shrink_to_capacity() {
+            self.remap_ends(&map);
+        }
         Ok(out)
     }
 
@@ -353,26 +354,27 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 
     #[inline]
     fn links(&mut self, i: u32) -> &mut Links {
-        &mut self.store.slots[i as usize].links
+        &mut self.store.slot_mut(i).links
     }
 
+    /// Follows a rehash: the ends of the list are indices too.
+    #[cold]
+    fn remap_ends(&mut self, map: &[u32]) {
+        self.head = remapped(self.head, map);
+        self.tail = remapped(self.tail, map);
+    }
+
+    /// Takes entry `i` out of the list: its neighbours (or the list's ends) point at each other.
     #[inline]
     fn unlink(&mut self, i: u32) {
         let Links { prev, next } = *self.links(i);
-        self.repoint(prev, next, next, prev);
-    }
-
-    /// Points what stood before and after an entry (`prev`, `next`: entries or the list's ends)
-    /// at a new successor and predecessor: at each other to unlink it, at a new index to move it.
-    #[inline]
-    fn repoint(&mut self, prev: u32, next: u32, prev_to: u32, next_to: u32) {
         match prev {
-            NIL => self.head = prev_to,
-            p => self.links(p).next = prev_to,
+            NIL => self.head = next,
+            p => self.links(p).next = next,
         }
         match next {
-            NIL => self.tail = next_to,
-            n => self.links(n).prev = next_to,
+            NIL => self.tail = prev,
+            n => self.links(n).prev = prev,
         }
     }
 
@@ -397,34 +399,27 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         if head == i {
             return;
         }
-        // One borrow of the slab for the whole move; `i` is not the head, so it has a more
-        // recent neighbour and the head is another entry.
-        let slots = &mut self.store.slots;
-        let Links { prev, next } = slots[i as usize].links;
-        slots[prev as usize].links.next = next;
-        match next {
-            NIL => self.tail = prev,
-            n => slots[n as usize].links.prev = prev,
-        }
-        slots[i as usize].links = Links {
+        // `i` is not the head, so it has a more recent neighbour and the head is another entry.
+        let me = self.links(i);
+        let Links { prev, next } = *me;
+        *me = Links {
             prev: NIL,
             next: head,
         };
-        slots[head as usize].links.prev = i;
+        self.links(prev).next = next;
+        match next {
+            NIL => self.tail = prev,
+            n => self.links(n).prev = prev,
+        }
+        self.links(head).prev = i;
         self.head = i;
     }
 
-    /// Unlinks and removes entry `i`; repoints the neighbours of the entry that moved into
-    /// its slot.
-    #[inline]
+    /// Unlinks and removes entry `i`.
+    #[inline(always)]
     fn remove_at(&mut self, i: u32) -> (K, V) {
         self.unlink(i);
-        let (k, v, moved) = self.store.swap_remove(i);
-        if moved.is_some() {
-            let Links { prev, next } = *self.links(i);
-            self.repoint(prev, next, i, i);
-        }
-        (k, v)
+        self.store.remove(i)
     }
 
     /// Checks every structural invariant; for tests.
@@ -433,14 +428,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         self.store.check();
         let (mut seen, mut at, mut prev) = (0, self.head, NIL);
         while at != NIL {
-            let l = self.store.slots[at as usize].links;
+            let l = self.store.slot(at).links;
             assert_eq!(l.prev, prev);
             prev = at;
             at = l.next;
             seen += 1;
         }
         assert_eq!(self.tail, prev);
-        assert_eq!(seen, self.store.slots.len());
+        assert_eq!(seen, self.store.len());
     }
 }
 

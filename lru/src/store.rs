@@ -1,5 +1,5 @@
-//! What both policies share: the dense slab of entries, the key → slot table, weights,
-//! expiry times and counters. The policies own the links that order the entries.
+//! What both policies share: the hash table that holds the entries, weights, expiry times and
+//! counters. The policies own the links that order the entries.
 
 use crate::{Clock, Error, MAX_ENTRIES, Stats, Weigher};
 use hashbrown::HashTable;
@@ -35,7 +35,8 @@ const PREALLOCATE: u64 = 1 << 20;
 pub(crate) const NEVER: u64 = u64::MAX;
 
 /// One resident entry, with the policy's links (`L`) that place it in the eviction order. The
-/// links sit beside the key: a hit compares the key and relinks the entry in one cache line.
+/// whole entry sits in its hash-table bucket: a hit finds the key, reads the value and relinks
+/// the entry in one cache line.
 #[derive(Clone)]
 pub(crate) struct Slot<K, V, L> {
     pub(crate) key: K,
@@ -43,17 +44,52 @@ pub(crate) struct Slot<K, V, L> {
     pub(crate) links: L,
 }
 
+/// A policy's links: bucket indices of other entries, which the store renumbers when the
+/// table rehashes (every entry may then move to another bucket).
+pub(crate) trait Links: Copy {
+    /// Links to no entry.
+    const NONE: Self;
+    /// The entry indices held: the neighbours towards either end of the entry's list.
+    fn neighbours(&mut self) -> [&mut u32; 2];
+
+    /// Links that carry only a number, `n`; the store parks them in entries while rehashing.
+    #[inline]
+    fn tag(n: u32) -> Self {
+        let mut links = Self::NONE;
+        *links.neighbours()[0] = n;
+        links
+    }
+
+    /// The number [`tag`](Self::tag) parked.
+    #[inline]
+    fn tag_of(mut self) -> u32 {
+        *self.neighbours()[0]
+    }
+
+    /// Rewrites every entry index `i` held here as `map[i]`.
+    #[inline]
+    fn remap(&mut self, map: &[u32]) {
+        for i in self.neighbours() {
+            *i = remapped(*i, map);
+        }
+    }
+}
+
+/// An index through a rehash's map; `NIL` stays `NIL`.
+#[inline]
+pub(crate) fn remapped(i: u32, map: &[u32]) -> u32 {
+    if i == NIL { NIL } else { map[i as usize] }
+}
+
 #[derive(Clone)]
 pub(crate) struct Store<K, V, L, S, W, C> {
-    /// Slab index of each entry, found by the entry's hash and compared through the slab, so
-    /// each key is stored once.
-    table: HashTable<u32>,
-    /// The resident entries, dense: indices 0..len are all live.
-    pub(crate) slots: Vec<Slot<K, V, L>>,
-    /// Weight of each entry, parallel to `slots`; empty for the unit weigher.
+    /// The entries, each in the bucket its hash chose. A bucket index names an entry until
+    /// the table rehashes, which [`rehash`](Self::rehash) makes visible.
+    table: HashTable<Slot<K, V, L>>,
+    /// Weight of the entry in each bucket; empty for the unit weigher.
     weights: Vec<u32>,
-    /// Expiry time of each entry in clock nanoseconds, parallel to `slots`; empty until the
-    /// first entry with a time to live.
+    /// Expiry time of the entry in each bucket, in clock nanoseconds; empty until the first
+    /// entry with a time to live.
     expires: Vec<u64>,
     /// Total weight (the entry count for the unit weigher).
     pub(crate) weight: u64,
@@ -81,20 +117,35 @@ pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store<K, V, L, S, W, C> {
+impl<K, V, L, S, W, C> Store<K, V, L, S, W, C> {
+    /// Entries resident, expired ones included.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
+impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
+    Store<K, V, L, S, W, C>
+{
     pub(crate) fn new(capacity: u64, hasher: S, weigher: W, clock: C) -> Result<Self, Error> {
         check_capacity(capacity, W::UNIT)?;
-        // Count-bounded caches of modest size get all their memory at once: one allocation
-        // each, no copies while filling. Larger ones grow by doubling, up to the capacity.
+        // Count-bounded caches of modest size get their table at once: no rehash while
+        // filling. Larger ones grow by doubling.
         let upfront = if W::UNIT && capacity <= PREALLOCATE {
             capacity as usize
         } else {
             0
         };
+        let table = HashTable::with_capacity(upfront);
+        let weights = if W::UNIT {
+            Vec::new()
+        } else {
+            vec![0; table.num_buckets()]
+        };
         Ok(Self {
-            table: HashTable::with_capacity(upfront),
-            slots: Vec::with_capacity(upfront),
-            weights: Vec::new(),
+            table,
+            weights,
             expires: Vec::new(),
             weight: 0,
             capacity,
@@ -111,16 +162,35 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
         self.hasher.hash_one(key)
     }
 
+    /// The entry in bucket `i`, which a policy holds linked.
+    #[inline(always)]
+    pub(crate) fn slot(&self, i: u32) -> &Slot<K, V, L> {
+        self.table
+            .get_bucket(i as usize)
+            .expect("linked indices name resident entries")
+    }
+
+    #[inline(always)]
+    pub(crate) fn slot_mut(&mut self, i: u32) -> &mut Slot<K, V, L> {
+        self.table
+            .get_bucket_mut(i as usize)
+            .expect("linked indices name resident entries")
+    }
+
+    /// Every entry's index, in bucket order.
+    pub(crate) fn indices(&self) -> Vec<u32> {
+        self.table.iter_buckets().map(|i| i as u32).collect()
+    }
+
     #[inline]
     pub(crate) fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let slots = &self.slots;
         self.table
-            .find(hash, |&i| slots[i as usize].key.borrow() == key)
-            .copied()
+            .find_bucket_index(hash, |s| s.key.borrow() == key)
+            .map(|i| i as u32)
     }
 
     #[inline]
@@ -185,15 +255,15 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
         (!self.is_expired(i, self.now_if_ttl())).then_some(i)
     }
 
-    /// Sets entry `i`'s weight and expiry.
+    /// Sets the weight and expiry of the entry in bucket `i` (its old weight is `old`).
     #[inline]
-    pub(crate) fn set_meta(&mut self, i: u32, w: u32, expires: u64) {
+    fn set_meta(&mut self, i: u32, old: u32, w: u32, expires: u64) {
         if !W::UNIT {
-            let old = std::mem::replace(&mut self.weights[i as usize], w);
+            self.weights[i as usize] = w;
             self.weight = self.weight - u64::from(old) + u64::from(w);
         }
         if expires != NEVER && self.expires.is_empty() {
-            self.expires.resize(self.slots.len(), NEVER);
+            self.expires.resize(self.table.num_buckets(), NEVER);
         }
         if let Some(t) = self.expires.get_mut(i as usize) {
             *t = expires;
@@ -229,49 +299,26 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
                 hash,
             }));
         };
-        // Replace in place, before any eviction (which may move entries between slots).
-        let slot = &mut self.slots[i as usize];
+        // Replace in place, before any eviction.
+        let slot = self.slot_mut(i);
         let old_key = std::mem::replace(&mut slot.key, key);
         let old_value = std::mem::replace(&mut slot.value, value);
-        self.set_meta(i, weight, expires);
+        let old = self.weights.get(i as usize).copied().unwrap_or(1);
+        self.set_meta(i, old, weight, expires);
         removed(old_key, old_value, crate::Removal::Replaced);
         Some(Placement::Replaced(i))
     }
 
-    /// Whether a count-bounded cache is full, so a new entry must take a victim's slot.
-    #[inline]
-    pub(crate) fn full_by_count(&self) -> bool {
-        W::UNIT && self.weight >= self.capacity
-    }
-
-    /// Whether `incoming` more weight needs an eviction first (or the slab is out of indices).
+    /// Whether `incoming` more weight needs an eviction first (or the table is out of indices).
     #[inline]
     pub(crate) fn must_evict(&self, incoming: u64) -> bool {
-        self.weight + incoming > self.capacity || self.slots.len() >= MAX_ENTRIES as usize
+        self.weight + incoming > self.capacity || self.table.len() >= MAX_ENTRIES as usize
     }
 
-    /// Puts a new entry into victim `i`'s slot: the slot, weight and expiry are reused, the
-    /// table is updated. Returns the victim. The policy relinks the slot.
-    #[inline]
-    pub(crate) fn replace_slot(
-        &mut self,
-        i: u32,
-        hash: u64,
-        key: K,
-        value: V,
-        expires: u64,
-    ) -> (K, V) {
-        let victim_hash = self.hash(&self.slots[i as usize].key);
-        self.table_remove(victim_hash, i);
-        let slot = &mut self.slots[i as usize];
-        let old_key = std::mem::replace(&mut slot.key, key);
-        let old_value = std::mem::replace(&mut slot.value, value);
-        self.set_meta(i, 1, expires);
-        self.table_insert(hash, i);
-        (old_key, old_value)
-    }
-
-    /// Appends a new entry and returns its index; the policy links it.
+    /// Inserts a new entry and returns its index, and — when the table had to rehash first —
+    /// the map from every old index to the new one: the store has renumbered the links inside
+    /// the entries, and the policy must renumber the ones it holds outside. The new entry's
+    /// `links` are placed as given; the policy links it after renumbering.
     #[inline]
     pub(crate) fn push(
         &mut self,
@@ -281,115 +328,134 @@ impl<K: Hash + Eq, V, L: Copy, S: BuildHasher, W: Weigher<K, V>, C: Clock> Store
         links: L,
         w: u32,
         expires: u64,
-    ) -> u32 {
-        let i = self.slots.len() as u32;
-        let len = self.slots.len();
-        if len == self.slots.capacity() {
-            // Double, but never past an entry-count capacity: a full cache has no spare slots.
-            let cap = if W::UNIT {
-                self.capacity as usize
-            } else {
-                usize::MAX
-            };
-            let target = (len * 2).max(16).min(cap.max(len + 1));
-            self.slots.reserve_exact(target - len);
+    ) -> (u32, Option<Vec<u32>>) {
+        // hashbrown rehashes inside an insert only when no growth is left; doing it here first
+        // lets the store see every entry move.
+        let moved = (self.table.len() == self.table.capacity()).then(|| self.reserve_one());
+        let Self { table, hasher, .. } = self;
+        let i = table
+            .insert_unique(hash, Slot { key, value, links }, |s| {
+                hasher.hash_one(&s.key)
+            })
+            .bucket_index() as u32;
+        self.set_meta(i, 0, w, expires);
+        if W::UNIT {
+            self.weight += 1;
         }
-        self.slots.push(Slot { key, value, links });
-        if !W::UNIT {
-            self.weights.push(w);
-        }
-        if !self.expires.is_empty() || expires != NEVER {
-            self.expires.resize(len, NEVER);
-            self.expires.push(expires);
-        }
-        self.weight += u64::from(w);
-        self.table_insert(hash, i);
-        i
+        (i, moved)
     }
 
-    #[inline]
-    fn table_insert(&mut self, hash: u64, i: u32) {
-        let Self {
-            table,
-            slots,
-            hasher,
-            ..
-        } = self;
-        table.insert_unique(hash, i, |&j| hasher.hash_one(&slots[j as usize].key));
+    #[cold]
+    #[inline(never)]
+    fn reserve_one(&mut self) -> Vec<u32> {
+        self.rehash(|table, hash| table.reserve(1, hash))
     }
 
-    #[inline]
-    fn table_remove(&mut self, hash: u64, i: u32) {
-        if let Ok(entry) = self.table.find_entry(hash, |&j| j == i) {
-            entry.remove();
+    /// Runs `f`, which may rehash the table (move entries between buckets, or to a new
+    /// allocation), and renumbers the links, weights and expiry times to follow. Returns the
+    /// map from each old bucket index to the new one (`NIL` for empty buckets).
+    ///
+    /// Each entry carries its rank in bucket order through the rehash in place of its links:
+    /// the table does not say where an entry came from.
+    fn rehash(
+        &mut self,
+        f: impl FnOnce(&mut HashTable<Slot<K, V, L>>, &dyn Fn(&Slot<K, V, L>) -> u64),
+    ) -> Vec<u32> {
+        let old_indices = self.indices();
+        let mut saved = Vec::with_capacity(old_indices.len());
+        for (rank, &i) in old_indices.iter().enumerate() {
+            let slot = self.slot_mut(i);
+            saved.push(slot.links);
+            slot.links = L::tag(rank as u32);
         }
-    }
-
-    /// Removes the (already unlinked) entry `i`. The last entry moves into slot `i`, so the
-    /// slab stays dense; if one moved, returns its old index so the policy can repoint its
-    /// neighbours at `i`.
-    #[inline]
-    pub(crate) fn swap_remove(&mut self, i: u32) -> (K, V, Option<u32>) {
-        let hash = self.hash(&self.slots[i as usize].key);
-        self.table_remove(hash, i);
-        let last = self.slots.len() as u32 - 1;
-        let moved = (i != last).then_some(last);
-        if moved.is_some() {
-            let moved_hash = self.hash(&self.slots[last as usize].key);
-            if let Ok(mut entry) = self.table.find_entry(moved_hash, |&j| j == last) {
-                *entry.get_mut() = i;
+        let mut map = vec![NIL; self.table.num_buckets()];
+        {
+            let Self { table, hasher, .. } = self;
+            f(table, &|s: &Slot<K, V, L>| hasher.hash_one(&s.key));
+        }
+        let buckets = self.table.num_buckets();
+        let mut weights = if W::UNIT {
+            Vec::new()
+        } else {
+            vec![0; buckets]
+        };
+        let mut expires = if self.expires.is_empty() {
+            Vec::new()
+        } else {
+            vec![NEVER; buckets]
+        };
+        for j in self.indices() {
+            let slot = self.slot_mut(j);
+            let rank = slot.links.tag_of() as usize;
+            slot.links = saved[rank];
+            let old = old_indices[rank] as usize;
+            map[old] = j;
+            if let Some(w) = weights.get_mut(j as usize) {
+                *w = self.weights[old];
+            }
+            if let Some(t) = expires.get_mut(j as usize) {
+                *t = self.expires[old];
             }
         }
-        let w = if W::UNIT {
-            1
-        } else {
-            self.weights.swap_remove(i as usize)
-        };
-        self.weight -= u64::from(w);
-        if !self.expires.is_empty() {
-            self.expires.swap_remove(i as usize);
+        for slot in self.table.iter_mut() {
+            slot.links.remap(&map);
         }
-        let slot = self.slots.swap_remove(i as usize);
-        (slot.key, slot.value, moved)
+        self.weights = weights;
+        self.expires = expires;
+        map
+    }
+
+    /// Removes the (already unlinked) entry `i`. No other entry moves.
+    #[inline]
+    pub(crate) fn remove(&mut self, i: u32) -> (K, V) {
+        let (slot, _) = self
+            .table
+            .get_bucket_entry(i as usize)
+            .ok()
+            .expect("linked indices name resident entries")
+            .remove();
+        let w = self.weights.get(i as usize).copied().unwrap_or(1);
+        self.weight -= u64::from(w);
+        (slot.key, slot.value)
     }
 
     pub(crate) fn clear(&mut self) {
         self.table.clear();
-        self.slots.clear();
-        self.weights.clear();
         self.expires.clear();
         self.weight = 0;
     }
 
-    pub(crate) fn shrink_to_capacity(&mut self) {
-        if W::UNIT {
-            self.slots.shrink_to(self.capacity as usize);
+    /// Gives back table memory beyond an entry-count capacity (after `resize` lowered it).
+    /// Returns the renumbering map if entries moved.
+    pub(crate) fn shrink_to_capacity(&mut self) -> Option<Vec<u32>> {
+        let cap = self.capacity as usize;
+        if !W::UNIT || self.table.capacity() <= cap.saturating_mul(2) {
+            return None;
         }
+        Some(self.rehash(|table, hash| table.shrink_to(cap, hash)))
     }
 
     /// Table and weight invariants (tests only).
     pub(crate) fn check(&self) {
-        let n = self.slots.len();
-        assert_eq!(self.table.len(), n);
-        for (i, s) in self.slots.iter().enumerate() {
-            assert_eq!(self.find(self.hash(&s.key), &s.key), Some(i as u32));
+        let mut w = 0u64;
+        for i in self.indices() {
+            let s = self.slot(i);
+            assert_eq!(self.find(self.hash(&s.key), &s.key), Some(i));
+            w += u64::from(self.weights.get(i as usize).copied().unwrap_or(1));
         }
-        let w: u64 = if W::UNIT {
-            n as u64
-        } else {
-            self.weights.iter().map(|&w| u64::from(w)).sum()
-        };
         assert_eq!(w, self.weight);
         assert!(self.weight <= self.capacity);
-        assert!(self.expires.is_empty() || self.expires.len() == n);
+        let buckets = self.table.num_buckets();
+        assert!(W::UNIT || self.weights.len() == buckets);
+        assert!(self.expires.is_empty() || self.expires.len() == buckets);
     }
 }
 
 /// What the shared lookup and removal paths need from a policy: its store, how to count a hit
 /// (LRU: move to the front; LFU: one bucket up), and how to take entry `i` out of its eviction
-/// order and the slab.
+/// order and the table.
 pub(crate) trait Policy<K, V, S, W, C> {
-    type Links: Copy;
+    type Links: Links;
     fn store(&self) -> &Store<K, V, Self::Links, S, W, C>;
     fn store_mut(&mut self) -> &mut Store<K, V, Self::Links, S, W, C>;
     fn hit(&mut self, i: u32);
@@ -454,17 +520,14 @@ where
     C: Clock,
 {
     let now = p.store().now_if_ttl();
-    let mut i = 0;
-    while (i as usize) < p.store().slots.len() {
+    // Removing an entry moves no other, so the indices stay valid throughout.
+    for i in p.store().indices() {
         let store = p.store_mut();
         let expired = store.is_expired(i, now);
-        let slot = &mut store.slots[i as usize];
+        let slot = store.slot_mut(i);
         if expired || !keep(&slot.key, &mut slot.value) {
             store.stats.expirations += u64::from(expired);
-            // The last entry moves into slot i: look at slot i again.
             p.remove_at(i);
-        } else {
-            i += 1;
         }
     }
 }

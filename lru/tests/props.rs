@@ -158,3 +158,53 @@ proptest! {
         }
     }
 }
+
+/// A full cache at 7/8 of its table's buckets (the most hashbrown allows) turns removed buckets
+/// into tombstones quickly, so the table rehashes every few hundred inserts and every entry
+/// moves to another bucket. The recency order must survive each rehash, in the cache and in a
+/// clone of it.
+#[test]
+fn recency_order_survives_rehashes() {
+    const CAP: usize = 896; // 7/8 of 1,024 buckets
+    let mut lru = LruCache::new(CAP as u64).unwrap();
+    let mut lfu = LfuCache::new(CAP as u64).unwrap();
+    // Most recent first.
+    let mut model: std::collections::VecDeque<u32> = std::collections::VecDeque::new();
+    let mut x = 0x9E37_79B9_u32;
+    for step in 0..30_000 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let k = x % 4_000;
+        let hit = lru.get(&k).is_some();
+        let at = model.iter().position(|&m| m == k);
+        assert_eq!(hit, at.is_some(), "step {step}: key {k}");
+        match at {
+            Some(p) => {
+                model.remove(p);
+            }
+            None => {
+                lru.insert(k, k);
+                if model.len() == CAP {
+                    model.pop_back();
+                }
+            }
+        }
+        model.push_front(k);
+        if lfu.get(&k).is_none() {
+            lfu.insert(k, k);
+        }
+        if step % 5_000 == 0 {
+            lru.check_invariants();
+            lfu.check_invariants();
+        }
+    }
+    let order: Vec<u32> = lru.iter().map(|(&k, _)| k).collect();
+    assert_eq!(order, Vec::from(model));
+    let copy = lru.clone();
+    copy.check_invariants();
+    assert!(copy.iter().eq(lru.iter()));
+    let lfu_copy = lfu.clone();
+    lfu_copy.check_invariants();
+    assert!(lfu_copy.iter().eq(lfu.iter()));
+}
