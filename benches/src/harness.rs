@@ -101,6 +101,12 @@ impl Ctx {
         ns_per_op_alternating(self.mode.runs(), ops, runs)
     }
 
+    /// [`time_alternating`](Self::time_alternating) for a number of implementations known at
+    /// run time.
+    pub fn time_alternating_all(&self, ops: u64, runs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+        ns_per_op_alternating_all(self.mode.runs(), ops, runs)
+    }
+
     /// Writes `chart` as `<file_stem>.svg` and remembers it for the report.
     pub fn chart(&self, file_stem: &str, chart: &Chart) {
         let Some(dir) = &self.out_dir else { return };
@@ -178,11 +184,21 @@ pub fn ns_per_op_alternating<const N: usize>(
     ops: u64,
     mut impls: [&mut dyn FnMut(); N],
 ) -> [f64; N] {
+    let ns = ns_per_op_alternating_all(runs, ops, &mut impls);
+    std::array::from_fn(|i| ns[i])
+}
+
+/// [`ns_per_op_alternating`] for a number of implementations known at run time.
+pub fn ns_per_op_alternating_all(
+    runs: usize,
+    ops: u64,
+    impls: &mut [&mut dyn FnMut()],
+) -> Vec<f64> {
     let ops = ops.max(1) as f64;
     for run in impls.iter_mut() {
         run();
     }
-    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(runs));
+    let mut samples: Vec<Vec<f64>> = impls.iter().map(|_| Vec::with_capacity(runs)).collect();
     for _ in 0..runs.max(1) {
         for (run, s) in impls.iter_mut().zip(samples.iter_mut()) {
             let start = Instant::now();
@@ -191,5 +207,8 @@ pub fn ns_per_op_alternating<const N: usize>(
             s.push(start.elapsed().as_nanos() as f64 / ops);
         }
     }
-    samples.map(|s| median(&s).unwrap_or(f64::NAN))
+    samples
+        .iter()
+        .map(|s| median(s).unwrap_or(f64::NAN))
+        .collect()
 }

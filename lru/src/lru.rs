@@ -86,7 +86,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     /// counts as a miss.
     ///
     /// Computes in **O(1)** expected time.
-    #[inline]
+    #[inline(always)]
     pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -109,7 +109,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         Some(&mut self.store.slot_mut(i).value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn lookup<Q>(&mut self, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
@@ -393,7 +393,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     }
 
     /// Marks entry `i` most recently used.
-    #[inline]
+    #[inline(always)]
     fn touch(&mut self, i: u32) {
         let head = self.head;
         if head == i {

@@ -182,7 +182,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         self.table.iter_buckets().map(|i| i as u32).collect()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
@@ -225,7 +225,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
 
     /// Finds a live entry; an expired one is reported with `Err` so the policy can unlink and
     /// reclaim it. Counts the hit or miss.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup<Q>(&mut self, key: &Q) -> Result<u32, Option<u32>>
     where
         K: Borrow<Q>,
@@ -463,7 +463,7 @@ pub(crate) trait Policy<K, V, S, W, C> {
 }
 
 /// A live entry's index, counting the hit; an expired entry is reclaimed and reads as a miss.
-#[inline]
+#[inline(always)]
 pub(crate) fn lookup<P, K, V, S, W, C, Q>(p: &mut P, key: &Q) -> Option<u32>
 where
     P: Policy<K, V, S, W, C>,

@@ -2,11 +2,13 @@
 //! the shared cache traces against libCacheSim's.
 
 use crate::chart::{Chart, Series};
+use crate::harness::ns_per_op_alternating_all;
 use crate::{Ctx, Record, Section};
 use std::hash::Hash;
 use std::hint::black_box;
 use std::io::Read;
 use std::num::NonZeroUsize;
+use std::ops::Range;
 
 /// Fixed-seed splitmix64 stream.
 #[derive(Debug, Clone)]
@@ -172,105 +174,132 @@ const BRICK: &str = "lru";
 const CAP: usize = 100_000;
 const UNIVERSE: u64 = 1_000_000;
 
-struct Timed {
-    name: &'static str,
-    ours: bool,
-    lru: bool,
-    ns: Vec<(&'static str, f64)>,
+/// One implementation under the timed workloads, driven through `dyn` once per batch of
+/// operations (each loop inside is monomorphic, so inlined as in the crate's own use).
+trait Subject {
+    fn name(&self) -> &'static str;
+    fn ours(&self) -> bool;
+    fn lru(&self) -> bool;
+    /// Looks up every key in the main cache.
+    fn get_all(&mut self, keys: &[u64]);
+    /// Inserts `n` keys never seen before into the main cache.
+    fn insert_new(&mut self, n: usize);
+    /// Get-or-insert over `keys`, on stream `s`'s own cache.
+    fn replay(&mut self, s: usize, keys: &[u64]);
 }
 
-fn measure<C: Lru<u64, u64>, D: Lru<String, Vec<u8>>>(
+struct Under<C> {
+    main: C,
+    streams: Vec<C>,
+    next: u64,
+}
+
+impl<C: Lru<u64, u64>> Subject for Under<C> {
+    fn name(&self) -> &'static str {
+        C::NAME
+    }
+    fn ours(&self) -> bool {
+        C::OURS
+    }
+    fn lru(&self) -> bool {
+        C::LRU
+    }
+    fn get_all(&mut self, keys: &[u64]) {
+        for k in keys {
+            black_box(self.main.hit(black_box(k)));
+        }
+    }
+    fn insert_new(&mut self, n: usize) {
+        for _ in 0..n {
+            self.next += 1;
+            self.main.put(black_box(self.next), self.next);
+        }
+    }
+    fn replay(&mut self, s: usize, keys: &[u64]) {
+        black_box(replay(&mut self.streams[s], keys));
+    }
+}
+
+fn full<C: Lru<u64, u64>>() -> C {
+    filled::<C, u64, u64>(CAP, 0..CAP as u64, |&k| k)
+}
+
+/// A full cache of each kind: one for hits, misses and inserts, one per get-or-insert stream.
+fn subject<C: Lru<u64, u64> + 'static>(streams: usize) -> Box<dyn Subject> {
+    Box::new(Under {
+        main: full::<C>(),
+        streams: (0..streams).map(|_| full::<C>()).collect(),
+        next: UNIVERSE * 4,
+    })
+}
+
+/// Each workload is timed in this many slices of its operations, so the passes alternate often.
+const PARTS: usize = 5;
+
+/// Times `work` on every subject, in alternation, slice by slice: each call gets the next fifth
+/// of the `n` operations' range. This machine's speed swings by 2-3x within a second; short
+/// passes put every implementation under the same swings.
+fn alternate(
     ctx: &Ctx,
-    streams: &[(&'static str, Vec<u64>)],
-    out: &mut Vec<Record>,
-) -> Timed {
-    let n = streams[0].1.len();
-    ctx.step(&format!("{} ops", C::NAME));
-    let name = C::NAME;
-    let ours = C::OURS;
-    let mut ns = Vec::new();
-    let full = || filled::<C, u64, u64>(CAP, 0..CAP as u64, |&k| k);
-    // get, hit: resident keys in random order.
-    let hits: Vec<u64> = uniform_keys(n, CAP as u64, 7);
-    let mut c = full();
-    ns.push((
-        "get_hit",
-        ctx.time(n as u64, || {
-            for k in &hits {
-                black_box(c.hit(black_box(k)));
-            }
-        }),
-    ));
-    // get, miss: keys never inserted.
-    let misses: Vec<u64> = uniform_keys(n, UNIVERSE, 8)
-        .into_iter()
-        .map(|k| k + UNIVERSE)
+    n: usize,
+    subjects: &mut [Box<dyn Subject>],
+    work: impl Fn(&mut dyn Subject, Range<usize>),
+) -> Vec<f64> {
+    let len = n / PARTS;
+    let work = &work;
+    let mut runs: Vec<Box<dyn FnMut() + '_>> = subjects
+        .iter_mut()
+        .map(|s| {
+            let mut part = 0;
+            Box::new(move || {
+                work(s.as_mut(), part * len..(part + 1) * len);
+                part = (part + 1) % PARTS;
+            }) as Box<dyn FnMut() + '_>
+        })
         .collect();
-    ns.push((
-        "get_miss",
-        ctx.time(n as u64, || {
-            for k in &misses {
-                black_box(c.hit(black_box(k)));
-            }
-        }),
-    ));
-    // insert into a full cache: every insert evicts.
-    let mut next = UNIVERSE * 4;
-    ns.push((
-        "insert_evict",
-        ctx.time(n as u64, || {
-            for _ in 0..n {
-                next += 1;
-                c.put(black_box(next), next);
-            }
-        }),
-    ));
-    for (label, keys) in streams {
-        let mut c = full();
-        let t = ctx.time(n as u64, || {
-            black_box(replay(&mut c, keys));
-        });
-        let op: &'static str = if *label == "uniform" {
-            "get_or_insert uniform"
-        } else {
-            "get_or_insert zipf"
-        };
-        ns.push((op, t));
-    }
+    let mut refs: Vec<&mut dyn FnMut()> = runs
+        .iter_mut()
+        .map(|r| &mut **r as &mut dyn FnMut())
+        .collect();
+    ns_per_op_alternating_all(ctx.mode.runs() * PARTS, len as u64, &mut refs)
+}
+
+/// Bytes a full cache allocates (u64 -> u64, then after as many evicting inserts as it holds
+/// twice over, and String -> Vec<u8>).
+fn memory<C: Lru<u64, u64>, D: Lru<String, Vec<u8>>>(ctx: &Ctx, out: &mut Vec<Record>) {
+    let name = C::NAME;
     let params = format!("cap={CAP} keys over {UNIVERSE}");
-    for &(op, t) in &ns {
-        out.push(Record::new(BRICK, name, name, ours, op, params.clone()).with_ns(t));
-    }
-    // Memory: a full cache of u64 -> u64, and of String (16 B) -> Vec<u8> (32 B).
-    let (c, bytes) = ctx.memory.measure(full);
+    let per_entry = |op: &str, bytes: Option<u64>, out: &mut Vec<Record>| {
+        if let Some(b) = bytes {
+            out.push(
+                Record::new(BRICK, name, name, C::OURS, op, params.clone())
+                    .with_bytes(b)
+                    .with_metric("bytes_per_entry", b as f64 / CAP as f64, None),
+            );
+        }
+    };
+    let (c, bytes) = ctx.memory.measure(full::<C>);
     drop(c);
-    if let Some(b) = bytes {
-        out.push(
-            Record::new(BRICK, name, name, ours, "memory u64->u64", params.clone())
-                .with_bytes(b)
-                .with_metric("bytes_per_entry", b as f64 / CAP as f64, None),
-        );
-    }
+    per_entry("memory u64->u64", bytes, out);
+    // Evictions leave tombstones in open-addressing tables; once they use up the spare
+    // buckets the table rehashes, and may double.
+    let (c, bytes) = ctx.memory.measure(|| {
+        let mut c = full::<C>();
+        for k in 0..2 * CAP as u64 {
+            c.put(UNIVERSE * 8 + k, k);
+        }
+        c
+    });
+    drop(c);
+    per_entry("memory u64->u64 after churn", bytes, out);
+    // The strings' and vectors' own heap (16 + 32 bytes) is in every implementation's figure.
     let (c, bytes) = ctx.memory.measure(|| {
         filled::<D, String, Vec<u8>>(CAP, (0..CAP).map(|i| format!("key-{i:012}")), |_| {
             vec![7u8; 32]
         })
     });
     drop(c);
-    if let Some(b) = bytes {
-        // The strings' and vectors' own heap (16 + 32 bytes) is in every implementation's figure.
-        out.push(
-            Record::new(BRICK, name, name, ours, "memory String->Vec<u8>", params)
-                .with_bytes(b)
-                .with_metric("bytes_per_entry", b as f64 / CAP as f64, None),
-        );
-    }
-    Timed {
-        name,
-        ours,
-        lru: C::LRU,
-        ns,
-    }
+    per_entry("memory String->Vec<u8>", bytes, out);
 }
 
 /// The report section.
@@ -297,69 +326,115 @@ impl Section for LruSection {
         let mut out = Vec::new();
         let n = ctx.mode.pick(20_000, 1_000_000, 2_000_000);
         ctx.step("lru inputs");
-        let streams = vec![
-            ("uniform", uniform_keys(n, UNIVERSE, 1)),
-            ("zipf", zipf_keys(n, UNIVERSE, 0.99, 2)),
+        let streams = [
+            ("get_or_insert uniform", uniform_keys(n, UNIVERSE, 1)),
+            ("get_or_insert zipf", zipf_keys(n, UNIVERSE, 0.99, 2)),
         ];
-        let t = [
-            measure::<brick_lru::LruCache<u64, u64>, brick_lru::LruCache<String, Vec<u8>>>(
-                ctx, &streams, &mut out,
-            ),
-            measure::<brick_lru::LfuCache<u64, u64>, brick_lru::LfuCache<String, Vec<u8>>>(
-                ctx, &streams, &mut out,
-            ),
-            measure::<lru::LruCache<u64, u64>, lru::LruCache<String, Vec<u8>>>(
-                ctx, &streams, &mut out,
-            ),
-            measure::<schnellru::LruMap<u64, u64>, schnellru::LruMap<String, Vec<u8>>>(
-                ctx, &streams, &mut out,
-            ),
-            measure::<clru::CLruCache<u64, u64>, clru::CLruCache<String, Vec<u8>>>(
-                ctx, &streams, &mut out,
-            ),
-            measure::<hashlink::LruCache<u64, u64>, hashlink::LruCache<String, Vec<u8>>>(
-                ctx, &streams, &mut out,
-            ),
-            measure::<
-                quick_cache::unsync::Cache<u64, u64>,
-                quick_cache::unsync::Cache<String, Vec<u8>>,
-            >(ctx, &streams, &mut out),
+        ctx.step("lru caches");
+        let s = streams.len();
+        let mut subjects = vec![
+            subject::<brick_lru::LruCache<u64, u64>>(s),
+            subject::<brick_lru::LfuCache<u64, u64>>(s),
+            subject::<lru::LruCache<u64, u64>>(s),
+            subject::<schnellru::LruMap<u64, u64>>(s),
+            subject::<clru::CLruCache<u64, u64>>(s),
+            subject::<hashlink::LruCache<u64, u64>>(s),
+            subject::<quick_cache::unsync::Cache<u64, u64>>(s),
         ];
-        // Targets: ours against the fastest LRU peer (quick_cache is not an LRU).
+        // Every implementation runs each workload in turn, pass by pass, so the machine's
+        // drift lands on all of them. Hits first, on the freshly filled caches.
+        let mut ops: Vec<(&'static str, Vec<f64>)> = Vec::new();
+        ctx.step("lru get_hit");
+        let hits = uniform_keys(n, CAP as u64, 7);
+        ops.push((
+            "get_hit",
+            alternate(ctx, n, &mut subjects, |c, r| c.get_all(&hits[r])),
+        ));
+        ctx.step("lru get_miss");
+        let misses: Vec<u64> = uniform_keys(n, UNIVERSE, 8)
+            .into_iter()
+            .map(|k| k + UNIVERSE)
+            .collect();
+        ops.push((
+            "get_miss",
+            alternate(ctx, n, &mut subjects, |c, r| c.get_all(&misses[r])),
+        ));
+        ctx.step("lru insert_evict");
+        ops.push((
+            "insert_evict",
+            alternate(ctx, n, &mut subjects, |c, r| c.insert_new(r.len())),
+        ));
+        for (i, (op, keys)) in streams.iter().enumerate() {
+            ctx.step(&format!("lru {op}"));
+            ops.push((
+                op,
+                alternate(ctx, n, &mut subjects, |c, r| c.replay(i, &keys[r])),
+            ));
+        }
         let params = format!("cap={CAP} keys over {UNIVERSE}");
-        let ours = &t[0];
-        for (i, &(op, ns)) in ours.ns.iter().enumerate() {
-            let best = t
-                .iter()
-                .filter(|x| !x.ours && x.lru)
-                .min_by(|a, b| a.ns[i].1.total_cmp(&b.ns[i].1))
+        for (j, sub) in subjects.iter().enumerate() {
+            for (op, ns) in &ops {
+                out.push(
+                    Record::new(
+                        BRICK,
+                        sub.name(),
+                        sub.name(),
+                        sub.ours(),
+                        op,
+                        params.clone(),
+                    )
+                    .with_ns(ns[j]),
+                );
+            }
+        }
+        // Targets: ours against the fastest LRU peer (quick_cache is not an LRU).
+        let ours = 0;
+        for (op, ns) in &ops {
+            let best = (0..subjects.len())
+                .filter(|&j| !subjects[j].ours() && subjects[j].lru())
+                .min_by(|&a, &b| ns[a].total_cmp(&ns[b]))
                 .expect("peers");
             out.push(
-                Record::target(BRICK, ours.name, op, params.clone()).with_metric(
-                    &format!("ns ratio vs {} (fastest LRU peer)", best.name),
-                    ns / best.ns[i].1,
+                Record::target(BRICK, subjects[ours].name(), op, params.clone()).with_metric(
+                    &format!("ns ratio vs {} (fastest LRU peer)", subjects[best].name()),
+                    ns[ours] / ns[best],
                     Some(1.0),
                 ),
             );
         }
-        let mem = |name: &str, op: &str| {
+        drop(subjects);
+        ctx.step("lru memory");
+        memory::<brick_lru::LruCache<u64, u64>, brick_lru::LruCache<String, Vec<u8>>>(
+            ctx, &mut out,
+        );
+        memory::<brick_lru::LfuCache<u64, u64>, brick_lru::LfuCache<String, Vec<u8>>>(
+            ctx, &mut out,
+        );
+        memory::<lru::LruCache<u64, u64>, lru::LruCache<String, Vec<u8>>>(ctx, &mut out);
+        memory::<schnellru::LruMap<u64, u64>, schnellru::LruMap<String, Vec<u8>>>(ctx, &mut out);
+        memory::<clru::CLruCache<u64, u64>, clru::CLruCache<String, Vec<u8>>>(ctx, &mut out);
+        memory::<hashlink::LruCache<u64, u64>, hashlink::LruCache<String, Vec<u8>>>(ctx, &mut out);
+        memory::<quick_cache::unsync::Cache<u64, u64>, quick_cache::unsync::Cache<String, Vec<u8>>>(
+            ctx, &mut out,
+        );
+        let mem = |out: &[Record], name: &str, op: &str| {
             out.iter()
                 .find(|r| r.implementation == name && r.operation == op)
                 .and_then(|r| r.value)
         };
-        if let (Some(a), Some(b)) = (
-            mem("brick-lru LruCache", "memory u64->u64"),
-            mem("schnellru", "memory u64->u64"),
-        ) {
-            out.push(
-                Record::target(
-                    BRICK,
-                    "brick-lru LruCache",
-                    "memory u64->u64",
-                    params.clone(),
-                )
-                .with_metric("bytes per entry vs schnellru", a / b, Some(1.0)),
-            );
+        for op in ["memory u64->u64", "memory u64->u64 after churn"] {
+            if let (Some(a), Some(b)) = (
+                mem(&out, "brick-lru LruCache", op),
+                mem(&out, "schnellru", op),
+            ) {
+                out.push(
+                    Record::target(BRICK, "brick-lru LruCache", op, params.clone()).with_metric(
+                        "bytes per entry vs schnellru",
+                        a / b,
+                        Some(1.0),
+                    ),
+                );
+            }
         }
         self.traces(ctx, &mut out);
         out
