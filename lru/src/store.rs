@@ -235,13 +235,19 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
             self.stats.misses += 1;
             return Err(None);
         };
-        if self.is_expired(i, self.now_if_ttl()) {
+        // Reading the clock is out of line: caches without expiry keep a small hit path.
+        if self.tracks_expiry() && self.expired_now(i) {
             self.stats.expirations += 1;
             self.stats.misses += 1;
             return Err(Some(i));
         }
         self.stats.hits += 1;
         Ok(i)
+    }
+
+    #[inline(never)]
+    fn expired_now(&self, i: u32) -> bool {
+        self.is_expired(i, self.clock.now_nanos())
     }
 
     /// A live entry's index, without counting.
@@ -478,13 +484,22 @@ where
             p.hit(i);
             Some(i)
         }
-        Err(expired) => {
-            if let Some(i) = expired {
-                p.remove_at(i);
-            }
+        Err(None) => None,
+        Err(Some(expired)) => {
+            reclaim(p, expired);
             None
         }
     }
+}
+
+/// Takes an expired entry out, off the hit path.
+#[cold]
+#[inline(never)]
+fn reclaim<P, K, V, S, W, C>(p: &mut P, i: u32)
+where
+    P: Policy<K, V, S, W, C>,
+{
+    p.remove_at(i);
 }
 
 /// Removes `key`'s entry and returns it; an expired entry is removed (and counted) but reads
