@@ -93,6 +93,13 @@ fn zero_and_oversized_capacities_are_typed_errors() {
         LruCache::<u8, u8>::new(1 << 40).unwrap_err(),
         Error::CapacityTooLarge(1 << 40)
     );
+    // The largest count capacity is accepted (the table grows with use, not up front).
+    let max = u64::from(brick_lru::MAX_ENTRIES);
+    assert!(LruCache::<u8, u8>::new(max).is_ok());
+    assert_eq!(
+        LfuCache::<u8, u8>::new(max + 1).unwrap_err(),
+        Error::CapacityTooLarge(max + 1)
+    );
     let mut c = LruCache::<u8, u8>::new(3).unwrap();
     assert_eq!(c.resize(0).unwrap_err(), Error::ZeroCapacity);
     assert_eq!(c.capacity(), 3);
