@@ -117,7 +117,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// The value of `key`, counting a use. An expired entry is removed and counts as a miss.
     ///
     /// Computes in **O(1)** expected time.
-    #[inline]
+    #[inline(always)]
     pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -138,7 +138,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Some(&mut self.store.slot_mut(i).value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn lookup<Q>(&mut self, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
@@ -510,7 +510,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     }
 
     /// Counts a use of entry `i`: it moves to the newest place of the next count's bucket.
-    #[inline]
+    #[inline(always)]
     fn increment(&mut self, i: u32) {
         let b = self.store.slot(i).links.bucket;
         let Bucket { count, higher, .. } = self.buckets[b as usize];
