@@ -261,13 +261,20 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         (!self.is_expired(i, self.now_if_ttl())).then_some(i)
     }
 
-    /// Sets the weight and expiry of the entry in bucket `i` (its old weight is `old`).
+    /// The weight of the entry in bucket `i` (1 for the unit weigher, which keeps no weights).
+    #[inline]
+    fn weight_of(&self, i: u32) -> u32 {
+        self.weights.get(i as usize).copied().unwrap_or(1)
+    }
+
+    /// Sets the weight and expiry of the entry in bucket `i` (its old weight is `old`: 0 for a
+    /// new entry).
     #[inline]
     fn set_meta(&mut self, i: u32, old: u32, w: u32, expires: u64) {
         if !W::UNIT {
             self.weights[i as usize] = w;
-            self.weight = self.weight - u64::from(old) + u64::from(w);
         }
+        self.weight = self.weight - u64::from(old) + u64::from(w);
         if expires != NEVER && self.expires.is_empty() {
             self.expires.resize(self.table.num_buckets(), NEVER);
         }
@@ -309,8 +316,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         let slot = self.slot_mut(i);
         let old_key = std::mem::replace(&mut slot.key, key);
         let old_value = std::mem::replace(&mut slot.value, value);
-        let old = self.weights.get(i as usize).copied().unwrap_or(1);
-        self.set_meta(i, old, weight, expires);
+        self.set_meta(i, self.weight_of(i), weight, expires);
         removed(old_key, old_value, crate::Removal::Replaced);
         Some(Placement::Replaced(i))
     }
@@ -345,9 +351,6 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
             })
             .bucket_index() as u32;
         self.set_meta(i, 0, w, expires);
-        if W::UNIT {
-            self.weight += 1;
-        }
         (i, moved)
     }
 
@@ -420,8 +423,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
             .ok()
             .expect("linked indices name resident entries")
             .remove();
-        let w = self.weights.get(i as usize).copied().unwrap_or(1);
-        self.weight -= u64::from(w);
+        self.weight -= u64::from(self.weight_of(i));
         (slot.key, slot.value)
     }
 
@@ -447,7 +449,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         for i in self.indices() {
             let s = self.slot(i);
             assert_eq!(self.find(self.hash(&s.key), &s.key), Some(i));
-            w += u64::from(self.weights.get(i as usize).copied().unwrap_or(1));
+            w += u64::from(self.weight_of(i));
         }
         assert_eq!(w, self.weight);
         assert!(self.weight <= self.capacity);
