@@ -100,9 +100,16 @@ impl<S> AtomicHyperLogLog<S> {
         register.fetch_max(rank, Ordering::Relaxed) < rank
     }
 
-    /// Register `i`'s value.
-    pub fn register(&self, i: usize) -> u8 {
-        self.registers[i].load(Ordering::Relaxed)
+    /// Register `i`'s value; `None` when `i` is not below the register count 2^p, as
+    /// [`HyperLogLog::register`](crate::HyperLogLog::register) answers.
+    ///
+    /// Complexity: O(1).
+    ///
+    /// # Panics
+    /// Never.
+    #[must_use]
+    pub fn register(&self, i: usize) -> Option<u8> {
+        self.registers.get(i).map(|r| r.load(Ordering::Relaxed))
     }
 
     /// The estimate (Ertl's estimator over a scan of the registers: O(m)).
@@ -138,7 +145,11 @@ impl<S: SketchHasher> AtomicHyperLogLog<S> {
     where
         S: Clone,
     {
-        let values: Vec<u8> = (0..1usize << self.p).map(|i| self.register(i)).collect();
+        let values: Vec<u8> = self
+            .registers
+            .iter()
+            .map(|r| r.load(Ordering::Relaxed))
+            .collect();
         let dense = Dense::from_registers(&values);
         HyperLogLog::from_parts(self.p, Repr::Dense(dense), self.hasher.clone())
     }

@@ -55,8 +55,14 @@ pub enum DecodeError {
     },
     /// The checksum does not match: the bytes were damaged.
     Checksum,
-    /// A stored estimate that is negative, infinite, or set on a sparse sketch.
+    /// A stored estimate that no sequence of inserts can produce with these registers:
+    /// negative, infinite, set on a sparse sketch, or outside the range the HIP update rule
+    /// allows for the registers it sits beside.
     BadEstimate,
+    /// Well-formed bytes that the sketch they describe would not write (a lower base than its
+    /// smallest register, a non-canonical NaN, a sparse list past the dense size): every
+    /// accepted byte string re-encodes to itself.
+    NotCanonical,
 }
 
 impl fmt::Display for Error {
@@ -88,7 +94,18 @@ impl fmt::Display for DecodeError {
             DecodeError::Hasher => write!(f, "a hasher this sketch type cannot rebuild"),
             DecodeError::BadRegister { index } => write!(f, "register or entry {index} is invalid"),
             DecodeError::Checksum => write!(f, "checksum mismatch"),
-            DecodeError::BadEstimate => write!(f, "the stored estimate is invalid"),
+            DecodeError::BadEstimate => {
+                write!(
+                    f,
+                    "the stored estimate is impossible for the stored registers"
+                )
+            }
+            DecodeError::NotCanonical => {
+                write!(
+                    f,
+                    "the bytes are not the canonical encoding of the sketch they describe"
+                )
+            }
         }
     }
 }

@@ -504,6 +504,13 @@ impl<S> HyperLogLog<S> {
         true
     }
 
+    /// Switches to dense registers if the sparse list is past the point where dense is smaller.
+    pub(crate) fn promote_if_large(&mut self) {
+        if matches!(&self.repr, Repr::Sparse(e) if e.len() > self.sparse_limit()) {
+            self.promote();
+        }
+    }
+
     /// Switches to dense registers (done automatically once dense is smaller).
     fn promote(&mut self) {
         if let Repr::Sparse(_) = &self.repr {
@@ -561,10 +568,20 @@ impl<S> HyperLogLog<S> {
         self.hip = 0.0;
     }
 
-    /// The value of dense register `i` at this sketch's precision, whatever the representation.
-    /// For tests and inspection: O(entries) when sparse.
-    pub fn register(&self, i: usize) -> u8 {
-        match &self.repr {
+    /// The value of dense register `i` at this sketch's precision, whatever the representation;
+    /// `None` when `i` is not below the register count 2^p (the same answer in every variant).
+    /// For tests and inspection.
+    ///
+    /// Complexity: O(1) when dense, O(entries) when sparse.
+    ///
+    /// # Panics
+    /// Never.
+    #[must_use]
+    pub fn register(&self, i: usize) -> Option<u8> {
+        if i >= self.m() {
+            return None;
+        }
+        Some(match &self.repr {
             Repr::Dense(d) => d.get(i),
             Repr::Sparse(entries) => entries
                 .iter()
@@ -573,7 +590,7 @@ impl<S> HyperLogLog<S> {
                 .map(|(_, r)| r)
                 .max()
                 .unwrap_or(0),
-        }
+        })
     }
 
     /// Every dense register's value at this precision, whatever the representation.
@@ -709,9 +726,7 @@ impl<S: SketchHasher> HyperLogLog<S> {
             }
         };
         let mut hll = Self::from_parts(precision, repr, self.hasher.clone());
-        if hll.is_sparse() && hll.len_bytes() / 4 > hll.sparse_limit() {
-            hll.promote();
-        }
+        hll.promote_if_large();
         Ok(hll)
     }
 }

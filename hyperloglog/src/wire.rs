@@ -23,13 +23,24 @@
 //!
 //! Version 1 differed in its sparse entries, which kept 25 bits of each hash
 //! (`index << 6 | rank`, rank 1..=40), and its dense body, 2^p registers of 6 bits packed
-//! little-endian (register i at bit 6i) with a count of 0. Version-1 sparse entries cannot
-//! become version-2 entries (the other 6 bits are gone), so a version-1 sparse sketch is read as
-//! the dense registers it determines.
+//! little-endian (register i at bit 6i) with a count of 0. A version-1 sparse entry becomes the
+//! version-2 entry of a hash with the same 25 leading bits and the same run of zeros after them
+//! (the bits past the first one are gone, and no precision up to 18 reads them), so it stands
+//! for the same dense register at every precision.
+//!
+//! What a decoder checks beyond the layout: every invariant an encoder keeps. Registers and
+//! entries in range and order; a sparse list no longer than the point where the sketch turns
+//! dense (2^p / 8 entries); the HIP estimate inside the range the HIP rule allows for the
+//! registers (see `hip_range`); and canonical form: a version-2 byte string is accepted only if
+//! the sketch it decodes to writes exactly those bytes again.
+//!
+//! Allocation: a decoder allocates at most 3 bytes per input byte plus 64 bytes (the dense
+//! registers, 2^p bytes, and their nibbles are built from a body of at least 2^p / 2 bytes;
+//! sparse entries from 4 bytes each).
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::hll::{Dense, Repr, carry_rank, get6, sparse_key, valid_sparse_entry};
+use crate::hll::{Dense, Repr, get6, sparse_entry, sparse_key, valid_sparse_entry};
 use crate::{DecodeError, HyperLogLog, SketchHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
@@ -79,6 +90,8 @@ pub(crate) struct Parsed {
     pub(crate) tag: u64,
     pub(crate) repr: Repr,
     pub(crate) hip: f64,
+    /// Whether the bytes are the current version, which must re-encode to themselves.
+    pub(crate) current: bool,
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
@@ -138,6 +151,11 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     let mut hip = [0u8; 8];
     hip.copy_from_slice(&bytes[20..28]);
     let hip = f64::from_bits(u64::from_le_bytes(hip));
+    // One NaN and one zero: any other bit pattern would re-encode differently.
+    let canonical_nan = hip.to_bits() == f64::NAN.to_bits();
+    if hip.is_nan() && !canonical_nan || hip.to_bits() == (-0.0f64).to_bits() {
+        return Err(DecodeError::NotCanonical);
+    }
     let hip_ok = match bytes[6] {
         0 => hip.is_nan() || hip == 0.0,
         _ => hip.is_nan() || (hip.is_finite() && hip >= 0.0),
@@ -145,10 +163,14 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     if !hip_ok {
         return Err(DecodeError::BadEstimate);
     }
+    if bytes[6] == 0 && version == VERSION && count > m / 8 {
+        // A sparse list this long turns dense on the insert that makes it.
+        return Err(DecodeError::NotCanonical);
+    }
     let body = &content[HEADER..];
     let max = 65 - precision;
     let repr = if bytes[6] == 0 && version == VERSION_1 {
-        let mut values = vec![0u8; m];
+        let mut entries = Vec::with_capacity(count);
         let mut last = None;
         for i in 0..count {
             let e = u32_at(body, 4 * i);
@@ -157,10 +179,9 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
                 return Err(DecodeError::BadRegister { index: i });
             }
             last = Some(index);
-            let (register, rank) = v1_sparse_to_dense(index, rank, u32::from(precision));
-            values[register] = values[register].max(rank);
+            entries.push(v1_sparse_entry(index, rank));
         }
-        Repr::Dense(Dense::from_registers(&values))
+        Repr::Sparse(entries)
     } else if bytes[6] == 0 {
         let mut entries = Vec::with_capacity(count);
         for i in 0..count {
@@ -182,11 +203,14 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         if let Some(index) = values.iter().position(|&v| v > max) {
             return Err(DecodeError::BadRegister { index });
         }
+        check_hip(&values, hip)?;
         Repr::Dense(Dense::from_registers(&values))
     } else {
-        Repr::Dense(decode_dense(body, m, count, max)?)
+        let values = decode_dense(body, m, count, max)?;
+        check_hip(&values, hip)?;
+        Repr::Dense(Dense::from_registers(&values))
     };
-    // A version-1 sparse sketch comes back dense, with no insert history.
+    // A version-1 sparse sketch comes back with no insert history.
     let hip = if version == VERSION_1 && bytes[6] == 0 {
         f64::NAN
     } else {
@@ -197,11 +221,13 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
         tag,
         repr,
         hip,
+        current: version == VERSION,
     })
 }
 
-/// Version 2's dense body: base, nibbles, then the overflow entries, each checked.
-fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Dense, DecodeError> {
+/// Version 2's dense body: base, nibbles, then the overflow entries, each checked; the
+/// register values.
+fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Vec<u8>, DecodeError> {
     let base = body[0];
     let nibbles = &body[1..1 + m / 2];
     let entries = &body[1 + m / 2..];
@@ -240,15 +266,78 @@ fn decode_dense(body: &[u8], m: usize, count: usize, max: u8) -> Result<Dense, D
     if overflowing != count {
         return Err(DecodeError::BadRegister { index: m });
     }
-    Ok(Dense::from_registers(&values))
+    Ok(values)
 }
 
-/// The dense register and rank of a version-1 sparse entry (index at precision 25): the
-/// 25 − p index bits below p start the rank's run of zeros.
-fn v1_sparse_to_dense(index: u32, rank: u8, p: u32) -> (usize, u8) {
-    let shift = V1_SPARSE_P - p;
-    let low = index & ((1 << shift) - 1);
-    ((index >> shift) as usize, carry_rank(low, shift, rank))
+/// Refuses a HIP estimate outside [`hip_range`] (NaN, "no history", is always allowed).
+fn check_hip(values: &[u8], hip: f64) -> Result<(), DecodeError> {
+    if hip.is_nan() {
+        return Ok(());
+    }
+    let (low, high) = hip_range(values);
+    // The estimate was summed in f64, one rounding per change: a relative slack of 1e-9
+    // covers that many roundings with room to spare, and no forged value hides in it.
+    if hip < low * (1.0 - 1e-9) || hip > high * (1.0 + 1e-9) {
+        return Err(DecodeError::BadEstimate);
+    }
+    Ok(())
+}
+
+/// The smallest and largest HIP estimate any insert history can leave beside these registers.
+///
+/// HIP adds 1/q for each change, q = Σ 2^−register / m being the chance that the next new item
+/// changes a register just before it. The sketch turns dense with an estimate of at least its
+/// entries and at most 2^p / 8 + 1 (times 1 + 2^−13 for linear counting over 2^31).
+/// - Lowest: every change adds at least 1 (q ≤ 1), and every nonzero register took one.
+/// - Highest: most changes, each as late as possible. Raising registers one rank at a time,
+///   lowest ranks first, maximises the sum (an exchange argument: of two adjacent changes,
+///   the one that lowers q more should come first), so the bound walks the ranks in order,
+///   with the sum of each rank's steps bounded by its integral. The sparse start is added.
+pub(crate) fn hip_range(values: &[u8]) -> (f64, f64) {
+    let m = values.len() as f64;
+    let mut at_least = [0u32; 66];
+    for &v in values {
+        at_least[usize::from(v)] += 1;
+    }
+    // at_least[v]: registers ≥ v (a suffix sum of the histogram).
+    for v in (0..65).rev() {
+        at_least[v] += at_least[v + 1];
+    }
+    let nonzero = f64::from(at_least[1]);
+    // q_v: q once every register below v has been raised to min(its value, v).
+    let q_at = |v: usize| -> f64 {
+        let mut sum = 0.0;
+        for r in 0..v {
+            // Registers at exactly r stay at r: weight 2^-r each.
+            sum += f64::from(at_least[r] - at_least[r + 1]) * 0.5f64.powi(r as i32);
+        }
+        (sum + f64::from(at_least[v]) * 0.5f64.powi(v as i32)) / m
+    };
+    let mut high = (m / 8.0 + 1.0) * (1.0 + 1.0 / 8192.0);
+    let mut q = 1.0;
+    for v in 0..65 {
+        let steps = at_least[v + 1];
+        if steps == 0 {
+            break;
+        }
+        let next = q_at(v + 1);
+        // Each step lowers q by δ = 2^-(v+1) / m: Σ_j 1/(q − jδ) ≤ ∫_0^steps dx / (q − xδ).
+        let delta = 0.5f64.powi(v as i32 + 1) / m;
+        high += (q / next).ln() / delta;
+        q = next;
+    }
+    (nonzero, high)
+}
+
+/// The version-2 entry of a hash whose first 25 bits are `index` and whose next bits are
+/// `rank − 1` zeros and a one (a version-1 sparse entry); the bits after that one are set to
+/// zero, which no dense register at precision ≤ 18 reads.
+fn v1_sparse_entry(index: u32, rank: u8) -> u32 {
+    // Rank 40, version 1's cap, is a run through all 39 bits: no one bit to set.
+    let one = (1u64 << 63)
+        .checked_shr(V1_SPARSE_P + u32::from(rank) - 1)
+        .unwrap_or(0);
+    sparse_entry((u64::from(index) << (64 - V1_SPARSE_P)) | one)
 }
 
 impl<S: SketchHasher> HyperLogLog<S> {
@@ -267,12 +356,7 @@ impl<S: SketchHasher> HyperLogLog<S> {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::Error> {
         let parsed = decode(bytes, S::ID)?;
         let hasher = S::from_tag(parsed.tag).ok_or(DecodeError::Hasher)?;
-        Ok(Self::from_parts_with_hip(
-            parsed.precision,
-            parsed.repr,
-            hasher,
-            parsed.hip,
-        ))
+        Self::from_parsed(parsed, hasher, bytes)
     }
 
     /// Reads bytes written by [`to_bytes`](Self::to_bytes) with a hasher you supply (for a
@@ -286,11 +370,21 @@ impl<S: SketchHasher> HyperLogLog<S> {
         if parsed.tag != hasher.tag() {
             return Err(DecodeError::Hasher.into());
         }
-        Ok(Self::from_parts_with_hip(
-            parsed.precision,
-            parsed.repr,
-            hasher,
-            parsed.hip,
-        ))
+        Self::from_parsed(parsed, hasher, bytes)
+    }
+
+    /// The sketch the checked fields describe; current-version bytes must be exactly what it
+    /// writes (one more pass over at most the input's size).
+    fn from_parsed(parsed: Parsed, hasher: S, bytes: &[u8]) -> Result<Self, crate::Error> {
+        let mut hll = Self::from_parts_with_hip(parsed.precision, parsed.repr, hasher, parsed.hip);
+        if parsed.current {
+            if encode(&hll) != bytes {
+                return Err(DecodeError::NotCanonical.into());
+            }
+        } else {
+            // Version 1 turned dense at its own size; this version at 2^p / 8 entries.
+            hll.promote_if_large();
+        }
+        Ok(hll)
     }
 }
