@@ -8,7 +8,7 @@ use std::fmt;
 pub enum Error {
     /// The node is already present (adding it twice would double its share silently).
     DuplicateNode,
-    /// A weight of zero (or, for rendezvous, not a finite positive number).
+    /// A weight of zero (or, for rendezvous, outside `Rendezvous::MIN_WEIGHT..=MAX_WEIGHT`).
     InvalidWeight(f64),
     /// Zero virtual nodes per unit of weight.
     ZeroVirtualNodes,
@@ -27,13 +27,22 @@ pub enum Error {
         /// The nodes it must hold.
         nodes: u64,
     },
+    /// The allocator refused the memory a parameter asked for (or it exceeds the address
+    /// space); the structure is unchanged.
+    OutOfMemory {
+        /// The bytes that were asked for.
+        bytes: u64,
+    },
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::DuplicateNode => write!(f, "node is already present"),
-            Error::InvalidWeight(w) => write!(f, "weight must be a finite number above 0, got {w}"),
+            Error::InvalidWeight(w) => write!(
+                f,
+                "weight must be at least 1 (ring, ketama) or within 2^-64..=2^64 (rendezvous), got {w}"
+            ),
             Error::ZeroVirtualNodes => {
                 write!(f, "virtual nodes per unit of weight must be at least 1")
             }
@@ -51,8 +60,17 @@ impl fmt::Display for Error {
                     "Maglev table of {size} entries cannot hold {nodes} nodes (need nodes <= size <= 2^26)"
                 )
             }
+            Error::OutOfMemory { bytes } => {
+                write!(f, "the allocator refused {bytes} bytes")
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::alloc::Refused> for Error {
+    fn from(r: crate::alloc::Refused) -> Self {
+        Error::OutOfMemory { bytes: r.bytes }
+    }
+}

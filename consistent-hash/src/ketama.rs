@@ -75,7 +75,10 @@ impl KetamaRing {
         let n = self.nodes.len() as u64;
         let total: u64 = self.nodes.iter().map(|(_, w)| u64::from(*w)).sum();
         match self.flavor {
-            KetamaFlavor::Uhashring => 40 * n * u64::from(w) / total,
+            // In u128: 40 · n · w passes u64 for n above 10^8 at the largest weights.
+            KetamaFlavor::Uhashring => {
+                (40 * u128::from(n) * u128::from(w) / u128::from(total)) as u64
+            }
             KetamaFlavor::Libketama => {
                 // float ratio, then double arithmetic (40.0 is a double literal in C), then the
                 // conversion to float that floorf's argument makes.

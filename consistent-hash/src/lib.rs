@@ -94,6 +94,7 @@
 //! - The default hasher is deterministic (seeded XXH3) so every process agrees; if keys are
 //!   chosen by an adversary, use a keyed `BuildHasher` (SipHash-1-3 with a secret key).
 
+mod alloc;
 mod error;
 mod hasher;
 mod jump;

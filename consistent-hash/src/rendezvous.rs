@@ -32,6 +32,16 @@ impl<N: Hash + Eq> Rendezvous<N> {
     }
 }
 
+impl<N, S> Rendezvous<N, S> {
+    /// The smallest weight accepted, 2^−64. A score is w / −ln u with −ln u between 5.5·10^−17
+    /// and 37.4, so weights in [2^−64, 2^64] give scores between 1.4·10^−21 and 3.3·10^35:
+    /// never 0, never ∞, never subnormal, and every score keeps f64's full precision, so each
+    /// node's share is its weight's.
+    pub const MIN_WEIGHT: f64 = 1.0 / 18_446_744_073_709_551_616.0;
+    /// The largest weight accepted, 2^64.
+    pub const MAX_WEIGHT: f64 = 18_446_744_073_709_551_616.0;
+}
+
 impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
     /// An empty set of nodes hashing with `hasher`.
     pub fn with_hasher(hasher: S) -> Self {
@@ -42,12 +52,15 @@ impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
         }
     }
 
-    /// Adds a node with a finite positive weight.
+    /// Adds a node with a weight in [`MIN_WEIGHT`](Self::MIN_WEIGHT)`..=`[`MAX_WEIGHT`](Self::MAX_WEIGHT).
+    ///
+    /// Computes in **O(n)**.
     ///
     /// # Errors
-    /// - [`Error::InvalidWeight`] for zero, negative, NaN or infinite; [`Error::DuplicateNode`].
+    /// - [`Error::InvalidWeight`] for a weight outside that range (zero, negative, NaN,
+    ///   infinite, subnormal or near `f64::MAX` among them); [`Error::DuplicateNode`].
     pub fn add(&mut self, node: N, weight: f64) -> Result<(), Error> {
-        if !(weight.is_finite() && weight > 0.0) {
+        if !(Self::MIN_WEIGHT..=Self::MAX_WEIGHT).contains(&weight) {
             return Err(Error::InvalidWeight(weight));
         }
         if self.nodes.iter().any(|(n, _, _)| *n == node) {

@@ -1,5 +1,6 @@
 //! The hash ring: virtual nodes on a sorted array, weights, replicas and bounded loads.
 
+use crate::alloc;
 use crate::hasher::hash_one;
 use crate::{DefaultBuildHasher, Error};
 use std::hash::{BuildHasher, Hash};
@@ -35,6 +36,24 @@ pub struct HashRing<N, S = DefaultBuildHasher> {
 
 /// The position bits of an entry: a point's top 32 bits.
 const HIGH: u64 = 0xffff_ffff_0000_0000;
+
+/// Writes into `index` the prefix index of sorted `entries` for their top `64 − shift` bits:
+/// `index[b]` is the first entry whose top bits are ≥ b, then one more entry, the length.
+/// Allocates only when `index` has less room than that (never when the ring shrank).
+fn build_index(index: &mut Vec<u32>, entries: &[u64], shift: u32) -> Result<(), Error> {
+    let buckets = 1usize << (64 - shift);
+    index.clear();
+    alloc::reserve(index, buckets as u64 + 1)?;
+    let mut i = 0usize;
+    for b in 0..buckets {
+        while i < entries.len() && ((entries[i] >> shift) as usize) < b {
+            i += 1;
+        }
+        index.push(i as u32);
+    }
+    index.push(entries.len() as u32);
+    Ok(())
+}
 
 /// The node index in an entry's low 32 bits.
 #[inline(always)]
@@ -77,7 +96,9 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     ///
     /// # Errors
     /// - [`Error::DuplicateNode`] if present; [`Error::InvalidWeight`] for weight 0;
-    ///   [`Error::TooManyPoints`] if the ring would exceed 2^32 points. The ring is unchanged.
+    ///   [`Error::TooManyPoints`] if the ring would exceed 2^32 points;
+    ///   [`Error::OutOfMemory`] if the allocator refuses the points (24 bytes each while the
+    ///   ring is rebuilt, 8 after). The ring is unchanged.
     pub fn add(&mut self, node: N, weight: u32) -> Result<(), Error> {
         if weight == 0 {
             return Err(Error::InvalidWeight(0.0));
@@ -92,55 +113,60 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         }
         let index = self.nodes.len() as u32;
         let node_hash = hash_one(&self.hasher, &node);
-        let mut all: Vec<(u64, u32)> = self.entries.iter().map(|&e| (e & HIGH, owner(e))).collect();
+        let mut all: Vec<(u64, u32)> = alloc::vec_with_capacity(total)?;
+        all.extend(self.entries.iter().map(|&e| (e & HIGH, owner(e))));
         all.extend((0..count).map(|i| (hash_one(&self.hasher, &(&node, i)) & HIGH, index)));
+        alloc::reserve(&mut self.nodes, 1)?;
         self.nodes.push((node, weight, node_hash));
-        self.set_points(all);
+        if let Err(e) = self.set_points(all) {
+            self.nodes.pop();
+            return Err(e);
+        }
         Ok(())
     }
 
     /// Removes `node`, returning its weight.
     ///
-    /// Computes in **O(P)**.
+    /// Computes in **O(P)**; allocates nothing new (the points shrink in place).
     pub fn remove(&mut self, node: &N) -> Option<u32> {
         let index = self.nodes.iter().position(|(n, _, _)| n == node)? as u32;
         let (_, weight, _) = self.nodes.remove(index as usize);
-        let kept: Vec<(u64, u32)> = self
-            .entries
-            .iter()
-            .map(|&e| (e & HIGH, owner(e)))
-            .filter(|&(_, i)| i != index)
-            .map(|(p, i)| (p, if i > index { i - 1 } else { i }))
-            .collect();
-        self.set_points(kept);
+        // Removing points keeps the rest in order: renumber owners above the removed one.
+        self.entries.retain(|&e| owner(e) != index);
+        for e in &mut self.entries {
+            if owner(*e) > index {
+                *e -= 1;
+            }
+        }
+        self.shift = self.shift_for(self.entries.len());
+        // Fewer points need no more buckets than the index already holds, so this reserves
+        // within its capacity and cannot fail.
+        let _ = build_index(&mut self.index, &self.entries, self.shift);
         Some(weight)
     }
 
-    /// Sorts (point, owner) pairs by (point, node hash) and stores them as two arrays.
-    fn set_points(&mut self, mut all: Vec<(u64, u32)>) {
+    /// The index shift for `points` points: 2^bits ≥ points, at most 2^24 buckets (64 MiB of
+    /// index for 16M points).
+    fn shift_for(&self, points: usize) -> u32 {
+        let bits = (points.max(2).next_power_of_two().trailing_zeros()).clamp(1, 24);
+        64 - bits
+    }
+
+    /// Sorts (point, owner) pairs by (point, node hash) and stores them with their index; the
+    /// ring is unchanged if an allocation is refused.
+    fn set_points(&mut self, mut all: Vec<(u64, u32)>) -> Result<(), Error> {
         let nodes = &self.nodes;
         all.sort_unstable_by_key(|&(p, i)| (p, nodes[i as usize].2));
-        self.entries = all.iter().map(|&(p, i)| p | u64::from(i)).collect();
-        // 2^bits ≥ points, at most 2^24 buckets (64 MiB of index for 16M points).
-        let bits = (self
-            .entries
-            .len()
-            .max(2)
-            .next_power_of_two()
-            .trailing_zeros())
-        .clamp(1, 24);
-        self.shift = 64 - bits;
-        let buckets = 1usize << bits;
-        let mut index = Vec::with_capacity(buckets + 1);
-        let mut i = 0usize;
-        for b in 0..buckets {
-            while i < self.entries.len() && ((self.entries[i] >> self.shift) as usize) < b {
-                i += 1;
-            }
-            index.push(i as u32);
-        }
-        index.push(self.entries.len() as u32);
+        let mut entries: Vec<u64> = alloc::vec_with_capacity(all.len() as u64)?;
+        entries.extend(all.iter().map(|&(p, i)| p | u64::from(i)));
+        drop(all);
+        let shift = self.shift_for(entries.len());
+        let mut index = Vec::new();
+        build_index(&mut index, &entries, shift)?;
         self.index = index;
+        self.entries = entries;
+        self.shift = shift;
+        Ok(())
     }
 
     /// The node owning `key`; `None` when the ring is empty.
@@ -230,7 +256,9 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
             return Ok(None);
         };
         let loads: Vec<u64> = self.nodes.iter().map(|(n, _, _)| load(n)).collect();
-        let total_load: u64 = loads.iter().sum();
+        // In u128: the caller's loads may sum past u64 (which would wrap in release builds
+        // and panic in debug ones); the cap's float-to-int conversion saturates.
+        let total_load: u128 = loads.iter().map(|&l| u128::from(l)).sum();
         let total_weight: u64 = self.nodes.iter().map(|(_, w, _)| u64::from(*w)).sum();
         let cap = |w: u32| {
             (c * (total_load + 1) as f64 * f64::from(w) / total_weight as f64).ceil() as u64
