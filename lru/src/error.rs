@@ -15,6 +15,12 @@ pub enum Error {
     InvalidShards(usize),
     /// A time to live or time to idle of zero: every entry would expire at once.
     ZeroDuration,
+    /// The allocator refused the memory a configuration asked for up front (or it exceeds the
+    /// address space): nothing was built.
+    OutOfMemory {
+        /// The bytes of the allocation that was refused.
+        bytes: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -31,8 +37,17 @@ impl fmt::Display for Error {
                 "shard count {n} must be a power of two, at most 65536 and at most the capacity"
             ),
             Error::ZeroDuration => write!(f, "a time to live or to idle must be above zero"),
+            Error::OutOfMemory { bytes } => {
+                write!(f, "the allocator refused {bytes} bytes for the cache")
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::alloc::Refused> for Error {
+    fn from(r: crate::alloc::Refused) -> Self {
+        Error::OutOfMemory { bytes: r.bytes }
+    }
+}

@@ -176,6 +176,7 @@
 //!   frequency sketch is sized for up to 65,536 entries, so shards holding many more small
 //!   entries see more sketch collisions (a slightly weaker admission filter).
 
+mod alloc;
 mod cache;
 mod clock;
 mod concurrent;

@@ -410,16 +410,18 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
             None => default_shards(self.capacity),
         };
         let per_shard = self.capacity / shards as u64;
-        if W::UNIT {
-            check_capacity(per_shard + 1, true)?;
+        if W::UNIT && check_capacity(per_shard + 1, true).is_err() {
+            // Report what was asked for, not the shard's share of it.
+            return Err(Error::CapacityTooLarge(self.capacity));
         }
         if self.ttl.is_some_and(|d| d.is_zero()) || self.tti.is_some_and(|d| d.is_zero()) {
             return Err(Error::ZeroDuration);
         }
         let tti = self.tti.map(nanos);
         let extra = self.capacity % shards as u64;
-        let cells = (0..shards)
-            .map(|s| {
+        let mut cells = crate::alloc::vec_with_capacity(shards as u64)?;
+        for s in 0..shards {
+            cells.push({
                 let capacity = per_shard + u64::from((s as u64) < extra);
                 // A weighted shard's entry count is unknown: size its sketch for up to 2^16.
                 let entries = if W::UNIT {
@@ -433,12 +435,12 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
                     misses: AtomicU64::new(0),
                     sampled_hits: AtomicU64::new(0),
                     sampled_misses: AtomicU64::new(0),
-                    shard: RwLock::new(Shard::new(capacity, entries, tti, W::UNIT, seed)),
+                    shard: RwLock::new(Shard::new(capacity, entries, tti, W::UNIT, seed)?),
                 }
-            })
-            .collect();
+            });
+        }
         Ok(ConcurrentCache {
-            cells,
+            cells: cells.into_boxed_slice(),
             mask: shards - 1,
             hasher: self.hasher,
             weigher: self.weigher,
@@ -487,6 +489,18 @@ impl<K, V> Drop for LoadGuard<'_, K, V> {
         let loading = self.cell.shard.write().take_loading(self.id);
         // The key drops outside the lock; then the waiters wake and one of them loads.
         if let Some(flight) = loading.and_then(|l| l.flight) {
+            flight.land(FlightState::Failed);
+        }
+    }
+}
+
+/// A taken flight that has not landed yet; dropped unlanded (by an unwind), it lands as failed
+/// and its waiters try again.
+struct Landing<V>(Option<Arc<Flight<V>>>);
+
+impl<V> Drop for Landing<V> {
+    fn drop(&mut self) {
+        if let Some(flight) = self.0.take() {
             flight.land(FlightState::Failed);
         }
     }
@@ -667,11 +681,13 @@ where
         let value = load()?; // on error or unwind the guard clears the registration
         std::mem::forget(guard);
         let mut out = Removed::None;
-        let mut flight = None;
+        // From here the flight is ours to land: if the weigher, a clone or anything else below
+        // unwinds, this lands it as failed, so no waiter is left waiting for it.
+        let mut landing = Landing(None);
         {
             let mut shard = cell.shard.write();
             if let Some(Loading { key, flight: f, .. }) = shard.take_loading(id) {
-                flight = f;
+                landing.0 = f;
                 let weight = self.weigher.weigh(&key, &value);
                 if u64::from(weight) > shard.capacity {
                     shard.counters.rejections += 1;
@@ -684,9 +700,14 @@ where
                 }
             }
         }
-        if let Some(flight) = flight {
-            flight.land(FlightState::Loaded(value.clone()));
+        if landing.0.is_some() {
+            // Clone before taking the flight: a panicking clone still lands it as failed.
+            let loaded = value.clone();
+            if let Some(flight) = landing.0.take() {
+                flight.land(FlightState::Loaded(loaded));
+            }
         }
+        // The listener runs after the waiters are released: its panic cannot wedge them.
         self.notify(out);
         Ok(value)
     }

@@ -10,6 +10,7 @@
 
 use super::sketch::FrequencySketch;
 use super::{Loading, RemovalCause, Removed};
+use crate::alloc::Refused;
 use crate::store::{NEVER, NIL};
 use crate::sync::{AtomicU8, AtomicU64, Ordering};
 use hashbrown::HashTable;
@@ -85,6 +86,9 @@ pub(crate) struct Counters {
     pub(crate) rejections: u64,
 }
 
+/// Entries a shard reserves room for up front at most; past that its arrays grow as it fills.
+const PREALLOCATED: u64 = 1 << 12;
+
 pub(crate) struct Shard<K, V> {
     table: HashTable<u32>,
     pub(crate) entries: Vec<Entry<K, V>>,
@@ -146,15 +150,24 @@ impl<K: Eq, V> Shard<K, V> {
         tti: Option<u64>,
         unit: bool,
         seed: u64,
-    ) -> Self {
+    ) -> Result<Self, Refused> {
         let window_max = capacity - (capacity as f64 * MAIN_SHARE) as u64;
         let protected_max = ((capacity - window_max) as f64 * PROTECTED_SHARE) as u64;
         // One more than the capacity: an insert pushes before it evicts, and a `Vec` that
-        // overflows by one doubles.
-        let prealloc = usize::try_from(entries_hint.min(1 << 16) + 1).unwrap_or(0);
-        Self {
-            table: HashTable::with_capacity(prealloc),
-            entries: Vec::with_capacity(prealloc),
+        // overflows by one doubles. Larger shards grow as they fill, so an empty cache holds
+        // little whatever its capacity.
+        let prealloc = entries_hint.min(PREALLOCATED) + 1;
+        let entries = crate::alloc::vec_with_capacity(prealloc)?;
+        let mut table = HashTable::new();
+        // No entries yet, so the rehash hasher is never called.
+        table
+            .try_reserve(prealloc as usize, |&j: &u32| u64::from(j))
+            .map_err(|_| Refused {
+                bytes: prealloc.saturating_mul(size_of::<u32>() as u64 + 1),
+            })?;
+        Ok(Self {
+            table,
+            entries,
             touched: Vec::new(),
             expires: Vec::new(),
             weights: Vec::new(),
@@ -164,7 +177,7 @@ impl<K: Eq, V> Shard<K, V> {
             capacity,
             window_max,
             protected_max,
-            sketch: FrequencySketch::new(entries_hint),
+            sketch: FrequencySketch::new(entries_hint)?,
             tti: tti.unwrap_or(NEVER),
             counters: Counters::default(),
             climber: Climber {
@@ -176,7 +189,7 @@ impl<K: Eq, V> Shard<K, V> {
             rng: seed | 1,
             loading: Vec::new(),
             next_load: 0,
-        }
+        })
     }
 
     #[inline]
@@ -361,6 +374,7 @@ impl<K: Eq, V> Shard<K, V> {
                 .insert_unique(table_hash(tag), i, |&j| table_hash(entries[j as usize].tag));
             self.weight += u64::from(weight);
             self.push_newest(WINDOW, i);
+            self.sketch.fit(self.entries.len());
             self.sketch.add(tag, 1);
         }
         self.evict(now, out);

@@ -7,7 +7,15 @@
 //! describes recent popularity rather than all of history (Einziger, Friedman, Manes 2017,
 //! §3.3 "freshness").
 
+use crate::alloc::Refused;
+
 /// Four 4-bit counters per key in 16-counter words; halves itself every `sample_size` adds.
+///
+/// It starts at most [`INITIAL_WORDS`] words and doubles as its shard fills, up to one word per
+/// expected key (as Caffeine sizes its sketch lazily): an empty cache of 2^29 entries holds
+/// kilobytes of sketch, not 256 MiB. Doubling copies the table into both halves, and a key's
+/// block in the doubled table is its old block or that block's copy, so every estimate is the
+/// same just after growing.
 #[derive(Debug, Clone)]
 pub(crate) struct FrequencySketch {
     words: Vec<u64>,
@@ -16,6 +24,8 @@ pub(crate) struct FrequencySketch {
     /// Increments since the last halving (less what halving took back).
     size: u64,
     sample_size: u64,
+    /// The words this sketch grows to: one per expected key.
+    target_words: usize,
 }
 
 /// The low bit of every nibble.
@@ -24,21 +34,55 @@ const ONES: u64 = 0x1111_1111_1111_1111;
 const HALF: u64 = 0x7777_7777_7777_7777;
 /// Largest table (words per shard): 2^21 words is 16 MiB, room for 2^23 keys' worth.
 const MAX_WORDS: usize = 1 << 21;
+/// Words a sketch starts with at most (32 KiB): shards of up to 4,096 entries start full size.
+pub(crate) const INITIAL_WORDS: usize = 1 << 12;
+
+/// Words for about `entries` keys: a power of two in 8..=[`MAX_WORDS`].
+fn words_for(entries: u64) -> usize {
+    usize::try_from(entries.max(1))
+        .unwrap_or(MAX_WORDS)
+        .clamp(8, MAX_WORDS)
+        .next_power_of_two()
+}
 
 impl FrequencySketch {
     /// A sketch for a cache of about `entries` keys: one word (16 counters, 4 keys' worth) per
-    /// expected key, so collisions stay rare; halving after 10 × `entries` increments.
-    pub(crate) fn new(entries: u64) -> Self {
-        let entries = entries.max(1);
-        let words = usize::try_from(entries)
-            .unwrap_or(MAX_WORDS)
-            .clamp(8, MAX_WORDS)
-            .next_power_of_two();
-        Self {
-            words: vec![0; words],
+    /// expected key, so collisions stay rare; halving after 10 increments per word. It starts
+    /// at [`INITIAL_WORDS`] at most and grows with [`fit`](Self::fit).
+    pub(crate) fn new(entries: u64) -> Result<Self, Refused> {
+        let target_words = words_for(entries);
+        let words = target_words.min(INITIAL_WORDS);
+        let mut table = crate::alloc::vec_with_capacity(words as u64)?;
+        table.resize(words, 0);
+        Ok(Self {
+            words: table,
             block_mask: words / 8 - 1,
             size: 0,
-            sample_size: entries.saturating_mul(10),
+            sample_size: 10 * words as u64,
+            target_words,
+        })
+    }
+
+    /// Grows the table (doubling, up to its target) while `resident` keys exceed a word each.
+    /// O(1) amortized per insert; a refused allocation keeps the current table, which still
+    /// works, only with more collisions.
+    #[inline]
+    pub(crate) fn fit(&mut self, resident: usize) {
+        if resident > self.words.len() && self.words.len() < self.target_words {
+            self.grow(resident);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, resident: usize) {
+        while resident > self.words.len() && self.words.len() < self.target_words {
+            let n = self.words.len();
+            if crate::alloc::reserve(&mut self.words, n as u64).is_err() {
+                return;
+            }
+            self.words.extend_from_within(..);
+            self.block_mask = 2 * n / 8 - 1;
+            self.sample_size *= 2;
         }
     }
 
@@ -129,7 +173,7 @@ mod tests {
 
     #[test]
     fn counts_saturate_and_halve() {
-        let mut s = FrequencySketch::new(1024);
+        let mut s = FrequencySketch::new(1024).unwrap();
         let h = 0x9abc_def0;
         for _ in 0..20 {
             s.add(h, 1);
@@ -144,7 +188,7 @@ mod tests {
 
     #[test]
     fn halves_once_the_sample_is_full() {
-        let mut s = FrequencySketch::new(1024);
+        let mut s = FrequencySketch::new(1024).unwrap();
         assert_eq!(s.sample_size(), 10_240);
         let hot = 0xcafe_f00d;
         s.add(hot, 15);
@@ -164,5 +208,29 @@ mod tests {
         }
         assert_eq!(s.frequency(hot), 7);
         assert!(s.size() <= s.sample_size() / 2);
+    }
+
+    /// A large sketch starts small, doubles as keys arrive up to its target, and every
+    /// estimate is the same just after a doubling.
+    #[test]
+    fn grows_to_its_target_keeping_every_estimate() {
+        let mut s = FrequencySketch::new(1 << 20).unwrap();
+        assert_eq!(s.words.len(), INITIAL_WORDS);
+        let tags: Vec<u32> = (0..5_000u32)
+            .map(|i| i.wrapping_mul(0x9E37_79B9).rotate_left(7))
+            .collect();
+        for (i, &t) in tags.iter().enumerate() {
+            s.add(t, (i % 5) as u8);
+        }
+        let before: Vec<u8> = tags.iter().map(|&t| s.frequency(t)).collect();
+        s.fit(3 * INITIAL_WORDS);
+        assert_eq!(s.words.len(), 4 * INITIAL_WORDS);
+        assert_eq!(s.sample_size(), 40 * INITIAL_WORDS as u64);
+        let after: Vec<u8> = tags.iter().map(|&t| s.frequency(t)).collect();
+        assert_eq!(before, after);
+        s.fit(usize::MAX);
+        assert_eq!(s.words.len(), 1 << 20, "never past its target");
+        // A sketch at or below the initial size starts at its target.
+        assert_eq!(FrequencySketch::new(1000).unwrap().words.len(), 1024);
     }
 }
