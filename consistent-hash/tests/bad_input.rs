@@ -4,42 +4,14 @@
 
 use brick_consistent_hash::{Error, HashRing, KetamaFlavor, KetamaRing, Maglev, Rendezvous, jump};
 use proptest::prelude::*;
-use std::process::Command;
 
-/// Runs the named test of this binary again in a child process under a 4 GiB address-space
-/// limit (`prlimit`, util-linux), so that an allocation the limit refuses shows as a typed error
-/// rather than as whatever this machine's overcommit policy does. Returns false when it ran the
-/// probe in this process instead (the child itself, or no `prlimit` here).
-fn in_child_under_4_gib(test: &str) -> bool {
-    if std::env::var_os("BRICKS_UNDER_LIMIT").is_some() {
-        return false;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let run = Command::new("prlimit")
-        .arg("--as=4294967296")
-        .arg(&exe)
-        .args(["--exact", test, "--test-threads=1", "--nocapture"])
-        .env("BRICKS_UNDER_LIMIT", "1")
-        .output();
-    match run {
-        Ok(out) => {
-            assert!(
-                out.status.success(),
-                "{test} under a 4 GiB limit: {}\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout)
-            );
-            true
-        }
-        Err(_) => false,
-    }
-}
+mod limit;
 
 /// `HashRing::new(u32::MAX)` is accepted, and the add that asks for 2^32 − 1 points (64 GiB
 /// while the ring is rebuilt) is a typed error that leaves the ring as it was: not an abort.
 #[test]
 fn a_ring_too_large_to_allocate_is_a_typed_error() {
-    if in_child_under_4_gib("a_ring_too_large_to_allocate_is_a_typed_error") {
+    if limit::ran_under_limit("a_ring_too_large_to_allocate_is_a_typed_error") {
         return;
     }
     let mut ring = HashRing::new(u32::MAX).unwrap();

@@ -8,45 +8,17 @@
 use brick_lru::{Cache, ConcurrentCache, Error, LfuCache, LruCache, MAX_ENTRIES};
 use proptest::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
 
-/// Runs the named test of this binary again in a child process under a 4 GiB address-space
-/// limit (`prlimit`, util-linux), so that an allocation the limit refuses shows as a typed error
-/// rather than as whatever this machine's overcommit policy does. Returns false when it ran the
-/// probe in this process instead (the child itself, or no `prlimit` here).
-fn in_child_under_4_gib(test: &str) -> bool {
-    if std::env::var_os("BRICKS_UNDER_LIMIT").is_some() {
-        return false;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let run = Command::new("prlimit")
-        .arg("--as=4294967296")
-        .arg(&exe)
-        .args(["--exact", test, "--test-threads=1", "--nocapture"])
-        .env("BRICKS_UNDER_LIMIT", "1")
-        .output();
-    match run {
-        Ok(out) => {
-            assert!(
-                out.status.success(),
-                "{test} under a 4 GiB limit: {}\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout)
-            );
-            true
-        }
-        Err(_) => false,
-    }
-}
+mod limit;
 
 /// 2^16 shards of a 2^32-entry cache: built, or refused with a typed error, never an abort.
 #[test]
 fn the_most_shards_build_or_are_refused_with_a_typed_error() {
-    if in_child_under_4_gib("the_most_shards_build_or_are_refused_with_a_typed_error") {
+    if limit::ran_under_limit("the_most_shards_build_or_are_refused_with_a_typed_error") {
         return;
     }
     match ConcurrentCache::<u64, u64>::builder(1 << 32)
