@@ -25,8 +25,9 @@ pub struct Decision {
 }
 
 /// Whole seconds, rounded up: a client told "1" when 0.2 s remain must not retry early.
+/// Saturating: `Duration::MAX` ("never") rounds to u64::MAX seconds, not around to 0.
 fn secs_up(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
 }
 
 impl Decision {

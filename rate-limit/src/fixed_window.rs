@@ -64,7 +64,7 @@ impl Algorithm for FixedWindow {
             *s = (k, 0);
         }
         // A clock that went back stays in the newest window seen.
-        let end = (s.0 + 1).saturating_mul(self.w);
+        let end = s.0.saturating_add(1).saturating_mul(self.w);
         let allowed = s.1 + u64::from(n) <= self.limit;
         if allowed {
             s.1 += u64::from(n);

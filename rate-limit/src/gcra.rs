@@ -45,16 +45,20 @@ impl Gcra {
     /// `limit` units per `window`, bursts of up to `burst` (at least 1).
     ///
     /// # Errors
-    /// As [`new`](Self::new), and [`Error::ZeroLimit`] for a zero burst.
+    /// As [`new`](Self::new), [`Error::ZeroLimit`] for a zero burst, and [`Error::TooLong`]
+    /// when burst · window / limit exceeds 2^64 ns.
     pub fn with_burst(limit: u32, window: Duration, burst: u32) -> Result<Self, Error> {
         let (t, _) = interval(u64::from(limit), window)?;
         if burst == 0 {
             return Err(Error::ZeroLimit);
         }
+        // burst · T is how far the TAT may run ahead of now: it must be a time the state can
+        // hold (a saturated horizon admitted every request).
+        let horizon = u64::from(burst).checked_mul(t).ok_or(Error::TooLong)?;
         Ok(Self {
             t,
             burst: u64::from(burst),
-            horizon: u64::from(burst).saturating_mul(t),
+            horizon,
             limit: u64::from(limit),
             window,
         })
@@ -67,29 +71,36 @@ impl Gcra {
 
     /// Moves the TAT for `n` units at `now` if that stays within the burst: `Ok((base, new))`
     /// when it moved from max(TAT, now) = base to new, `Err((base, new))` when it would have.
+    ///
+    /// In u128, so no sum wraps or saturates into an admission: a request passes iff
+    /// max(TAT, now) + n·T ≤ now + burst·T, and the new TAT fits the state's u64 (a TAT past
+    /// u64::MAX ns, 584 years after the clock's origin, is a denial).
     #[inline]
     pub(crate) fn advance(
         &self,
         state: &GcraState,
         now: u64,
         n: u32,
-    ) -> Result<(u64, u64), (u64, u64)> {
-        let cost = u64::from(n) * self.t;
-        let horizon = now.saturating_add(self.horizon);
+    ) -> Result<(u64, u128), (u64, u128)> {
+        let cost = u128::from(n) * u128::from(self.t);
+        let ceiling = self.ceiling(now);
         // Relaxed: the TAT is the only shared datum, and each CAS reads the latest value in its
         // modification order; a stale first load only costs a retry.
         let mut tat = state.tat.load(Ordering::Relaxed);
         loop {
             // A clock that went back (now < TAT − burst·T) just finds the TAT ahead of it.
             let base = tat.max(now);
-            let new = base.saturating_add(cost);
-            if new > horizon {
+            let new = u128::from(base) + cost;
+            if new > ceiling {
                 return Err((base, new));
             }
-            match state
-                .tat
-                .compare_exchange_weak(tat, new, Ordering::Relaxed, Ordering::Relaxed)
-            {
+            // new ≤ ceiling ≤ u64::MAX.
+            match state.tat.compare_exchange_weak(
+                tat,
+                new as u64,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return Ok((base, new)),
                 Err(seen) => {
                     tat = seen;
@@ -99,18 +110,34 @@ impl Gcra {
         }
     }
 
+    /// The latest TAT a request at `now` may leave: now + burst·T, and never past u64::MAX.
+    #[inline]
+    fn ceiling(&self, now: u64) -> u128 {
+        (u128::from(now) + u128::from(self.horizon)).min(u128::from(u64::MAX))
+    }
+
     /// The decision for a TAT of `tat` at `now`, when the request moved it to `new` (allowed) or
     /// would have (denied).
-    pub(crate) fn decision(&self, allowed: bool, now: u64, base: u64, new: u64) -> Decision {
-        let horizon = now.saturating_add(self.horizon);
-        let after = if allowed { new } else { base };
+    pub(crate) fn decision(&self, allowed: bool, now: u64, base: u64, new: u128) -> Decision {
+        let horizon = u128::from(now) + u128::from(self.horizon);
+        let after = if allowed { new } else { u128::from(base) };
+        let nanos = |x: u128| Duration::from_nanos(u64::try_from(x).unwrap_or(u64::MAX));
+        let retry_after = if allowed {
+            Duration::ZERO
+        } else if new > u128::from(u64::MAX) {
+            // The TAT it needs is past the clock's range: it never passes.
+            Duration::MAX
+        } else {
+            nanos(new - horizon.min(new))
+        };
         Decision {
             allowed,
             limit: self.limit,
             window: self.window,
-            remaining: horizon.saturating_sub(after) / self.t,
-            reset_after: Duration::from_nanos(after.saturating_sub(now)),
-            retry_after: Duration::from_nanos(if allowed { 0 } else { new - horizon }),
+            remaining: u64::try_from(horizon.saturating_sub(after) / u128::from(self.t))
+                .unwrap_or(u64::MAX),
+            reset_after: nanos(after - u128::from(now)),
+            retry_after,
             wait: Duration::ZERO,
         }
     }
@@ -137,6 +164,11 @@ impl Algorithm for Gcra {
         if u64::from(n) > self.burst {
             return Err(exceeds(n, self.burst, self.limit, self.window));
         }
+        if n == 0 {
+            // Asks for nothing: answered from the current state, which it leaves as it is.
+            let base = state.tat.load(Ordering::Relaxed).max(now);
+            return Ok(self.decision(true, now, base, u128::from(base)));
+        }
         Ok(match self.advance(state, now, n) {
             Ok((base, new)) => self.decision(true, now, base, new),
             Err((base, new)) => self.decision(false, now, base, new),
@@ -144,7 +176,7 @@ impl Algorithm for Gcra {
     }
 
     fn release(&self, state: &GcraState, now: u64, n: u32) {
-        let cost = u64::from(n) * self.t;
+        let cost = u64::from(n).saturating_mul(self.t);
         let mut tat = state.tat.load(Ordering::Relaxed);
         // Never below `now`: a TAT in the past already means "full".
         while let Err(seen) = state.tat.compare_exchange_weak(

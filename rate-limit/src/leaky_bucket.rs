@@ -78,10 +78,14 @@ impl Algorithm for LeakyQueue {
         if u64::from(n) > g.burst {
             return Err(exceeds(n, g.burst, g.limit, g.window));
         }
+        if n == 0 {
+            // Asks for nothing: answered from the current state, which it leaves as it is.
+            return g.check_n(state, now, 0);
+        }
         // The queue's "TAT" is when it will be empty: an admitted request starts at `base`.
         Ok(match g.advance(state, now, n) {
             Ok((base, new)) => Decision {
-                wait: Duration::from_nanos(base - now),
+                wait: Duration::from_nanos(base.saturating_sub(now)),
                 ..g.decision(true, now, base, new)
             },
             Err((base, new)) => g.decision(false, now, base, new),

@@ -9,7 +9,8 @@ use crate::{Clock, Decision, Error, ExceedsCapacity, SystemClock};
 /// algorithm, by [`Hierarchy`](crate::Hierarchy), and meant for other backends (a Redis-backed
 /// limiter for a fleet answers with the same [`Decision`]).
 pub trait RateLimiter: Send + Sync {
-    /// Checks, and if allowed consumes, `n` units.
+    /// Checks, and if allowed consumes, `n` units. `n = 0` asks for nothing: every limiter
+    /// answers it allowed, from its current state, and leaves the state as it was.
     ///
     /// # Errors
     /// [`ExceedsCapacity`] when `n` is more than the limiter could ever grant at once.
@@ -91,6 +92,12 @@ impl<A: Algorithm, C: Clock> Limiter<A, C> {
     /// The clock.
     pub fn clock(&self) -> &C {
         &self.clock
+    }
+
+    /// The algorithm's state (for inspection, e.g. a sliding log's
+    /// [`entries`](crate::SlidingLogState::entries)).
+    pub fn state(&self) -> &A::State {
+        &self.state
     }
 }
 

@@ -28,6 +28,14 @@ pub struct SlidingLog {
 #[derive(Debug)]
 pub struct SlidingLogState(Mutex<(VecDeque<(u64, u32)>, u64)>);
 
+impl SlidingLogState {
+    /// Entries held: at most the limit (one per admitted request of the last window, each
+    /// 12 bytes of payload in 16-byte slots), however many checks asked for zero units.
+    pub fn entries(&self) -> usize {
+        self.0.lock().0.len()
+    }
+}
+
 impl SlidingLog {
     /// At most `limit` units in any window of length `window`.
     ///
@@ -46,7 +54,8 @@ impl SlidingLog {
 /// Drops the entries that have left the window (t − w, now].
 fn expire(log: &mut (VecDeque<(u64, u32)>, u64), now: u64, w: u64) {
     while let Some(&(at, n)) = log.0.front() {
-        if at.saturating_add(w) > now {
+        // In u128: near the clock's end a saturated `at + w` would expire every entry at once.
+        if u128::from(at) + u128::from(w) > u128::from(now) {
             break;
         }
         log.0.pop_front();
@@ -77,8 +86,12 @@ impl Algorithm for SlidingLog {
         let allowed = log.1 + u64::from(n) <= self.limit;
         let mut retry = 0;
         if allowed {
-            log.0.push_back((now, n));
-            log.1 += u64::from(n);
+            // Zero units are a question, not a request: logging them would grow the log
+            // without bound (10^7 zero-unit checks held 256 MiB).
+            if n > 0 {
+                log.0.push_back((now, n));
+                log.1 += u64::from(n);
+            }
         } else {
             // The oldest entries expire first: find the one whose expiry frees enough.
             let mut held = log.1;

@@ -48,7 +48,7 @@ impl SlidingWindowCounter {
 
     /// Moves the state into window `k` (never backwards).
     fn roll(s: &mut (u64, u64, u64), k: u64) {
-        if k == s.0 + 1 {
+        if s.0.checked_add(1) == Some(k) {
             *s = (k, s.2, 0);
         } else if k > s.0 {
             *s = (k, 0, 0);
@@ -100,7 +100,9 @@ impl Algorithm for SlidingWindowCounter {
             0
         } else if curr + n <= self.limit {
             // Later in this window, once the previous window's weight has fallen far enough.
-            (start + self.earliest(prev, self.limit - curr - n)).saturating_sub(now)
+            start
+                .saturating_add(self.earliest(prev, self.limit - curr - n))
+                .saturating_sub(now)
         } else {
             // In the next window, where this window's count becomes the weighted one.
             start
@@ -115,7 +117,10 @@ impl Algorithm for SlidingWindowCounter {
         let remaining = u64::try_from(u128::from(self.limit).saturating_sub(used)).unwrap_or(0);
         // Empty once both windows have passed: the current one ends, then a whole window more.
         let reset = if curr > 0 {
-            start.saturating_add(2 * self.w).saturating_sub(now)
+            start
+                .saturating_add(self.w)
+                .saturating_add(self.w)
+                .saturating_sub(now)
         } else if prev > 0 {
             start.saturating_add(self.w).saturating_sub(now)
         } else {
