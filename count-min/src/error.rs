@@ -73,6 +73,13 @@ pub enum DecodeError {
     BadParams,
     /// The checksum does not match the contents.
     Checksum,
+    /// Well-formed bytes describing an impossible sketch: a row whose unsaturated counters sum
+    /// to more than the recorded total (no stream gives that, and estimates from it would
+    /// exceed the stream, voiding the ε·N bound).
+    Inconsistent {
+        /// The first row that breaks the invariant.
+        row: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -125,6 +132,12 @@ impl fmt::Display for DecodeError {
             ),
             DecodeError::BadParams => write!(f, "invalid width, depth or reserved byte"),
             DecodeError::Checksum => write!(f, "checksum mismatch"),
+            DecodeError::Inconsistent { row } => {
+                write!(
+                    f,
+                    "row {row}'s counters sum to more than the recorded total"
+                )
+            }
         }
     }
 }

@@ -333,7 +333,18 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
         for c in &mut self.counters {
             *c = c.halve();
         }
-        self.total /= 2;
+        if self.total == u64::MAX {
+            // A saturated total is no longer known: the largest row sum is a total no row
+            // exceeds (the invariant the byte format checks).
+            self.total = self
+                .counters
+                .chunks_exact(self.width)
+                .map(|row| row.iter().map(|c| u128::from(c.to_u64())).sum::<u128>())
+                .max()
+                .map_or(0, |m| u64::try_from(m).unwrap_or(u64::MAX));
+        } else {
+            self.total /= 2;
+        }
     }
 
     /// Sets every counter and the total to zero, keeping the memory.

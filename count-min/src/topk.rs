@@ -104,10 +104,15 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
         self.add(key, 1);
     }
 
-    /// Counts `count` occurrences of `key` and returns its new estimate.
+    /// Counts `count` occurrences of `key` and returns its new estimate. A count of 0 changes
+    /// nothing (as in every sketch of this crate) and returns the current estimate.
     ///
     /// Cost: as [`insert`](Self::insert).
     pub fn add(&mut self, key: &K, count: u64) -> u64 {
+        if count == 0 {
+            // Nothing happened: no entry for a key never seen, no reordering.
+            return self.sketch.estimate(key);
+        }
         let estimate = self.sketch.add(key, count);
         self.offer(key, estimate);
         estimate
@@ -293,10 +298,15 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
     }
 
     /// Counts `count` occurrences of `key` (weighted Space-Saving; the bounds hold with N the
-    /// sum of weights) and returns its new count.
+    /// sum of weights) and returns its new count. A count of 0 changes nothing and returns
+    /// the current [`estimate`](Self::estimate).
     ///
     /// Cost: as [`insert`](Self::insert).
     pub fn add(&mut self, key: &K, count: u64) -> u64 {
+        if count == 0 {
+            // Nothing happened: a zero weight must not displace the smallest counter.
+            return self.estimate(key);
+        }
         self.total = self.total.saturating_add(count);
         if let Some(at) = self.heap.position(key) {
             return self.heap.add(at, count);

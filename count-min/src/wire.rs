@@ -13,6 +13,10 @@
 //! | 32 | 8 | total |
 //! | 40 | b·w·d | counters, row-major |
 //! | 40 + b·w·d | 8 | XXH3-64 (seed 0) of every byte before it |
+//!
+//! Beyond the layout, the decoder checks the invariant every sketch keeps: no row's counters,
+//! saturated ones aside, sum past the total (checked unless the total saturated at u64::MAX). A decoder allocates
+//! the counters, at most as many bytes as the input holds, after checking the length.
 
 use crate::{
     CountMinSketch, Counter, DecodeError, Error, MAX_DEPTH, MAX_WIDTH, SketchHasher, UpdateRule,
@@ -110,10 +114,26 @@ pub(crate) fn decode<C: Counter, S: SketchHasher, U: UpdateRule>(
             .into());
         }
     };
-    let counters = bytes[HEADER..body]
+    let counters: Vec<C> = bytes[HEADER..body]
         .chunks_exact(usize::from(C::BYTES))
         .map(C::read_le)
         .collect();
+    // Every update adds its count to the total and at most that to each row (conservative
+    // update adds less; halving halves both): no row's counters sum past the total, unless
+    // the total itself saturated. A saturated counter means "at least its maximum" and stays
+    // so when halved (estimates never fall below the truth), so it is left out of the sum.
+    if total < u64::MAX {
+        for (row, cells) in counters.chunks_exact(width as usize).enumerate() {
+            let sum: u128 = cells
+                .iter()
+                .filter(|&&c| c != C::MAX)
+                .map(|c| u128::from(c.to_u64()))
+                .sum();
+            if sum > u128::from(total) {
+                return Err(DecodeError::Inconsistent { row: row as u64 }.into());
+            }
+        }
+    }
     Ok(CountMinSketch::from_parts(
         counters,
         width as usize,
