@@ -204,11 +204,11 @@ proptest! {
         let valid = eps > 0.0 && eps < 1.0 && delta > 0.0 && delta < 1.0;
         if !valid {
             prop_assert!(CountMinSketch::<u32>::with_error(eps, delta).is_err());
-        } else if let Ok((width, depth)) = brick_count_min::dimensions(eps, delta) {
-            if width <= 1 << 16 {
-                let s = CountMinSketch::<u32>::with_error(eps, delta).unwrap();
-                prop_assert!(s.width() == width && s.depth() == depth);
-            }
+        } else if let Ok((width, depth)) = brick_count_min::dimensions(eps, delta)
+            && width <= 1 << 16
+        {
+            let s = CountMinSketch::<u32>::with_error(eps, delta).unwrap();
+            prop_assert!(s.width() == width && s.depth() == depth);
         }
         if k <= 1 << 12 && small {
             prop_assert_eq!(SpaceSaving::<u8>::new(k).is_ok(), k >= 1);
