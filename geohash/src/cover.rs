@@ -49,11 +49,17 @@ pub fn cover(center: Point, radius_m: f64) -> Result<Vec<GeoHash>, Error> {
     cover_with(center, radius_m, MAX_PRECISION, DEFAULT_MAX_CELLS)
 }
 
+/// The largest cell budget [`cover_with`] honours: a larger `max_cells` is taken as this. A
+/// cover is built in memory and tested cell by cell, so its size, not the caller's cap, bounds
+/// the work (`usize::MAX` at 1,000 km and precision 12 ran past 15 s before this cap).
+pub const MAX_COVER_CELLS: usize = 1 << 16;
+
 /// [`cover`] with the finest precision and the cell budget chosen by the caller. The precision
 /// is the finest (≤ `max_precision`) at which the circle's bounding box needs at most
-/// `max_cells` cells; a box that needs more even at precision 1 gets all its precision-1 cells.
+/// `max_cells` cells (at most [`MAX_COVER_CELLS`]); a box that needs more even at precision 1
+/// gets all its precision-1 cells (at most 32).
 ///
-/// Computes in **O(max_cells)** time.
+/// Computes in **O(min(max_cells, MAX_COVER_CELLS))** time: milliseconds for any input.
 ///
 /// # Errors
 /// - [`Error::InvalidRadius`] for a negative, NaN or infinite radius.
@@ -70,6 +76,7 @@ pub fn cover_with(
     if max_precision == 0 || max_precision > MAX_PRECISION {
         return Err(Error::InvalidPrecision(max_precision));
     }
+    let max_cells = max_cells.min(MAX_COVER_CELLS);
     let span = Span::of_circle(center, radius_m);
     let precision = (1..=max_precision)
         .rev()

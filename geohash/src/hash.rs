@@ -160,7 +160,8 @@ fn fast_indices(lat: f64, lon: f64) -> Option<(u32, u32)> {
 }
 
 /// 30-bit latitude and longitude indices of a valid point at full precision. Latitude 90 falls in
-/// the top row; longitude 180 wraps to -180, as python-geohash and georust do.
+/// the top row and longitude 180 in the last column, so every valid point, the corners
+/// included, lies in the box of the cell it encodes to.
 #[inline]
 pub(crate) fn full_indices(lat: f64, lon: f64) -> (u32, u32) {
     fast_indices(lat, lon).unwrap_or_else(|| exact_indices(lat, lon))
@@ -171,7 +172,8 @@ fn exact_indices(lat: f64, lon: f64) -> (u32, u32) {
     let max = (1i64 << AXIS_BITS) - 1;
     (
         exact_index(lat, 90.0).clamp(0, max) as u32,
-        (exact_index(lon, 180.0) & max) as u32,
+        // 180 is the east edge: the last column, whose box ends there (-180 starts the first).
+        exact_index(lon, 180.0).clamp(0, max) as u32,
     )
 }
 
@@ -341,8 +343,8 @@ impl BBox {
 ///
 /// # Errors
 /// - [`Error::InvalidLatitude`] / [`Error::InvalidLongitude`] for NaN, infinite or out-of-range
-///   coordinates (latitude 90 is the top row of cells; longitude 180 is the same meridian as -180
-///   and encodes like it).
+///   coordinates. Latitude 90 is in the top row of cells and longitude 180 in the last column:
+///   the returned cell's [`BBox`] contains the point, the outer edges and corners included.
 /// - [`Error::InvalidPrecision`] for 0 or more than 12.
 // Always inlined: called as a function, the call and the `Result` returned through memory cost
 // about as much as the encoding itself (measured: 12-14 ns called, 6-9 ns inlined).
@@ -640,7 +642,17 @@ impl FromStr for GeoHash {
             return Err(Error::Empty);
         }
         if bytes.len() > usize::from(MAX_PRECISION) {
-            return Err(Error::TooLong(s.chars().count()));
+            // Counted in characters, as the error says: 12 non-ASCII characters are not too
+            // long, they are not in the alphabet.
+            let chars = s.chars().count();
+            if chars > usize::from(MAX_PRECISION) {
+                return Err(Error::TooLong(chars));
+            }
+            let (position, ch) = s
+                .char_indices()
+                .find(|&(_, c)| !c.is_ascii() || DECODE[c as usize] == 0xff)
+                .unwrap_or((0, '\u{fffd}'));
+            return Err(Error::InvalidChar { ch, position });
         }
         // No branch per character: OR the table values together and check once at the end
         // (0xff marks a character outside the alphabet).

@@ -120,7 +120,9 @@ mod index;
 mod point;
 pub mod redis;
 
-pub use cover::{DEFAULT_MAX_CELLS, cell_size_m, cover, cover_with, precision_for_radius};
+pub use cover::{
+    DEFAULT_MAX_CELLS, MAX_COVER_CELLS, cell_size_m, cover, cover_with, precision_for_radius,
+};
 pub use error::Error;
 pub use hash::{ALPHABET, BBox, Direction, GeoHash, MAX_PRECISION, Neighbors, decode, encode};
 pub use index::{GeoIndex, Hit};

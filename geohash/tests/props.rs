@@ -58,10 +58,8 @@ proptest! {
     fn decoded_bbox_contains_the_encoded_point(p in point(), n in precision()) {
         let h = GeoHash::from_point(p, n).unwrap();
         let b = h.bbox();
-        // Longitude 180 is the same meridian as -180 and encodes into the westmost column.
-        let lon = if p.lon() == 180.0 { -180.0 } else { p.lon() };
-        prop_assert!(b.south <= p.lat() && p.lat() <= b.north, "{h}: {b:?} vs {p:?}");
-        prop_assert!(b.west <= lon && lon <= b.east, "{h}: {b:?} vs {p:?}");
+        // Every valid point, the outer edges and corners included, is in its cell's box.
+        prop_assert!(b.contains(p), "{h}: {b:?} vs {p:?}");
         let (dlat, dlon) = h.error();
         prop_assert!((b.north - b.south - 2.0 * dlat).abs() < 1e-12 && (b.east - b.west - 2.0 * dlon).abs() < 1e-12);
     }
@@ -333,12 +331,31 @@ fn bad_input_is_a_typed_error() {
 
 #[test]
 fn poles_and_antimeridian_conventions() {
-    // Latitude 90 is the top row; longitude 180 encodes like -180 (python-geohash, georust).
+    // Latitude 90 is the top row and longitude 180 the last column: a cell's box contains the
+    // point it encodes, the four outer corners included.
     assert_eq!(encode(90.0, 0.0, 12).unwrap().to_string(), "upbpbpbpbpbp");
+    assert_eq!(encode(90.0, 180.0, 12).unwrap().to_string(), "zzzzzzzzzzzz");
     assert_eq!(
-        encode(45.0, 180.0, 6).unwrap(),
-        encode(45.0, -180.0, 6).unwrap()
+        encode(-90.0, -180.0, 12).unwrap().to_string(),
+        "000000000000"
     );
+    let east = encode(45.0, 180.0, 6).unwrap();
+    assert_eq!(east.bbox().east, 180.0);
+    assert_eq!(encode(45.0, -180.0, 6).unwrap().bbox().west, -180.0);
+    for (lat, lon) in [
+        (90.0, 180.0),
+        (90.0, -180.0),
+        (-90.0, 180.0),
+        (-90.0, -180.0),
+    ] {
+        for n in 1..=12 {
+            let cell = encode(lat, lon, n).unwrap();
+            assert!(
+                cell.bbox().contains(Point::new(lat, lon).unwrap()),
+                "{cell} ({lat}, {lon})"
+            );
+        }
+    }
     let top = encode(90.0, 10.0, 4).unwrap();
     assert_eq!(top.neighbor(Direction::N), None);
     assert_eq!(top.neighbor(Direction::NE), None);
