@@ -10,6 +10,7 @@ pub(crate) struct Refused {
 }
 
 /// An empty vector with room for `len` elements.
+#[allow(dead_code)]
 pub(crate) fn vec_with_capacity<T>(len: u64) -> Result<Vec<T>, Refused> {
     let bytes = len.saturating_mul(size_of::<T>() as u64);
     let refused = Refused { bytes };
@@ -23,6 +24,8 @@ pub(crate) fn vec_with_capacity<T>(len: u64) -> Result<Vec<T>, Refused> {
 }
 
 /// Room for `additional` more elements in `v`.
+// Identical in every brick, and not every brick grows a vector fallibly.
+#[allow(dead_code)]
 pub(crate) fn reserve<T>(v: &mut Vec<T>, additional: u64) -> Result<(), Refused> {
     let bytes = additional.saturating_mul(size_of::<T>() as u64);
     let refused = Refused { bytes };

@@ -45,19 +45,25 @@ fn xor_into<D: AsMut<[u8]> + AsRef<[u8]>>(acc: &mut D, x: &D) {
 }
 
 impl<H: MerkleHasher> SyncTree<H> {
-    /// An empty tree of 2^depth buckets.
+    /// An empty tree of 2^depth buckets: about 2^depth × (24 + 2 × digest) bytes up front
+    /// (1.5 GiB at depth 24 with SHA-256).
     ///
     /// # Errors
     /// - [`Error::InvalidDepth`] for 0 or more than [`MAX_DEPTH`].
+    /// - [`Error::OutOfMemory`] if the allocator refuses the buckets.
     pub fn new(depth: u8) -> Result<Self, Error> {
         if depth == 0 || depth > MAX_DEPTH {
             return Err(Error::InvalidDepth(depth));
         }
         let buckets = 1usize << depth;
+        let mut nodes = crate::alloc::vec_with_capacity(2 * buckets as u64)?;
+        nodes.resize(2 * buckets, H::Digest::default());
+        let mut lists = crate::alloc::vec_with_capacity(buckets as u64)?;
+        lists.resize_with(buckets, BTreeMap::new);
         let mut tree = Self {
             depth,
-            nodes: vec![H::Digest::default(); 2 * buckets],
-            buckets: vec![BTreeMap::new(); buckets],
+            nodes,
+            buckets: lists,
             len: 0,
         };
         tree.rehash_all();
@@ -503,6 +509,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     ///   differently.
     /// - [`Error::UnexpectedMessage`] for a message out of order.
     /// - [`Error::UnexpectedNodes`] for nodes or buckets the session did not ask about.
+    /// - [`Error::MisplacedKey`] for a key listed under a bucket it does not hash to, or a
+    ///   bucket whose keys are not strictly ascending.
     ///
     /// On error the session is unchanged; call [`SyncSession::reset`] to start over.
     pub fn handle(&mut self, frame: &Frame<H::Digest>) -> Result<Option<Frame<H::Digest>>, Error> {
@@ -571,7 +579,7 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
                 if theirs.is_empty() || !theirs.is_subset(&sent) || theirs.len() != buckets.len() {
                     return Err(Error::UnexpectedNodes);
                 }
-                let diff = self.diff(buckets);
+                let diff = self.diff(buckets)?;
                 let reply = self.keys_message(true, &theirs);
                 self.state = State::Done(diff);
                 Ok(Some(reply))
@@ -587,7 +595,7 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
                 if &theirs != sent || theirs.len() != buckets.len() {
                     return Err(Error::UnexpectedNodes);
                 }
-                self.state = State::Done(self.diff(buckets));
+                self.state = State::Done(self.diff(buckets)?);
                 Ok(None)
             }
             _ => Err(unexpected()),
@@ -665,8 +673,16 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
         })
     }
 
-    /// Our view of the differences in the peer's buckets.
-    fn diff(&self, theirs: &[BucketEntries<H::Digest>]) -> Vec<Difference> {
+    /// Our view of the differences in the peer's buckets, after checking that every key the
+    /// peer listed belongs where it listed it, once.
+    fn diff(&self, theirs: &[BucketEntries<H::Digest>]) -> Result<Vec<Difference>, Error> {
+        for (b, entries) in theirs {
+            let placed = entries.iter().all(|(k, _)| self.tree.bucket_of(k) == *b);
+            let ascending = entries.windows(2).all(|w| w[0].0 < w[1].0);
+            if !placed || !ascending {
+                return Err(Error::MisplacedKey { bucket: *b });
+            }
+        }
         let mut out = Vec::new();
         for (b, entries) in theirs {
             let ours = &self.tree.buckets[*b as usize];
@@ -686,6 +702,6 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
             }
         }
         out.sort();
-        out
+        Ok(out)
     }
 }

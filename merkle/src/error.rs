@@ -66,6 +66,18 @@ pub enum Error {
     },
     /// A message naming nodes or buckets other than those the session asked about.
     UnexpectedNodes,
+    /// The allocator refused the memory a parameter asked for (a sync tree's buckets).
+    OutOfMemory {
+        /// The bytes that were asked for.
+        bytes: u64,
+    },
+    /// A `Keys` message listing a key under a bucket it does not hash to, or a bucket's keys
+    /// not strictly ascending (twice the same key): no replica sends that, and trusting it
+    /// would report differences for keys both sides hold alike.
+    MisplacedKey {
+        /// The bucket the key was listed under.
+        bucket: u32,
+    },
 }
 
 /// What was malformed in a message's bytes.
@@ -126,6 +138,11 @@ impl fmt::Display for Error {
                 f,
                 "message names nodes or buckets the session did not ask about"
             ),
+            Error::OutOfMemory { bytes } => write!(f, "the allocator refused {bytes} bytes"),
+            Error::MisplacedKey { bucket } => write!(
+                f,
+                "bucket {bucket}'s keys include one that hashes elsewhere, or are not strictly ascending"
+            ),
         }
     }
 }
@@ -148,6 +165,12 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::alloc::Refused> for Error {
+    fn from(r: crate::alloc::Refused) -> Self {
+        Error::OutOfMemory { bytes: r.bytes }
+    }
+}
 impl std::error::Error for DecodeError {}
 
 impl From<DecodeError> for Error {

@@ -80,7 +80,7 @@
 //! | need | use |
 //! |---|---|
 //! | an append-only audit/transparency log with proofs | [`MerkleLog`] with [`Sha256`] |
-//! | checking proofs you received | [`verify_inclusion`], [`verify_consistency`] |
+//! | checking proofs you received | [`TreeHead::verify_inclusion`], [`TreeHead::verify_consistency`] (size and root as one value), or [`verify_inclusion`], [`verify_consistency`] |
 //! | finding what two replicas disagree on | [`SyncTree`] + [`SyncSession`] |
 //! | the same between replicas that trust each other, faster | [`Xxh3_128`] (not cryptographic) |
 //!
@@ -95,6 +95,7 @@
 //!   key and one that deleted it look the same, so a repair policy needs tombstones (store the
 //!   deletion as a value) to tell "deleted" from "not yet received".
 
+mod alloc;
 mod antientropy;
 mod error;
 mod hasher;
@@ -108,7 +109,8 @@ pub use error::{DecodeError, Error};
 pub use hasher::{MerkleHasher, Sha256, Xxh3_128};
 pub use log::MerkleLog;
 pub use proof::{
-    Proof, consistency_proof_len, inclusion_proof_len, verify_consistency, verify_inclusion,
+    Proof, TreeHead, consistency_proof_len, inclusion_proof_len, verify_consistency,
+    verify_inclusion,
 };
 
 #[doc = include_str!("../README.md")]

@@ -123,6 +123,14 @@ impl<H: MerkleHasher> MerkleLog<H> {
         *self.root.get_or_init(|| self.mth(0, self.len()))
     }
 
+    /// The log's size and root as one [`TreeHead`](crate::TreeHead): what to sign and publish,
+    /// and what verifiers check proofs against.
+    ///
+    /// Computes as [`root`](Self::root).
+    pub fn tree_head(&self) -> crate::TreeHead<H::Digest> {
+        crate::TreeHead::new(self.len(), self.root())
+    }
+
     /// Root of the tree of the first `size` leaves: what the log's root was at that size.
     ///
     /// Computes in **O(log n)** hashes.

@@ -10,6 +10,72 @@ pub struct Proof<D> {
     pub hashes: Vec<D>,
 }
 
+/// A tree head: a tree size and the root of the tree of that size, as one value — what a log
+/// signs (RFC 9162's signed tree head, less the signature and timestamp, which your transport
+/// checks). Verifying through a `TreeHead` takes the size from the same value as the root, so
+/// it cannot come from elsewhere: a proof for leaf 1 of 8 no longer "verifies" under size 7 by a
+/// size taken from the request.
+///
+/// ```
+/// use brick_merkle::{MerkleHasher, MerkleLog, Sha256};
+///
+/// let mut log: MerkleLog = MerkleLog::new();
+/// for entry in ["alice paid bob 5", "bob paid carol 3", "carol paid dave 1"] {
+///     log.push(entry.as_bytes());
+/// }
+/// let old = log.tree_head();
+/// log.push(b"dave paid erin 2");
+/// let head = log.tree_head();
+/// head.verify_inclusion(&Sha256::leaf(b"bob paid carol 3"), 1, &log.inclusion_proof(1, 4)?)?;
+/// old.verify_consistency(&head, &log.consistency_proof(3, 4)?)?;
+/// # Ok::<(), brick_merkle::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TreeHead<D> {
+    /// The number of leaves.
+    pub size: u64,
+    /// The root of the tree of `size` leaves.
+    pub root: D,
+}
+
+impl<D> TreeHead<D> {
+    /// The head of the tree of `size` leaves whose root is `root`.
+    pub fn new(size: u64, root: D) -> Self {
+        Self { size, root }
+    }
+
+    /// Checks that `leaf_hash` is leaf `index` of this tree: [`verify_inclusion`] with this
+    /// head's size and root.
+    ///
+    /// Computes in **O(log n)** hashes.
+    ///
+    /// # Errors
+    /// As [`verify_inclusion`].
+    pub fn verify_inclusion<H: MerkleHasher<Digest = D>>(
+        &self,
+        leaf_hash: &D,
+        index: u64,
+        proof: &Proof<D>,
+    ) -> Result<(), Error> {
+        verify_inclusion::<H>(leaf_hash, index, self.size, proof, &self.root)
+    }
+
+    /// Checks that this (older) tree is a prefix of `newer`: [`verify_consistency`] with both
+    /// heads' sizes and roots.
+    ///
+    /// Computes in **O(log n)** hashes.
+    ///
+    /// # Errors
+    /// As [`verify_consistency`].
+    pub fn verify_consistency<H: MerkleHasher<Digest = D>>(
+        &self,
+        newer: &TreeHead<D>,
+        proof: &Proof<D>,
+    ) -> Result<(), Error> {
+        verify_consistency::<H>(self.size, newer.size, &self.root, &newer.root, proof)
+    }
+}
+
 /// Hashes an inclusion proof for leaf `index` of a tree of `size` leaves must have.
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
     fn len(m: u64, n: u64) -> usize {
@@ -69,6 +135,7 @@ fn step_up(node: &mut u64, last: &mut u64) -> bool {
 /// the leaf to the root, but a root is bound to its size only by that statement, so a proof
 /// also verifies under another size whose audit path has the same left/right shape (as in every
 /// RFC 9162 verifier). A size that changes the path's length or shape is refused.
+/// [`TreeHead::verify_inclusion`] takes both as one value, so they cannot be mixed up.
 ///
 /// # Errors
 /// - [`Error::IndexOutOfRange`] if `index ≥ size`.
@@ -124,7 +191,8 @@ pub fn verify_inclusion<H: MerkleHasher>(
 ///
 /// Follows RFC 9162 §2.1.4.2: the proof rebuilds both roots at once from the hashes of the
 /// subtrees the two trees share and the ones only the new tree has. As for
-/// [`verify_inclusion`], take each size from the same signed statement as its root.
+/// [`verify_inclusion`], take each size from the same signed statement as its root, or use
+/// [`TreeHead::verify_consistency`].
 ///
 /// # Errors
 /// - [`Error::OldAfterNew`] if `old_size > new_size`; [`Error::EmptyOldTree`] if `old_size` is 0.

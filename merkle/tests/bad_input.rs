@@ -1,0 +1,176 @@
+//! Bad input: hostile sync messages (keys listed under the wrong bucket, duplicated, or
+//! arbitrary frames) are typed errors, never a reported difference for a key both replicas hold
+//! alike; proofs checked through a `TreeHead` cannot take their size from elsewhere; and every
+//! public operation with arbitrary sizes and indices answers or errs, never panics.
+
+use brick_merkle::{
+    Error, Frame, MerkleHasher, MerkleLog, Message, Sha256, SyncSession, SyncTree, TreeHead,
+    verify_inclusion,
+};
+use proptest::prelude::*;
+
+type Tree = SyncTree<Sha256>;
+
+/// Runs `a` against `b`, letting `tamper` rewrite every frame `b` sends; returns what `a`'s
+/// session answered last (its error, if any) and its differences.
+fn sync_with_tampering(
+    a: &Tree,
+    b: &Tree,
+    mut tamper: impl FnMut(&mut Frame<<Sha256 as MerkleHasher>::Digest>),
+) -> Result<Vec<brick_merkle::Difference>, Error> {
+    let mut ours = SyncSession::new(a);
+    let mut theirs = SyncSession::new(b);
+    let mut to_them = Some(ours.start());
+    while let Some(frame) = to_them.take() {
+        let Some(mut reply) = theirs.handle(&frame)? else {
+            break;
+        };
+        tamper(&mut reply);
+        to_them = ours.handle(&reply)?;
+    }
+    Ok(ours.differences().map(<[_]>::to_vec).unwrap_or_default())
+}
+
+/// Two replicas that differ in one key (built once: hashing them takes a while in debug builds).
+fn pair() -> &'static (Tree, Tree) {
+    static PAIR: std::sync::OnceLock<(Tree, Tree)> = std::sync::OnceLock::new();
+    PAIR.get_or_init(build_pair)
+}
+
+fn build_pair() -> (Tree, Tree) {
+    let mut a = Tree::new(6).unwrap();
+    let mut b = Tree::new(6).unwrap();
+    for i in 0..500u32 {
+        let (k, v) = (format!("key{i}"), format!("value{i}"));
+        a.insert(k.as_bytes(), v.as_bytes());
+        b.insert(k.as_bytes(), v.as_bytes());
+    }
+    b.insert(b"only-b", b"x");
+    (a, b)
+}
+
+/// A `Keys` message listing a key under a bucket it does not hash to was accepted, and the
+/// receiver then reported a difference for a key it holds with the same value.
+#[test]
+fn a_key_listed_under_the_wrong_bucket_is_refused() {
+    let (a, b) = pair();
+    assert_eq!(sync_with_tampering(a, b, |_| {}).unwrap().len(), 1);
+    // Move a key both hold alike into the differing bucket's list.
+    let stray = (0..500u32)
+        .map(|i| format!("key{i}"))
+        .find(|k| a.bucket_of(k.as_bytes()) != a.bucket_of(b"only-b"))
+        .unwrap();
+    let hash = b.entry_hash(stray.as_bytes()).unwrap();
+    let got = sync_with_tampering(a, b, |frame| {
+        if let Message::Keys { buckets, .. } = &mut frame.message {
+            buckets[0].1.push((stray.clone().into_bytes(), hash));
+            buckets[0].1.sort();
+        }
+    });
+    assert!(matches!(got, Err(Error::MisplacedKey { .. })), "{got:?}");
+    // The same key twice in its own bucket is refused too.
+    let got = sync_with_tampering(a, b, |frame| {
+        if let Message::Keys { buckets, .. } = &mut frame.message
+            && let Some(first) = buckets[0].1.first().cloned()
+        {
+            buckets[0].1.insert(0, first);
+        }
+    });
+    assert!(matches!(got, Err(Error::MisplacedKey { .. })), "{got:?}");
+}
+
+/// Through a `TreeHead`, a proof for leaf 1 of 8 is checked under size 8 only: the size cannot
+/// come from a request (the plain function, given size 7 with the same root, accepts it, as
+/// RFC 9162's algorithm does; the docs say so).
+#[test]
+fn a_tree_head_binds_the_size_to_the_root() {
+    let log: MerkleLog = MerkleLog::from_leaves((0..8u8).map(|i| [i]));
+    let proof = log.inclusion_proof(1, 8).unwrap();
+    let leaf = Sha256::leaf(&[1]);
+    let head = log.tree_head();
+    assert_eq!(head, TreeHead::new(8, log.root()));
+    head.verify_inclusion::<Sha256>(&leaf, 1, &proof).unwrap();
+    assert!(verify_inclusion::<Sha256>(&leaf, 1, 7, &proof, &log.root()).is_ok());
+    let forged = TreeHead::new(7, log.root());
+    assert_ne!(forged, head, "a head for size 7 is another statement");
+    // A head of the real size 7 has another root: the proof fails against it.
+    let seven = TreeHead::new(7, log.root_at(7).unwrap());
+    assert!(seven.verify_inclusion::<Sha256>(&leaf, 1, &proof).is_err());
+    let old = TreeHead::new(5, log.root_at(5).unwrap());
+    old.verify_consistency::<Sha256>(&head, &log.consistency_proof(5, 8).unwrap())
+        .unwrap();
+    assert!(
+        old.verify_consistency::<Sha256>(&seven, &log.consistency_proof(5, 8).unwrap())
+            .is_err()
+    );
+}
+
+fn weird_u64() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(u64::MAX),
+        Just(1 << 63),
+        0u64..40,
+        any::<u64>()
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Log operations with arbitrary sizes and indices: typed errors out of range, proofs that
+    /// verify in range.
+    #[test]
+    fn log_calls_with_arbitrary_sizes(n in 0u8..40, index in weird_u64(), size in weird_u64(), old in weird_u64()) {
+        let log: MerkleLog = MerkleLog::from_leaves((0..n).map(|i| [i]));
+        let len = log.len();
+        prop_assert_eq!(log.root_at(size).is_ok(), size <= len);
+        match log.inclusion_proof(index, size) {
+            Ok(p) => {
+                prop_assert!(index < size && size <= len);
+                let head = TreeHead::new(size, log.root_at(size).unwrap());
+                prop_assert!(head.verify_inclusion::<Sha256>(&log.leaf_hash(index).unwrap(), index, &p).is_ok());
+            }
+            Err(_) => prop_assert!(index >= size || size > len),
+        }
+        match log.consistency_proof(old, size) {
+            Ok(p) => {
+                prop_assert!(old <= size && size <= len);
+                if old > 0 {
+                    let a = TreeHead::new(old, log.root_at(old).unwrap());
+                    let b = TreeHead::new(size, log.root_at(size).unwrap());
+                    prop_assert!(a.verify_consistency::<Sha256>(&b, &p).is_ok());
+                }
+            }
+            Err(_) => prop_assert!(old > size || size > len || old == 0),
+        }
+        // Depths 13..=24 are valid but allocate up to 1.5 GiB each: not built here.
+        let depth = index as u8;
+        if !(13..=24).contains(&depth) {
+            match SyncTree::<Sha256>::new(depth) {
+                Ok(t) => prop_assert!((1..=12).contains(&depth) && t.depth() == depth),
+                Err(e) => prop_assert_eq!(e, Error::InvalidDepth(depth)),
+            }
+        }
+    }
+
+    /// Arbitrary frames thrown at a session mid-protocol: a typed error or a valid step, never
+    /// a panic, and a session that erred can be reset and still syncs correctly.
+    #[test]
+    fn arbitrary_frames_mid_session(noise in prop::collection::vec(any::<u8>(), 0..200), steps in 0usize..4) {
+        let (a, b) = pair();
+        let mut ours = SyncSession::new(a);
+        let mut theirs = SyncSession::new(b);
+        let mut frame = Some(ours.start());
+        for _ in 0..steps {
+            let Some(f) = frame.take() else { break };
+            let Ok(Some(reply)) = theirs.handle(&f) else { break };
+            frame = ours.handle(&reply).ok().flatten();
+        }
+        let _ = ours.handle_bytes(&noise);
+        let _ = theirs.handle_bytes(&noise);
+        ours.reset();
+        prop_assert_eq!(sync_with_tampering(a, b, |_| {}).unwrap().len(), 1);
+    }
+}
