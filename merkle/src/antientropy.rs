@@ -338,6 +338,8 @@ impl<'a> Reader<'a> {
 
 impl<D: Default + AsRef<[u8]> + AsMut<[u8]>> Frame<D> {
     /// Decodes [`Frame::to_bytes`] output; every malformed input is an error, never a panic.
+    /// Every count is checked against the bytes left before anything is reserved, so a frame
+    /// allocates at most about 4 bytes per input byte (a 36-byte entry becomes a 56-byte one).
     ///
     /// # Errors
     /// - [`Error::Decode`] with the [`DecodeError`] found.
