@@ -71,9 +71,44 @@
 //! [`CountingBloomFilter`] keeps a 4-bit counter per position instead, so `remove` decrements
 //! them. Four times the memory; counters that reach 15 stick there.
 //!
-//! **Scalable.** m must be chosen before the items arrive. A [`ScalableBloomFilter`] chains
-//! filters that grow geometrically and tighten their rate geometrically, so the compound rate
-//! stays below p however many items arrive.
+//! **Scalable.** m must be chosen before the items arrive. A [`ScalableBloomFilter`] (Almeida
+//! et al. 2007) chains filters that grow geometrically and tighten their rate geometrically:
+//! stage i holds n₀·gⁱ items at rate p·(1 − r)·rⁱ, so the compound rate 1 − Π(1 − pᵢ) stays
+//! below p however many items arrive. That costs memory and probes:
+//! - **Memory.** Each stage pays log₂(1/(1 − r)) + i·log₂(1/r) bits of rate more than a
+//!   standard filter at p, 1.44× that in bits per item, and the newest stage is allocated before
+//!   it fills. With the defaults (g = 2, r = 0.85) and n₀ = 1,000 at 1 %, a filter holding 10⁶
+//!   items has allocated 16.6 bits per item, 1.73× a standard filter's 9.59; over 10⁴ to 10⁷ items
+//!   the factor runs from 1.7× to 3.0×, highest just after a stage is added. A larger n₀ (close to
+//!   the count you expect) keeps it near the low end.
+//! - **Probes.** A query asks every stage, newest first: f = ⌈log₂(n/n₀ + 1)⌉ stages (10 at 10⁶
+//!   items from n₀ = 1,000). An absent item costs about two bit probes per stage (each stage is
+//!   half full, so a probe finds a 0 with probability ½); a present one, k probes in its stage
+//!   after the misses in the newer ones.
+//!
+//! ```
+//! use brick_bloom::{Params, ScalableBloomFilter};
+//! // Bits allocated once 10^6 items are in, n₀ = 1,000 at 1 %: the sum of its stages.
+//! let (n0, p, n) = (1_000u64, 0.01, 1_000_000u64);
+//! let (mut bits, mut held, mut stages) = (0u64, 0u64, 0i32);
+//! while held < n {
+//!     let capacity = (n0 as f64 * 2f64.powi(stages)).ceil() as u64;
+//!     bits += Params::optimal(capacity, p * 0.15 * 0.85f64.powi(stages))?.bits;
+//!     held += capacity;
+//!     stages += 1;
+//! }
+//! let standard = Params::optimal(n, p)?.bits;
+//! assert_eq!(stages, 10);
+//! assert_eq!((10.0 * bits as f64 / n as f64).round(), 166.0); // 16.6 bits per item
+//! assert_eq!((100.0 * bits as f64 / standard as f64).round(), 173.0); // 1.73×
+//! // The filter allocates exactly those stages.
+//! let mut f = ScalableBloomFilter::new(n0, p)?;
+//! for i in 0..n {
+//!     f.insert_hash(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))?;
+//! }
+//! assert_eq!(f.filter_count(), 10);
+//! # Ok::<(), brick_bloom::Error>(())
+//! ```
 //!
 //! **Concurrent.** An [`AtomicBloomFilter`] sets bits with atomic OR through `&self`: threads
 //! share one filter without a lock, and lose no bit.
@@ -86,22 +121,48 @@
 //! | `union`, `intersect`, `clear`, `estimated_len` | O(m/64) | – |
 //! | `to_bytes`, `from_bytes` | O(m/64) | m/8 + 44 bytes |
 //! | counting `remove` | O(k) | 4·m bits |
-//! | scalable `insert`, `contains` | O(k·f), f = filters ≈ log₂(n/n₀) | ≈ m(n)·(1 + small) |
+//! | scalable `insert`, `contains` | O(k·f), f = ⌈log₂(n/n₀ + 1)⌉ stages | 1.7–3.0 × m(n) at the defaults (see Scalable) |
 //!
 //! # Accuracy
 //! The expected rate after n inserts is (1 − e^(−kn/m))^k for the standard, atomic and counting
 //! filters, the Poisson mixture above for the blocked one, and at most p for the scalable one.
-//! `tests/accuracy.rs` measures all of them on 10^6 absent keys for p ∈ {0.1, 0.01, 0.001}
-//! and n ∈ {10^4, 10^6}, and checks each within 10 % of the target plus three binomial standard
-//! deviations; the `compare` report (`cargo run --release -p brick-benches -- bloom`) shows the
-//! measured rates next to the bound for ours and the peers.
+//! `tests/accuracy.rs` measures the standard, blocked and scalable filters on 10^6 absent keys
+//! for p ∈ {0.1, 0.01, 0.001} and n ∈ {10^4, 10^6}, and checks each within 10 % of the target
+//! plus four binomial standard deviations (a 4σ excursion has probability 6·10⁻⁵ per check).
+//! The atomic and counting filters probe the same positions as a standard filter of the same
+//! shape and hasher, and a property test (`tests/props.rs`) checks that all three answer every
+//! query alike, so they share its measured rate. The `compare` report
+//! (`cargo run --release -p brick-benches -- bloom`) shows the measured rates next to the
+//! bound for ours and the peers.
+//!
+//! **Overfilling.** A filter keeps working past its planned n; its rate rises as the formula
+//! says. For a filter planned for n items at 1 % (9.59 bits per item, k = 7):
+//!
+//! | items inserted | 1 × n | 1.25 × n | 1.5 × n | 2 × n | 3 × n | 4 × n |
+//! |---|--:|--:|--:|--:|--:|--:|
+//! | false-positive rate | 1.0 % | 2.7 % | 5.8 % | 15.7 % | 43.5 % | 67.8 % |
+//!
+//! ```
+//! // The table, from the formula (tests/accuracy.rs measures the 2 × n column).
+//! let plan = brick_bloom::Params::optimal(1_000_000, 0.01)?;
+//! let percent = |load: f64| {
+//!     let rate = plan.false_positive_rate((load * 1e6) as u64);
+//!     (1000.0 * rate).round() / 10.0
+//! };
+//! assert_eq!(
+//!     [1.0, 1.25, 1.5, 2.0, 3.0, 4.0].map(percent),
+//!     [1.0, 2.7, 5.8, 15.7, 43.5, 67.8]
+//! );
+//! # Ok::<(), brick_bloom::Error>(())
+//! ```
+//! Past the plan, grow instead: a [`ScalableBloomFilter`], or a rebuild at a larger n.
 //!
 //! # When to use which
 //! | need | use |
 //! |---|---|
 //! | a set of known size, fastest sequential build | [`BloomFilter`] |
 //! | large filters (beyond cache) and hot queries | [`BlockedBloomFilter`]: one cache miss per query, a few % more bits |
-//! | deletes | [`CountingBloomFilter`] (4× memory), or rebuild periodically |
+//! | deletes | [`CountingBloomFilter`] (4× memory), or rebuild periodically; outside this crate, a cuckoo filter deletes in about 1.05·log₂(2b/p) bits per item (b entries per bucket) and a static xor or binary-fuse filter needs no deletes but is rebuilt from the whole set, at 1.23 or 1.13 × log₂(1/p) bits per item |
 //! | unknown item count | [`ScalableBloomFilter`] |
 //! | many threads inserting into one filter | [`AtomicBloomFilter`] |
 //! | exact answers, or fewer than a few thousand items | a `HashSet` |

@@ -48,6 +48,24 @@ proptest! {
         }
     }
 
+    /// The atomic and counting filters probe the positions a standard filter of the same shape
+    /// and hasher probes: they answer every query alike, so they share its false-positive rate.
+    #[test]
+    fn atomic_and_counting_answer_as_the_standard_filter((bits, k) in shape(), items in keys(), queries in keys()) {
+        let mut standard = BloomFilter::with_params(bits, k).unwrap();
+        let mut counting = CountingBloomFilter::with_params(bits, k).unwrap();
+        let atomic = AtomicBloomFilter::with_params(bits, k).unwrap();
+        for x in &items {
+            standard.insert(x);
+            counting.insert(x);
+            atomic.insert(x);
+        }
+        for q in queries.iter().chain(&items) {
+            prop_assert_eq!(counting.contains(q), standard.contains(q));
+            prop_assert_eq!(atomic.contains(q), standard.contains(q));
+        }
+    }
+
     #[test]
     fn second_insert_reports_present((bits, k) in shape(), x in any::<u64>()) {
         let mut f = BloomFilter::with_params(bits, k).unwrap();

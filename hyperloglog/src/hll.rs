@@ -8,7 +8,19 @@ use crate::hasher::{DefaultBuildHasher, SketchHasher};
 
 /// The smallest and largest precision.
 pub const MIN_PRECISION: u8 = 4;
-/// The largest precision: 2^18 registers, 192 KiB dense.
+/// The largest precision: 2^18 registers, 128 KiB dense (4 bits a register, plus a few bytes
+/// for registers far above the rest).
+///
+/// ```
+/// use brick_hyperloglog::{HyperLogLog, MAX_PRECISION};
+/// let mut hll = HyperLogLog::new(MAX_PRECISION)?;
+/// for i in 0..200_000u64 {
+///     hll.insert(&i);
+/// }
+/// assert!(!hll.is_sparse());
+/// assert!(hll.len_bytes() >= 128 * 1024 && hll.len_bytes() < 129 * 1024);
+/// # Ok::<(), brick_hyperloglog::Error>(())
+/// ```
 pub const MAX_PRECISION: u8 = 18;
 /// Hash bits an ordinary sparse entry keeps: 2^31 virtual registers, so two of a few thousand
 /// distinct items share an entry about once in a thousand sketches.

@@ -1,18 +1,7 @@
 //! [`RedisHyperLogLog`]: the exact `HYLL` string values Redis stores for `PFADD`, read and
 //! written byte for byte, with `PFCOUNT` and `PFMERGE` semantics.
 //!
-//! Redis's format (Redis 7, `src/hyperloglog.c`; the facts are in the crate's test data
-//! README):
-//! - MurmurHash64A with seed 0xadc83b19; register = hash & 0x3fff (p = 14); rank = 1 + the
-//!   trailing zeros of hash >> 14, with bit 50 set (1..=51).
-//! - 16-byte header: `HYLL`, encoding (0 dense, 1 sparse), 3 unused bytes, the cached
-//!   cardinality as 8 bytes little-endian, whose top bit set means "stale".
-//! - Dense: 16,384 registers of 6 bits, register i at bit 6i, least significant bit first.
-//! - Sparse: run-length opcodes. ZERO `00xxxxxx` (1..64 empty registers), XZERO
-//!   `01xxxxxx yyyyyyyy` (1..16384, 14 bits big-endian), VAL `1vvvvvxx` (1..4 registers of value
-//!   1..32). Which opcodes a value holds depends on the order of updates (each update splits one
-//!   opcode, then merges equal neighbours in a short window), so this type keeps the bytes
-//!   themselves and updates them the way Redis does, rather than regenerating them.
+//! The format itself is documented on [`RedisHyperLogLog`], where docs.rs shows it.
 
 use crate::estimate::{ertl, histogram};
 use crate::hll::{get6, set6};
@@ -150,6 +139,20 @@ fn redis_estimate(registers: Vec<u8>) -> u64 {
 /// assert_eq!(back.count(), 3);
 /// # Ok::<(), brick_hyperloglog::Error>(())
 /// ```
+///
+/// # Redis's format
+/// Redis 7, `src/hyperloglog.c` (the crate's `tests/data/README.md` records the facts and
+/// where they were read):
+/// - MurmurHash64A with seed 0xadc83b19; register = hash & 0x3fff (p = 14); rank = 1 + the
+///   trailing zeros of hash >> 14, with bit 50 set (1..=51).
+/// - 16-byte header: `HYLL`, encoding (0 dense, 1 sparse), 3 unused bytes, the cached
+///   cardinality as 8 bytes little-endian, whose top bit set means "stale".
+/// - Dense: 16,384 registers of 6 bits, register i at bit 6i, least significant bit first.
+/// - Sparse: run-length opcodes. ZERO `00xxxxxx` (1..64 empty registers), XZERO
+///   `01xxxxxx yyyyyyyy` (1..16384, 14 bits big-endian), VAL `1vvvvvxx` (1..4 registers of value
+///   1..32). Which opcodes a value holds depends on the order of updates (each update splits one
+///   opcode, then merges equal neighbours in a short window), so this type keeps the bytes
+///   themselves and updates them the way Redis does, rather than regenerating them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedisHyperLogLog {
     bytes: Vec<u8>,

@@ -1,42 +1,5 @@
-//! The versioned byte format of [`HyperLogLog::to_bytes`](crate::HyperLogLog::to_bytes).
-//!
-//! ```text
-//! offset  size  field
-//! 0       4     magic "BHLL"
-//! 4       1     version (2; version 1 is still read, see below)
-//! 5       1     precision p (4..=18)
-//! 6       1     representation: 0 sparse, 1 dense
-//! 7       1     hasher id (1 = seeded XXH3, 2 = keyed SipHash-1-3)
-//! 8       8     hasher tag (the XXH3 seed; never a secret key), little-endian
-//! 16      4     sparse: entry count n; dense: overflow count k
-//! 20      8     the HIP estimate as an f64, little-endian: NaN when the sketch has no
-//!               insert-only history (merged, folded); 0 while sparse
-//! 28      ...   sparse: n entries, u32 little-endian, as `hll::sparse_entry` builds them
-//!               (31 hash bits, or 18 and a rank), strictly increasing by `hll::sparse_key`;
-//!               dense, as the sketch holds it: 1 byte base b (at most 65 − p); 2^p / 2 bytes
-//!               of nibbles (register i in byte i/2, the low nibble for even i), each the
-//!               register's value minus b, 15 for "15 or more above"; then k overflow entries,
-//!               u32 little-endian, index << 8 | value, strictly increasing index, exactly the
-//!               registers whose nibble is 15, value from b + 15 to 65 − p
-//! end-8   8     XXH3-64 (seed 0) of every byte before it, little-endian
-//! ```
-//!
-//! Version 1 differed in its sparse entries, which kept 25 bits of each hash
-//! (`index << 6 | rank`, rank 1..=40), and its dense body, 2^p registers of 6 bits packed
-//! little-endian (register i at bit 6i) with a count of 0. A version-1 sparse entry becomes the
-//! version-2 entry of a hash with the same 25 leading bits and the same run of zeros after them
-//! (the bits past the first one are gone, and no precision up to 18 reads them), so it stands
-//! for the same dense register at every precision.
-//!
-//! What a decoder checks beyond the layout: every invariant an encoder keeps. Registers and
-//! entries in range and order; a sparse list no longer than the point where the sketch turns
-//! dense (2^p / 8 entries); the HIP estimate inside the range the HIP rule allows for the
-//! registers (see `hip_range`); and canonical form: a version-2 byte string is accepted only if
-//! the sketch it decodes to writes exactly those bytes again.
-//!
-//! Allocation: a decoder allocates at most 3 bytes per input byte plus 64 bytes (the dense
-//! registers, 2^p bytes, and their nibbles are built from a body of at least 2^p / 2 bytes;
-//! sparse entries from 4 bytes each).
+//! The versioned byte format of [`HyperLogLog::to_bytes`](crate::HyperLogLog::to_bytes); its
+//! layout and checks are documented there, where docs.rs shows them.
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -341,8 +304,48 @@ fn v1_sparse_entry(index: u32, rank: u8) -> u32 {
 }
 
 impl<S: SketchHasher> HyperLogLog<S> {
-    /// The sketch in the crate's versioned byte format (see the `wire` module docs in the
-    /// source): header, entries or registers, checksum. A secret hasher key is never written.
+    /// The sketch in the crate's versioned byte format: header, entries or registers,
+    /// checksum. A secret hasher key is never written.
+    ///
+    /// # Format
+    ///
+    /// ```text
+    /// offset  size  field
+    /// 0       4     magic "BHLL"
+    /// 4       1     version (2; version 1 is still read, see below)
+    /// 5       1     precision p (4..=18)
+    /// 6       1     representation: 0 sparse, 1 dense
+    /// 7       1     hasher id (1 = seeded XXH3, 2 = keyed SipHash-1-3)
+    /// 8       8     hasher tag (the XXH3 seed; never a secret key), little-endian
+    /// 16      4     sparse: entry count n; dense: overflow count k
+    /// 20      8     the HIP estimate as an f64, little-endian: NaN when the sketch has no
+    ///               insert-only history (merged, folded); 0 while sparse
+    /// 28      ...   sparse: n entries, u32 little-endian, as `hll::sparse_entry` builds them
+    ///               (31 hash bits, or 18 and a rank), strictly increasing by `hll::sparse_key`;
+    ///               dense, as the sketch holds it: 1 byte base b (at most 65 − p); 2^p / 2 bytes
+    ///               of nibbles (register i in byte i/2, the low nibble for even i), each the
+    ///               register's value minus b, 15 for "15 or more above"; then k overflow entries,
+    ///               u32 little-endian, index << 8 | value, strictly increasing index, exactly the
+    ///               registers whose nibble is 15, value from b + 15 to 65 − p
+    /// end-8   8     XXH3-64 (seed 0) of every byte before it, little-endian
+    /// ```
+    ///
+    /// Version 1 differed in its sparse entries, which kept 25 bits of each hash
+    /// (`index << 6 | rank`, rank 1..=40), and its dense body, 2^p registers of 6 bits packed
+    /// little-endian (register i at bit 6i) with a count of 0. A version-1 sparse entry becomes the
+    /// version-2 entry of a hash with the same 25 leading bits and the same run of zeros after them
+    /// (the bits past the first one are gone, and no precision up to 18 reads them), so it stands
+    /// for the same dense register at every precision.
+    ///
+    /// What a decoder checks beyond the layout: every invariant an encoder keeps. Registers and
+    /// entries in range and order; a sparse list no longer than the point where the sketch turns
+    /// dense (2^p / 8 entries); the HIP estimate inside the range the HIP rule allows for the
+    /// registers (see the HIP paragraph of the crate docs); and canonical form: a version-2 byte string is accepted only if
+    /// the sketch it decodes to writes exactly those bytes again.
+    ///
+    /// Allocation: a decoder allocates at most 3 bytes per input byte plus 64 bytes (the dense
+    /// registers, 2^p bytes, and their nibbles are built from a body of at least 2^p / 2 bytes;
+    /// sparse entries from 4 bytes each).
     pub fn to_bytes(&self) -> Vec<u8> {
         encode(self)
     }
