@@ -7,7 +7,7 @@ use std::hash::Hash;
 /// A tree hash: RFC 6962's leaf and node hashes, with their domain-separation prefixes.
 ///
 /// Leaf = H(0x00 ‖ data), node = H(0x01 ‖ left ‖ right): a leaf can never be passed off as an
-/// interior node (the second-preimage attack on unprefixed trees, CVE-2012-2459 style).
+/// interior node (the second-preimage attack on unprefixed trees; Bitcoin's CVE-2017-12842).
 pub trait MerkleHasher {
     /// The digest: a fixed-size byte array.
     type Digest: Copy

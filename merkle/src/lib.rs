@@ -35,12 +35,18 @@
 //!
 //! **Why the 0x00 / 0x01 prefixes.** Without them a 64-byte leaf equal to "left ‖ right" of an
 //! interior node would hash to that node: a tree of n records would have the same root as a
-//! different, shorter tree (a second preimage; CVE-2012-2459 hit Bitcoin this way). Prefixing
-//! separates the two domains, so a proof cannot pass an interior node off as a record.
+//! different, shorter tree (a second preimage; Bitcoin, whose tree has no prefixes, has it as
+//! CVE-2017-12842, where a 64-byte transaction poses as an interior node). Prefixing separates
+//! the two domains, so a proof cannot pass an interior node off as a record. RFC 6962's split
+//! also avoids Bitcoin's other tree flaw, CVE-2012-2459: Bitcoin pads an odd level by
+//! duplicating its last node, so a list and the same list with its last records repeated share
+//! a root; here a lone right subtree is hashed as it is, never doubled.
 //!
 //! **Inclusion proof.** To show record i is in the tree, give the sibling of every node on the
-//! path from the leaf to the root: ⌈log2 n⌉ hashes. The verifier rehashes upward (the bits of i
-//! say left or right) and compares with the root it trusts.
+//! path from the leaf to the root: at most ⌈log₂ n⌉ hashes (fewer for a leaf in a smaller right
+//! subtree of an unbalanced tree; [`inclusion_proof_len`] gives the exact count, and a property
+//! test checks the bound). The verifier rehashes upward (the bits of i say left or right) and
+//! compares with the root it trusts.
 //!
 //! **Consistency proof.** To show the tree of m records is a prefix of the tree of n, give the
 //! complete subtrees that make up the old tree and the ones the new tree adds, O(log n) hashes.

@@ -75,6 +75,19 @@ fn flip(d: &[u8; 32], bit: usize) -> [u8; 32] {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
+    /// An inclusion proof has at most ⌈log₂ n⌉ hashes, as the crate docs say, and exactly that
+    /// many for every leaf of a power-of-two tree.
+    #[test]
+    fn inclusion_proofs_have_at_most_ceil_log2_n_hashes(size in 1u64..1 << 40, at in any::<prop::sample::Index>()) {
+        let index = at.index(size as usize) as u64;
+        let ceil_log2 = (64 - (size - 1).leading_zeros()) as usize;
+        let len = brick_merkle::inclusion_proof_len(index, size);
+        prop_assert!(len <= ceil_log2, "{} > {}", len, ceil_log2);
+        if size.is_power_of_two() {
+            prop_assert_eq!(len, ceil_log2);
+        }
+    }
+
     #[test]
     fn every_inclusion_proof_verifies(n in 1u64..300, i in any::<u64>(), s in any::<u64>()) {
         let log = log_of(n);
