@@ -49,7 +49,9 @@
 //! - **[`SlidingLog`]**: the times of the admitted requests. Exact: no interval of length w ever
 //!   sees more than r. Its memory is up to r entries.
 //! - **[`SlidingWindowCounter`]**: two window counts, the previous one weighted by how much of it
-//!   the sliding window still covers. Three numbers, almost as smooth as the log.
+//!   the sliding window still covers. Three numbers, and smooth on ordinary traffic; but it
+//!   assumes the previous window's requests were spread evenly, so a previous window bunched at
+//!   its end still lets up to about 2r through in some interval of length w.
 //!
 //! **Why a `Decision` and not a `bool`.** A 429 answer needs `Retry-After`, and well-behaved
 //! clients read `RateLimit`/`X-RateLimit-*`. [`Decision::headers`] writes them, and a request
@@ -87,8 +89,32 @@
 //!   steady overload it admits up to one fewer than r per window.
 //! - Over a long overload every algorithm's admitted rate converges to r/w.
 //!
-//! The `compare` report charts what each one admits on one bursty arrival trace
-//! (`cargo run --release -p brick-benches -- rate-limit`).
+//! Measured: the most admitted in any window (t − w, t] at r = 10 per second, burst 10, over
+//! three arrival traces (bursts, bursts straddling every boundary, quiet seconds ending in a
+//! burst), beside each bound — the `most_in_window` rows of
+//! `cargo run --release -p brick-benches -- rate-limit`:
+//!
+//! | algorithm | most in one window | bound |
+//! |---|--:|--:|
+//! | [`SlidingLog`] | 10 | r = 10 |
+//! | [`Gcra`], [`TokenBucket`], [`LeakyQueue`] | 19 | burst + r = 20 |
+//! | [`FixedWindow`] | 20 | 2r = 20 |
+//! | [`SlidingWindowCounter`] | 19 | 2r = 20 |
+//!
+//! The report also charts what each one admits over time on the bursty trace.
+//!
+//! **What clients should do with a 429.** Wait at least `Retry-After`, then retry with
+//! exponential back-off and jitter: the k-th retry after a random time in [0, min(cap, base·2^k)]
+//! ("full jitter"), so clients denied together do not return together and deny each other
+//! again. `Retry-After` is the earliest time the same request can pass if nothing else
+//! consumes capacity; honouring it alone would send every denied client back at one instant.
+//!
+//! **The two `X-RateLimit-Reset` conventions.** [`Decision::headers`] writes it as seconds
+//! from now (delta-seconds), as GitLab, Discord and the IETF draft's `t=` parameter do. GitHub
+//! and Twitter/X send a Unix epoch timestamp in seconds instead. A client cannot tell them apart
+//! from one value (a small number is a delta, anything near 1.7 × 10⁹ is an epoch time), so say
+//! which in your API's documentation; to send epoch seconds, add `reset_after` to the current
+//! Unix time yourself.
 //!
 //! # When to use which
 //! | algorithm | bursts | memory per key | exact | state in a shared store (Redis) | use for |
@@ -98,7 +124,7 @@
 //! | [`LeakyBucket`] | up to `capacity` | 8 B | to 1 ns | one timestamp | the guides' meter (= GCRA) |
 //! | [`LeakyQueue`] | queued, run evenly | 8 B | to 1 ns | one timestamp | smoothing output to a backend |
 //! | [`FixedWindow`] | 2× at boundaries | ~32 B | per window | one counter with expiry | "100 per minute" quotas users can read |
-//! | [`SlidingWindowCounter`] | small | ~40 B | approximate | two counters | smooth limits at fixed-window cost |
+//! | [`SlidingWindowCounter`] | up to ~2× when the previous window was bunched at its end, small otherwise | ~40 B | approximate | two counters | smooth limits at fixed-window cost |
 //! | [`SlidingLog`] | none beyond r | up to r × 16 B | ✓ | a sorted set of times | small limits that must hold exactly (login attempts) |
 //!
 //! # Running across a fleet (feature `redis`)

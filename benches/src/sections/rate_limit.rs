@@ -64,6 +64,71 @@ fn bursty_trace() -> Vec<u64> {
     t
 }
 
+/// Arrival times of a trace aimed at window boundaries: 20 requests in the last 20 ms of every
+/// second, and one every 10 ms throughout, over 10 s. The fixed window's worst case is the limit
+/// at the end of one window and again at the start of the next; the sliding window counter's is
+/// a previous window bunched at its end.
+fn boundary_trace() -> Vec<u64> {
+    let ms = 1_000_000u64;
+    let mut t: Vec<u64> = (0..1_000).map(|i| i * 10 * ms).collect();
+    for second in 1..10u64 {
+        t.extend((0..20).map(|i| second * 1_000 * ms - 20 * ms + i * ms));
+    }
+    t.sort_unstable();
+    t
+}
+
+/// Arrival times that alternate quiet and busy seconds: in even seconds, 10 requests in the last
+/// 10 ms and nothing before; in odd seconds, one every 10 ms. A fixed window admits the 10 at
+/// the end of one window and 10 more at the start of the next; a sliding window counter sees
+/// the previous window bunched at its end, which its even-spread assumption undercounts.
+fn alternating_trace() -> Vec<u64> {
+    let ms = 1_000_000u64;
+    let mut t = Vec::new();
+    for second in 0..10u64 {
+        let start = second * 1_000 * ms;
+        if second % 2 == 0 {
+            t.extend((0..10).map(|i| start + 990 * ms + i * ms));
+        } else {
+            t.extend((0..100).map(|i| start + i * 10 * ms));
+        }
+    }
+    t
+}
+
+/// The most requests `algorithm` (10 per second) admits in any window (t − 1 s, t] over the
+/// bursty, boundary and alternating traces.
+fn most_in_any_window<A: Algorithm + Clone>(algorithm: A) -> u64 {
+    let w = 1_000_000_000u64;
+    [bursty_trace(), boundary_trace(), alternating_trace()]
+        .iter()
+        .map(|trace| {
+            let clock = ManualClock::new();
+            let limiter = Limiter::new(algorithm.clone(), clock.clone());
+            let mut now = 0;
+            let mut admitted = Vec::new();
+            for &t in trace {
+                clock.advance_nanos(t - now);
+                now = t;
+                if limiter.check().allowed {
+                    admitted.push(t);
+                }
+            }
+            // Two pointers: for each admission at t, those in (t − w, t].
+            let mut most = 0;
+            let mut first = 0;
+            for (i, &t) in admitted.iter().enumerate() {
+                while admitted[first] + w <= t {
+                    first += 1;
+                }
+                most = most.max(i + 1 - first);
+            }
+            most as u64
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Cumulative admitted requests over the bursty trace for one algorithm (10 per second).
 fn admitted_curve<A: Algorithm>(algorithm: A) -> Vec<(f64, f64)> {
     let clock = ManualClock::new();
@@ -359,6 +424,50 @@ impl Section for RateLimitSection {
             admitted_curve(SlidingWindowCounter::new(10, w).expect("valid")),
         ));
         ctx.chart("rate_limit_admitted", &chart);
+
+        // The most admitted in any window of length w, beside each algorithm's bound.
+        ctx.step("most admitted in any window");
+        let worst = |name: &str, most: u64, bound: u64| {
+            Record::new(
+                BRICK,
+                name,
+                "brick-rate-limit",
+                true,
+                "most_in_window",
+                "limit=10/s traces=bursty+boundary+alternating",
+            )
+            .with_metric("admitted in (t - w, t]", most as f64, Some(bound as f64))
+        };
+        out.push(worst(
+            "Gcra (burst 10)",
+            most_in_any_window(Gcra::new(10, w).expect("valid")),
+            20,
+        ));
+        out.push(worst(
+            "TokenBucket (capacity 10)",
+            most_in_any_window(TokenBucket::new(10, 10, w).expect("valid")),
+            20,
+        ));
+        out.push(worst(
+            "LeakyQueue (queue 10)",
+            most_in_any_window(LeakyQueue::new(10, 10, w).expect("valid")),
+            20,
+        ));
+        out.push(worst(
+            "FixedWindow",
+            most_in_any_window(FixedWindow::new(10, w).expect("valid")),
+            20,
+        ));
+        out.push(worst(
+            "SlidingLog",
+            most_in_any_window(SlidingLog::new(10, w).expect("valid")),
+            10,
+        ));
+        out.push(worst(
+            "SlidingWindowCounter",
+            most_in_any_window(SlidingWindowCounter::new(10, w).expect("valid")),
+            20,
+        ));
         out
     }
 }
