@@ -194,6 +194,20 @@
 //! that no bit past m is set, and returns a [`DecodeError`] rather than panic or build a filter
 //! that differs from the one written.
 //!
+//! | offset | bytes | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `BRBL` |
+//! | 4 | 1 | version (1) |
+//! | 5 | 1 | kind: 1 standard, 2 blocked, 3 counting |
+//! | 6 | 1 | hasher id ([`FilterHasher::ID`]) |
+//! | 7 | 1 | reserved, 0 |
+//! | 8 | 4 | hashes (k) |
+//! | 12 | 8 | bits (m; counters for the counting filter) |
+//! | 20 | 8 | hasher tag ([`FilterHasher::tag`]) |
+//! | 28 | 8 | payload words (w) |
+//! | 36 | 8·w | payload, one `u64` per word |
+//! | 36 + 8·w | 8 | XXH3-64 (seed 0) of every byte before it |
+//!
 //! # Features
 //! None: the crate depends on xxhash-rust (the default hasher) and siphasher (the keyed one).
 //!

@@ -1,14 +1,5 @@
-//! Sizing: how many bits and hash functions a filter needs, as plain functions.
-//!
-//! With m bits, k hash functions and n items, one insert leaves a given bit 0 with probability
-//! (1 − 1/m)^k, so after n inserts it is still 0 with probability (1 − 1/m)^(kn) ≈ e^(−kn/m).
-//! A query for an absent item is a false positive when its k bits are all 1:
-//!
-//! p ≈ (1 − e^(−kn/m))^k.
-//!
-//! For fixed m/n, p is smallest at k = (m/n)·ln 2 (each bit is then 1 with probability ½), and
-//! substituting gives p = 2^(−k) = e^(−(m/n)·(ln 2)²), so m = −n·ln p / (ln 2)²: about 9.59 bits
-//! per item for p = 1 %, 4.79 more bits per item for every further factor of 10.
+//! Sizing: how many bits and hash functions a filter needs, as plain functions. The
+//! formulas are derived in the crate docs' "How it works", where docs.rs shows them.
 
 use crate::Error;
 use std::f64::consts::LN_2;

@@ -1,18 +1,5 @@
-//! The wire format shared by every filter, version 1. All integers little-endian.
-//!
-//! | offset | bytes | field |
-//! |---|---|---|
-//! | 0 | 4 | magic `BRBL` |
-//! | 4 | 1 | version (1) |
-//! | 5 | 1 | kind: 1 standard, 2 blocked, 3 counting |
-//! | 6 | 1 | hasher id ([`FilterHasher::ID`]) |
-//! | 7 | 1 | reserved, 0 |
-//! | 8 | 4 | hashes (k) |
-//! | 12 | 8 | bits (m; counters for the counting filter) |
-//! | 20 | 8 | hasher tag ([`FilterHasher::tag`]) |
-//! | 28 | 8 | payload words (w) |
-//! | 36 | 8·w | payload, one `u64` per word |
-//! | 36 + 8·w | 8 | XXH3-64 (seed 0) of every byte before it |
+//! The wire format shared by every filter, version 1: its layout is in the crate docs' "Wire
+//! format" section, where docs.rs shows it.
 
 use crate::{DecodeError, Error, FilterHasher, MAX_BITS, MAX_HASHES};
 

@@ -184,6 +184,24 @@
 //! counters row-major, then an XXH3-64 checksum of everything before it. `from_bytes` checks the
 //! length before allocating, and checks the kind, the hasher and the checksum. A secret SipHash
 //! key is never written; only a fingerprint of it is.
+//!
+//! | offset | bytes | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `BRCM` |
+//! | 4 | 1 | version (1) |
+//! | 5 | 1 | bytes per counter (1, 2, 4 or 8) |
+//! | 6 | 1 | update rule: 1 plain, 2 conservative |
+//! | 7 | 1 | hasher id ([`SketchHasher::ID`]) |
+//! | 8 | 8 | width |
+//! | 16 | 8 | depth |
+//! | 24 | 8 | hasher tag ([`SketchHasher::tag`]) |
+//! | 32 | 8 | total |
+//! | 40 | b·w·d | counters, row-major |
+//! | 40 + b·w·d | 8 | XXH3-64 (seed 0) of every byte before it |
+//!
+//! Beyond the layout, the decoder checks the invariant every sketch keeps: no row's counters,
+//! saturated ones aside, sum past the total (checked unless the total saturated at u64::MAX). A decoder allocates
+//! the counters, at most as many bytes as the input holds, after checking the length.
 
 mod atomic;
 mod counter;

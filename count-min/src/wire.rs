@@ -1,22 +1,5 @@
-//! The wire format, version 1. All integers little-endian.
-//!
-//! | offset | bytes | field |
-//! |---|---|---|
-//! | 0 | 4 | magic `BRCM` |
-//! | 4 | 1 | version (1) |
-//! | 5 | 1 | bytes per counter (1, 2, 4 or 8) |
-//! | 6 | 1 | update rule: 1 plain, 2 conservative |
-//! | 7 | 1 | hasher id ([`SketchHasher::ID`]) |
-//! | 8 | 8 | width |
-//! | 16 | 8 | depth |
-//! | 24 | 8 | hasher tag ([`SketchHasher::tag`]) |
-//! | 32 | 8 | total |
-//! | 40 | b·w·d | counters, row-major |
-//! | 40 + b·w·d | 8 | XXH3-64 (seed 0) of every byte before it |
-//!
-//! Beyond the layout, the decoder checks the invariant every sketch keeps: no row's counters,
-//! saturated ones aside, sum past the total (checked unless the total saturated at u64::MAX). A decoder allocates
-//! the counters, at most as many bytes as the input holds, after checking the length.
+//! The wire format, version 1: its layout and checks are in the crate docs' "Wire format"
+//! section, where docs.rs shows them.
 
 use crate::{
     CountMinSketch, Counter, DecodeError, Error, MAX_DEPTH, MAX_WIDTH, SketchHasher, UpdateRule,

@@ -125,6 +125,16 @@
 //! | `RedisHyperLogLog::insert` | O(1) | O(value bytes): find and split one opcode, as Redis |
 //! | memory | 0.5 · 2^p bytes (+ 4 per overflowing register) | 4 · k bytes |
 //!
+//! # Accuracy
+//! The relative standard error is 1.04/√m for the registers (Ertl's estimator) and about
+//! 0.83/√m for HIP. `tests/accuracy.rs` runs 200 independent streams at p = 14 for n from 10 to
+//! 10^6 and checks, at every n, that the RMSE of `estimate` and of `register_estimate` is at most
+//! 1.10 × 1.04/√m, that the mean bias is within ±0.2 %, and that at n ≤ 1,000 at least 99 % of
+//! streams count within ±1 (the sparse representation). On the shared reference streams
+//! `RedisHyperLogLog` reproduces Redis's error stream for stream, and `HyperLogLog` is shown
+//! beside DataSketches' HLL at lg_k = 14. The `compare` report
+//! (`cargo run --release -p brick-benches -- hyperloglog`) charts error against cardinality.
+//!
 //! # When to use which
 //! | need | use |
 //! |---|---|
@@ -142,6 +152,17 @@
 //! | 14 | 16,384 | 8,192 | 0.81 % |
 //! | 16 | 65,536 | 32,768 | 0.41 % |
 //! | 18 | 262,144 | 131,072 | 0.20 % |
+//!
+//! # Features
+//! None: the crate depends on xxhash-rust (the default hasher) and siphasher (the keyed one).
+//!
+//! # Limits
+//! - Precision 4 to 18 ([`MIN_PRECISION`], [`MAX_PRECISION`]); anything else is a typed error.
+//! - Union only: there is no intersection or difference.
+//! - `insert_hash` expects well-mixed 64-bit hashes; the default hasher hashes std `Hash`
+//!   output, which std does not promise to keep across platforms or releases.
+//! - The byte format refuses what no sketch could be (see [`HyperLogLog::to_bytes`]) and
+//!   allocates at most 3 bytes per input byte.
 
 mod atomic;
 mod error;
