@@ -17,6 +17,21 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 /// sliding interval of length w can see up to **2 × limit**. For "100 per minute": 100
 /// requests at 12:00:59.9 and 100 more at 12:01:00.1 all pass, 200 in 0.2 s; the compare
 /// report's `most_in_window` rows measure 20 in one window of a limit of 10.
+///
+/// ```
+/// use brick_rate_limit::{FixedWindow, Limiter, ManualClock, RateLimiter};
+/// use std::time::Duration;
+///
+/// // 100 per minute; 100 requests at 0:59.9 and 100 more at 1:00.1 all pass.
+/// let clock = ManualClock::new();
+/// let limiter = Limiter::new(FixedWindow::new(100, Duration::from_secs(60))?, clock.clone());
+/// clock.advance(Duration::from_millis(59_900));
+/// let before = (0..100).filter(|_| limiter.check().allowed).count();
+/// clock.advance(Duration::from_millis(200));
+/// let after = (0..100).filter(|_| limiter.check().allowed).count();
+/// assert_eq!(before + after, 200); // in 0.2 s
+/// # Ok::<(), brick_rate_limit::Error>(())
+/// ```
 /// [`SlidingLog`](crate::SlidingLog) removes that (never more than the limit in any window);
 /// [`SlidingWindowCounter`](crate::SlidingWindowCounter) smooths ordinary traffic but still
 /// admits up to about 2× when the previous window was bunched at its end.
