@@ -249,11 +249,13 @@ pub use clock::QuantaClock;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{Decision, Error, ExceedsCapacity};
 pub use fixed_window::{FixedWindow, FixedWindowState};
+#[cfg(all(feature = "tokio", not(loom)))]
+pub use fleet::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
 pub use fleet::{
     FailurePolicy, RedisAlgorithm, RedisClient, RedisDecision, RedisError, RedisFixedWindow,
     RedisGcra, RedisHierarchy, RedisLevel, RedisLimiter, RedisOptions, RedisSlidingWindowCounter,
-    RedisTokenBucket,
+    RedisTokenBucket, RedisTransport,
 };
 pub use gcra::{Gcra, GcraState};
 pub use hierarchy::Hierarchy;

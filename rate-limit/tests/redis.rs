@@ -9,8 +9,6 @@
 // The test's own counters and threads: loom models the crate's atomics, not these.
 #![allow(clippy::disallowed_types)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,143 +16,8 @@ use std::time::{Duration, Instant};
 use brick_rate_limit::*;
 use proptest::prelude::*;
 
-fn shared_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| {
-        panic!("REDIS_URL is not set: run `.ci/run`, or start redis-server and export REDIS_URL")
-    })
-}
-
-/// A key no other test or earlier run uses.
-fn unique(name: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{name}-{}-{nanos}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn raw(url: &str) -> redis::Connection {
-    redis::Client::open(url)
-        .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(2)))
-        .expect("connect to Redis")
-}
-
-/// A `redis-server` of the test's own, on a free loopback port, killed on drop.
-struct Server {
-    port: u16,
-    dir: std::path::PathBuf,
-    child: Option<Child>,
-}
-
-impl Server {
-    fn start() -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let dir = std::env::temp_dir().join(unique("brick-redis"));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let mut server = Server {
-            port,
-            dir,
-            child: None,
-        };
-        server.restart();
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn restart(&mut self) {
-        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&bin)
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{bin} could not start ({e}): is redis-server on PATH?"));
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if redis::Client::open(self.url())
-                .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(100)))
-                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
-                .is_ok()
-            {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server on port {} did not come up", self.port);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id().to_string();
-        let status = Command::new("kill").args([signal, &pid]).status();
-        assert!(status.is_ok_and(|s| s.success()), "kill {signal} {pid}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn quick_options() -> RedisOptions {
-    RedisOptions {
-        connections: 2,
-        timeout: Duration::from_millis(200),
-        reconnect_backoff: Duration::from_millis(20),
-    }
-}
-
-/// Decisions equal up to the clock: the script works in microseconds, the twin in nanoseconds,
-/// so times may differ below 1 µs.
-fn assert_twins(redis: &RedisDecision, local: &Decision, step: usize) {
-    assert!(
-        redis.degraded.is_none(),
-        "step {step}: {:?}",
-        redis.degraded
-    );
-    let r = redis.decision;
-    assert_eq!(r.allowed, local.allowed, "step {step}: {r:?} vs {local:?}");
-    assert_eq!(
-        r.remaining, local.remaining,
-        "step {step}: {r:?} vs {local:?}"
-    );
-    assert_eq!(
-        (r.limit, r.window),
-        (local.limit, local.window),
-        "step {step}"
-    );
-    for (a, b, what) in [
-        (r.reset_after, local.reset_after, "reset_after"),
-        (r.retry_after, local.retry_after, "retry_after"),
-    ] {
-        assert!(
-            a.abs_diff(b) < Duration::from_micros(1),
-            "step {step}: {what} {a:?} vs {b:?} ({r:?} vs {local:?})"
-        );
-    }
-}
+mod support;
+use support::*;
 
 /// Runs `steps` (advance in µs, units) through the Redis limiter and its in-process twin on one
 /// manual clock.
@@ -185,17 +48,6 @@ where
         }
     }
     Ok(())
-}
-
-fn steps() -> impl Strategy<Value = Vec<(u64, u32)>> {
-    // Mostly bursts (no time passes), sometimes pauses of up to 3 s, 1 to 4 units.
-    prop::collection::vec(
-        (
-            prop_oneof![3 => Just(0u64), 2 => 0..50_000u64, 1 => 0..3_000_000u64],
-            1..5u32,
-        ),
-        1..60,
-    )
 }
 
 proptest! {
@@ -700,7 +552,7 @@ fn bad_configuration_is_a_typed_error_before_any_io() {
     let elsewhere = RedisGcra::new(&other, "q", gcra, closed).unwrap();
     let same_prefix = RedisGcra::new(&client, "p", gcra, closed).unwrap();
     assert!(matches!(
-        RedisHierarchy::new(vec![]),
+        RedisHierarchy::<RedisClient>::new(vec![]),
         Err(RedisError::Mismatch(_))
     ));
     assert!(matches!(

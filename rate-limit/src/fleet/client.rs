@@ -58,6 +58,43 @@ struct Shared {
     pool: Pool<Connector>,
     origin: Instant,
     options: RedisOptions,
+    on_degraded: Option<DegradedHook>,
+}
+
+/// A callback told of every decision the failure policy made because Redis could not (see
+/// [`RedisClient::on_degraded`]).
+pub(crate) type DegradedHook = Arc<dyn Fn(&RedisError) + Send + Sync>;
+
+/// How a limiter reaches Redis: the blocking [`RedisClient`], or the `AsyncRedisClient` of
+/// feature `tokio`. Sealed; it fixes which of `check` and `check_async` a limiter has.
+pub trait RedisTransport: Clone + Send + Sync + 'static + transport::Sealed {}
+
+pub(crate) mod transport {
+    use super::{DegradedHook, RedisOptions};
+
+    #[allow(unreachable_pub)] // public in a private module: nameable by nobody outside
+    pub trait Sealed {
+        /// The options (the fallback's back-off is reported as `retry_after`).
+        fn options(&self) -> RedisOptions;
+        /// Whether two handles share one connection state (a hierarchy needs one).
+        fn same(&self, other: &Self) -> bool;
+        /// The hook told of degraded decisions.
+        fn degraded_hook(&self) -> Option<&DegradedHook>;
+    }
+}
+
+impl RedisTransport for RedisClient {}
+
+impl transport::Sealed for RedisClient {
+    fn options(&self) -> RedisOptions {
+        self.shared.options
+    }
+    fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+    fn degraded_hook(&self) -> Option<&DegradedHook> {
+        self.shared.on_degraded.as_ref()
+    }
 }
 
 /// Opens connections with the client's timeouts.
@@ -131,8 +168,33 @@ impl RedisClient {
                 pool: Pool::new(connector, options.connections, backoff),
                 origin: Instant::now(),
                 options,
+                on_degraded: None,
             }),
         })
+    }
+
+    /// The same client, calling `hook` with the error each time a limiter on it answers by its
+    /// [`FailurePolicy`](crate::FailurePolicy) because Redis could not (so a fail-open outage
+    /// is never silent): count it, log it, page someone. The hook runs on the checking thread,
+    /// after the decision is made; keep it short.
+    ///
+    /// Call it before building limiters: they keep the client they were given.
+    pub fn on_degraded(self, hook: impl Fn(&RedisError) + Send + Sync + 'static) -> Self {
+        let old = &self.shared;
+        // A pool of its own (opened lazily, like every pool): the hook belongs to this client.
+        let connector = Connector {
+            client: old.pool.connector().client.clone(),
+            timeout: old.options.timeout,
+        };
+        let backoff = u64::try_from(old.options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX);
+        Self {
+            shared: Arc::new(Shared {
+                pool: Pool::new(connector, old.options.connections, backoff),
+                origin: Instant::now(),
+                options: old.options,
+                on_degraded: Some(Arc::new(hook)),
+            }),
+        }
     }
 
     /// The options.
@@ -146,10 +208,6 @@ impl RedisClient {
     /// What reaching Redis ran into.
     pub fn ping(&self) -> Result<(), RedisError> {
         self.run(|con| redis::cmd("PING").query::<String>(con).map(drop))
-    }
-
-    pub(crate) fn same_pool(&self, other: &RedisClient) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// Runs `f` on a pooled connection, connecting first if the slot has none.

@@ -5,9 +5,11 @@ use std::ops::Deref;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use redis::Script;
+use redis::{Script, ScriptInvocation};
 
-use super::{RedisClient, RedisError};
+#[cfg(feature = "tokio")]
+use super::AsyncRedisClient;
+use super::{RedisClient, RedisError, RedisTransport};
 use crate::sync::Arc;
 use crate::{
     Algorithm, Clock, Decision, Error, FixedWindow, Gcra, KeyedLimiter, SlidingWindowCounter,
@@ -232,8 +234,8 @@ type SharedClock = Arc<dyn Clock>;
 /// }
 /// # Ok::<(), brick_rate_limit::RedisError>(())
 /// ```
-pub struct RedisLimiter<A: RedisAlgorithm> {
-    client: RedisClient,
+pub struct RedisLimiter<A: RedisAlgorithm, T: RedisTransport = RedisClient> {
+    client: T,
     prefix: String,
     algorithm: A,
     args: [u64; 4],
@@ -242,16 +244,17 @@ pub struct RedisLimiter<A: RedisAlgorithm> {
     fallback: Option<KeyedLimiter<String, A, SharedClock>>,
 }
 
-/// GCRA in Redis: one timestamp per key (`SET` with `PX`).
-pub type RedisGcra = RedisLimiter<Gcra>;
+/// GCRA in Redis: one timestamp per key (`SET` with `PX`). `T` is the transport: the blocking
+/// [`RedisClient`] by default, or `AsyncRedisClient` (feature `tokio`).
+pub type RedisGcra<T = RedisClient> = RedisLimiter<Gcra, T>;
 /// Token bucket in Redis: a hash of two numbers per key.
-pub type RedisTokenBucket = RedisLimiter<TokenBucket>;
+pub type RedisTokenBucket<T = RedisClient> = RedisLimiter<TokenBucket, T>;
 /// Fixed window in Redis: a hash of the window and its count per key.
-pub type RedisFixedWindow = RedisLimiter<FixedWindow>;
+pub type RedisFixedWindow<T = RedisClient> = RedisLimiter<FixedWindow, T>;
 /// Sliding window counter in Redis: a hash of the window and two counts per key.
-pub type RedisSlidingWindowCounter = RedisLimiter<SlidingWindowCounter>;
+pub type RedisSlidingWindowCounter<T = RedisClient> = RedisLimiter<SlidingWindowCounter, T>;
 
-impl<A: RedisAlgorithm> std::fmt::Debug for RedisLimiter<A> {
+impl<A: RedisAlgorithm, T: RedisTransport> std::fmt::Debug for RedisLimiter<A, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisLimiter")
             .field("prefix", &self.prefix)
@@ -262,9 +265,11 @@ impl<A: RedisAlgorithm> std::fmt::Debug for RedisLimiter<A> {
     }
 }
 
-impl<A: RedisAlgorithm> RedisLimiter<A> {
+impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     /// A limit on `client`'s Redis, its keys under `prefix`, answering by `policy` when Redis
-    /// cannot. No I/O: the script is loaded by the first check that needs it.
+    /// cannot. No I/O: the script is loaded by the first check that needs it. With a
+    /// [`RedisClient`] the limiter has the blocking `check`; with an `AsyncRedisClient`
+    /// (feature `tokio`), `check_async`.
     ///
     /// # Errors
     /// Before any I/O: [`RedisError::EmptyKey`] or [`RedisError::BadPrefix`] for the prefix,
@@ -272,7 +277,7 @@ impl<A: RedisAlgorithm> RedisLimiter<A> {
     /// [`RedisError::BadOptions`] for `Fallback { nodes: 0 }`. (Zero limits and windows are
     /// refused earlier, by the algorithm's own constructor.)
     pub fn new(
-        client: &RedisClient,
+        client: &T,
         prefix: &str,
         algorithm: A,
         policy: FailurePolicy,
@@ -323,24 +328,6 @@ impl<A: RedisAlgorithm> RedisLimiter<A> {
         Ok(Some(KeyedLimiter::new(self.algorithm.share(nodes)?, clock)))
     }
 
-    /// Checks, and if allowed consumes, one unit of `key`'s limit.
-    ///
-    /// # Errors
-    /// [`RedisError::EmptyKey`] for `""`, before any I/O. Failures to reach Redis are not
-    /// errors: the [`FailurePolicy`] answers and the decision is [`degraded`](RedisDecision::degraded).
-    pub fn check(&self, key: &str) -> Result<RedisDecision, RedisError> {
-        self.check_n(key, 1)
-    }
-
-    /// Checks, and if allowed consumes, `n` units of `key`'s limit.
-    ///
-    /// # Errors
-    /// [`RedisError::EmptyKey`], or [`RedisError::ExceedsCapacity`] when `n` is more than the
-    /// limit ever grants at once; both before any I/O.
-    pub fn check_n(&self, key: &str, n: u32) -> Result<RedisDecision, RedisError> {
-        check_levels(&[(self as &dyn RedisLevel, key)], n, A::script())
-    }
-
     /// The Redis key that holds `key`'s state.
     ///
     /// # Errors
@@ -376,6 +363,60 @@ impl<A: RedisAlgorithm> RedisLimiter<A> {
     }
 }
 
+impl<A: RedisAlgorithm> RedisLimiter<A, RedisClient> {
+    /// Checks, and if allowed consumes, one unit of `key`'s limit.
+    ///
+    /// # Errors
+    /// [`RedisError::EmptyKey`] for `""`, before any I/O. Failures to reach Redis are not
+    /// errors: the [`FailurePolicy`] answers and the decision is [`degraded`](RedisDecision::degraded).
+    pub fn check(&self, key: &str) -> Result<RedisDecision, RedisError> {
+        self.check_n(key, 1)
+    }
+
+    /// Checks, and if allowed consumes, `n` units of `key`'s limit.
+    ///
+    /// # Errors
+    /// [`RedisError::EmptyKey`], or [`RedisError::ExceedsCapacity`] when `n` is more than the
+    /// limit ever grants at once; both before any I/O.
+    pub fn check_n(&self, key: &str, n: u32) -> Result<RedisDecision, RedisError> {
+        let levels = [(self as &dyn RedisLevel, key)];
+        let invocation = prepare(&levels, n, A::script())?;
+        let reply = self.client.run(|con| invocation.invoke::<Vec<i64>>(con));
+        finish(&levels, n, reply)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<A: RedisAlgorithm> RedisLimiter<A, AsyncRedisClient> {
+    /// Checks, and if allowed consumes, one unit of `key`'s limit, without blocking the
+    /// runtime thread: one `EVALSHA` on the client's multiplexed connection, bounded by its
+    /// timeout.
+    ///
+    /// Cancellation-safe: the script decides and writes atomically on the server, so a dropped
+    /// future has either not reached Redis or consumed exactly what a completed check would
+    /// have; nothing is ever half applied.
+    ///
+    /// # Errors
+    /// [`RedisError::EmptyKey`] for `""`, before any I/O. Failures to reach Redis are not
+    /// errors: the [`FailurePolicy`] answers and the decision is
+    /// [`degraded`](RedisDecision::degraded).
+    pub async fn check_async(&self, key: &str) -> Result<RedisDecision, RedisError> {
+        self.check_n_async(key, 1).await
+    }
+
+    /// [`check_async`](Self::check_async) for `n` units.
+    ///
+    /// # Errors
+    /// [`RedisError::EmptyKey`], or [`RedisError::ExceedsCapacity`] when `n` is more than the
+    /// limit ever grants at once; both before any I/O.
+    pub async fn check_n_async(&self, key: &str, n: u32) -> Result<RedisDecision, RedisError> {
+        let levels = [(self as &dyn RedisLevel<AsyncRedisClient>, key)];
+        let invocation = prepare(&levels, n, A::script())?;
+        let reply = self.client.eval(invocation).await;
+        finish(&levels, n, reply)
+    }
+}
+
 /// Whether Redis Cluster would hash only part of `key`: a `{` followed later by a `}` with
 /// something between them.
 fn has_hash_tag(key: &str) -> bool {
@@ -383,15 +424,19 @@ fn has_hash_tag(key: &str) -> bool {
         .is_some_and(|open| key[open + 1..].find('}').is_some_and(|len| len > 0))
 }
 
-/// One level of a [`RedisHierarchy`]: a [`RedisLimiter`] of any algorithm. Sealed.
-pub trait RedisLevel: Send + Sync + std::fmt::Debug + level::Sealed {}
+/// One level of a [`RedisHierarchy`]: a [`RedisLimiter`] of any algorithm on transport `T`.
+/// Sealed.
+pub trait RedisLevel<T: RedisTransport = RedisClient>:
+    Send + Sync + std::fmt::Debug + level::Sealed<T>
+{
+}
 
 mod level {
     use super::*;
 
     #[allow(unreachable_pub)] // public in a private module: nameable by nobody outside
-    pub trait Sealed {
-        fn client(&self) -> &RedisClient;
+    pub trait Sealed<T> {
+        fn client(&self) -> &T;
         fn key(&self, key: &str) -> Result<String, RedisError>;
         fn args(&self) -> [u64; 4];
         fn capacity(&self) -> u64;
@@ -404,10 +449,10 @@ mod level {
     }
 }
 
-impl<A: RedisAlgorithm> RedisLevel for RedisLimiter<A> {}
+impl<A: RedisAlgorithm, T: RedisTransport> RedisLevel<T> for RedisLimiter<A, T> {}
 
-impl<A: RedisAlgorithm> level::Sealed for RedisLimiter<A> {
-    fn client(&self) -> &RedisClient {
+impl<A: RedisAlgorithm, T: RedisTransport> level::Sealed<T> for RedisLimiter<A, T> {
+    fn client(&self) -> &T {
         &self.client
     }
     fn key(&self, key: &str) -> Result<String, RedisError> {
@@ -483,20 +528,20 @@ impl<A: RedisAlgorithm> level::Sealed for RedisLimiter<A> {
 /// # Ok::<(), RedisError>(())
 /// ```
 #[derive(Debug)]
-pub struct RedisHierarchy<'a> {
-    levels: Vec<&'a dyn RedisLevel>,
+pub struct RedisHierarchy<'a, T: RedisTransport = RedisClient> {
+    levels: Vec<&'a dyn RedisLevel<T>>,
 }
 
-impl<'a> RedisHierarchy<'a> {
+impl<'a, T: RedisTransport> RedisHierarchy<'a, T> {
     /// The levels, in the order their decisions are reported.
     ///
     /// # Errors
     /// [`RedisError::Mismatch`] for no levels or levels on different clients.
-    pub fn new(levels: Vec<&'a dyn RedisLevel>) -> Result<Self, RedisError> {
+    pub fn new(levels: Vec<&'a dyn RedisLevel<T>>) -> Result<Self, RedisError> {
         let Some(first) = levels.first() else {
             return Err(RedisError::Mismatch("no levels".into()));
         };
-        if levels.iter().any(|l| !l.client().same_pool(first.client())) {
+        if levels.iter().any(|l| !l.client().same(first.client())) {
             return Err(RedisError::Mismatch(
                 "the levels must share one RedisClient".into(),
             ));
@@ -504,6 +549,28 @@ impl<'a> RedisHierarchy<'a> {
         Ok(Self { levels })
     }
 
+    /// The levels paired with their keys, after checking the counts agree.
+    fn pairs<'k>(
+        &self,
+        keys: &[&'k str],
+    ) -> Result<Vec<(&'a dyn RedisLevel<T>, &'k str)>, RedisError> {
+        if keys.len() != self.levels.len() {
+            return Err(RedisError::Mismatch(format!(
+                "{} keys for {} levels",
+                keys.len(),
+                self.levels.len()
+            )));
+        }
+        Ok(self
+            .levels
+            .iter()
+            .copied()
+            .zip(keys.iter().copied())
+            .collect())
+    }
+}
+
+impl RedisHierarchy<'_, RedisClient> {
     /// Checks `n` units of each level's key (`keys[i]` for level i) as one, in one script.
     /// The decision is the first denying level's, or if all allow, the one with the fewest
     /// remaining.
@@ -513,29 +580,47 @@ impl<'a> RedisHierarchy<'a> {
     /// or two levels name the same Redis key, [`RedisError::EmptyKey`],
     /// [`RedisError::ExceedsCapacity`].
     pub fn check_many(&self, keys: &[&str], n: u32) -> Result<RedisDecision, RedisError> {
-        if keys.len() != self.levels.len() {
-            return Err(RedisError::Mismatch(format!(
-                "{} keys for {} levels",
-                keys.len(),
-                self.levels.len()
-            )));
-        }
-        let pairs: Vec<_> = self
-            .levels
-            .iter()
-            .copied()
-            .zip(keys.iter().copied())
-            .collect();
-        check_levels(&pairs, n, &HIERARCHY_SCRIPT)
+        let pairs = self.pairs(keys)?;
+        let invocation = prepare(&pairs, n, &HIERARCHY_SCRIPT)?;
+        let Some(&(first, _)) = pairs.first() else {
+            return Err(RedisError::Mismatch("no levels".into()));
+        };
+        let reply = first.client().run(|con| invocation.invoke::<Vec<i64>>(con));
+        finish(&pairs, n, reply)
     }
 }
 
-/// The one path of every check: validate, run the script once, or ask the failure policies.
-fn check_levels(
-    levels: &[(&dyn RedisLevel, &str)],
+#[cfg(feature = "tokio")]
+impl RedisHierarchy<'_, AsyncRedisClient> {
+    /// [`check_many`](RedisHierarchy::check_many) without blocking: one `EVALSHA` on the
+    /// multiplexed connection. Cancellation-safe: one script decides every level and writes
+    /// only if all allow, so a dropped future never leaves a half-applied hierarchy.
+    ///
+    /// # Errors
+    /// As [`check_many`](RedisHierarchy::check_many).
+    pub async fn check_many_async(
+        &self,
+        keys: &[&str],
+        n: u32,
+    ) -> Result<RedisDecision, RedisError> {
+        let pairs = self.pairs(keys)?;
+        let invocation = prepare(&pairs, n, &HIERARCHY_SCRIPT)?;
+        let Some(&(first, _)) = pairs.first() else {
+            return Err(RedisError::Mismatch("no levels".into()));
+        };
+        let reply = first.client().eval(invocation).await;
+        finish(&pairs, n, reply)
+    }
+}
+
+/// The first half of every check, sync or async: validate before any I/O and build the one
+/// script invocation (every level's key, the time if the client sends one, n, every level's
+/// parameters).
+fn prepare<T: RedisTransport>(
+    levels: &[(&dyn RedisLevel<T>, &str)],
     n: u32,
-    script: &Script,
-) -> Result<RedisDecision, RedisError> {
+    script: &'static Script,
+) -> Result<ScriptInvocation<'static>, RedisError> {
     let Some(&(first, _)) = levels.first() else {
         return Err(RedisError::Mismatch("no levels".into()));
     };
@@ -566,23 +651,35 @@ fn check_levels(
     for (level, _) in levels {
         invocation.arg(&level.args()[..]);
     }
-    let reply = first
-        .client()
-        .run(|con| invocation.invoke::<Vec<i64>>(con))
-        .and_then(|reply| {
-            if reply.len() == 4 * levels.len() {
-                Ok(reply)
-            } else {
-                Err(RedisError::Reply(format!(
-                    "{} numbers for {} keys",
-                    reply.len(),
-                    levels.len()
-                )))
-            }
-        });
+    Ok(invocation)
+}
+
+/// The second half: the script's reply parsed into the levels' decisions, or, when Redis could
+/// not answer, the failure policies' (and the client's hook told).
+fn finish<T: RedisTransport>(
+    levels: &[(&dyn RedisLevel<T>, &str)],
+    n: u32,
+    reply: Result<Vec<i64>, RedisError>,
+) -> Result<RedisDecision, RedisError> {
+    let reply = reply.and_then(|reply| {
+        if reply.len() == 4 * levels.len() {
+            Ok(reply)
+        } else {
+            Err(RedisError::Reply(format!(
+                "{} numbers for {} keys",
+                reply.len(),
+                levels.len()
+            )))
+        }
+    });
     let reply = match reply {
         Ok(reply) => reply,
-        Err(error) => return degraded(levels, n, error),
+        Err(error) => {
+            if let Some(hook) = levels.first().and_then(|(l, _)| l.client().degraded_hook()) {
+                hook(&error);
+            }
+            return degraded(levels, n, error);
+        }
     };
     let decisions: Vec<Decision> = levels
         .iter()
@@ -623,8 +720,8 @@ fn combine(
 
 /// Each level's failure policy decides, all-or-nothing as in [`Hierarchy`](crate::Hierarchy):
 /// at the first denial, the fallback grants of the levels before it are given back.
-fn degraded(
-    levels: &[(&dyn RedisLevel, &str)],
+fn degraded<T: RedisTransport>(
+    levels: &[(&dyn RedisLevel<T>, &str)],
     n: u32,
     error: RedisError,
 ) -> Result<RedisDecision, RedisError> {

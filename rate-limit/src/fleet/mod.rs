@@ -2,11 +2,15 @@
 //!
 //! The crate docs' "Running across a fleet" section explains the design.
 
+#[cfg(feature = "tokio")]
+mod async_client;
 mod client;
 mod error;
 mod limiter;
 
-pub use client::{RedisClient, RedisOptions};
+#[cfg(feature = "tokio")]
+pub use async_client::AsyncRedisClient;
+pub use client::{RedisClient, RedisOptions, RedisTransport};
 pub use error::RedisError;
 pub use limiter::{
     FailurePolicy, RedisAlgorithm, RedisDecision, RedisFixedWindow, RedisGcra, RedisHierarchy,
