@@ -19,14 +19,18 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity};
 /// exactly (5 login attempts per 15 minutes), not for 10,000 requests per second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlidingLog {
-    limit: u64,
-    w: u64,
-    window: Duration,
+    pub(crate) limit: u64,
+    pub(crate) w: u64,
+    pub(crate) window: Duration,
 }
 
-/// The state of one sliding log: the admitted (time, units), oldest first, and their sum.
+/// The admitted (time, units), oldest first; their sum; the latest time the log has seen.
+type Log = (VecDeque<(u64, u32)>, u64, u64);
+
+/// The state of one sliding log: the admitted (time, units), oldest first, their sum, and the
+/// latest time the log has seen.
 #[derive(Debug)]
-pub struct SlidingLogState(Mutex<(VecDeque<(u64, u32)>, u64)>);
+pub struct SlidingLogState(Mutex<Log>);
 
 impl SlidingLogState {
     /// Entries held: at most the limit (one per admitted request of the last window, each
@@ -52,7 +56,15 @@ impl SlidingLog {
 }
 
 /// Drops the entries that have left the window (t − w, now].
-fn expire(log: &mut (VecDeque<(u64, u32)>, u64), now: u64, w: u64) {
+/// The log's time for a check at `now`: never before the latest time it has seen, which then
+/// becomes `now`. A clock that went back is held there, so entries expired at a later time
+/// are never needed again: every window of the log's timeline holds at most the limit.
+fn advance(log: &mut Log, now: u64) -> u64 {
+    log.2 = log.2.max(now);
+    log.2
+}
+
+fn expire(log: &mut Log, now: u64, w: u64) {
     while let Some(&(at, n)) = log.0.front() {
         // In u128: near the clock's end a saturated `at + w` would expire every entry at once.
         if u128::from(at) + u128::from(w) > u128::from(now) {
@@ -67,7 +79,7 @@ impl Algorithm for SlidingLog {
     type State = SlidingLogState;
 
     fn new_state(&self, _now: u64) -> SlidingLogState {
-        SlidingLogState(Mutex::new((VecDeque::new(), 0)))
+        SlidingLogState(Mutex::new((VecDeque::new(), 0, 0)))
     }
 
     fn check_n(
@@ -80,8 +92,9 @@ impl Algorithm for SlidingLog {
             return Err(exceeds(n, self.limit, self.limit, self.window));
         }
         let mut log = state.0.lock();
-        // A clock that went back is held at the newest entry, so the log stays ordered.
-        let now = log.0.back().map_or(now, |&(at, _)| now.max(at));
+        // A clock that went back is held at the latest time seen, so the log stays ordered
+        // and an entry expired at a later time never counted for an earlier one.
+        let now = advance(&mut log, now);
         expire(&mut log, now, self.w);
         let allowed = log.1 + u64::from(n) <= self.limit;
         let mut retry = 0;
@@ -135,6 +148,7 @@ impl Algorithm for SlidingLog {
 
     fn is_idle(&self, state: &SlidingLogState, now: u64) -> bool {
         let mut log = state.0.lock();
+        let now = advance(&mut log, now);
         expire(&mut log, now, self.w);
         log.0.is_empty()
     }

@@ -90,12 +90,65 @@ proptest! {
         run_twins(counter, &steps)?;
     }
 
+    #[test]
+    #[ignore = "needs redis-server; .ci/run starts one"]
+    fn sliding_log_matches_its_in_process_twin(
+        limit in 1..20u32, window_ms in 1..2_000u64, steps in steps()
+    ) {
+        run_twins(SlidingLog::new(limit, Duration::from_millis(window_ms)).unwrap(), &steps)?;
+    }
+
+    /// The Redis sliding log is exact for any arrival sequence: no window (t − w, t] ever holds
+    /// more admitted units than the limit, whatever the costs, the pauses and the clock going
+    /// back; and the in-process log admits the same units at the same times.
+    #[test]
+    #[ignore = "needs redis-server; .ci/run starts one"]
+    fn sliding_log_never_admits_more_than_the_limit_in_any_window(
+        limit in 1..12u32,
+        window_us in 1..3_000_000u64,
+        arrivals in prop::collection::vec((prop_oneof![3 => 0..20_000u64, 1 => 0..4_000_000u64], 0..4u32, prop::bool::weighted(0.05)), 1..80),
+    ) {
+        let w = Duration::from_micros(window_us);
+        let clock = ManualClock::new();
+        clock.set_nanos(1_700_000_000_000_000_000);
+        let client = RedisClient::open(&shared_url()).unwrap();
+        let redis = RedisSlidingLog::new(&client, "log", SlidingLog::new(limit, w).unwrap(), FailurePolicy::FailClosed)
+            .unwrap().with_clock(clock.clone()).unwrap();
+        let local = Limiter::new(SlidingLog::new(limit, w).unwrap(), clock.clone());
+        let key = unique("log");
+        let mut admitted: Vec<(u64, u64)> = Vec::new();
+        let mut latest = 0u64;
+        for (advance, n, back) in arrivals {
+            if back {
+                // The clock jumps back by up to the window: the log holds at its newest entry.
+                clock.set_nanos(clock.now_nanos().saturating_sub(1_000 * advance.min(window_us)));
+            } else {
+                clock.advance(Duration::from_micros(advance));
+            }
+            let n = n.min(limit);
+            let (r, l) = (redis.check_n(&key, n).unwrap(), local.check_n(n).unwrap());
+            prop_assert!(r.degraded.is_none());
+            prop_assert_eq!(r.allowed, l.allowed);
+            // A clock that went back is held at the latest time the log has seen: the log's
+            // timeline never goes back, and the windows are windows of it.
+            latest = latest.max(clock.now_nanos() / 1_000);
+            if r.allowed && n > 0 {
+                admitted.push((latest, u64::from(n)));
+            }
+        }
+        for (i, &(t, _)) in admitted.iter().enumerate() {
+            // Units admitted in (t − w, t]: everything from i back to the window's start.
+            let inside: u64 = admitted[..=i].iter().filter(|(a, _)| a + window_us > t).map(|(_, n)| n).sum();
+            prop_assert!(inside <= u64::from(limit), "{} units in one window of a limit of {}", inside, limit);
+        }
+    }
+
     /// The hierarchy in one script decides as the in-process `Hierarchy` of the twins does,
     /// including giving nothing away on a denial.
     #[test]
     #[ignore = "needs redis-server; .ci/run starts one"]
     fn hierarchy_matches_the_in_process_hierarchy(
-        user in 1..6u32, ip in 1..10u32, global in 1..15u32, steps in steps()
+        user in 1..6u32, ip in 1..10u32, global in 1..15u32, login in 1..8u32, steps in steps()
     ) {
         let second = Duration::from_secs(1);
         let clock = ManualClock::new();
@@ -110,16 +163,18 @@ proptest! {
         let ra = RedisLimiter::new(&client, "h-user", a, policy).unwrap().with_clock(clock.clone()).unwrap();
         let rb = RedisLimiter::new(&client, "h-ip", b, policy).unwrap().with_clock(clock.clone()).unwrap();
         let rc = RedisLimiter::new(&client, "h-all", c, policy).unwrap().with_clock(clock.clone()).unwrap();
-        let redis = RedisHierarchy::new(vec![&ra as &dyn RedisLevel, &rb, &rc]).unwrap();
-        let (la, lb, lc) = (Limiter::new(a, clock.clone()), Limiter::new(b, clock.clone()), Limiter::new(c, clock.clone()));
-        let local = Hierarchy::new(vec![&la as &dyn RateLimiter, &lb, &lc]);
+        let d = SlidingLog::new(login, second).unwrap();
+        let rd = RedisLimiter::new(&client, "h-log", d, policy).unwrap().with_clock(clock.clone()).unwrap();
+        let redis = RedisHierarchy::new(vec![&ra as &dyn RedisLevel, &rb, &rc, &rd]).unwrap();
+        let (la, lb, lc, ld) = (Limiter::new(a, clock.clone()), Limiter::new(b, clock.clone()), Limiter::new(c, clock.clone()), Limiter::new(d, clock.clone()));
+        let local = Hierarchy::new(vec![&la as &dyn RateLimiter, &lb, &lc, &ld]);
         let key = unique("h");
-        let keys = [key.as_str(), key.as_str(), key.as_str()];
+        let keys = [key.as_str(), key.as_str(), key.as_str(), key.as_str()];
         for (i, &(advance_us, n)) in steps.iter().enumerate() {
             clock.advance(Duration::from_micros(advance_us));
             // Within every level's capacity: beyond it, ours refuses up front (whichever level
             // it is), while the in-process hierarchy answers the first level's denial.
-            let n = n.min(user).min(ip).min(global);
+            let n = n.min(user).min(ip).min(global).min(login);
             match (redis.check_many(&keys, n), local.check_n(n)) {
                 (Ok(r), Ok(l)) => assert_twins(&r, &l, i),
                 (Err(RedisError::ExceedsCapacity(r)), Err(l)) => prop_assert_eq!(r, l),

@@ -4,8 +4,8 @@
 use crate::{Ctx, Record, Section};
 use brick_rate_limit::{
     FailurePolicy, FixedWindow, Gcra, RedisClient, RedisFixedWindow, RedisGcra, RedisHierarchy,
-    RedisLevel, RedisOptions, RedisSlidingWindowCounter, RedisTokenBucket, SlidingWindowCounter,
-    TokenBucket,
+    RedisLevel, RedisOptions, RedisSlidingLog, RedisSlidingWindowCounter, RedisTokenBucket,
+    SlidingLog, SlidingWindowCounter, TokenBucket,
 };
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -110,6 +110,8 @@ pub struct Limiters {
     pub fixed_window: RedisFixedWindow,
     /// Sliding window counter.
     pub sliding_window: RedisSlidingWindowCounter,
+    /// Sliding log.
+    pub sliding_log: RedisSlidingLog,
     /// The key names, `KEYS` of them.
     pub keys: Vec<String>,
 }
@@ -140,6 +142,13 @@ impl Limiters {
                 client,
                 &format!("b{run}:swc"),
                 SlidingWindowCounter::new(LIMIT, w).expect("ok"),
+                p,
+            )
+            .expect("ok"),
+            sliding_log: RedisSlidingLog::new(
+                client,
+                &format!("b{run}:log"),
+                SlidingLog::new(LIMIT, w).expect("ok"),
                 p,
             )
             .expect("ok"),
@@ -215,6 +224,76 @@ fn usec(info: &str, command: &str) -> u64 {
         .and_then(|v| v.split(',').find_map(|kv| kv.strip_prefix("usec=")))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// `MEMORY USAGE` (exact: `SAMPLES 0`) of one key of each algorithm after one check, and of a
+/// sliding log's key holding 100 and 1,000 entries, with bytes per entry.
+fn memory_per_key(client: &RedisClient, con: &mut redis::Connection) -> Vec<Record> {
+    let usage = |con: &mut redis::Connection, key: &str| -> u64 {
+        redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(key)
+            .arg("SAMPLES")
+            .arg(0)
+            .query::<Option<u64>>(con)
+            .expect("MEMORY USAGE")
+            .unwrap_or(0)
+    };
+    let run = std::process::id();
+    let limiters = Limiters::new(client);
+    let key = format!("mem{run}");
+    let mut out = Vec::new();
+    let mut record = |name: &str, entries: u64, bytes: u64| {
+        let params = format!("entries={entries}");
+        out.push(
+            Record::new(BRICK, name, name, true, "bytes per key in Redis", params)
+                .with_metric(
+                    "bytes per entry",
+                    bytes as f64 / entries.max(1) as f64,
+                    None,
+                )
+                .with_bytes(bytes),
+        );
+    };
+    let ok = |d: Result<brick_rate_limit::RedisDecision, _>| {
+        assert!(d.expect("valid key").degraded.is_none());
+    };
+    ok(limiters.gcra.check(&key));
+    record(
+        "brick-rate-limit RedisGcra",
+        1,
+        usage(con, &limiters.gcra.redis_key(&key).expect("key")),
+    );
+    ok(limiters.token_bucket.check(&key));
+    record(
+        "brick-rate-limit RedisTokenBucket",
+        1,
+        usage(con, &limiters.token_bucket.redis_key(&key).expect("key")),
+    );
+    ok(limiters.fixed_window.check(&key));
+    record(
+        "brick-rate-limit RedisFixedWindow",
+        1,
+        usage(con, &limiters.fixed_window.redis_key(&key).expect("key")),
+    );
+    ok(limiters.sliding_window.check(&key));
+    record(
+        "brick-rate-limit RedisSlidingWindowCounter",
+        1,
+        usage(con, &limiters.sliding_window.redis_key(&key).expect("key")),
+    );
+    for entries in [100u64, 1_000] {
+        let key = format!("mem{run}-{entries}");
+        for _ in 0..entries {
+            ok(limiters.sliding_log.check(&key));
+        }
+        record(
+            "brick-rate-limit RedisSlidingLog",
+            entries,
+            usage(con, &limiters.sliding_log.redis_key(&key).expect("key")),
+        );
+    }
+    out
 }
 
 /// The report section.
@@ -297,6 +376,11 @@ impl Section for RateLimitRedisSection {
                 Box::new(|k| allowed(hierarchy.check_many(&[&keys[k], "10.0.0.1", "all"], 1))),
             ),
             (
+                "brick-rate-limit RedisSlidingLog",
+                true,
+                Box::new(|k| allowed(limiters.sliding_log.check(&keys[k]))),
+            ),
+            (
                 "naive INCR + PEXPIRE (pipelined)",
                 false,
                 Box::new(|k| naive_fixed_window(&mut con, &naive_keys[k])),
@@ -333,7 +417,7 @@ impl Section for RateLimitRedisSection {
             out.push(Record::new(BRICK, name, name, *ours, "check", params.clone()).with_ns(*ns));
         }
         drop(checks);
-        let (gcra, hier, naive, incr) = (medians[0], medians[4], medians[5], medians[6]);
+        let (gcra, hier, naive, incr) = (medians[0], medians[4], medians[6], medians[7]);
 
         ctx.step("rate-limit-redis: round trips");
         let mut info = redis.raw();
@@ -379,6 +463,13 @@ impl Section for RateLimitRedisSection {
                 }),
             ),
             (
+                "brick-rate-limit RedisSlidingLog",
+                true,
+                server_time(&["evalsha"], &mut |k| {
+                    allowed(limiters.sliding_log.check(&keys[k]));
+                }),
+            ),
+            (
                 "naive INCR + PEXPIRE (pipelined)",
                 false,
                 server_time(&["incrby", "pexpire"], &mut |k| {
@@ -406,6 +497,9 @@ impl Section for RateLimitRedisSection {
                 .with_metric("µs inside Redis", micros, None),
             );
         }
+
+        ctx.step("rate-limit-redis: memory per key");
+        out.extend(memory_per_key(&client, &mut info));
 
         ctx.step("rate-limit-redis: 8 connections");
         let per_thread = n / 8;

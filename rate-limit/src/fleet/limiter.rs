@@ -12,8 +12,8 @@ use super::AsyncRedisClient;
 use super::{RedisClient, RedisError, RedisTransport};
 use crate::sync::Arc;
 use crate::{
-    Algorithm, Clock, Decision, Error, FixedWindow, Gcra, KeyedLimiter, SlidingWindowCounter,
-    SystemClock, TokenBucket,
+    Algorithm, Clock, Decision, Error, FixedWindow, Gcra, KeyedLimiter, SlidingLog,
+    SlidingWindowCounter, SystemClock, TokenBucket,
 };
 
 /// The scripts: one per algorithm for single checks, and one with all four for hierarchies.
@@ -34,8 +34,14 @@ static GCRA_SCRIPT: LazyLock<Script> = script!("gcra");
 static TOKEN_BUCKET_SCRIPT: LazyLock<Script> = script!("token_bucket");
 static FIXED_WINDOW_SCRIPT: LazyLock<Script> = script!("fixed_window");
 static SLIDING_WINDOW_SCRIPT: LazyLock<Script> = script!("sliding_window");
-static HIERARCHY_SCRIPT: LazyLock<Script> =
-    script!("gcra", "token_bucket", "fixed_window", "sliding_window");
+static SLIDING_LOG_SCRIPT: LazyLock<Script> = script!("sliding_log");
+static HIERARCHY_SCRIPT: LazyLock<Script> = script!(
+    "gcra",
+    "token_bucket",
+    "fixed_window",
+    "sliding_window",
+    "sliding_log"
+);
 
 /// Doubles hold integers exactly below 2^53.
 const LUA_EXACT: u64 = 1 << 53;
@@ -58,8 +64,8 @@ mod sealed {
 }
 
 /// A rate-limiting algorithm that also runs as a Redis script: [`Gcra`], [`TokenBucket`],
-/// [`FixedWindow`] and [`SlidingWindowCounter`]. (A sliding log in Redis is a sorted set of
-/// every admitted request, up to `limit` entries a key; it is left out on purpose.)
+/// [`FixedWindow`], [`SlidingWindowCounter`] and [`SlidingLog`] (a sorted set per key, one
+/// member per admitted unit of the last window: exact, at up to `limit` members a key).
 pub trait RedisAlgorithm: sealed::Sealed {}
 
 impl<A: sealed::Sealed> RedisAlgorithm for A {}
@@ -163,6 +169,21 @@ impl sealed::Sealed for SlidingWindowCounter {
     }
 }
 
+impl sealed::Sealed for SlidingLog {
+    fn script_args(&self) -> Result<[u64; 4], RedisError> {
+        Ok([5, self.limit, micros(self.window, "the window")?, 0])
+    }
+    fn script() -> &'static Script {
+        &SLIDING_LOG_SCRIPT
+    }
+    fn share(&self, nodes: u32) -> Result<Self, Error> {
+        SlidingLog::new(share(self.limit, nodes), self.window)
+    }
+    fn policy(&self) -> (u64, Duration) {
+        (self.limit, self.window)
+    }
+}
+
 /// What a Redis-backed limiter answers when Redis cannot: chosen at construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailurePolicy {
@@ -253,6 +274,10 @@ pub type RedisTokenBucket<T = RedisClient> = RedisLimiter<TokenBucket, T>;
 pub type RedisFixedWindow<T = RedisClient> = RedisLimiter<FixedWindow, T>;
 /// Sliding window counter in Redis: a hash of the window and two counts per key.
 pub type RedisSlidingWindowCounter<T = RedisClient> = RedisLimiter<SlidingWindowCounter, T>;
+/// Sliding log in Redis: a sorted set per key, one member per unit admitted in the last window
+/// (`ZREMRANGEBYSCORE` of older ones, `ZCARD`, `ZADD` only when allowed, `PEXPIRE`), in one
+/// script on Redis time. Exact: no window (t − w, t] ever admits more than the limit.
+pub type RedisSlidingLog<T = RedisClient> = RedisLimiter<SlidingLog, T>;
 
 impl<A: RedisAlgorithm, T: RedisTransport> std::fmt::Debug for RedisLimiter<A, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

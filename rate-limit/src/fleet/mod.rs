@@ -14,5 +14,5 @@ pub use client::{RedisClient, RedisOptions, RedisTransport};
 pub use error::RedisError;
 pub use limiter::{
     FailurePolicy, RedisAlgorithm, RedisDecision, RedisFixedWindow, RedisGcra, RedisHierarchy,
-    RedisLevel, RedisLimiter, RedisSlidingWindowCounter, RedisTokenBucket,
+    RedisLevel, RedisLimiter, RedisSlidingLog, RedisSlidingWindowCounter, RedisTokenBucket,
 };

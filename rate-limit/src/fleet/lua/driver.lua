@@ -23,7 +23,12 @@ for i, key in ipairs(KEYS) do
 end
 if all then
   for i, key in ipairs(KEYS) do
-    redis.call('SET', key, states[i], 'PX', ttls[i] + slack)
+    if type(states[i]) == 'function' then
+      -- A state kept in another type (the sliding log's sorted set) writes itself.
+      states[i](slack)
+    else
+      redis.call('SET', key, states[i], 'PX', ttls[i] + slack)
+    end
   end
 end
 return out
