@@ -373,6 +373,11 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
         &self.algorithm
     }
 
+    /// The `limit` and `window` its decisions report.
+    pub(crate) fn policy(&self) -> (u64, Duration) {
+        self.algorithm.policy()
+    }
+
     /// The failure policy.
     pub fn failure_policy(&self) -> FailurePolicy {
         self.policy

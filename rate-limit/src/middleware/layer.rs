@@ -1,0 +1,287 @@
+//! [`RateLimitLayer`] and its service.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::{KeyExtractor, MissingKey, RequestParts};
+use crate::{Algorithm, Clock, Decision, KeyedLimiter, Limiter, RateLimiter};
+
+/// A boxed future of a [`Decision`].
+pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = Decision> + Send + 'a>>;
+
+/// What the middleware checks for a request: a limit keyed by a string. Implemented for a
+/// [`KeyedLimiter<String, _>`] (one limit per key, in process), a [`Limiter`] (one limit for
+/// everyone: the key is ignored) and, with feature `tokio`, a Redis limiter on an
+/// `AsyncRedisClient` (the fleet's limit; never blocks a runtime thread). Implement it to
+/// route keys to tiers, as `examples/axum_gateway.rs` does.
+pub trait RequestLimiter: Send + Sync + 'static {
+    /// Checks, and if allowed consumes, one unit of `key`'s limit.
+    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a>;
+
+    /// Gives back the unit a `check(key)` just allowed: a multi-level layer calls it on the
+    /// levels that allowed when a later one denies, so a denied request spends nothing. The
+    /// default gives nothing back (right for limiters that cannot, such as Redis ones).
+    fn release(&self, key: &str) {
+        let _ = key;
+    }
+}
+
+impl<A, C, S> RequestLimiter for KeyedLimiter<String, A, C, S>
+where
+    A: Algorithm + 'static,
+    C: Clock + 'static,
+    S: std::hash::BuildHasher + Clone + Send + Sync + 'static,
+{
+    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a> {
+        let d = KeyedLimiter::check(self, &key.to_owned());
+        Box::pin(std::future::ready(d))
+    }
+
+    fn release(&self, key: &str) {
+        KeyedLimiter::release(self, &key.to_owned(), 1);
+    }
+}
+
+impl<A, C> RequestLimiter for Limiter<A, C>
+where
+    A: Algorithm + 'static,
+    C: Clock + 'static,
+{
+    fn check<'a>(&'a self, _key: &'a str) -> DecisionFuture<'a> {
+        Box::pin(std::future::ready(RateLimiter::check(self)))
+    }
+
+    fn release(&self, _key: &str) {
+        RateLimiter::release(self, 1);
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<A: crate::RedisAlgorithm> RequestLimiter for crate::RedisLimiter<A, crate::AsyncRedisClient> {
+    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a> {
+        Box::pin(async move {
+            match self.check_async(key).await {
+                Ok(d) => d.decision,
+                // Only an empty key or a cost above the limit's capacity: the layer sends
+                // neither, but a denial is the safe answer to both.
+                Err(_) => {
+                    let (limit, window) = self.policy();
+                    crate::limiter::exceeds(1, 0, limit, window).denial
+                }
+            }
+        })
+    }
+}
+
+struct Config {
+    levels: Vec<(KeyExtractor, Arc<dyn RequestLimiter>)>,
+    missing: MissingKey,
+}
+
+/// Checks a limit before the inner service: a denied request gets `429 Too Many Requests`
+/// with `Retry-After`, the IETF draft's `RateLimit-Policy` and `RateLimit`, and the
+/// `X-RateLimit-*` headers ([`Decision::headers`]), and never reaches the service; an allowed
+/// one reaches it, and its response carries the same headers but `Retry-After`.
+///
+/// Several levels (per user, then global) are checked in order as one: the first denial
+/// answers, and the units the earlier levels granted are given back ([`RequestLimiter::release`]),
+/// as [`Hierarchy`](crate::Hierarchy) does. The headers of an allowed request are the level
+/// with the fewest remaining.
+///
+/// ```
+/// use brick_rate_limit::{Gcra, KeyedLimiter, Limiter, SystemClock};
+/// use brick_rate_limit::middleware::{KeyExtractor, MissingKey, RateLimitLayer};
+/// use http::HeaderName;
+/// use std::time::Duration;
+///
+/// let per_key = KeyedLimiter::new(Gcra::new(100, Duration::from_secs(60))?, SystemClock::default());
+/// let global = Limiter::with_system_clock(Gcra::new(10_000, Duration::from_secs(1))?);
+/// let layer = RateLimitLayer::new(KeyExtractor::header(HeaderName::from_static("x-api-key")), per_key)
+///     .and(KeyExtractor::from_fn(|_| Some("all".into())), global)
+///     .on_missing_key(MissingKey::Reject); // 400 without an API key (the default)
+/// // axum: Router::new().route("/", get(handler)).layer(layer)
+/// # let _ = layer;
+/// # Ok::<(), brick_rate_limit::Error>(())
+/// ```
+///
+/// **Cancellation.** In-process levels decide without yielding, so a dropped request future
+/// never leaves one level charged and another not. A Redis level awaits its round trip: with
+/// several levels and a Redis one after an in-process one, a request dropped during that round
+/// trip keeps the in-process unit. Keep Redis limits in one level (a Redis hierarchy checks all
+/// its keys in one script) when that matters.
+#[derive(Clone)]
+pub struct RateLimitLayer {
+    config: Arc<Config>,
+}
+
+impl std::fmt::Debug for RateLimitLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimitLayer")
+            .field("levels", &self.config.levels.len())
+            .field("missing", &self.config.missing)
+            .finish()
+    }
+}
+
+impl RateLimitLayer {
+    /// One level: `limiter`, keyed by `key`.
+    pub fn new(key: KeyExtractor, limiter: impl RequestLimiter) -> Self {
+        Self {
+            config: Arc::new(Config {
+                levels: vec![(key, Arc::new(limiter))],
+                missing: MissingKey::default(),
+            }),
+        }
+    }
+
+    /// Adds a level, checked after the others.
+    pub fn and(self, key: KeyExtractor, limiter: impl RequestLimiter) -> Self {
+        self.with(|c| c.levels.push((key, Arc::new(limiter))))
+    }
+
+    /// What to answer when a level's key cannot be extracted (default: 400).
+    pub fn on_missing_key(self, missing: MissingKey) -> Self {
+        self.with(|c| c.missing = missing)
+    }
+
+    fn with(self, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Arc::try_unwrap(self.config).unwrap_or_else(|shared| Config {
+            levels: shared.levels.clone(),
+            missing: shared.missing,
+        });
+        change(&mut config);
+        Self {
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl<S> Layer<S> for RateLimitLayer {
+    type Service = RateLimitService<S>;
+
+    fn layer(&self, inner: S) -> RateLimitService<S> {
+        RateLimitService {
+            inner,
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+/// The service [`RateLimitLayer`] wraps around an inner one.
+#[derive(Clone)]
+pub struct RateLimitService<S> {
+    inner: S,
+    config: Arc<Config>,
+}
+
+impl<S> std::fmt::Debug for RateLimitService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimitService").finish_non_exhaustive()
+    }
+}
+
+/// `headers` of `d` into `response`; `Retry-After` only on a denial.
+fn set_headers<B>(response: &mut Response<B>, d: &Decision) {
+    for (name, value) in d.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(lowercase(name)), value);
+        }
+    }
+}
+
+/// The header names of [`Decision::headers`] as `http` wants them: lowercase.
+fn lowercase(name: &'static str) -> &'static str {
+    match name {
+        "RateLimit-Policy" => "ratelimit-policy",
+        "RateLimit" => "ratelimit",
+        "X-RateLimit-Limit" => "x-ratelimit-limit",
+        "X-RateLimit-Remaining" => "x-ratelimit-remaining",
+        "X-RateLimit-Reset" => "x-ratelimit-reset",
+        "Retry-After" => "retry-after",
+        _ => "x-ratelimit-other",
+    }
+}
+
+fn answer<B: Default>(status: StatusCode, decision: Option<&Decision>) -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = status;
+    if let Some(d) = decision {
+        set_headers(&mut response, d);
+    }
+    response
+}
+
+impl<S, B, RB> Service<Request<B>> for RateLimitService<S>
+where
+    S: Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Send + 'static,
+    B: Send + 'static,
+    RB: Default + Send + 'static,
+{
+    type Response = Response<RB>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<RB>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        // The service polled ready is the one to call; leave a clone for the next request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let config = Arc::clone(&self.config);
+        let parts = RequestParts {
+            method: request.method(),
+            uri: request.uri(),
+            headers: request.headers(),
+            extensions: request.extensions(),
+        };
+        let mut keys = Vec::with_capacity(config.levels.len());
+        for (extractor, _) in &config.levels {
+            match (extractor.extract(&parts), config.missing) {
+                (Some(key), _) => keys.push(Some(key)),
+                (None, MissingKey::Allow) => keys.push(None),
+                (None, MissingKey::Reject) => {
+                    return Box::pin(std::future::ready(Ok(answer(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                    ))));
+                }
+            }
+        }
+        Box::pin(async move {
+            let mut tightest: Option<Decision> = None;
+            for (i, key) in keys.iter().enumerate() {
+                let Some(key) = key else { continue };
+                let limiter = &config.levels[i].1;
+                let d = limiter.check(key).await;
+                if !d.allowed {
+                    for (j, granted) in keys[..i].iter().enumerate() {
+                        if let Some(granted) = granted {
+                            config.levels[j].1.release(granted);
+                        }
+                    }
+                    return Ok(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
+                }
+                if tightest.is_none_or(|t| d.remaining < t.remaining) {
+                    tightest = Some(d);
+                }
+            }
+            let mut response = inner.call(request).await?;
+            if let Some(d) = tightest {
+                set_headers(&mut response, &d);
+            }
+            Ok(response)
+        })
+    }
+}
