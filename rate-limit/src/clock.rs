@@ -3,23 +3,48 @@
 use crate::sync::{Arc, AtomicU64, Ordering, cas_retry};
 use std::time::{Duration, Instant};
 
-/// A monotonic clock in nanoseconds from an arbitrary origin.
+/// A monotonic clock in nanoseconds from an origin of its own ([`SystemClock`] and
+/// `QuantaClock`: the Unix epoch; [`ManualClock`]: zero, or whatever the test sets).
 pub trait Clock: Send + Sync {
     /// Nanoseconds since the clock's origin. Limiters tolerate a clock that goes backwards
     /// (they treat it as no time passing), but a monotonic one is expected.
     fn now_nanos(&self) -> u64;
 }
 
-/// The system's monotonic clock (`Instant`), with its origin at construction.
+/// Nanoseconds since the Unix epoch now, by the wall clock (0 if it reads before 1970).
+fn unix_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The system's monotonic clock (`Instant`), counting nanoseconds since the Unix epoch: the
+/// wall clock is read once, at construction, and the monotonic clock advances it. So windows
+/// align as the Redis scripts' do (they read Redis's `TIME`, also Unix time): a fixed window of
+/// a minute resets on the minute, in every process and in Redis alike, to within the machines'
+/// clock synchronisation; and an NTP step after construction cannot move it backwards.
+///
+/// ```
+/// use brick_rate_limit::{Clock, SystemClock};
+/// use std::time::{SystemTime, UNIX_EPOCH};
+///
+/// let unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+/// let clock = SystemClock::default();
+/// assert!(clock.now_nanos().abs_diff(unix) < 1_000_000_000); // Unix time, as Redis's TIME
+/// assert!(clock.now_nanos() <= clock.now_nanos()); // and monotonic
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
     origin: Instant,
+    /// Unix nanoseconds at `origin`.
+    epoch: u64,
 }
 
 impl Default for SystemClock {
     fn default() -> Self {
         Self {
             origin: Instant::now(),
+            epoch: unix_nanos(),
         }
     }
 }
@@ -27,8 +52,9 @@ impl Default for SystemClock {
 impl Clock for SystemClock {
     #[inline]
     fn now_nanos(&self) -> u64 {
-        // 2^64 ns is 584 years: saturate rather than wrap.
-        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        // 2^64 ns from 1970 is the year 2554: saturate rather than wrap.
+        let elapsed = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.epoch.saturating_add(elapsed)
     }
 }
 
@@ -36,11 +62,16 @@ impl Clock for SystemClock {
 /// governor also uses): monotonic nanoseconds for about 3 ns a reading, where `Instant::now`
 /// costs 20–30 ns on a virtual machine. That is most of a limiter check. Needs the `quanta`
 /// feature (on by default); where there is no usable TSC, quanta falls back to the OS clock.
+///
+/// Like [`SystemClock`], it counts from the Unix epoch (read once at construction), so windows
+/// align with Redis's.
 #[cfg(feature = "quanta")]
 #[derive(Debug, Clone)]
 pub struct QuantaClock {
     clock: quanta::Clock,
     origin: u64,
+    /// Unix nanoseconds at `origin`.
+    epoch: u64,
 }
 
 #[cfg(feature = "quanta")]
@@ -48,7 +79,11 @@ impl Default for QuantaClock {
     fn default() -> Self {
         let clock = quanta::Clock::new();
         let origin = clock.raw();
-        Self { clock, origin }
+        Self {
+            clock,
+            origin,
+            epoch: unix_nanos(),
+        }
     }
 }
 
@@ -56,7 +91,8 @@ impl Default for QuantaClock {
 impl Clock for QuantaClock {
     #[inline]
     fn now_nanos(&self) -> u64 {
-        self.clock.delta_as_nanos(self.origin, self.clock.raw())
+        self.epoch
+            .saturating_add(self.clock.delta_as_nanos(self.origin, self.clock.raw()))
     }
 }
 

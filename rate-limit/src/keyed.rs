@@ -10,9 +10,20 @@ use crate::{Algorithm, Clock, Decision, ExceedsCapacity, RateLimiter, SystemCloc
 /// Shards: a power of two, enough that two threads rarely want the same shard's write lock.
 const SHARDS: usize = 64;
 
-/// One shard: the keys whose hash picks it, with their states. A `HashTable` rather than a
-/// `HashMap`, so the key is hashed once for both the shard and the slot.
-type Shard<K, St> = RwLock<HashTable<(K, St)>>;
+/// One shard: the keys whose hash picks it, with their states, and the size at which the next
+/// new key sweeps it. A `HashTable` rather than a `HashMap`, so the key is hashed once for both
+/// the shard and the slot.
+type Shard<K, St> = RwLock<ShardData<K, St>>;
+
+struct ShardData<K, St> {
+    table: HashTable<(K, St)>,
+    /// When a new key finds the shard this full, idle keys are dropped first.
+    sweep_at: usize,
+}
+
+/// A shard sweeps no earlier than at this many keys: sweeping tiny shards would cost more than
+/// the memory it saves.
+const MIN_SWEEP: usize = 64;
 
 /// Limits per key: each key gets its own state of algorithm `A`, created on first use; the
 /// configuration and the clock are stored once.
@@ -23,8 +34,14 @@ type Shard<K, St> = RwLock<HashTable<(K, St)>>;
 /// takes the write lock once, and a racing second creator finds the first's state. The shards
 /// are this crate's own locks rather than `dashmap`'s, so the loom model covers key creation too.
 ///
-/// Idle keys (whose state is as good as fresh) are dropped by [`retain_recent`](Self::retain_recent);
-/// call it periodically to bound memory by the keys active in the last window.
+/// **Idle keys leave by themselves.** A key whose state is as good as fresh again (GCRA's
+/// timestamp has passed, the bucket is full, the window is over) decides exactly as a missing
+/// one, so it can be dropped. When a new key finds its shard at twice the size it had after its
+/// last sweep (at least 64 keys), the shard drops its idle keys first: an incremental sweep, one
+/// shard at a time, O(1) amortised per new key, that keeps memory within about twice the keys
+/// active in the last window, however many one-shot keys a client sprays (`tests/memory.rs`
+/// measures 10^6 of them). [`with_idle_horizon`](Self::with_idle_horizon) keeps keys for a
+/// while longer; [`retain_recent`](Self::retain_recent) sweeps every shard now.
 ///
 /// ```
 /// use brick_rate_limit::{Gcra, KeyedLimiter, ManualClock};
@@ -45,6 +62,8 @@ pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = std::hash::RandomS
     algorithm: A,
     clock: C,
     hasher: S,
+    /// How long a key must have been idle before a sweep drops it (ns).
+    idle_horizon: u64,
 }
 
 impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
@@ -58,13 +77,36 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// As [`new`](KeyedLimiter::new), with a given hasher (keys an attacker chooses need a
     /// keyed hasher such as the default `RandomState`).
     pub fn with_hasher(algorithm: A, clock: C, hasher: S) -> Self {
-        let shards = (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect();
+        let shards = (0..SHARDS)
+            .map(|_| {
+                RwLock::new(ShardData {
+                    table: HashTable::new(),
+                    sweep_at: MIN_SWEEP,
+                })
+            })
+            .collect();
         Self {
             shards,
             algorithm,
             clock,
             hasher,
+            idle_horizon: 0,
         }
+    }
+
+    /// Keeps idle keys for `horizon` after their state became as good as fresh before a sweep
+    /// drops them (default zero: dropped at the first sweep after). A dropped key decides
+    /// exactly as a kept one, so this only trades memory for fewer re-creations of keys that
+    /// come back soon.
+    pub fn with_idle_horizon(mut self, horizon: std::time::Duration) -> Self {
+        self.idle_horizon = u64::try_from(horizon.as_nanos()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Whether `state` has been as good as fresh for the idle horizon at `now`.
+    fn idle(&self, state: &A::State, now: u64) -> bool {
+        self.algorithm
+            .is_idle(state, now.saturating_sub(self.idle_horizon))
     }
 
     /// The key's hash and its shard. The shard comes from bits 40..46, which the table inside
@@ -96,13 +138,19 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     {
         let (h, shard) = self.shard(key);
         let now = self.clock.now_nanos();
-        if let Some((_, state)) = shard.read().find(h, |(k, _)| k == key) {
+        if let Some((_, state)) = shard.read().table.find(h, |(k, _)| k == key) {
             return self.algorithm.check_n(state, now, n);
         }
         // First sight of the key: create it under the write lock. A racing creator that got
         // there first left its state, which the entry finds.
-        let mut table = shard.write();
-        let entry = table
+        let mut data = shard.write();
+        if data.table.len() >= data.sweep_at {
+            // Before the new key is in: its fresh state would count as idle.
+            data.table.retain(|(_, s)| !self.idle(s, now));
+            data.sweep_at = (2 * data.table.len()).max(MIN_SWEEP);
+        }
+        let entry = data
+            .table
             .entry(h, |(k, _)| k == key, |(k, _)| self.hasher.hash_one(k))
             .or_insert_with(|| (key.clone(), self.algorithm.new_state(now)));
         self.algorithm.check_n(&entry.get().1, now, n)
@@ -111,7 +159,7 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// Gives back `n` units of `key` (see [`RateLimiter::release`]).
     pub fn release(&self, key: &K, n: u32) {
         let (h, shard) = self.shard(key);
-        if let Some((_, state)) = shard.read().find(h, |(k, _)| k == key) {
+        if let Some((_, state)) = shard.read().table.find(h, |(k, _)| k == key) {
             self.algorithm.release(state, self.clock.now_nanos(), n);
         }
     }
@@ -130,10 +178,11 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
         let now = self.clock.now_nanos();
         let mut dropped = 0;
         for shard in self.shards.iter() {
-            let mut table = shard.write();
-            let before = table.len();
-            table.retain(|(_, s)| !self.algorithm.is_idle(s, now));
-            dropped += before - table.len();
+            let mut data = shard.write();
+            let before = data.table.len();
+            data.table.retain(|(_, s)| !self.idle(s, now));
+            dropped += before - data.table.len();
+            data.sweep_at = (2 * data.table.len()).max(MIN_SWEEP);
         }
         dropped
     }
@@ -143,13 +192,14 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
         for shard in self.shards.iter() {
             shard
                 .write()
+                .table
                 .shrink_to_fit(|(k, _)| self.hasher.hash_one(k));
         }
     }
 
     /// Keys held.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.read().len()).sum()
+        self.shards.iter().map(|s| s.read().table.len()).sum()
     }
 
     /// Whether no key is held.
