@@ -97,39 +97,50 @@ impl transport::Sealed for RedisClient {
     }
 }
 
+/// A pooled connection: to one server, or (feature `cluster`) to a Redis Cluster, which routes
+/// each script to its keys' slot and follows `MOVED` and `ASK` redirections.
+type Conn = Box<dyn redis::ConnectionLike + Send>;
+
 /// Opens connections with the client's timeouts.
-struct Connector {
-    client: redis::Client,
-    timeout: Duration,
+#[derive(Clone)]
+enum Connector {
+    Single {
+        client: redis::Client,
+        timeout: Duration,
+    },
+    #[cfg(feature = "cluster")]
+    Cluster(redis::cluster::ClusterClient),
 }
 
 impl crate::pool::Connector for Connector {
-    type Conn = redis::Connection;
+    type Conn = Conn;
     type Error = redis::RedisError;
 
-    fn connect(&self) -> redis::RedisResult<redis::Connection> {
-        let con = self.client.get_connection_with_timeout(self.timeout)?;
-        con.set_read_timeout(Some(self.timeout))?;
-        con.set_write_timeout(Some(self.timeout))?;
-        Ok(con)
+    fn connect(&self) -> redis::RedisResult<Conn> {
+        match self {
+            Connector::Single { client, timeout } => {
+                let con = client.get_connection_with_timeout(*timeout)?;
+                con.set_read_timeout(Some(*timeout))?;
+                con.set_write_timeout(Some(*timeout))?;
+                Ok(Box::new(con))
+            }
+            #[cfg(feature = "cluster")]
+            Connector::Cluster(client) => Ok(Box::new(client.get_connection()?)),
+        }
     }
 }
 
 impl std::fmt::Debug for RedisClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisClient")
-            .field(
-                "server",
-                &self
-                    .shared
-                    .pool
-                    .connector()
-                    .client
-                    .get_connection_info()
-                    .addr(),
-            )
-            .field("options", &self.shared.options)
-            .finish()
+        let mut d = f.debug_struct("RedisClient");
+        match self.shared.pool.connector() {
+            Connector::Single { client, .. } => {
+                d.field("server", client.get_connection_info().addr())
+            }
+            #[cfg(feature = "cluster")]
+            Connector::Cluster(_) => d.field("server", &"a Redis Cluster"),
+        };
+        d.field("options", &self.shared.options).finish()
     }
 }
 
@@ -147,30 +158,54 @@ impl RedisClient {
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL, zero connections or a zero timeout.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
-        if options.connections == 0 {
-            return Err(RedisError::BadOptions("zero connections".into()));
-        }
-        if options.timeout.is_zero() {
-            return Err(RedisError::BadOptions("zero timeout".into()));
-        }
+        check_options(&options)?;
         let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
         let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
         // No Nagle: a check is one small write waiting for its answer.
         let tcp = info.tcp_settings().clone().set_nodelay(true);
         let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)?;
-        let connector = Connector {
+        let connector = Connector::Single {
             client,
             timeout: options.timeout,
         };
+        Ok(Self::from_connector(connector, options))
+    }
+
+    /// A client for a Redis Cluster reached through `nodes` (any of its masters; the client
+    /// learns the rest), with the given options (feature `cluster`). Each pooled connection is
+    /// the `redis` crate's cluster connection: a check goes to the master of its keys' slot,
+    /// and `MOVED` / `ASK` redirections during a resharding are followed (the `redis` crate's
+    /// retries), so a check costs one more round trip while its slot moves, and nothing else.
+    /// Every limiter key is its own hash tag, so a hierarchy's keys need one shared tag (see
+    /// the crate docs' Redis Cluster paragraph).
+    ///
+    /// # Errors
+    /// [`RedisError::BadOptions`] for no nodes, a malformed URL, zero connections or a zero
+    /// timeout. Nothing is connected yet.
+    #[cfg(feature = "cluster")]
+    pub fn cluster(nodes: &[&str], options: RedisOptions) -> Result<Self, RedisError> {
+        check_options(&options)?;
+        if nodes.is_empty() {
+            return Err(RedisError::BadOptions("no cluster nodes".into()));
+        }
+        let client = redis::cluster::ClusterClient::builder(nodes.iter().copied())
+            .connection_timeout(options.timeout)
+            .response_timeout(options.timeout)
+            .build()
+            .map_err(|e| RedisError::BadOptions(format!("{nodes:?}: {e}")))?;
+        Ok(Self::from_connector(Connector::Cluster(client), options))
+    }
+
+    fn from_connector(connector: Connector, options: RedisOptions) -> Self {
         let backoff = u64::try_from(options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX);
-        Ok(Self {
+        Self {
             shared: Arc::new(Shared {
                 pool: Pool::new(connector, options.connections, backoff),
                 origin: Instant::now(),
                 options,
                 on_degraded: None,
             }),
-        })
+        }
     }
 
     /// The same client, calling `hook` with the error each time a limiter on it answers by its
@@ -182,19 +217,11 @@ impl RedisClient {
     pub fn on_degraded(self, hook: impl Fn(&RedisError) + Send + Sync + 'static) -> Self {
         let old = &self.shared;
         // A pool of its own (opened lazily, like every pool): the hook belongs to this client.
-        let connector = Connector {
-            client: old.pool.connector().client.clone(),
-            timeout: old.options.timeout,
-        };
-        let backoff = u64::try_from(old.options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX);
-        Self {
-            shared: Arc::new(Shared {
-                pool: Pool::new(connector, old.options.connections, backoff),
-                origin: Instant::now(),
-                options: old.options,
-                on_degraded: Some(Arc::new(hook)),
-            }),
+        let mut client = Self::from_connector(old.pool.connector().clone(), old.options);
+        if let Some(shared) = Arc::get_mut(&mut client.shared) {
+            shared.on_degraded = Some(Arc::new(hook));
         }
+        client
     }
 
     /// The options.
@@ -213,13 +240,12 @@ impl RedisClient {
     /// Runs `f` on a pooled connection, connecting first if the slot has none.
     pub(crate) fn run<T>(
         &self,
-        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+        f: impl FnOnce(&mut dyn redis::ConnectionLike) -> redis::RedisResult<T>,
     ) -> Result<T, RedisError> {
         let now = u64::try_from(self.shared.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let result = self
-            .shared
-            .pool
-            .run(now, |con| f(con).map_err(|e| RedisError::from_redis(&e)));
+        let result = self.shared.pool.run(now, |con| {
+            f(con.as_mut()).map_err(|e| RedisError::from_redis(&e))
+        });
         result.map_err(|e| match e {
             PoolError::Command(e) => e,
             PoolError::Connect(e) => RedisError::from_redis(&e).0,
@@ -229,4 +255,15 @@ impl RedisClient {
             )),
         })
     }
+}
+
+/// Refuses options no client can work with.
+fn check_options(options: &RedisOptions) -> Result<(), RedisError> {
+    if options.connections == 0 {
+        return Err(RedisError::BadOptions("zero connections".into()));
+    }
+    if options.timeout.is_zero() {
+        return Err(RedisError::BadOptions("zero timeout".into()));
+    }
+    Ok(())
 }

@@ -374,6 +374,7 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     }
 
     /// The `limit` and `window` its decisions report.
+    #[cfg(all(feature = "tower", feature = "tokio"))]
     pub(crate) fn policy(&self) -> (u64, Duration) {
         self.algorithm.policy()
     }
