@@ -11,6 +11,7 @@ pub mod lru;
 pub mod lru_concurrent;
 pub mod merkle;
 pub mod rate_limit;
+pub mod rate_limit_http;
 pub mod rate_limit_redis;
 
 /// Every brick's section, in report order.
@@ -26,5 +27,6 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(merkle::MerkleSection),
         Box::new(rate_limit::RateLimitSection),
         Box::new(rate_limit_redis::RateLimitRedisSection),
+        Box::new(rate_limit_http::RateLimitHttpSection),
     ]
 }

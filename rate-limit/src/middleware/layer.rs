@@ -82,6 +82,7 @@ impl<A: crate::RedisAlgorithm> RequestLimiter for crate::RedisLimiter<A, crate::
 struct Config {
     levels: Vec<(KeyExtractor, Arc<dyn RequestLimiter>)>,
     missing: MissingKey,
+    headers_on_allowed: bool,
 }
 
 /// Checks a limit before the inner service: a denied request gets `429 Too Many Requests`
@@ -136,6 +137,7 @@ impl RateLimitLayer {
             config: Arc::new(Config {
                 levels: vec![(key, Arc::new(limiter))],
                 missing: MissingKey::default(),
+                headers_on_allowed: true,
             }),
         }
     }
@@ -150,10 +152,19 @@ impl RateLimitLayer {
         self.with(|c| c.missing = missing)
     }
 
+    /// Whether allowed responses carry the `RateLimit` and `X-RateLimit-*` headers (default:
+    /// yes, as the IETF draft recommends, so clients can pace themselves). Denials always carry
+    /// them. Five headers are a few hundred bytes a response to write and parse: on a trivial
+    /// handler over loopback, most of the layer's cost (the `rate-limit-http` compare rows).
+    pub fn headers_on_allowed(self, on: bool) -> Self {
+        self.with(|c| c.headers_on_allowed = on)
+    }
+
     fn with(self, change: impl FnOnce(&mut Config)) -> Self {
         let mut config = Arc::try_unwrap(self.config).unwrap_or_else(|shared| Config {
             levels: shared.levels.clone(),
             missing: shared.missing,
+            headers_on_allowed: shared.headers_on_allowed,
         });
         change(&mut config);
         Self {
@@ -278,7 +289,7 @@ where
                 }
             }
             let mut response = inner.call(request).await?;
-            if let Some(d) = tightest {
+            if let Some(d) = tightest.filter(|_| config.headers_on_allowed) {
                 set_headers(&mut response, &d);
             }
             Ok(response)
