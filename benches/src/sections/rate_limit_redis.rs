@@ -296,6 +296,188 @@ fn memory_per_key(client: &RedisClient, con: &mut redis::Connection) -> Vec<Reco
     out
 }
 
+/// Latencies (ns) of `checks` checks run by `tasks` concurrent callers of `check`, and the wall
+/// time; `check(i)` checks key `i % KEYS`.
+fn latencies_async<F, Fut>(
+    runtime: &tokio::runtime::Runtime,
+    tasks: usize,
+    checks: usize,
+    check: F,
+) -> (Vec<f64>, f64)
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    runtime.block_on(async move {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..tasks)
+            .map(|t| {
+                let check = check.clone();
+                tokio::spawn(async move {
+                    let mut lat = Vec::with_capacity(checks / tasks);
+                    for i in 0..checks / tasks {
+                        let at = Instant::now();
+                        std::hint::black_box(check(t * 131 + i).await);
+                        lat.push(at.elapsed().as_nanos() as f64);
+                    }
+                    lat
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(checks);
+        for h in handles {
+            all.extend(h.await.expect("a task"));
+        }
+        (all, start.elapsed().as_nanos() as f64)
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// Async checks with 1, 16 and 64 concurrent tasks: ours on one multiplexed connection, the
+/// blocking pool (4 connections) from as many threads, and the naive `INCR` + `PEXPIRE`
+/// pipeline on the redis crate's multiplexed connection; checks per second and p50 / p99.
+fn async_checks(redis: &BenchRedis, keys: &[String], n: usize) -> Vec<Record> {
+    use brick_rate_limit::AsyncRedisClient;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let options = RedisOptions {
+        timeout: Duration::from_secs(2),
+        ..RedisOptions::default()
+    };
+    let run = std::process::id();
+    let keys = std::sync::Arc::new(keys.to_vec());
+    let async_gcra = runtime.block_on(async {
+        let client = AsyncRedisClient::with_options(&redis.url, options).expect("valid URL");
+        std::sync::Arc::new(
+            RedisGcra::new(
+                &client,
+                &format!("a{run}:gcra"),
+                gcra_limit(),
+                FailurePolicy::FailClosed,
+            )
+            .expect("ok"),
+        )
+    });
+    let multiplexed = runtime.block_on(async {
+        redis::Client::open(redis.url.as_str())
+            .expect("valid URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect")
+    });
+    let sync_client = redis.client(4);
+    let sync_gcra = RedisGcra::new(
+        &sync_client,
+        &format!("s{run}:gcra"),
+        gcra_limit(),
+        FailurePolicy::FailClosed,
+    )
+    .expect("ok");
+    let mut out = Vec::new();
+    for tasks in [1usize, 16, 64] {
+        let checks = (n / tasks).max(20) * tasks;
+        let params = format!("checks={checks} keys={KEYS} tasks={tasks} loopback");
+        let (gcra, ks) = (
+            std::sync::Arc::clone(&async_gcra),
+            std::sync::Arc::clone(&keys),
+        );
+        let ours = latencies_async(&runtime, tasks, checks, move |i| {
+            let (gcra, ks) = (std::sync::Arc::clone(&gcra), std::sync::Arc::clone(&ks));
+            async move {
+                let d = gcra.check_async(&ks[i % KEYS]).await.expect("valid key");
+                assert!(d.degraded.is_none(), "Redis failed: {:?}", d.degraded);
+                d.allowed
+            }
+        });
+        let (con, ks) = (multiplexed.clone(), std::sync::Arc::clone(&keys));
+        let naive = latencies_async(&runtime, tasks, checks, move |i| {
+            let (mut con, ks) = (con.clone(), std::sync::Arc::clone(&ks));
+            async move {
+                let key = format!("an{run}:{}", ks[i % KEYS]);
+                let (count,): (u64,) = redis::pipe()
+                    .incr(&key, 1)
+                    .pexpire(&key, 1_000)
+                    .ignore()
+                    .query_async(&mut con)
+                    .await
+                    .expect("INCR");
+                count <= u64::from(LIMIT)
+            }
+        });
+        // The blocking pool from `tasks` threads.
+        let sync = {
+            let start = Instant::now();
+            let lat = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..tasks)
+                    .map(|t| {
+                        let (gcra, ks) = (&sync_gcra, &keys);
+                        s.spawn(move || {
+                            (0..checks / tasks)
+                                .map(|i| {
+                                    let at = Instant::now();
+                                    let d =
+                                        gcra.check(&ks[(t * 131 + i) % KEYS]).expect("valid key");
+                                    assert!(d.degraded.is_none(), "Redis failed: {:?}", d.degraded);
+                                    at.elapsed().as_nanos() as f64
+                                })
+                                .collect::<Vec<f64>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("a thread"))
+                    .collect::<Vec<f64>>()
+            });
+            (lat, start.elapsed().as_nanos() as f64)
+        };
+        for (name, ours, (mut lat, wall)) in [
+            (
+                "brick-rate-limit RedisGcra, AsyncRedisClient (one connection)",
+                true,
+                ours,
+            ),
+            (
+                "brick-rate-limit RedisGcra, blocking pool (4 connections)",
+                true,
+                sync,
+            ),
+            (
+                "naive async INCR + PEXPIRE (pipelined, one connection)",
+                false,
+                naive,
+            ),
+        ] {
+            lat.sort_by(f64::total_cmp);
+            let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+            let per_second = lat.len() as f64 / (wall / 1e9);
+            out.push(
+                Record::new(BRICK, name, name, ours, "concurrent checks", params.clone())
+                    .with_ns(wall / lat.len() as f64)
+                    .with_metric(
+                        &format!(
+                            "p50 {:.0} µs, p99 {:.0} µs; checks per second",
+                            p50 / 1e3,
+                            p99 / 1e3
+                        ),
+                        per_second,
+                        None,
+                    ),
+            );
+        }
+    }
+    out
+}
+
 /// The report section.
 #[derive(Debug)]
 pub struct RateLimitRedisSection;
@@ -552,6 +734,9 @@ impl Section for RateLimitRedisSection {
                 .with_metric("checks per second", 1e9 / ns, None),
             );
         }
+
+        ctx.step("rate-limit-redis: async, 1 / 16 / 64 tasks");
+        out.extend(async_checks(&redis, keys, n));
 
         let target =
             |what: &str, metric: &str, value: f64, bound: f64| {
