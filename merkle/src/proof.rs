@@ -26,8 +26,8 @@ pub struct Proof<D> {
 /// let old = log.tree_head();
 /// log.push(b"dave paid erin 2");
 /// let head = log.tree_head();
-/// head.verify_inclusion(&Sha256::leaf(b"bob paid carol 3"), 1, &log.inclusion_proof(1, 4)?)?;
-/// old.verify_consistency(&head, &log.consistency_proof(3, 4)?)?;
+/// head.verify_inclusion::<Sha256>(&Sha256::leaf(b"bob paid carol 3"), 1, &log.inclusion_proof(1, 4)?)?;
+/// old.verify_consistency::<Sha256>(&head, &log.consistency_proof(3, 4)?)?;
 /// # Ok::<(), brick_merkle::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -91,17 +91,15 @@ impl AsyncRedisClient {
     /// [`RedisError::BadOptions`] for a malformed URL or a zero timeout.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
         check_options(&options)?;
-        let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
-        let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
-        let tcp = info.tcp_settings().clone().set_nodelay(true);
-        let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)?;
+        let client = super::client::open_client(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))
             .set_min_delay(options.reconnect_backoff.min(Duration::from_millis(100)))
             .set_max_delay(options.reconnect_backoff)
             .set_number_of_retries(1);
-        let manager = ConnectionManager::new_lazy_with_config(client, config).map_err(bad_url)?;
+        let manager = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| RedisError::BadOptions(format!("{url:?}: {e}")))?;
         Self::from_connection(manager, options)
     }
 

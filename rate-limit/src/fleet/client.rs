@@ -159,11 +159,7 @@ impl RedisClient {
     /// [`RedisError::BadOptions`] for a malformed URL, zero connections or a zero timeout.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
         check_options(&options)?;
-        let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
-        let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
-        // No Nagle: a check is one small write waiting for its answer.
-        let tcp = info.tcp_settings().clone().set_nodelay(true);
-        let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)?;
+        let client = open_client(url)?;
         let connector = Connector::Single {
             client,
             timeout: options.timeout,
@@ -266,4 +262,13 @@ fn check_options(options: &RedisOptions) -> Result<(), RedisError> {
         return Err(RedisError::BadOptions("zero timeout".into()));
     }
     Ok(())
+}
+
+/// The `redis` crate's client for `url`, with Nagle's algorithm off: a check is one small write
+/// waiting for its answer.
+pub(crate) fn open_client(url: &str) -> Result<redis::Client, RedisError> {
+    let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
+    let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
+    let tcp = info.tcp_settings().clone().set_nodelay(true);
+    redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)
 }
