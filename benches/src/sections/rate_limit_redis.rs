@@ -645,6 +645,27 @@ impl Section for RateLimitRedisSection {
                 }),
             ),
             (
+                "brick-rate-limit RedisTokenBucket",
+                true,
+                server_time(&["evalsha"], &mut |k| {
+                    allowed(limiters.token_bucket.check(&keys[k]));
+                }),
+            ),
+            (
+                "brick-rate-limit RedisFixedWindow",
+                true,
+                server_time(&["evalsha"], &mut |k| {
+                    allowed(limiters.fixed_window.check(&keys[k]));
+                }),
+            ),
+            (
+                "brick-rate-limit RedisSlidingWindowCounter",
+                true,
+                server_time(&["evalsha"], &mut |k| {
+                    allowed(limiters.sliding_window.check(&keys[k]));
+                }),
+            ),
+            (
                 "brick-rate-limit RedisSlidingLog",
                 true,
                 server_time(&["evalsha"], &mut |k| {
