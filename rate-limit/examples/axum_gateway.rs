@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use brick_rate_limit::middleware::{DecisionFuture, KeyExtractor, RateLimitLayer, RequestLimiter};
+use brick_rate_limit::middleware::{Check, KeyExtractor, RateLimitLayer, RequestLimiter};
 use brick_rate_limit::{Gcra, KeyedLimiter, Limiter, SystemClock};
 use http::{Request, StatusCode};
 use http_body_util::Empty;
@@ -35,7 +35,7 @@ struct Plans {
 }
 
 impl RequestLimiter for Plans {
-    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a> {
+    fn check<'a>(&'a self, key: &'a str) -> Check<'a> {
         // The key extractor only lets known keys through, so the plan is there.
         match self.plan_of.get(key) {
             Some(Plan::Pro) => RequestLimiter::check(&self.pro, key),

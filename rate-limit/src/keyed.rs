@@ -1,5 +1,6 @@
 //! One limiter per key (user, IP, API key), sharing one configuration and one clock.
 
+use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
 use hashbrown::HashTable;
@@ -112,15 +113,17 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// The key's hash and its shard. The shard comes from bits 40..46, which the table inside
     /// uses for neither its slot (low bits) nor its tag (top 7 bits).
     #[inline]
-    fn shard(&self, key: &K) -> (u64, &Shard<K, A::State>) {
+    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> (u64, &Shard<K, A::State>) {
         let h = self.hasher.hash_one(key);
         (h, &self.shards[(h >> 40) as usize % SHARDS])
     }
 
-    /// Checks, and if allowed consumes, one unit for `key`.
-    pub fn check(&self, key: &K) -> Decision
+    /// Checks, and if allowed consumes, one unit for `key` (a `&K`, or anything `K` borrows
+    /// as, such as a `&str` for `String` keys: a known key is then found without a copy).
+    pub fn check<Q>(&self, key: &Q) -> Decision
     where
-        K: Clone,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         self.check_n(key, 1).unwrap_or_else(|e| e.denial)
     }
@@ -132,13 +135,14 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     ///
     /// # Errors
     /// [`ExceedsCapacity`] when `n` exceeds what one check can ever get.
-    pub fn check_n(&self, key: &K, n: u32) -> Result<Decision, ExceedsCapacity>
+    pub fn check_n<Q>(&self, key: &Q, n: u32) -> Result<Decision, ExceedsCapacity>
     where
-        K: Clone,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         let (h, shard) = self.shard(key);
         let now = self.clock.now_nanos();
-        if let Some((_, state)) = shard.read().table.find(h, |(k, _)| k == key) {
+        if let Some((_, state)) = shard.read().table.find(h, |(k, _)| k.borrow() == key) {
             return self.algorithm.check_n(state, now, n);
         }
         // First sight of the key: create it under the write lock. A racing creator that got
@@ -151,15 +155,23 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
         }
         let entry = data
             .table
-            .entry(h, |(k, _)| k == key, |(k, _)| self.hasher.hash_one(k))
-            .or_insert_with(|| (key.clone(), self.algorithm.new_state(now)));
+            .entry(
+                h,
+                |(k, _)| k.borrow() == key,
+                |(k, _)| self.hasher.hash_one(k),
+            )
+            .or_insert_with(|| (key.to_owned(), self.algorithm.new_state(now)));
         self.algorithm.check_n(&entry.get().1, now, n)
     }
 
     /// Gives back `n` units of `key` (see [`RateLimiter::release`]).
-    pub fn release(&self, key: &K, n: u32) {
+    pub fn release<Q>(&self, key: &Q, n: u32)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let (h, shard) = self.shard(key);
-        if let Some((_, state)) = shard.read().table.find(h, |(k, _)| k == key) {
+        if let Some((_, state)) = shard.read().table.find(h, |(k, _)| k.borrow() == key) {
             self.algorithm.release(state, self.clock.now_nanos(), n);
         }
     }

@@ -15,6 +15,34 @@ use crate::{Algorithm, Clock, Decision, KeyedLimiter, Limiter, RateLimiter};
 /// A boxed future of a [`Decision`].
 pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = Decision> + Send + 'a>>;
 
+/// What [`RequestLimiter::check`] answers: the decision at once (an in-process limiter: no
+/// allocation, no await), or a future of it (a limiter across the network).
+pub enum Check<'a> {
+    /// Decided.
+    Ready(Decision),
+    /// To be awaited.
+    Pending(DecisionFuture<'a>),
+}
+
+impl std::fmt::Debug for Check<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Check::Ready(d) => f.debug_tuple("Check::Ready").field(d).finish(),
+            Check::Pending(_) => f.write_str("Check::Pending"),
+        }
+    }
+}
+
+impl Check<'_> {
+    /// The decision, awaiting it if it is pending.
+    pub async fn decision(self) -> Decision {
+        match self {
+            Check::Ready(d) => d,
+            Check::Pending(f) => f.await,
+        }
+    }
+}
+
 /// What the middleware checks for a request: a limit keyed by a string. Implemented for a
 /// [`KeyedLimiter<String, _>`] (one limit per key, in process), a [`Limiter`] (one limit for
 /// everyone: the key is ignored) and, with feature `tokio`, a Redis limiter on an
@@ -22,7 +50,7 @@ pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = Decision> + Send + 'a>
 /// route keys to tiers, as `examples/axum_gateway.rs` does.
 pub trait RequestLimiter: Send + Sync + 'static {
     /// Checks, and if allowed consumes, one unit of `key`'s limit.
-    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a>;
+    fn check<'a>(&'a self, key: &'a str) -> Check<'a>;
 
     /// Gives back the unit a `check(key)` just allowed: a multi-level layer calls it on the
     /// levels that allowed when a later one denies, so a denied request spends nothing. The
@@ -38,13 +66,12 @@ where
     C: Clock + 'static,
     S: std::hash::BuildHasher + Clone + Send + Sync + 'static,
 {
-    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a> {
-        let d = KeyedLimiter::check(self, &key.to_owned());
-        Box::pin(std::future::ready(d))
+    fn check<'a>(&'a self, key: &'a str) -> Check<'a> {
+        Check::Ready(KeyedLimiter::check(self, key))
     }
 
     fn release(&self, key: &str) {
-        KeyedLimiter::release(self, &key.to_owned(), 1);
+        KeyedLimiter::release(self, key, 1);
     }
 }
 
@@ -53,8 +80,8 @@ where
     A: Algorithm + 'static,
     C: Clock + 'static,
 {
-    fn check<'a>(&'a self, _key: &'a str) -> DecisionFuture<'a> {
-        Box::pin(std::future::ready(RateLimiter::check(self)))
+    fn check<'a>(&'a self, _key: &'a str) -> Check<'a> {
+        Check::Ready(RateLimiter::check(self))
     }
 
     fn release(&self, _key: &str) {
@@ -64,8 +91,8 @@ where
 
 #[cfg(feature = "tokio")]
 impl<A: crate::RedisAlgorithm> RequestLimiter for crate::RedisLimiter<A, crate::AsyncRedisClient> {
-    fn check<'a>(&'a self, key: &'a str) -> DecisionFuture<'a> {
-        Box::pin(async move {
+    fn check<'a>(&'a self, key: &'a str) -> Check<'a> {
+        Check::Pending(Box::pin(async move {
             match self.check_async(key).await {
                 Ok(d) => d.decision,
                 // Only an empty key or a cost above the limit's capacity: the layer sends
@@ -75,7 +102,7 @@ impl<A: crate::RedisAlgorithm> RequestLimiter for crate::RedisLimiter<A, crate::
                     crate::limiter::exceeds(1, 0, limit, window).denial
                 }
             }
-        })
+        }))
     }
 }
 
@@ -221,6 +248,33 @@ fn lowercase(name: &'static str) -> &'static str {
     }
 }
 
+/// What extractors see of `request`.
+fn parts_of<B>(request: &Request<B>) -> RequestParts<'_> {
+    RequestParts {
+        method: request.method(),
+        uri: request.uri(),
+        headers: request.headers(),
+        extensions: request.extensions(),
+    }
+}
+
+/// Gives back what the levels before `i` granted (their keys extracted again: the rare path
+/// pays, not every request).
+fn release_before(config: &Config, parts: &RequestParts<'_>, i: usize) {
+    for (extractor, granted) in &config.levels[..i] {
+        if let Some(key) = extractor.extract(parts) {
+            granted.release(&key);
+        }
+    }
+}
+
+/// An answer made without the inner service, as the service's future.
+fn ready<RB: Send + 'static, E: Send + 'static>(
+    response: Response<RB>,
+) -> Pin<Box<dyn Future<Output = Result<Response<RB>, E>> + Send>> {
+    Box::pin(std::future::ready(Ok(response)))
+}
+
 fn answer<B: Default>(status: StatusCode, decision: Option<&Decision>) -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = status;
@@ -247,41 +301,71 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        // The service polled ready is the one to call; leave a clone for the next request.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        // In-process limiters decide at once: then the decision is made here and the inner
+        // service, polled ready, is called directly. Only a level that must be awaited (Redis)
+        // moves the rest of the decision into the future, with a clone of the inner service.
         let config = Arc::clone(&self.config);
-        let parts = RequestParts {
-            method: request.method(),
-            uri: request.uri(),
-            headers: request.headers(),
-            extensions: request.extensions(),
-        };
-        let mut keys = Vec::with_capacity(config.levels.len());
-        for (extractor, _) in &config.levels {
-            match (extractor.extract(&parts), config.missing) {
-                (Some(key), _) => keys.push(Some(key)),
-                (None, MissingKey::Allow) => keys.push(None),
-                (None, MissingKey::Reject) => {
-                    return Box::pin(std::future::ready(Ok(answer(
-                        StatusCode::BAD_REQUEST,
-                        None,
-                    ))));
+        let mut tightest: Option<Decision> = None;
+        let mut pending_from = None;
+        {
+            let parts = parts_of(&request);
+            for (i, (extractor, limiter)) in config.levels.iter().enumerate() {
+                let Some(key) = extractor.extract(&parts) else {
+                    match config.missing {
+                        MissingKey::Allow => continue,
+                        MissingKey::Reject => {
+                            release_before(&config, &parts, i);
+                            return ready(answer(StatusCode::BAD_REQUEST, None));
+                        }
+                    }
+                };
+                match limiter.check(&key) {
+                    Check::Ready(d) if !d.allowed => {
+                        release_before(&config, &parts, i);
+                        return ready(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
+                    }
+                    Check::Ready(d) => {
+                        if tightest.is_none_or(|t| d.remaining < t.remaining) {
+                            tightest = Some(d);
+                        }
+                    }
+                    // Not yet polled, so nothing happened: the future below checks it again.
+                    Check::Pending(_) => {
+                        pending_from = Some(i);
+                        break;
+                    }
                 }
             }
         }
+        let Some(from) = pending_from else {
+            let response = self.inner.call(request);
+            return Box::pin(async move {
+                let mut response = response.await?;
+                if let Some(d) = tightest.filter(|_| config.headers_on_allowed) {
+                    set_headers(&mut response, &d);
+                }
+                Ok(response)
+            });
+        };
+        // The service polled ready is the one to call; leave a clone for the next request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let mut tightest: Option<Decision> = None;
-            for (i, key) in keys.iter().enumerate() {
-                let Some(key) = key else { continue };
-                let limiter = &config.levels[i].1;
-                let d = limiter.check(key).await;
-                if !d.allowed {
-                    for (j, granted) in keys[..i].iter().enumerate() {
-                        if let Some(granted) = granted {
-                            config.levels[j].1.release(granted);
+            for i in from..config.levels.len() {
+                let (extractor, limiter) = &config.levels[i];
+                let key = extractor.extract(&parts_of(&request));
+                let Some(key) = key else {
+                    match config.missing {
+                        MissingKey::Allow => continue,
+                        MissingKey::Reject => {
+                            release_before(&config, &parts_of(&request), i);
+                            return Ok(answer(StatusCode::BAD_REQUEST, None));
                         }
                     }
+                };
+                let d = limiter.check(&key).decision().await;
+                if !d.allowed {
+                    release_before(&config, &parts_of(&request), i);
                     return Ok(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
                 }
                 if tightest.is_none_or(|t| d.remaining < t.remaining) {

@@ -9,4 +9,4 @@ mod key;
 mod layer;
 
 pub use key::{KeyExtractor, MissingKey, RequestParts, TrustedProxies};
-pub use layer::{DecisionFuture, RateLimitLayer, RateLimitService, RequestLimiter};
+pub use layer::{Check, DecisionFuture, RateLimitLayer, RateLimitService, RequestLimiter};
