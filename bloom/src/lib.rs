@@ -192,7 +192,8 @@
 //! hasher tag (u64), the payload length in words (u64), the payload, and an XXH3-64 checksum of
 //! everything before it. `from_bytes` checks every field, the exact length, the checksum and
 //! that no bit past m is set, and returns a [`DecodeError`] rather than panic or build a filter
-//! that differs from the one written.
+//! that differs from the one written. It allocates only after the length check, and then
+//! exactly the payload's words: at most one byte per input byte.
 //!
 //! | offset | bytes | field |
 //! |---|---|---|
