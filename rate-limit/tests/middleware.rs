@@ -11,8 +11,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
-use brick_rate_limit::middleware::{KeyExtractor, MissingKey, RateLimitLayer, TrustedProxies};
-use brick_rate_limit::{FixedWindow, Gcra, KeyedLimiter, Limiter, ManualClock, SystemClock};
+use brick_rate_limit::middleware::{
+    Check, KeyExtractor, MissingKey, RateLimitLayer, RequestLimiter, TrustedProxies,
+};
+use brick_rate_limit::{
+    Decision, FixedWindow, Gcra, KeyedLimiter, Limiter, ManualClock, RateLimiter, SystemClock,
+};
 use http::{HeaderMap, HeaderName, Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
@@ -276,6 +280,61 @@ async fn forwarding_headers_count_only_behind_a_trusted_proxy() {
         s,
         StatusCode::TOO_MANY_REQUESTS,
         "a new claim does not escape the limit"
+    );
+}
+
+/// A limit that must be awaited, as a Redis one is: the layer's other path.
+struct Awaited(Limiter<FixedWindow, ManualClock>);
+
+impl RequestLimiter for Awaited {
+    fn check<'a>(&'a self, _key: &'a str) -> Check<'a> {
+        Check::Pending(Box::pin(async move {
+            tokio::task::yield_now().await;
+            let d: Decision = RateLimiter::check(&self.0);
+            d
+        }))
+    }
+}
+
+/// An in-process level, then one that must be awaited: the awaited level's denial answers 429
+/// and gives back the in-process level's grant, as the all-in-process hierarchy does.
+#[tokio::test]
+async fn an_awaited_level_decides_and_gives_back_earlier_grants() {
+    let clock = ManualClock::new();
+    let per_user = KeyedLimiter::new(
+        FixedWindow::new(3, Duration::from_secs(60)).unwrap(),
+        clock.clone(),
+    );
+    let global = Awaited(Limiter::new(
+        FixedWindow::new(2, Duration::from_secs(60)).unwrap(),
+        clock.clone(),
+    ));
+    let app = Router::new().route("/", get(|| async { "ok" })).layer(
+        RateLimitLayer::new(api_key(), per_user)
+            .and(KeyExtractor::from_fn(|_| Some("all".into())), global),
+    );
+    let (addr, client) = (serve(app).await, client());
+    let status = |h: (StatusCode, HeaderMap)| h.0;
+    for _ in 0..2 {
+        assert_eq!(
+            status(get_with(&client, addr, "/", &[("x-api-key", "a")]).await),
+            StatusCode::OK
+        );
+    }
+    // The global level is spent: denied there, 5 times, and a's own limit keeps its last unit.
+    for _ in 0..5 {
+        let (s, h) = get_with(&client, addr, "/", &[("x-api-key", "a")]).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(header(&h, "x-ratelimit-limit").as_deref(), Some("2"));
+    }
+    clock.advance(Duration::from_secs(60));
+    // A new window for both: a has 3 of its own again (nothing was spent by the denials).
+    let (s, h) = get_with(&client, addr, "/", &[("x-api-key", "a")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        header(&h, "x-ratelimit-remaining").as_deref(),
+        Some("1"),
+        "the global level has the fewest left"
     );
 }
 

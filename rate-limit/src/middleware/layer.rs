@@ -268,6 +268,56 @@ fn release_before(config: &Config, parts: &RequestParts<'_>, i: usize) {
     }
 }
 
+/// Level `i`'s key: `Ok(None)` to skip the level (a missing key under [`MissingKey::Allow`]),
+/// or the 400 answer (after giving back what the levels before granted).
+fn level_key<RB: Default>(
+    config: &Config,
+    parts: &RequestParts<'_>,
+    i: usize,
+) -> Result<Option<String>, Response<RB>> {
+    match (config.levels[i].0.extract(parts), config.missing) {
+        (Some(key), _) => Ok(Some(key)),
+        (None, MissingKey::Allow) => Ok(None),
+        (None, MissingKey::Reject) => {
+            release_before(config, parts, i);
+            Err(answer(StatusCode::BAD_REQUEST, None))
+        }
+    }
+}
+
+/// Level `i`'s decision `d`: the 429 answer if it denies (after giving back what the levels
+/// before granted), else kept in `tightest` if it has the fewest remaining so far.
+fn apply<RB: Default>(
+    config: &Config,
+    parts: &RequestParts<'_>,
+    i: usize,
+    d: Decision,
+    tightest: &mut Option<Decision>,
+) -> Result<(), Response<RB>> {
+    if !d.allowed {
+        release_before(config, parts, i);
+        return Err(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
+    }
+    if tightest.is_none_or(|t| d.remaining < t.remaining) {
+        *tightest = Some(d);
+    }
+    Ok(())
+}
+
+/// The inner service's response, with the tightest level's headers when the layer adds them to
+/// allowed responses.
+async fn with_headers<RB, E>(
+    response: impl Future<Output = Result<Response<RB>, E>>,
+    tightest: Option<Decision>,
+    config: Arc<Config>,
+) -> Result<Response<RB>, E> {
+    let mut response = response.await?;
+    if let Some(d) = tightest.filter(|_| config.headers_on_allowed) {
+        set_headers(&mut response, &d);
+    }
+    Ok(response)
+}
+
 /// An answer made without the inner service, as the service's future.
 fn ready<RB: Send + 'static, E: Send + 'static>(
     response: Response<RB>,
@@ -309,24 +359,16 @@ where
         let mut pending_from = None;
         {
             let parts = parts_of(&request);
-            for (i, (extractor, limiter)) in config.levels.iter().enumerate() {
-                let Some(key) = extractor.extract(&parts) else {
-                    match config.missing {
-                        MissingKey::Allow => continue,
-                        MissingKey::Reject => {
-                            release_before(&config, &parts, i);
-                            return ready(answer(StatusCode::BAD_REQUEST, None));
-                        }
-                    }
+            for (i, (_, limiter)) in config.levels.iter().enumerate() {
+                let key = match level_key(&config, &parts, i) {
+                    Ok(Some(key)) => key,
+                    Ok(None) => continue,
+                    Err(answer) => return ready(answer),
                 };
                 match limiter.check(&key) {
-                    Check::Ready(d) if !d.allowed => {
-                        release_before(&config, &parts, i);
-                        return ready(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
-                    }
                     Check::Ready(d) => {
-                        if tightest.is_none_or(|t| d.remaining < t.remaining) {
-                            tightest = Some(d);
+                        if let Err(answer) = apply(&config, &parts, i, d, &mut tightest) {
+                            return ready(answer);
                         }
                     }
                     // Not yet polled, so nothing happened: the future below checks it again.
@@ -338,45 +380,24 @@ where
             }
         }
         let Some(from) = pending_from else {
-            let response = self.inner.call(request);
-            return Box::pin(async move {
-                let mut response = response.await?;
-                if let Some(d) = tightest.filter(|_| config.headers_on_allowed) {
-                    set_headers(&mut response, &d);
-                }
-                Ok(response)
-            });
+            return Box::pin(with_headers(self.inner.call(request), tightest, config));
         };
         // The service polled ready is the one to call; leave a clone for the next request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             for i in from..config.levels.len() {
-                let (extractor, limiter) = &config.levels[i];
-                let key = extractor.extract(&parts_of(&request));
-                let Some(key) = key else {
-                    match config.missing {
-                        MissingKey::Allow => continue,
-                        MissingKey::Reject => {
-                            release_before(&config, &parts_of(&request), i);
-                            return Ok(answer(StatusCode::BAD_REQUEST, None));
-                        }
-                    }
+                let key = match level_key(&config, &parts_of(&request), i) {
+                    Ok(Some(key)) => key,
+                    Ok(None) => continue,
+                    Err(answer) => return Ok(answer),
                 };
-                let d = limiter.check(&key).decision().await;
-                if !d.allowed {
-                    release_before(&config, &parts_of(&request), i);
-                    return Ok(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
-                }
-                if tightest.is_none_or(|t| d.remaining < t.remaining) {
-                    tightest = Some(d);
+                let d = config.levels[i].1.check(&key).decision().await;
+                if let Err(answer) = apply(&config, &parts_of(&request), i, d, &mut tightest) {
+                    return Ok(answer);
                 }
             }
-            let mut response = inner.call(request).await?;
-            if let Some(d) = tightest.filter(|_| config.headers_on_allowed) {
-                set_headers(&mut response, &d);
-            }
-            Ok(response)
+            with_headers(inner.call(request), tightest, config).await
         })
     }
 }
