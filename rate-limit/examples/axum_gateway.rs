@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use brick_rate_limit::middleware::{Check, KeyExtractor, RateLimitLayer, RequestLimiter};
+use brick_rate_limit::middleware::{
+    Check, KeyExtractor, RateLimitLayer, RequestKey, RequestLimiter,
+};
 use brick_rate_limit::{Gcra, KeyedLimiter, Limiter, SystemClock};
 use http::{Request, StatusCode};
 use http_body_util::Empty;
@@ -35,16 +37,16 @@ struct Plans {
 }
 
 impl RequestLimiter for Plans {
-    fn check<'a>(&'a self, key: &'a str) -> Check<'a> {
+    fn check<'a>(&'a self, key: &'a RequestKey<'_>) -> Check<'a> {
         // The key extractor only lets known keys through, so the plan is there.
-        match self.plan_of.get(key) {
+        match self.plan_of.get(&*key.text()) {
             Some(Plan::Pro) => RequestLimiter::check(&self.pro, key),
             _ => RequestLimiter::check(&self.free, key),
         }
     }
 
-    fn release(&self, key: &str) {
-        match self.plan_of.get(key) {
+    fn release(&self, key: &RequestKey<'_>) {
+        match self.plan_of.get(&*key.text()) {
             Some(Plan::Pro) => RequestLimiter::release(&self.pro, key),
             _ => RequestLimiter::release(&self.free, key),
         }

@@ -58,7 +58,7 @@ const MIN_SWEEP: usize = 64;
 /// assert_eq!(per_ip.len(), 0); // both keys were idle again, so they were dropped
 /// # Ok::<(), brick_rate_limit::Error>(())
 /// ```
-pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = std::hash::RandomState> {
+pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = foldhash::fast::RandomState> {
     shards: Box<[Shard<K, A::State>]>,
     algorithm: A,
     clock: C,
@@ -70,13 +70,14 @@ pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = std::hash::RandomS
 impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     /// An empty keyed limiter; each new key starts with the full quota.
     pub fn new(algorithm: A, clock: C) -> Self {
-        Self::with_hasher(algorithm, clock, std::hash::RandomState::new())
+        Self::with_hasher(algorithm, clock, foldhash::fast::RandomState::default())
     }
 }
 
 impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<K, A, C, S> {
-    /// As [`new`](KeyedLimiter::new), with a given hasher (keys an attacker chooses need a
-    /// keyed hasher such as the default `RandomState`).
+    /// As [`new`](KeyedLimiter::new), with a given hasher. Keys an attacker chooses need a
+    /// hasher keyed per instance, such as the default (foldhash's `RandomState`, seeded at
+    /// random for each limiter) or std's `RandomState` (SipHash-1-3: stronger, slower).
     pub fn with_hasher(algorithm: A, clock: C, hasher: S) -> Self {
         let shards = (0..SHARDS)
             .map(|_| {
@@ -162,6 +163,26 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
             )
             .or_insert_with(|| (key.to_owned(), self.algorithm.new_state(now)));
         self.algorithm.check_n(&entry.get().1, now, n)
+    }
+
+    /// A denial in this limiter's terms (limit, window; retry after a window), for a request
+    /// that names no key it can hold.
+    #[cfg(feature = "tower")]
+    pub(crate) fn denial(&self) -> Decision {
+        let now = self.clock.now_nanos();
+        match self
+            .algorithm
+            .check_n(&self.algorithm.new_state(now), now, u32::MAX)
+        {
+            Err(e) => e.denial,
+            Ok(d) => Decision {
+                allowed: false,
+                remaining: 0,
+                retry_after: d.window,
+                reset_after: d.window,
+                ..d
+            },
+        }
     }
 
     /// Gives back `n` units of `key` (see [`RateLimiter::release`]).

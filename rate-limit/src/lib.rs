@@ -256,7 +256,11 @@
 //! (`.and(...)`) for per-user plus global. Check directly in the handler instead when the
 //! cost depends on the request (`check_n` with the rows a query returns) or the key is only
 //! known after authentication inside it. `examples/axum_gateway.rs` runs the guides' two-plan
-//! gateway (free 100 per minute, pro 10,000).
+//! gateway (free 100 per minute, pro 10,000). Key a peer-IP limit by `IpAddr`
+//! (`KeyedLimiter<IpAddr, _>`): the address is hashed as it is, never written out as text. Each
+//! header on an allowed response is bytes that both sides write and parse, which on a trivial
+//! handler costs more than the check: `headers_on_allowed(AllowedHeaders::Ietf)` sends the
+//! standard two, `AllowedHeaders::None` none (denials always carry all of them).
 //!
 //! # Features
 //! | feature | default | what it adds |
@@ -265,7 +269,7 @@
 //! | `redis` | no | the Redis backend: `RedisClient`, the five `Redis*` limiters, `RedisHierarchy` (the `redis` crate, sync client) |
 //! | `tokio` | no | `redis`, plus `AsyncRedisClient` and the `check_async` methods (the `redis` crate's `ConnectionManager`; tokio's time driver) |
 //! | `cluster` | no | `redis`, plus `RedisClient::cluster` over a Redis Cluster (the `redis` crate's cluster connection) |
-//! | `tower` | no | `middleware`: `RateLimitLayer`, a tower layer that answers 429 with the headers (`tower-layer`, `tower-service`, `http`; no runtime) |
+//! | `tower` | no | `middleware`: `RateLimitLayer`, a tower layer that answers 429 with the headers (`tower-layer`, `tower-service`, `http`, `pin-project-lite`; no runtime) |
 //!
 //! # Limits
 //! - Units per check are `u32`; a request above the capacity is [`ExceedsCapacity`].
@@ -275,6 +279,8 @@
 //!   computation saturates instead of wrapping. A clock that goes backwards is treated as time
 //!   standing still: nothing refills, and nothing panics.
 
+#[cfg(any(loom, feature = "redis"))]
+mod backoff;
 mod clock;
 mod decision;
 mod fixed_window;
@@ -297,7 +303,7 @@ mod token_bucket;
 #[cfg(feature = "quanta")]
 pub use clock::QuantaClock;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use decision::{Decision, Error, ExceedsCapacity};
+pub use decision::{Decision, Error, ExceedsCapacity, HeaderField};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 #[cfg(all(feature = "tokio", not(loom)))]
 pub use fleet::AsyncRedisClient;
@@ -312,13 +318,16 @@ pub use hierarchy::Hierarchy;
 pub use keyed::{KeyLimiter, KeyedLimiter};
 pub use leaky_bucket::{LeakyBucket, LeakyQueue};
 pub use limiter::{Algorithm, Limiter, RateLimiter};
-/// The Redis backend's connection pool, public only for the loom model.
-#[cfg(loom)]
-#[doc(hidden)]
-pub use pool::{Connector, Pool, PoolError};
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindowCounter, SlidingWindowState};
 pub use token_bucket::{TokenBucket, TokenBucketState};
+/// The Redis clients' back-off and the blocking client's pool, public only for the loom model.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use {
+    backoff::Backoff,
+    pool::{Connector, Pool, PoolError},
+};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -7,6 +7,7 @@
 // `pub` so that `--cfg loom` can re-export it to the loom test; crate-private otherwise.
 #![cfg_attr(not(loom), allow(unreachable_pub))]
 
+use crate::backoff::Backoff;
 use crate::sync::{AtomicU64, Mutex, Ordering};
 
 /// Opens connections.
@@ -41,16 +42,15 @@ pub struct Pool<C: Connector> {
     connector: C,
     slots: Box<[Mutex<Option<C::Conn>>]>,
     next: AtomicU64,
-    /// Time (ns, on the caller's clock) before which no connect is attempted.
-    retry_at: AtomicU64,
-    backoff: u64,
+    /// No connect while it backs off (ns, on the caller's clock).
+    backoff: Backoff,
 }
 
 impl<C: Connector> std::fmt::Debug for Pool<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
             .field("slots", &self.slots.len())
-            .field("backoff_nanos", &self.backoff)
+            .field("backoff", &self.backoff)
             .finish()
     }
 }
@@ -62,8 +62,7 @@ impl<C: Connector> Pool<C> {
             connector,
             slots: (0..slots.max(1)).map(|_| Mutex::new(None)).collect(),
             next: AtomicU64::new(0),
-            retry_at: AtomicU64::new(0),
-            backoff,
+            backoff: Backoff::new(backoff),
         }
     }
 
@@ -88,19 +87,15 @@ impl<C: Connector> Pool<C> {
         let mut conn = match slot.take() {
             Some(conn) => conn,
             None => {
-                let retry_at = self.retry_at.load(Ordering::Relaxed);
-                if now < retry_at {
-                    return Err(PoolError::BackingOff {
-                        retry_in: retry_at - now,
-                    });
+                if let Err(retry_in) = self.backoff.check(now) {
+                    return Err(PoolError::BackingOff { retry_in });
                 }
                 match self.connector.connect() {
                     Ok(conn) => conn,
                     Err(e) => {
-                        // Stored before the slot's lock is released, so the next holder of
+                        // Recorded before the slot's lock is released, so the next holder of
                         // this slot sees it; other slots see it soon after (relaxed).
-                        self.retry_at
-                            .store(now.saturating_add(self.backoff), Ordering::Relaxed);
+                        self.backoff.failed(now);
                         return Err(PoolError::Connect(e));
                     }
                 }

@@ -41,6 +41,12 @@ impl AtomicU64 {
         self.0.store(value, order)
     }
 
+    /// Only the Redis clients' back-off takes a maximum.
+    #[cfg_attr(not(any(feature = "redis", loom)), allow(dead_code))]
+    pub(crate) fn fetch_max(&self, value: u64, order: Ordering) -> u64 {
+        self.0.fetch_max(value, order)
+    }
+
     /// Only the Redis backend's connection round-robin adds.
     #[cfg_attr(not(any(feature = "redis", loom)), allow(dead_code))]
     pub(crate) fn fetch_add(&self, value: u64, order: Ordering) -> u64 {

@@ -120,6 +120,43 @@ fn hierarchy_denial_returns_what_it_took() {
     });
 }
 
+/// The Redis clients' back-off (the blocking pool's and the async client's, one type).
+mod backoff {
+    use super::*;
+    use brick_rate_limit::Backoff;
+
+    /// Two failures reported in either order by two threads: the back-off lasts until the
+    /// later failure's end, never the earlier one's (a plain store would let a slow thread's
+    /// late report of an old failure shorten it).
+    #[test]
+    fn racing_failures_keep_the_later_end() {
+        loom::model(|| {
+            let backoff = Arc::new(Backoff::new(100));
+            let other = Arc::clone(&backoff);
+            let t = thread::spawn(move || other.failed(50));
+            backoff.failed(10);
+            t.join().unwrap();
+            assert_eq!(backoff.check(60), Err(90));
+            assert_eq!(backoff.check(150), Ok(()));
+        });
+    }
+
+    /// A check racing a failure either sees no back-off or the whole of it, never a torn or
+    /// partial value; after the failure is known (joined), every check backs off.
+    #[test]
+    fn a_check_sees_all_or_nothing_of_a_racing_failure() {
+        loom::model(|| {
+            let backoff = Arc::new(Backoff::new(100));
+            let other = Arc::clone(&backoff);
+            let t = thread::spawn(move || other.check(20));
+            backoff.failed(10);
+            let seen = t.join().unwrap();
+            assert!(seen == Ok(()) || seen == Err(90), "{seen:?}");
+            assert_eq!(backoff.check(20), Err(90));
+        });
+    }
+}
+
 /// The Redis backend's connection pool, with a fake connection: what it promises does not
 /// depend on the network.
 mod pool {

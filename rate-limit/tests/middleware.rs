@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
 use brick_rate_limit::middleware::{
-    Check, KeyExtractor, MissingKey, RateLimitLayer, RequestLimiter, TrustedProxies,
+    Check, KeyExtractor, MissingKey, RateLimitLayer, RequestKey, RequestLimiter, TrustedProxies,
 };
 use brick_rate_limit::{
     Decision, FixedWindow, Gcra, KeyedLimiter, Limiter, ManualClock, RateLimiter, SystemClock,
@@ -79,7 +79,10 @@ fn axum_peer() -> KeyExtractor {
 #[tokio::test]
 async fn the_request_over_the_limit_gets_429_and_recovers_after_retry_after() {
     let clock = ManualClock::new();
-    let per_key = KeyedLimiter::new(Gcra::new(3, Duration::from_secs(3)).unwrap(), clock.clone());
+    let per_key = KeyedLimiter::<String, _, _>::new(
+        Gcra::new(3, Duration::from_secs(3)).unwrap(),
+        clock.clone(),
+    );
     let app = Router::new()
         .route("/", get(|| async { "ok" }))
         .layer(RateLimitLayer::new(api_key(), per_key));
@@ -123,7 +126,7 @@ async fn the_request_over_the_limit_gets_429_and_recovers_after_retry_after() {
 #[tokio::test]
 async fn a_missing_key_is_answered_as_configured() {
     let limiter = || {
-        KeyedLimiter::new(
+        KeyedLimiter::<String, _, _>::new(
             Gcra::new(1, Duration::from_secs(60)).unwrap(),
             SystemClock::default(),
         )
@@ -155,7 +158,7 @@ async fn a_missing_key_is_answered_as_configured() {
 #[tokio::test]
 async fn per_route_limits_and_a_hierarchy_in_one_layer() {
     let clock = ManualClock::new();
-    let per_user = KeyedLimiter::new(
+    let per_user = KeyedLimiter::<String, _, _>::new(
         FixedWindow::new(2, Duration::from_secs(60)).unwrap(),
         clock.clone(),
     );
@@ -163,7 +166,7 @@ async fn per_route_limits_and_a_hierarchy_in_one_layer() {
         FixedWindow::new(3, Duration::from_secs(60)).unwrap(),
         clock.clone(),
     );
-    let login = KeyedLimiter::new(
+    let login = KeyedLimiter::<String, _, _>::new(
         FixedWindow::new(1, Duration::from_secs(60)).unwrap(),
         clock.clone(),
     );
@@ -224,7 +227,7 @@ async fn per_route_limits_and_a_hierarchy_in_one_layer() {
 #[tokio::test]
 async fn forwarding_headers_count_only_behind_a_trusted_proxy() {
     let by_client_ip = || {
-        KeyedLimiter::new(
+        KeyedLimiter::<String, _, _>::new(
             Gcra::new(1, Duration::from_secs(60)).unwrap(),
             SystemClock::default(),
         )
@@ -287,7 +290,7 @@ async fn forwarding_headers_count_only_behind_a_trusted_proxy() {
 struct Awaited(Limiter<FixedWindow, ManualClock>);
 
 impl RequestLimiter for Awaited {
-    fn check<'a>(&'a self, _key: &'a str) -> Check<'a> {
+    fn check<'a>(&'a self, _key: &'a RequestKey<'_>) -> Check<'a> {
         Check::Pending(Box::pin(async move {
             tokio::task::yield_now().await;
             let d: Decision = RateLimiter::check(&self.0);
@@ -301,7 +304,7 @@ impl RequestLimiter for Awaited {
 #[tokio::test]
 async fn an_awaited_level_decides_and_gives_back_earlier_grants() {
     let clock = ManualClock::new();
-    let per_user = KeyedLimiter::new(
+    let per_user = KeyedLimiter::<String, _, _>::new(
         FixedWindow::new(3, Duration::from_secs(60)).unwrap(),
         clock.clone(),
     );
@@ -352,5 +355,90 @@ fn trusted_proxies_parse_and_match_networks() {
     assert!(!t.contains(ip("2001:db9::1")));
     for bad in ["10.0.0.0/33", "not-an-ip", "::/129", "1.2.3.4/x"] {
         assert_eq!(TrustedProxies::new([bad]).unwrap_err(), bad);
+    }
+}
+
+/// A limiter keyed by `IpAddr` behind the peer-IP extractor limits each address; behind a header
+/// extractor it takes a key that spells an address and denies one that does not.
+#[tokio::test]
+async fn an_ip_keyed_limiter_limits_addresses_and_refuses_keys_that_are_not() {
+    let clock = ManualClock::new();
+    let per_ip = |clock: &ManualClock| {
+        KeyedLimiter::<IpAddr, _, _>::new(
+            Gcra::new(2, Duration::from_secs(60)).unwrap(),
+            clock.clone(),
+        )
+    };
+    let by_peer = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(RateLimitLayer::new(axum_peer(), per_ip(&clock)));
+    let by_header = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(RateLimitLayer::new(
+            KeyExtractor::header(HeaderName::from_static("x-client-ip")),
+            per_ip(&clock),
+        ));
+    let (by_peer, by_header, client) = (serve(by_peer).await, serve(by_header).await, client());
+    for _ in 0..2 {
+        assert_eq!(get_with(&client, by_peer, "/", &[]).await.0, StatusCode::OK);
+    }
+    let (status, h) = get_with(&client, by_peer, "/", &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&h, "x-ratelimit-limit").as_deref(), Some("2"));
+    // Text that spells an address is that address, however it is written.
+    for ip in ["10.0.0.1", "10.0.0.1", "::ffff:10.0.0.2", "::ffff:10.0.0.2"] {
+        let (status, _) = get_with(&client, by_header, "/", &[("x-client-ip", ip)]).await;
+        assert_eq!(status, StatusCode::OK, "{ip}");
+    }
+    let (status, _) = get_with(&client, by_header, "/", &[("x-client-ip", "10.0.0.1")]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, h) = get_with(&client, by_header, "/", &[("x-client-ip", "alice")]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "not an address");
+    assert_eq!(header(&h, "x-ratelimit-limit").as_deref(), Some("2"));
+    assert!(header(&h, "retry-after").is_some());
+}
+
+/// Each `AllowedHeaders` choice puts exactly its headers on allowed responses, and denials carry
+/// every header whatever the choice.
+#[tokio::test]
+async fn allowed_responses_carry_the_chosen_headers_and_denials_all() {
+    use brick_rate_limit::middleware::AllowedHeaders;
+    const ALL: [&str; 5] = [
+        "ratelimit-policy",
+        "ratelimit",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    ];
+    let client = client();
+    for (which, expected) in [
+        (AllowedHeaders::All, &ALL[..]),
+        (AllowedHeaders::Ietf, &ALL[..2]),
+        (AllowedHeaders::XRateLimit, &ALL[2..]),
+        (AllowedHeaders::None, &[][..]),
+    ] {
+        let limiter = KeyedLimiter::<String, _, _>::new(
+            Gcra::new(1, Duration::from_secs(60)).unwrap(),
+            ManualClock::new(),
+        );
+        let app = Router::new()
+            .route("/", get(|| async { "ok" }))
+            .layer(RateLimitLayer::new(api_key(), limiter).headers_on_allowed(which));
+        let addr = serve(app).await;
+        let (status, h) = get_with(&client, addr, "/", &[("x-api-key", "k")]).await;
+        assert_eq!(status, StatusCode::OK);
+        for name in ALL {
+            assert_eq!(
+                h.contains_key(name),
+                expected.contains(&name),
+                "{which:?}: {name}"
+            );
+        }
+        assert!(!h.contains_key("retry-after"));
+        let (status, h) = get_with(&client, addr, "/", &[("x-api-key", "k")]).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        for name in ALL.iter().chain(&["retry-after"]) {
+            assert!(h.contains_key(*name), "{which:?} denial: {name}");
+        }
     }
 }

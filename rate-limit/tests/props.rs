@@ -333,6 +333,34 @@ fn headers_follow_the_decision() {
     assert!(denied.headers().contains(&("Retry-After", "60".to_owned())));
 }
 
+proptest! {
+    /// The headers written without allocating are the spec's text for every decision: the
+    /// values `format!` gives, whole seconds rounded up (saturating), `Retry-After` on denials.
+    #[test]
+    fn header_text_is_the_formatted_values(
+        allowed: bool,
+        limit: u64,
+        remaining: u64,
+        window in proptest::num::u64::ANY.prop_map(Duration::from_nanos),
+        reset in prop_oneof![Just(Duration::MAX), proptest::num::u64::ANY.prop_map(Duration::from_nanos)],
+        retry in prop_oneof![Just(Duration::MAX), proptest::num::u64::ANY.prop_map(Duration::from_nanos)],
+    ) {
+        let d = Decision { allowed, limit, window, remaining, reset_after: reset, retry_after: retry, wait: Duration::ZERO };
+        let up = |d: Duration| d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
+        let mut expected = vec![
+            ("RateLimit-Policy", format!("\"default\";q={limit};w={}", up(window))),
+            ("RateLimit", format!("\"default\";r={remaining};t={}", up(reset))),
+            ("X-RateLimit-Limit", limit.to_string()),
+            ("X-RateLimit-Remaining", remaining.to_string()),
+            ("X-RateLimit-Reset", up(reset).to_string()),
+        ];
+        if !allowed {
+            expected.push(("Retry-After", up(retry).to_string()));
+        }
+        prop_assert_eq!(d.headers(), expected);
+    }
+}
+
 /// 2 threads × 10^6 checks of one key with the clock frozen: exactly the limit passes.
 #[test]
 fn two_threads_racing_on_one_key_admit_exactly_the_limit() {

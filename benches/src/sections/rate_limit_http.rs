@@ -5,7 +5,7 @@ use crate::{Ctx, Record, Section};
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
-use brick_rate_limit::middleware::{KeyExtractor, RateLimitLayer};
+use brick_rate_limit::middleware::{AllowedHeaders, KeyExtractor, RateLimitLayer};
 use brick_rate_limit::{Gcra, KeyedLimiter, QuantaClock};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
@@ -75,10 +75,14 @@ impl Section for RateLimitHttpSection {
             "A trivial axum handler on loopback, {CONNECTIONS} client connections (hyper's client, \
              keep-alive, one request at a time each), without a rate-limit layer, with ours \
              (`RateLimitLayer`, in-process GCRA keyed by the peer IP, a limit no run reaches) and \
-             with tower_governor's (`GovernorLayer`, its peer-IP key, likewise unreachable). The \
-             three servers take turns, run after run. `overhead` is the layer's extra time per \
-             request over the bare handler. Targets: ours ≤ 5 % of the handler's time and ≤ \
-             tower_governor's overhead."
+             with tower_governor's (`GovernorLayer`, its peer-IP key, likewise unreachable), each \
+             without headers on allowed responses and with two (ours: the IETF draft's \
+             `RateLimit-Policy` and `RateLimit`; tower_governor's `use_headers`: \
+             `x-ratelimit-limit` and `-remaining`); ours with all five; and the bare handler \
+             sending the same five headers itself, which shows what the headers cost on the wire \
+             apart from any layer. The servers take turns, each run starting one server later. `overhead` is the extra \
+             time per request over the bare handler. Targets, like for like: ours ≤ 5 % of the \
+             handler's time and ≤ tower_governor's overhead."
         )
     }
 
@@ -90,57 +94,110 @@ impl Section for RateLimitHttpSection {
             .expect("a tokio runtime");
         let requests: usize = ctx.mode.pick(400, 4_000, 20_000);
         let params = format!("requests={requests} connections={CONNECTIONS} loopback");
-        let addrs = runtime.block_on(async {
+        let servers = runtime.block_on(async {
             let handler = || get(|| async { "ok" });
-            let ours = |headers: bool| {
+            let ours = |headers: AllowedHeaders| {
                 RateLimitLayer::new(
                     KeyExtractor::peer_ip_with(|e| {
                         e.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
                     }),
-                    KeyedLimiter::new(
+                    KeyedLimiter::<std::net::IpAddr, _, _>::new(
                         Gcra::new(1_000_000_000, Duration::from_secs(1)).expect("valid"),
                         QuantaClock::default(),
                     ),
                 )
                 .headers_on_allowed(headers)
             };
-            let plain = Router::new().route("/", handler());
-            let ours_headers = Router::new().route("/", handler()).layer(ours(true));
-            let ours_bare = Router::new().route("/", handler()).layer(ours(false));
-            let governor_bare = tower_governor::governor::GovernorConfigBuilder::default()
-                .per_nanosecond(1)
-                .burst_size(u32::MAX)
-                .finish()
-                .expect("a valid quota");
-            let governor_headers = tower_governor::governor::GovernorConfigBuilder::default()
-                .per_nanosecond(1)
-                .burst_size(u32::MAX)
-                .use_headers()
-                .finish()
-                .expect("a valid quota");
-            let governor_bare = Router::new()
-                .route("/", handler())
-                .layer(tower_governor::GovernorLayer::new(governor_bare));
-            let governor_headers = Router::new()
-                .route("/", handler())
-                .layer(tower_governor::GovernorLayer::new(governor_headers));
-            [
-                serve(plain).await,
-                serve(ours_headers).await,
-                serve(governor_headers).await,
-                serve(ours_bare).await,
-                serve(governor_bare).await,
-            ]
+            let governor = || {
+                let mut config = tower_governor::governor::GovernorConfigBuilder::default();
+                config.per_nanosecond(1).burst_size(u32::MAX);
+                tower_governor::GovernorLayer::new(config.finish().expect("a valid quota"))
+            };
+            // `use_headers` returns a builder of another type (its middleware adds headers).
+            let governor_headers = || {
+                let mut config = tower_governor::governor::GovernorConfigBuilder::default();
+                config.per_nanosecond(1).burst_size(u32::MAX);
+                let config = config.use_headers().finish().expect("a valid quota");
+                tower_governor::GovernorLayer::new(config)
+            };
+            // The same five headers as ours, sent by the handler itself: what they cost on the
+            // wire and in both parsers, apart from any layer.
+            let five = || {
+                get(|| async {
+                    (
+                        [
+                            ("ratelimit-policy", "\"default\";q=1000000000;w=1"),
+                            ("ratelimit", "\"default\";r=999999999;t=1"),
+                            ("x-ratelimit-limit", "1000000000"),
+                            ("x-ratelimit-remaining", "999999999"),
+                            ("x-ratelimit-reset", "1"),
+                        ],
+                        "ok",
+                    )
+                })
+            };
+            let routes: Vec<(&'static str, bool, Router)> = vec![
+                (
+                    "axum handler, no layer",
+                    false,
+                    Router::new().route("/", handler()),
+                ),
+                (
+                    "brick-rate-limit RateLimitLayer, no headers on allowed responses",
+                    true,
+                    Router::new()
+                        .route("/", handler())
+                        .layer(ours(AllowedHeaders::None)),
+                ),
+                (
+                    "tower_governor GovernorLayer, no headers",
+                    false,
+                    Router::new().route("/", handler()).layer(governor()),
+                ),
+                (
+                    "brick-rate-limit RateLimitLayer, the two IETF headers on allowed responses",
+                    true,
+                    Router::new()
+                        .route("/", handler())
+                        .layer(ours(AllowedHeaders::Ietf)),
+                ),
+                (
+                    "tower_governor GovernorLayer, use_headers (two headers)",
+                    false,
+                    Router::new()
+                        .route("/", handler())
+                        .layer(governor_headers()),
+                ),
+                (
+                    "brick-rate-limit RateLimitLayer, all five headers on allowed responses",
+                    true,
+                    Router::new()
+                        .route("/", handler())
+                        .layer(ours(AllowedHeaders::All)),
+                ),
+                (
+                    "axum handler sending the same five headers itself, no layer",
+                    false,
+                    Router::new().route("/", five()),
+                ),
+            ];
+            let mut servers = Vec::new();
+            for (name, ours, router) in routes {
+                servers.push((name, ours, serve(router).await));
+            }
+            servers
         });
         ctx.step("rate-limit-http: requests (interleaved)");
-        let mut samples = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+        let mut samples = vec![Vec::new(); servers.len()];
         runtime.block_on(async {
-            for addr in addrs {
-                drive(addr, requests / 4).await; // warm up: connections, caches, the JIT-less CPU
+            for (_, _, addr) in &servers {
+                drive(*addr, requests / 4).await; // warm up: connections, caches
             }
-            for _ in 0..ctx.mode.runs() {
-                for (i, addr) in addrs.iter().enumerate() {
-                    samples[i].push(drive(*addr, requests).await);
+            // Each run starts one server later, so no server always follows the same one.
+            for run in 0..ctx.mode.runs() {
+                for k in 0..servers.len() {
+                    let i = (run + k) % servers.len();
+                    samples[i].push(drive(servers[i].2, requests).await);
                 }
             }
         });
@@ -148,21 +205,8 @@ impl Section for RateLimitHttpSection {
             .iter()
             .map(|s| crate::harness::median(s).unwrap_or(f64::NAN))
             .collect();
-        let names = [
-            ("axum handler, no layer", false),
-            (
-                "brick-rate-limit RateLimitLayer, headers on every response",
-                true,
-            ),
-            ("tower_governor GovernorLayer, use_headers", false),
-            (
-                "brick-rate-limit RateLimitLayer, headers on denials only",
-                true,
-            ),
-            ("tower_governor GovernorLayer, no headers", false),
-        ];
         let mut out = Vec::new();
-        for ((name, ours), t) in names.iter().zip(&ns) {
+        for ((name, ours, _), t) in servers.iter().zip(&ns) {
             out.push(
                 Record::new(BRICK, name, name, *ours, "request", params.clone())
                     .with_ns(*t)
@@ -170,9 +214,10 @@ impl Section for RateLimitHttpSection {
             );
         }
         let overhead = |i: usize| ns[i] / ns[0] - 1.0;
-        for (ours, peer, what) in [(1, 2, "with headers"), (3, 4, "without headers")] {
+        // (ours, the peer sending as many headers): the targets hold like for like.
+        for (ours, peer, what) in [(1, 2, "without headers"), (3, 4, "with two headers")] {
             out.push(
-                Record::target(BRICK, names[ours].0, "overhead", params.clone()).with_metric(
+                Record::target(BRICK, servers[ours].0, "overhead", params.clone()).with_metric(
                     "share of the handler's time",
                     overhead(ours),
                     Some(0.05),
@@ -181,7 +226,7 @@ impl Section for RateLimitHttpSection {
             out.push(
                 Record::target(
                     BRICK,
-                    names[ours].0,
+                    servers[ours].0,
                     &format!("overhead vs tower_governor {what}"),
                     params.clone(),
                 )

@@ -10,7 +10,8 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 
 use super::RedisError;
 use super::client::{DegradedHook, RedisOptions, RedisTransport, transport};
-use crate::sync::{Arc, AtomicU64, Ordering};
+use crate::backoff::Backoff;
+use crate::sync::Arc;
 
 /// A boxed future of a script's reply.
 type Reply = Pin<Box<dyn Future<Output = redis::RedisResult<Vec<i64>>> + Send>>;
@@ -58,12 +59,16 @@ pub struct AsyncRedisClient {
     shared: Arc<Shared>,
 }
 
+fn backoff_of(options: &RedisOptions) -> Backoff {
+    Backoff::new(u64::try_from(options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX))
+}
+
 struct Shared {
     connection: Box<dyn Connection>,
     options: RedisOptions,
     origin: Instant,
-    /// Time (ns since `origin`) before which checks do not try Redis; 0 when healthy.
-    retry_at: AtomicU64,
+    /// No attempt while it backs off (ns since `origin`).
+    backoff: Backoff,
     on_degraded: Option<DegradedHook>,
 }
 
@@ -118,9 +123,9 @@ impl AsyncRedisClient {
         Ok(Self {
             shared: Arc::new(Shared {
                 connection: Box::new(connection),
+                backoff: backoff_of(&options),
                 options,
                 origin: Instant::now(),
-                retry_at: AtomicU64::new(0),
                 on_degraded: None,
             }),
         })
@@ -134,9 +139,9 @@ impl AsyncRedisClient {
         Self {
             shared: Arc::new(Shared {
                 connection: Box::new(SharedConnection(Arc::clone(&self.shared))),
+                backoff: backoff_of(&shared.options),
                 options: shared.options,
                 origin: Instant::now(),
-                retry_at: AtomicU64::new(0),
                 on_degraded: Some(Arc::new(hook)),
             }),
         }
@@ -158,13 +163,10 @@ impl AsyncRedisClient {
         invocation: ScriptInvocation<'static>,
     ) -> Result<Vec<i64>, RedisError> {
         let now = self.now();
-        // Relaxed: one number, read and written whole; a task that misses a fresh back-off
-        // tries Redis once more, which is what the back-off bounds anyway.
-        let retry_at = self.shared.retry_at.load(Ordering::Relaxed);
-        if now < retry_at {
+        if let Err(retry_in) = self.shared.backoff.check(now) {
             return Err(RedisError::Connection(format!(
                 "unreachable at the last attempt; next attempt in {:?}",
-                Duration::from_nanos(retry_at - now)
+                Duration::from_nanos(retry_in)
             )));
         }
         let reply = tokio::time::timeout(
@@ -181,11 +183,7 @@ impl AsyncRedisClient {
             Ok(values) => Ok(values),
             Err((error, broken)) => {
                 if broken {
-                    let backoff = u64::try_from(self.shared.options.reconnect_backoff.as_nanos())
-                        .unwrap_or(u64::MAX);
-                    self.shared
-                        .retry_at
-                        .store(self.now().saturating_add(backoff), Ordering::Relaxed);
+                    self.shared.backoff.failed(self.now());
                 }
                 Err(error)
             }

@@ -108,8 +108,10 @@ impl KeyExtractor {
         Self(Extract::Fn(Arc::new(f)))
     }
 
-    /// The request's key, or `None`.
-    pub fn extract(&self, parts: &RequestParts<'_>) -> Option<String> {
+    /// The request's key, or `None`. Extracting allocates only for
+    /// [`from_fn`](Self::from_fn) keys: a header's value is borrowed from the request and an
+    /// IP address stays an [`IpAddr`], for a limiter keyed by addresses to use as it is.
+    pub fn extract<'r>(&self, parts: &RequestParts<'r>) -> Option<RequestKey<'r>> {
         let key = match &self.0 {
             Extract::Peer { lookup, trusted } => {
                 let peer = lookup(parts.extensions)?;
@@ -117,16 +119,187 @@ impl KeyExtractor {
                     Some(t) if t.contains(peer) => t.client(peer, parts.headers),
                     _ => peer,
                 };
-                Some(ip.to_string())
+                return Some(RequestKey(Repr::Ip(ip)));
             }
-            Extract::Header(name) => parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            Extract::Fn(f) => f(parts),
-        }?;
-        (!key.is_empty()).then_some(key)
+            Extract::Header(name) => RequestKey(Repr::Borrowed(
+                parts.headers.get(name).and_then(|v| v.to_str().ok())?,
+            )),
+            Extract::Fn(f) => RequestKey(Repr::Owned(f(parts)?)),
+        };
+        (!key.text().is_empty()).then_some(key)
+    }
+}
+
+/// A request's key as [`KeyExtractor::extract`] finds it: an IP address, text borrowed from
+/// the request (a header's value), or a closure's string. Never empty.
+///
+/// ```
+/// use brick_rate_limit::middleware::RequestKey;
+/// use std::net::{IpAddr, Ipv4Addr};
+///
+/// let key = RequestKey::from(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+/// assert_eq!(key.ip(), Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))));
+/// assert_eq!(&*key.text(), "10.0.0.1"); // written on the stack, no allocation
+/// assert_eq!(RequestKey::from("api-key-1").ip(), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestKey<'r>(Repr<'r>);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Repr<'r> {
+    Ip(IpAddr),
+    Borrowed(&'r str),
+    Owned(String),
+}
+
+impl<'r> RequestKey<'r> {
+    /// The address, when the key is one (from a peer-IP extractor).
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self.0 {
+            Repr::Ip(ip) => Some(ip),
+            _ => None,
+        }
+    }
+
+    /// The key as text: an address as `Display` writes it (`10.0.0.1`, `2001:db8::1`), on the
+    /// stack.
+    pub fn text(&self) -> KeyText<'_> {
+        KeyText(match &self.0 {
+            Repr::Ip(ip) => TextRepr::ip(*ip),
+            Repr::Borrowed(s) => TextRepr::Str(s),
+            Repr::Owned(s) => TextRepr::Str(s),
+        })
+    }
+}
+
+impl From<IpAddr> for RequestKey<'_> {
+    fn from(ip: IpAddr) -> Self {
+        Self(Repr::Ip(ip))
+    }
+}
+
+impl<'r> From<&'r str> for RequestKey<'r> {
+    fn from(s: &'r str) -> Self {
+        Self(Repr::Borrowed(s))
+    }
+}
+
+impl From<String> for RequestKey<'_> {
+    fn from(s: String) -> Self {
+        Self(Repr::Owned(s))
+    }
+}
+
+impl fmt::Display for RequestKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// The longest text of an IP address: an IPv6 address in eight full groups.
+const IP_TEXT: usize = 39;
+
+/// A [`RequestKey`]'s text ([`RequestKey::text`]); derefs to `str`.
+#[derive(Clone)]
+pub struct KeyText<'a>(TextRepr<'a>);
+
+#[derive(Clone)]
+enum TextRepr<'a> {
+    Str(&'a str),
+    Ip { text: [u8; IP_TEXT], len: u8 },
+}
+
+impl TextRepr<'_> {
+    fn ip(ip: IpAddr) -> Self {
+        let mut text = [0u8; IP_TEXT];
+        let len = match ip {
+            IpAddr::V4(v4) => write_ipv4(&mut text, v4.octets()),
+            IpAddr::V6(v6) => {
+                let mut cursor = std::io::Cursor::new(&mut text[..]);
+                // Display never writes more than IP_TEXT bytes for an address (no zone).
+                let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{v6}"));
+                cursor.position() as usize
+            }
+        };
+        Self::Ip {
+            text,
+            len: len as u8,
+        }
+    }
+}
+
+/// Dotted decimal, as `Ipv4Addr`'s `Display` writes it, without the formatter's machinery.
+fn write_ipv4(out: &mut [u8; IP_TEXT], octets: [u8; 4]) -> usize {
+    let mut n = 0;
+    for (i, o) in octets.into_iter().enumerate() {
+        if i > 0 {
+            out[n] = b'.';
+            n += 1;
+        }
+        if o >= 100 {
+            out[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            out[n] = b'0' + o / 10 % 10;
+            n += 1;
+        }
+        out[n] = b'0' + o % 10;
+        n += 1;
+    }
+    n
+}
+
+impl std::ops::Deref for KeyText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            TextRepr::Str(s) => s,
+            // Written from ASCII digits, dots, colons and hex digits only.
+            TextRepr::Ip { text, len } => {
+                std::str::from_utf8(&text[..usize::from(*len)]).unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl fmt::Debug for KeyText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn ip_text_is_display() {
+        // Every octet value in every position, and the widest IPv6 forms.
+        for o in 0..=255u8 {
+            for ip in [
+                Ipv4Addr::new(o, 0, 255, 9),
+                Ipv4Addr::new(1, o, 10, 100),
+                Ipv4Addr::new(99, 100, o, 0),
+                Ipv4Addr::new(255, 7, 19, o),
+            ] {
+                let ip = IpAddr::V4(ip);
+                assert_eq!(&*RequestKey::from(ip).text(), ip.to_string());
+            }
+        }
+        for ip in [
+            Ipv6Addr::new(
+                0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+            ),
+            Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
+            Ipv4Addr::new(255, 255, 255, 255).to_ipv6_mapped(),
+            Ipv6Addr::UNSPECIFIED,
+        ] {
+            let ip = IpAddr::V6(ip);
+            assert_eq!(&*RequestKey::from(ip).text(), ip.to_string());
+        }
     }
 }
 

@@ -1,16 +1,18 @@
 //! [`RateLimitLayer`] and its service.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{KeyExtractor, MissingKey, RequestParts};
-use crate::{Algorithm, Clock, Decision, KeyedLimiter, Limiter, RateLimiter};
+use super::{KeyExtractor, MissingKey, RequestKey, RequestParts};
+use crate::{Algorithm, Clock, Decision, HeaderField, KeyedLimiter, Limiter, RateLimiter};
 
 /// A boxed future of a [`Decision`].
 pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = Decision> + Send + 'a>>;
@@ -43,19 +45,20 @@ impl Check<'_> {
     }
 }
 
-/// What the middleware checks for a request: a limit keyed by a string. Implemented for a
-/// [`KeyedLimiter<String, _>`] (one limit per key, in process), a [`Limiter`] (one limit for
-/// everyone: the key is ignored) and, with feature `tokio`, a Redis limiter on an
-/// `AsyncRedisClient` (the fleet's limit; never blocks a runtime thread). Implement it to
-/// route keys to tiers, as `examples/axum_gateway.rs` does.
+/// What the middleware checks for a request: a limit keyed by the request's [`RequestKey`].
+/// Implemented for a [`KeyedLimiter`] keyed by `String` (any key, as text) or by [`IpAddr`]
+/// (peer-IP keys as they are: no text, 17 bytes a key), a [`Limiter`] (one limit for everyone:
+/// the key is ignored) and, with feature `tokio`, a Redis limiter on an `AsyncRedisClient` (the
+/// fleet's limit; never blocks a runtime thread). Implement it to route keys to tiers, as
+/// `examples/axum_gateway.rs` does.
 pub trait RequestLimiter: Send + Sync + 'static {
     /// Checks, and if allowed consumes, one unit of `key`'s limit.
-    fn check<'a>(&'a self, key: &'a str) -> Check<'a>;
+    fn check<'a>(&'a self, key: &'a RequestKey<'_>) -> Check<'a>;
 
     /// Gives back the unit a `check(key)` just allowed: a multi-level layer calls it on the
     /// levels that allowed when a later one denies, so a denied request spends nothing. The
     /// default gives nothing back (right for limiters that cannot, such as Redis ones).
-    fn release(&self, key: &str) {
+    fn release(&self, key: &RequestKey<'_>) {
         let _ = key;
     }
 }
@@ -66,13 +69,40 @@ where
     C: Clock + 'static,
     S: std::hash::BuildHasher + Clone + Send + Sync + 'static,
 {
-    fn check<'a>(&'a self, key: &'a str) -> Check<'a> {
-        Check::Ready(KeyedLimiter::check(self, key))
+    fn check<'a>(&'a self, key: &'a RequestKey<'_>) -> Check<'a> {
+        Check::Ready(KeyedLimiter::check(self, &*key.text()))
     }
 
-    fn release(&self, key: &str) {
-        KeyedLimiter::release(self, key, 1);
+    fn release(&self, key: &RequestKey<'_>) {
+        KeyedLimiter::release(self, &*key.text(), 1);
     }
+}
+
+/// For peer-IP keys. A key that is text (a header's, a closure's) counts as the address it
+/// spells, and is denied if it spells none: put an `IpAddr`-keyed limiter behind
+/// [`KeyExtractor::peer_ip`] or a closure that returns addresses.
+impl<A, C, S> RequestLimiter for KeyedLimiter<IpAddr, A, C, S>
+where
+    A: Algorithm + 'static,
+    C: Clock + 'static,
+    S: std::hash::BuildHasher + Clone + Send + Sync + 'static,
+{
+    fn check<'a>(&'a self, key: &'a RequestKey<'_>) -> Check<'a> {
+        Check::Ready(match ip_of(key) {
+            Some(ip) => KeyedLimiter::check(self, &ip),
+            None => self.denial(),
+        })
+    }
+
+    fn release(&self, key: &RequestKey<'_>) {
+        if let Some(ip) = ip_of(key) {
+            KeyedLimiter::release(self, &ip, 1);
+        }
+    }
+}
+
+fn ip_of(key: &RequestKey<'_>) -> Option<IpAddr> {
+    key.ip().or_else(|| key.text().parse().ok())
 }
 
 impl<A, C> RequestLimiter for Limiter<A, C>
@@ -80,20 +110,21 @@ where
     A: Algorithm + 'static,
     C: Clock + 'static,
 {
-    fn check<'a>(&'a self, _key: &'a str) -> Check<'a> {
+    fn check<'a>(&'a self, _key: &'a RequestKey<'_>) -> Check<'a> {
         Check::Ready(RateLimiter::check(self))
     }
 
-    fn release(&self, _key: &str) {
+    fn release(&self, _key: &RequestKey<'_>) {
         RateLimiter::release(self, 1);
     }
 }
 
 #[cfg(feature = "tokio")]
 impl<A: crate::RedisAlgorithm> RequestLimiter for crate::RedisLimiter<A, crate::AsyncRedisClient> {
-    fn check<'a>(&'a self, key: &'a str) -> Check<'a> {
+    fn check<'a>(&'a self, key: &'a RequestKey<'_>) -> Check<'a> {
+        let key = key.text().to_owned();
         Check::Pending(Box::pin(async move {
-            match self.check_async(key).await {
+            match self.check_async(&key).await {
                 Ok(d) => d.decision,
                 // Only an empty key or a cost above the limit's capacity: the layer sends
                 // neither, but a denial is the safe answer to both.
@@ -106,10 +137,40 @@ impl<A: crate::RedisAlgorithm> RequestLimiter for crate::RedisLimiter<A, crate::
     }
 }
 
+/// Which headers an allowed response carries ([`RateLimitLayer::headers_on_allowed`]).
+/// Denials always carry all of them and `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AllowedHeaders {
+    /// `RateLimit-Policy`, `RateLimit` and the three `X-RateLimit-*` (the default): what every
+    /// client library looks for.
+    #[default]
+    All,
+    /// The IETF draft's two, `RateLimit-Policy` and `RateLimit`.
+    Ietf,
+    /// The three `X-RateLimit-*`: `Limit`, `Remaining`, `Reset`.
+    XRateLimit,
+    /// None: allowed responses leave the layer as the inner service made them.
+    None,
+}
+
+impl AllowedHeaders {
+    fn includes(self, field: HeaderField) -> bool {
+        match self {
+            Self::All => true,
+            Self::Ietf => matches!(field, HeaderField::Policy | HeaderField::RateLimit),
+            Self::XRateLimit => matches!(
+                field,
+                HeaderField::Limit | HeaderField::Remaining | HeaderField::Reset
+            ),
+            Self::None => false,
+        }
+    }
+}
+
 struct Config {
     levels: Vec<(KeyExtractor, Arc<dyn RequestLimiter>)>,
     missing: MissingKey,
-    headers_on_allowed: bool,
+    allowed_headers: AllowedHeaders,
 }
 
 /// Checks a limit before the inner service: a denied request gets `429 Too Many Requests`
@@ -124,15 +185,17 @@ struct Config {
 ///
 /// ```
 /// use brick_rate_limit::{Gcra, KeyedLimiter, Limiter, SystemClock};
-/// use brick_rate_limit::middleware::{KeyExtractor, MissingKey, RateLimitLayer};
+/// use brick_rate_limit::middleware::{AllowedHeaders, KeyExtractor, MissingKey, RateLimitLayer};
 /// use http::HeaderName;
 /// use std::time::Duration;
 ///
-/// let per_key = KeyedLimiter::new(Gcra::new(100, Duration::from_secs(60))?, SystemClock::default());
+/// // Keys are text (API keys) here; a peer-IP limit would be `KeyedLimiter<IpAddr, _>`.
+/// let per_key = KeyedLimiter::<String, _>::new(Gcra::new(100, Duration::from_secs(60))?, SystemClock::default());
 /// let global = Limiter::with_system_clock(Gcra::new(10_000, Duration::from_secs(1))?);
 /// let layer = RateLimitLayer::new(KeyExtractor::header(HeaderName::from_static("x-api-key")), per_key)
 ///     .and(KeyExtractor::from_fn(|_| Some("all".into())), global)
-///     .on_missing_key(MissingKey::Reject); // 400 without an API key (the default)
+///     .on_missing_key(MissingKey::Reject) // 400 without an API key (the default)
+///     .headers_on_allowed(AllowedHeaders::Ietf); // RateLimit-Policy and RateLimit only
 /// // axum: Router::new().route("/", get(handler)).layer(layer)
 /// # let _ = layer;
 /// # Ok::<(), brick_rate_limit::Error>(())
@@ -164,7 +227,7 @@ impl RateLimitLayer {
             config: Arc::new(Config {
                 levels: vec![(key, Arc::new(limiter))],
                 missing: MissingKey::default(),
-                headers_on_allowed: true,
+                allowed_headers: AllowedHeaders::All,
             }),
         }
     }
@@ -179,19 +242,21 @@ impl RateLimitLayer {
         self.with(|c| c.missing = missing)
     }
 
-    /// Whether allowed responses carry the `RateLimit` and `X-RateLimit-*` headers (default:
-    /// yes, as the IETF draft recommends, so clients can pace themselves). Denials always carry
-    /// them. Five headers are a few hundred bytes a response to write and parse: on a trivial
-    /// handler over loopback, most of the layer's cost (the `rate-limit-http` compare rows).
-    pub fn headers_on_allowed(self, on: bool) -> Self {
-        self.with(|c| c.headers_on_allowed = on)
+    /// Which headers allowed responses carry (default: [`AllowedHeaders::All`], so clients
+    /// can pace themselves). Denials always carry every one. Each header is bytes on the wire
+    /// for both sides to write and parse: on a trivial handler over loopback, the five cost
+    /// more than the layer's check itself (the `rate-limit-http` compare rows measure a
+    /// handler that sends the same five headers with no layer), so
+    /// [`AllowedHeaders::Ietf`] or [`AllowedHeaders::None`] suit high-rate internal APIs.
+    pub fn headers_on_allowed(self, headers: AllowedHeaders) -> Self {
+        self.with(|c| c.allowed_headers = headers)
     }
 
     fn with(self, change: impl FnOnce(&mut Config)) -> Self {
         let mut config = Arc::try_unwrap(self.config).unwrap_or_else(|shared| Config {
             levels: shared.levels.clone(),
             missing: shared.missing,
-            headers_on_allowed: shared.headers_on_allowed,
+            allowed_headers: shared.allowed_headers,
         });
         change(&mut config);
         Self {
@@ -224,27 +289,33 @@ impl<S> std::fmt::Debug for RateLimitService<S> {
     }
 }
 
-/// `headers` of `d` into `response`; `Retry-After` only on a denial.
-fn set_headers<B>(response: &mut Response<B>, d: &Decision) {
-    for (name, value) in d.headers() {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static(lowercase(name)), value);
-        }
-    }
+/// The headers of `d` that `which` includes into `response`; `Retry-After` only on a denial.
+fn set_headers<B>(response: &mut Response<B>, d: &Decision, which: AllowedHeaders) {
+    let headers = response.headers_mut();
+    d.write_headers(
+        |field| which.includes(field) || field == HeaderField::RetryAfter,
+        |field, value| {
+            // The values are digits, `"default"`, `;`, `=`: always valid header text.
+            if let Ok(value) = HeaderValue::from_bytes(value) {
+                headers.insert(header_name(field), value);
+            }
+        },
+    );
 }
 
-/// The header names of [`Decision::headers`] as `http` wants them: lowercase.
-fn lowercase(name: &'static str) -> &'static str {
-    match name {
-        "RateLimit-Policy" => "ratelimit-policy",
-        "RateLimit" => "ratelimit",
-        "X-RateLimit-Limit" => "x-ratelimit-limit",
-        "X-RateLimit-Remaining" => "x-ratelimit-remaining",
-        "X-RateLimit-Reset" => "x-ratelimit-reset",
-        "Retry-After" => "retry-after",
-        _ => "x-ratelimit-other",
+/// `field`'s name, built at compile time (no validation per request).
+fn header_name(field: HeaderField) -> HeaderName {
+    match field {
+        HeaderField::Policy => const { HeaderName::from_static(HeaderField::Policy.lowercase()) },
+        HeaderField::RateLimit => {
+            const { HeaderName::from_static(HeaderField::RateLimit.lowercase()) }
+        }
+        HeaderField::Limit => const { HeaderName::from_static(HeaderField::Limit.lowercase()) },
+        HeaderField::Remaining => {
+            const { HeaderName::from_static(HeaderField::Remaining.lowercase()) }
+        }
+        HeaderField::Reset => const { HeaderName::from_static(HeaderField::Reset.lowercase()) },
+        HeaderField::RetryAfter => http::header::RETRY_AFTER,
     }
 }
 
@@ -270,33 +341,48 @@ fn release_before(config: &Config, parts: &RequestParts<'_>, i: usize) {
 
 /// Level `i`'s key: `Ok(None)` to skip the level (a missing key under [`MissingKey::Allow`]),
 /// or the 400 answer (after giving back what the levels before granted).
-fn level_key<RB: Default>(
+fn level_key<'r>(
     config: &Config,
-    parts: &RequestParts<'_>,
+    parts: &RequestParts<'r>,
     i: usize,
-) -> Result<Option<String>, Response<RB>> {
+) -> Result<Option<RequestKey<'r>>, Refusal> {
     match (config.levels[i].0.extract(parts), config.missing) {
         (Some(key), _) => Ok(Some(key)),
         (None, MissingKey::Allow) => Ok(None),
         (None, MissingKey::Reject) => {
             release_before(config, parts, i);
-            Err(answer(StatusCode::BAD_REQUEST, None))
+            Err(Refusal::MissingKey)
         }
     }
 }
 
 /// Level `i`'s decision `d`: the 429 answer if it denies (after giving back what the levels
 /// before granted), else kept in `tightest` if it has the fewest remaining so far.
-fn apply<RB: Default>(
+/// Why the layer answers a request itself (kept small, so the common path moves no response).
+enum Refusal {
+    MissingKey,
+    Denied(Decision),
+}
+
+impl Refusal {
+    fn into_response<B: Default>(self) -> Response<B> {
+        match self {
+            Refusal::MissingKey => answer(StatusCode::BAD_REQUEST, None),
+            Refusal::Denied(d) => answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)),
+        }
+    }
+}
+
+fn apply(
     config: &Config,
     parts: &RequestParts<'_>,
     i: usize,
     d: Decision,
     tightest: &mut Option<Decision>,
-) -> Result<(), Response<RB>> {
+) -> Result<(), Refusal> {
     if !d.allowed {
         release_before(config, parts, i);
-        return Err(answer(StatusCode::TOO_MANY_REQUESTS, Some(&d)));
+        return Err(Refusal::Denied(d));
     }
     if tightest.is_none_or(|t| d.remaining < t.remaining) {
         *tightest = Some(d);
@@ -304,32 +390,97 @@ fn apply<RB: Default>(
     Ok(())
 }
 
-/// The inner service's response, with the tightest level's headers when the layer adds them to
-/// allowed responses.
-async fn with_headers<RB, E>(
-    response: impl Future<Output = Result<Response<RB>, E>>,
-    tightest: Option<Decision>,
-    config: Arc<Config>,
-) -> Result<Response<RB>, E> {
-    let mut response = response.await?;
-    if let Some(d) = tightest.filter(|_| config.headers_on_allowed) {
-        set_headers(&mut response, &d);
+pin_project! {
+    /// The future of [`RateLimitService`]: the inner service's response (with the headers of
+    /// the tightest level when the layer adds them), an answer the layer made itself, or, when
+    /// a level had to be awaited, the rest of the decision.
+    pub struct ResponseFuture<F, RB, E> {
+        #[pin]
+        state: State<F, RB, E>,
     }
-    Ok(response)
 }
 
-/// An answer made without the inner service, as the service's future.
-fn ready<RB: Send + 'static, E: Send + 'static>(
-    response: Response<RB>,
-) -> Pin<Box<dyn Future<Output = Result<Response<RB>, E>> + Send>> {
-    Box::pin(std::future::ready(Ok(response)))
+pin_project! {
+    #[project = StateProj]
+    enum State<F, RB, E> {
+        Inner {
+            #[pin]
+            future: F,
+            headers: Option<(Decision, AllowedHeaders)>,
+        },
+        Answer {
+            response: Option<Response<RB>>,
+        },
+        Awaiting {
+            future: Pin<Box<dyn Future<Output = Result<Response<RB>, E>> + Send>>,
+        },
+    }
+}
+
+impl<F, RB, E> std::fmt::Debug for ResponseFuture<F, RB, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, RB, E> ResponseFuture<F, RB, E> {
+    fn answer(response: Response<RB>) -> Self {
+        Self {
+            state: State::Answer {
+                response: Some(response),
+            },
+        }
+    }
+
+    /// The inner service's future; its response gets `tightest`'s headers if `config` says so.
+    fn inner(future: F, tightest: Option<Decision>, config: &Config) -> Self {
+        let headers = tightest
+            .filter(|_| config.allowed_headers != AllowedHeaders::None)
+            .map(|d| (d, config.allowed_headers));
+        Self {
+            state: State::Inner { future, headers },
+        }
+    }
+}
+
+impl<F, RB, E> Future for ResponseFuture<F, RB, E>
+where
+    F: Future<Output = Result<Response<RB>, E>>,
+    RB: Default,
+{
+    type Output = Result<Response<RB>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Inner { future, headers } => {
+                let mut response = std::task::ready!(future.poll(cx))?;
+                if let Some((d, which)) = headers.take() {
+                    set_headers(&mut response, &d, which);
+                }
+                Poll::Ready(Ok(response))
+            }
+            // Polled again after it answered: the `Option` is gone, and a future polled after
+            // completion may do anything but unsafe things; an empty 500 says something broke.
+            StateProj::Answer { response } => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| answer_empty(StatusCode::INTERNAL_SERVER_ERROR)))),
+            StateProj::Awaiting { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+fn answer_empty<B>(status: StatusCode) -> Response<B>
+where
+    B: Default,
+{
+    answer(status, None)
 }
 
 fn answer<B: Default>(status: StatusCode, decision: Option<&Decision>) -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = status;
     if let Some(d) = decision {
-        set_headers(&mut response, d);
+        set_headers(&mut response, d, AllowedHeaders::All);
     }
     response
 }
@@ -344,31 +495,32 @@ where
 {
     type Response = Response<RB>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<RB>, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Future, RB, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        // In-process limiters decide at once: then the decision is made here and the inner
-        // service, polled ready, is called directly. Only a level that must be awaited (Redis)
-        // moves the rest of the decision into the future, with a clone of the inner service.
-        let config = Arc::clone(&self.config);
+        // In-process limiters decide at once: then the decision is made here, the inner
+        // service, polled ready, is called directly, and the future is the inner one's (nothing
+        // boxed). Only a level that must be awaited (Redis) moves the rest of the decision into a
+        // boxed future, with a clone of the inner service.
+        let config = &*self.config;
         let mut tightest: Option<Decision> = None;
         let mut pending_from = None;
         {
             let parts = parts_of(&request);
             for (i, (_, limiter)) in config.levels.iter().enumerate() {
-                let key = match level_key(&config, &parts, i) {
+                let key = match level_key(config, &parts, i) {
                     Ok(Some(key)) => key,
                     Ok(None) => continue,
-                    Err(answer) => return ready(answer),
+                    Err(refusal) => return ResponseFuture::answer(refusal.into_response()),
                 };
                 match limiter.check(&key) {
                     Check::Ready(d) => {
-                        if let Err(answer) = apply(&config, &parts, i, d, &mut tightest) {
-                            return ready(answer);
+                        if let Err(refusal) = apply(config, &parts, i, d, &mut tightest) {
+                            return ResponseFuture::answer(refusal.into_response());
                         }
                     }
                     // Not yet polled, so nothing happened: the future below checks it again.
@@ -380,24 +532,28 @@ where
             }
         }
         let Some(from) = pending_from else {
-            return Box::pin(with_headers(self.inner.call(request), tightest, config));
+            return ResponseFuture::inner(self.inner.call(request), tightest, config);
         };
         // The service polled ready is the one to call; leave a clone for the next request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        let config = Arc::clone(&self.config);
+        let future = Box::pin(async move {
             for i in from..config.levels.len() {
                 let key = match level_key(&config, &parts_of(&request), i) {
                     Ok(Some(key)) => key,
                     Ok(None) => continue,
-                    Err(answer) => return Ok(answer),
+                    Err(refusal) => return Ok(refusal.into_response()),
                 };
                 let d = config.levels[i].1.check(&key).decision().await;
-                if let Err(answer) = apply(&config, &parts_of(&request), i, d, &mut tightest) {
-                    return Ok(answer);
+                if let Err(refusal) = apply(&config, &parts_of(&request), i, d, &mut tightest) {
+                    return Ok(refusal.into_response());
                 }
             }
-            with_headers(inner.call(request), tightest, config).await
-        })
+            ResponseFuture::inner(inner.call(request), tightest, &config).await
+        });
+        ResponseFuture {
+            state: State::Awaiting { future },
+        }
     }
 }

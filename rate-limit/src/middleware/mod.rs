@@ -8,5 +8,8 @@
 mod key;
 mod layer;
 
-pub use key::{KeyExtractor, MissingKey, RequestParts, TrustedProxies};
-pub use layer::{Check, DecisionFuture, RateLimitLayer, RateLimitService, RequestLimiter};
+pub use key::{KeyExtractor, KeyText, MissingKey, RequestKey, RequestParts, TrustedProxies};
+pub use layer::{
+    AllowedHeaders, Check, DecisionFuture, RateLimitLayer, RateLimitService, RequestLimiter,
+    ResponseFuture,
+};
