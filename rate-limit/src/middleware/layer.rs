@@ -463,17 +463,10 @@ where
             // completion may do anything but unsafe things; an empty 500 says something broke.
             StateProj::Answer { response } => Poll::Ready(Ok(response
                 .take()
-                .unwrap_or_else(|| answer_empty(StatusCode::INTERNAL_SERVER_ERROR)))),
+                .unwrap_or_else(|| answer(StatusCode::INTERNAL_SERVER_ERROR, None)))),
             StateProj::Awaiting { future } => future.as_mut().poll(cx),
         }
     }
-}
-
-fn answer_empty<B>(status: StatusCode) -> Response<B>
-where
-    B: Default,
-{
-    answer(status, None)
 }
 
 fn answer<B: Default>(status: StatusCode, decision: Option<&Decision>) -> Response<B> {
