@@ -32,6 +32,15 @@ pub enum Error {
         /// The tightening ratio.
         tightening: f64,
     },
+    /// A scalable filter cannot add its next stage: that stage's rate p₀·rⁱ is so small it
+    /// would need more than [`MAX_HASHES`](crate::MAX_HASHES) hash functions (or it
+    /// underflowed to 0). The filter keeps what it holds; the item is not added.
+    Exhausted {
+        /// Stages the filter already has.
+        stages: usize,
+        /// The rate the next stage would need.
+        rate: f64,
+    },
     /// Two filters differ in bits, hashes, kind or hasher: combining them would corrupt both.
     ShapeMismatch {
         /// `(bits, hashes, hasher tag)` of the receiving filter.
@@ -109,6 +118,12 @@ impl fmt::Display for Error {
             Error::InvalidGrowth { growth, tightening } => write!(
                 f,
                 "growth must be at least 1 and tightening in (0, 1), got {growth} and {tightening}"
+            ),
+            Error::Exhausted { stages, rate } => write!(
+                f,
+                "the scalable filter cannot add a stage after {stages}: its rate {rate:e} needs \
+                 more than {} hash functions (choose a tightening ratio nearer 1)",
+                crate::MAX_HASHES
             ),
             Error::ShapeMismatch { ours, theirs } => write!(
                 f,

@@ -105,7 +105,18 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
             });
         }
         let capacity = capacity as u64;
-        let params = Params::optimal(capacity, rate)?;
+        let params = match Params::optimal(capacity, rate) {
+            // Past the first stage, a rate too small for MAX_HASHES hashes (or one that
+            // underflowed) means the chain has run out of stages, not that the user's
+            // parameters were invalid.
+            Err(Error::InvalidHashes(_) | Error::InvalidRate(_)) if i > 0 => {
+                return Err(Error::Exhausted {
+                    stages: self.filters.len(),
+                    rate,
+                });
+            }
+            other => other?,
+        };
         self.filters
             .push(BloomFilter::with_hasher(params, self.hasher.clone())?);
         self.capacities.push(capacity);
@@ -120,7 +131,8 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     ///
     /// # Errors
     /// - [`Error::OutOfMemory`] or [`Error::TooLarge`] only when the next filter cannot be
-    ///   allocated; the item is then not added.
+    ///   allocated, and [`Error::Exhausted`] when its rate would need more than
+    ///   [`MAX_HASHES`](crate::MAX_HASHES) hash functions; the item is then not added.
     pub fn insert<T: Hash + ?Sized>(&mut self, item: &T) -> Result<bool, Error> {
         self.insert_hash(self.hasher.hash_one(item))
     }

@@ -143,9 +143,10 @@ fn constructors_with_arbitrary_parameters() {
         atomic.insert(x);
         if let Some(s) = scalable.as_mut() {
             // A scalable filter may refuse to grow (typed: under the 4 GiB limit, a stage
-            // too large to allocate), never lose an item it took.
+            // too large to allocate, or one whose rate needs more than MAX_HASHES hashes),
+            // never lose an item it took.
             if let Err(e) = s.insert(x) {
-                prop_assert!(matches!(e, Error::TooLarge { .. } | Error::OutOfMemory { .. }), "{}", e);
+                prop_assert!(matches!(e, Error::TooLarge { .. } | Error::OutOfMemory { .. } | Error::Exhausted { .. }), "{}", e);
                 scalable = None;
             }
         }
@@ -161,4 +162,17 @@ fn constructors_with_arbitrary_parameters() {
         prop_assert!(e >= 0.0, "{}", e);
     }
     });
+}
+
+/// A tightening ratio so small that the second stage's rate needs more than MAX_HASHES hash
+/// functions: the insert that would open it is refused with a typed error, and what the filter
+/// took stays present.
+#[test]
+fn scalable_filter_out_of_stages_is_a_typed_error() {
+    let mut s = ScalableBloomFilter::with_growth(1, 1e-12, 1.0, f64::MIN_POSITIVE).unwrap();
+    assert_eq!(s.insert(&"first"), Ok(false));
+    let err = s.insert(&"second").unwrap_err();
+    assert!(matches!(err, Error::Exhausted { stages: 1, .. }), "{err}");
+    assert!(s.contains(&"first"));
+    assert_eq!(s.len(), 1);
 }
