@@ -56,12 +56,61 @@ const fn salts() -> [u64; crate::MAX_HASHES as usize] {
 #[derive(Clone)]
 pub struct BlockedBloomFilter<S = DefaultBuildHasher> {
     blocks: Box<[Block]>,
+    locator: Locator,
+    hasher: S,
+}
+
+/// Where an item's bits go: which block, and which bits in it. Shared by the in-process filter
+/// and the Redis-backed one (feature `redis`), so both set the same bits for the same hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Locator {
+    blocks: u64,
     hashes: u32,
     /// ⌈k/8⌉: rounds of eight bits, one per word.
     rounds: usize,
     /// Round 0's used words (`first_keep(hashes)`).
     first_keep: [u64; 8],
-    hasher: S,
+}
+
+impl Locator {
+    /// For `blocks` blocks (at least 1) and `hashes` bits per item (1..=MAX_HASHES).
+    pub(crate) fn new(blocks: u64, hashes: u32) -> Self {
+        Self {
+            blocks,
+            hashes,
+            rounds: hashes.div_ceil(8) as usize,
+            first_keep: first_keep(hashes),
+        }
+    }
+
+    /// The block and the in-block mask of a hash: the block from the hash's high bits
+    /// (multiply-shift onto the block count), one bit per word from 6-bit fields of the
+    /// products with [`SALTS`]. Straight-line code for k ≤ 8: four multiplications, eight
+    /// shifts, no loop.
+    #[inline(always)]
+    pub(crate) fn locate(&self, hash: u64) -> (u64, [u64; 8]) {
+        let block = reduce(hash, self.blocks);
+        // The block takes the hash's high bits; the multiply-shifts below read all 64 (a
+        // product's top bits depend on every bit of the factor), so no second mix is needed.
+        let mix = hash;
+        // Bits 0..8, two per product; with k = 8 (what the sizing picks from 10 % down to
+        // 0.1 %) every one is used and none is masked.
+        let mut mask = [0u64; 8];
+        for pair in 0..4 {
+            let product = mix.wrapping_mul(FIRST_SALTS[pair]);
+            mask[2 * pair] = 1u64 << (product >> 58);
+            mask[2 * pair + 1] = 1u64 << ((product >> 52) & 63);
+        }
+        if self.hashes < 8 {
+            for (m, keep) in mask.iter_mut().zip(self.first_keep) {
+                *m &= keep;
+            }
+        }
+        if self.rounds > 1 {
+            more_rounds(mix, self.hashes, &mut mask);
+        }
+        (block, mask)
+    }
 }
 
 impl BlockedBloomFilter<DefaultBuildHasher> {
@@ -95,41 +144,17 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
         let params = Params::new(params.bits.div_ceil(BLOCK_BITS) * BLOCK_BITS, params.hashes)?;
         let v = probe::alloc_with(params.bits / BLOCK_BITS, || Block([0; 8]))?;
         Ok(Self {
+            locator: Locator::new(v.len() as u64, params.hashes),
             blocks: v.into_boxed_slice(),
-            hashes: params.hashes,
-            rounds: params.hashes.div_ceil(8) as usize,
-            first_keep: first_keep(params.hashes),
             hasher,
         })
     }
 
-    /// The block and the in-block mask of a hash: the block from the hash's high bits
-    /// (multiply-shift onto the block count), one bit per word from 6-bit fields of the
-    /// products with [`SALTS`]. Straight-line code for k ≤ 8: four multiplications, eight
-    /// shifts, no loop.
     #[inline(always)]
     fn locate(&self, hash: u64) -> (usize, [u64; 8]) {
-        let block = reduce(hash, self.blocks.len() as u64) as usize;
-        // The block takes the hash's high bits; the multiply-shifts below read all 64 (a
-        // product's top bits depend on every bit of the factor), so no second mix is needed.
-        let mix = hash;
-        // Bits 0..8, two per product; with k = 8 (what the sizing picks from 10 % down to
-        // 0.1 %) every one is used and none is masked.
-        let mut mask = [0u64; 8];
-        for pair in 0..4 {
-            let product = mix.wrapping_mul(FIRST_SALTS[pair]);
-            mask[2 * pair] = 1u64 << (product >> 58);
-            mask[2 * pair + 1] = 1u64 << ((product >> 52) & 63);
-        }
-        if self.hashes < 8 {
-            for (m, keep) in mask.iter_mut().zip(self.first_keep) {
-                *m &= keep;
-            }
-        }
-        if self.rounds > 1 {
-            more_rounds(mix, self.hashes, &mut mask);
-        }
-        (block, mask)
+        let (block, mask) = self.locator.locate(hash);
+        // The block is below the block count, a `usize`.
+        (block as usize, mask)
     }
 
     /// Adds an item; `true` if it was possibly present already.
@@ -184,7 +209,7 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     ///
     /// Computes in **O(m/64)** time.
     pub fn estimated_len(&self) -> f64 {
-        probe::estimate_items(self.count_ones(), self.bits(), self.hashes)
+        probe::estimate_items(self.count_ones(), self.bits(), self.locator.hashes)
     }
 
     /// Bits set.
@@ -208,14 +233,14 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
 
     /// k: bits set per item.
     pub fn hashes(&self) -> u32 {
-        self.hashes
+        self.locator.hashes
     }
 
     /// The filter's shape.
     pub fn params(&self) -> Params {
         Params {
             bits: self.bits(),
-            hashes: self.hashes,
+            hashes: self.locator.hashes,
         }
     }
 
@@ -237,8 +262,8 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
 
 impl<S: FilterHasher> BlockedBloomFilter<S> {
     fn combine(&mut self, other: &Self, op: fn(u64, u64) -> u64) -> Result<(), Error> {
-        let ours = (self.bits(), self.hashes, self.hasher.tag());
-        let theirs = (other.bits(), other.hashes, other.hasher.tag());
+        let ours = (self.bits(), self.locator.hashes, self.hasher.tag());
+        let theirs = (other.bits(), other.locator.hashes, other.hasher.tag());
         if ours != theirs {
             return Err(Error::ShapeMismatch { ours, theirs });
         }
@@ -273,7 +298,7 @@ impl<S: FilterHasher> BlockedBloomFilter<S> {
         let words: Vec<u64> = self.words().collect();
         let header = Header {
             bits: self.bits(),
-            hashes: self.hashes,
+            hashes: self.locator.hashes,
         };
         wire::encode(Kind::Blocked, &self.hasher, header, &words)
     }
@@ -313,20 +338,55 @@ impl<S: FilterHasher> BlockedBloomFilter<S> {
                 Block(b)
             })
             .collect();
-        Ok(Self {
+        Ok(Self::from_blocks(blocks, header.hashes, hasher))
+    }
+
+    /// A filter of these blocks (at least one), `hashes` (in range) and hasher.
+    fn from_blocks(blocks: Box<[Block]>, hashes: u32, hasher: S) -> Self {
+        Self {
+            locator: Locator::new(blocks.len() as u64, hashes),
             blocks,
-            hashes: header.hashes,
-            rounds: header.hashes.div_ceil(8) as usize,
-            first_keep: first_keep(header.hashes),
             hasher,
+        }
+    }
+}
+
+/// The bits as the wire format lays them out (each word little-endian), which is also how the
+/// Redis-backed filter stores them.
+#[cfg(feature = "redis")]
+impl<S> BlockedBloomFilter<S> {
+    /// The bytes of blocks `range`.
+    pub(crate) fn block_bytes(&self, range: std::ops::Range<usize>) -> Vec<u8> {
+        self.blocks[range]
+            .iter()
+            .flat_map(|b| b.0)
+            .flat_map(u64::to_le_bytes)
+            .collect()
+    }
+
+    /// The block made of 64 bytes in that layout.
+    pub(crate) fn block_of(bytes: &[u8; 64]) -> [u64; 8] {
+        std::array::from_fn(|w| {
+            let mut word = [0; 8];
+            word.copy_from_slice(&bytes[8 * w..8 * w + 8]);
+            u64::from_le_bytes(word)
         })
+    }
+
+    /// Overwrites the blocks from `first` on with `bytes` (whole 64-byte blocks, in range).
+    pub(crate) fn fill_blocks(&mut self, first: usize, bytes: &[u8]) {
+        for (block, chunk) in self.blocks[first..].iter_mut().zip(bytes.chunks_exact(64)) {
+            let mut line = [0; 64];
+            line.copy_from_slice(chunk);
+            block.0 = Self::block_of(&line);
+        }
     }
 }
 
 impl<S> PartialEq for BlockedBloomFilter<S> {
     /// Same shape and same bits.
     fn eq(&self, other: &Self) -> bool {
-        self.hashes == other.hashes && self.blocks == other.blocks
+        self.locator.hashes == other.locator.hashes && self.blocks == other.blocks
     }
 }
 
@@ -334,7 +394,7 @@ impl<S> std::fmt::Debug for BlockedBloomFilter<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlockedBloomFilter")
             .field("bits", &(self.blocks.len() as u64 * BLOCK_BITS))
-            .field("hashes", &self.hashes)
+            .field("hashes", &self.locator.hashes)
             .finish_non_exhaustive()
     }
 }

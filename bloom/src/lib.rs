@@ -221,11 +221,17 @@
 //! - `insert_hash` and `contains_hash` expect well-mixed 64-bit hashes: every bit is used.
 
 mod atomic;
+#[cfg(any(loom, feature = "redis"))]
+mod backoff;
 mod blocked;
 mod counting;
 mod error;
 mod hasher;
+#[cfg(any(loom, feature = "redis"))]
+mod pool;
 mod probe;
+#[cfg(all(feature = "redis", not(loom)))]
+mod fleet;
 mod scalable;
 mod sizing;
 mod standard;
@@ -234,6 +240,8 @@ mod wire;
 
 pub use atomic::AtomicBloomFilter;
 pub use blocked::BlockedBloomFilter;
+#[cfg(all(feature = "redis", not(loom)))]
+pub use fleet::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
 pub use counting::CountingBloomFilter;
 pub use error::{DecodeError, Error};
 pub use hasher::{DefaultBuildHasher, FilterHasher, SipBuildHasher, Xxh3Hasher};
@@ -243,6 +251,13 @@ pub use sizing::{
     false_positive_rate, optimal_bits, optimal_hashes,
 };
 pub use standard::BloomFilter;
+/// The Redis client's back-off and pool, public only for the loom model.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use {
+    backoff::Backoff,
+    pool::{Connector, Pool, PoolError},
+};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -90,3 +90,7 @@ fn reader_sees_whole_words() {
         assert_eq!(f.to_filter(), after);
     });
 }
+
+// The Redis client's back-off and pool: the same models in every brick that has the pool.
+use brick_bloom as brick;
+mod pool_loom;

@@ -1,0 +1,534 @@
+//! [`RedisBloomFilter`]: the blocked filter's bits in Redis strings.
+
+use std::hash::Hash;
+
+use super::{RedisClient, RedisError};
+use crate::blocked::Locator;
+use crate::{BLOCK_BITS, BlockedBloomFilter, DefaultBuildHasher, FilterHasher, Params};
+
+/// Sets an item's bits in one key and answers whether they were all set already, for each of
+/// the items given, in order. The key is created at its full size on first use, so a key of
+/// another type or length is never this filter's: it is refused, not written.
+///
+/// KEYS[1]: the key. ARGV[1]: its size in bytes. ARGV[2..]: for each item, the number of its
+/// bits (k, or fewer where two of its bits coincide), then their offsets.
+const INSERT: &str = r"
+local size = tonumber(ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SETRANGE', KEYS[1], size - 1, '\0')
+else
+  local len = redis.call('STRLEN', KEYS[1])
+  if len ~= size then
+    return redis.error_reply('BRICKFOREIGN ' .. KEYS[1] .. ' holds ' .. len .. ' bytes, not ' .. size)
+  end
+end
+local out = {}
+local i = 2
+while i <= #ARGV do
+  local count = tonumber(ARGV[i])
+  local present = 1
+  for j = i + 1, i + count do
+    if redis.call('SETBIT', KEYS[1], ARGV[j], 1) == 0 then
+      present = 0
+    end
+  end
+  out[#out + 1] = present
+  i = i + count + 1
+end
+return out
+";
+
+/// Replaces one key's bytes, unless it holds a value this filter did not write.
+///
+/// KEYS[1]: the key. ARGV[1]: the bytes.
+const UPLOAD: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local len = redis.call('STRLEN', KEYS[1])
+  if len ~= string.len(ARGV[1]) then
+    return redis.error_reply('BRICKFOREIGN ' .. KEYS[1] .. ' holds ' .. len .. ' bytes, not ' .. string.len(ARGV[1]))
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+";
+
+/// How a [`RedisBloomFilter`] spreads its bits over keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedisBloomOptions {
+    /// The largest key, in bytes (rounded down to whole 64-byte blocks, at least one). Default
+    /// 16 MiB: a Redis string holds up to 512 MiB, but a key is one slot of a Redis Cluster and
+    /// one unit of replication, so many moderate keys spread and move better than a few huge
+    /// ones.
+    pub max_key_bytes: u64,
+}
+
+impl Default for RedisBloomOptions {
+    fn default() -> Self {
+        Self {
+            max_key_bytes: 16 << 20,
+        }
+    }
+}
+
+/// A blocked Bloom filter whose bits live in Redis, shared by every process that opens the same
+/// prefix with the same parameters: the same bits, bit for bit, as a [`BlockedBloomFilter`]
+/// with those parameters and hasher would hold after the same inserts.
+///
+/// - **Layout.** The filter's 512-bit blocks are cut into keys of at most
+///   [`max_key_bytes`](RedisBloomOptions::max_key_bytes) each, named `{prefix:i}` (each its
+///   own hash tag, so a Redis Cluster spreads them over its slots), and stored as the wire
+///   format lays them out (8 little-endian words a block). A key `{prefix}:meta` records the
+///   shape and hasher; a handle of another shape is refused.
+/// - **Queries.** An item's k bits are in one block, so [`contains`](Self::contains) is one
+///   `GETRANGE` of 64 bytes, answered here: one round trip, no script.
+/// - **Inserts.** [`insert`](Self::insert) is one script that sets the k bits in one key and
+///   says whether they were all set already. Scripts are atomic, so concurrent inserts from
+///   many processes lose nothing.
+/// - **Batches.** [`insert_many`](Self::insert_many) and
+///   [`contains_many`](Self::contains_many) group the items by key (one script a key, one
+///   `GETRANGE` an item) and send the group in one pipeline.
+/// - **Errors.** An `Ok` from an insert means its bits are set; an error means they may or may
+///   not be, so a caller that needs the item present retries. No false negative is possible for
+///   an insert that returned `Ok`.
+///
+/// ```no_run
+/// use brick_bloom::{RedisBloomFilter, RedisClient};
+///
+/// let client = RedisClient::open("redis://127.0.0.1:6379/")?;
+/// // Every crawler worker opens the same filter: 10 million URLs at 1 %.
+/// let seen = RedisBloomFilter::new(client, "crawler:seen", 10_000_000, 0.01)?;
+/// if !seen.insert("https://example.com/")? {
+///     // first time any worker saw it: fetch the page
+/// }
+/// assert!(seen.contains("https://example.com/")?);
+/// # Ok::<(), brick_bloom::RedisError>(())
+/// ```
+pub struct RedisBloomFilter<S = DefaultBuildHasher> {
+    client: RedisClient,
+    /// `{prefix:` — a key is this, its index, and `}`.
+    key_head: String,
+    locator: Locator,
+    params: Params,
+    blocks_per_key: u64,
+    keys: u64,
+    hasher: S,
+    insert: redis::Script,
+}
+
+impl<S> std::fmt::Debug for RedisBloomFilter<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBloomFilter")
+            .field("keys", &format_args!("{}…}}", self.key_head))
+            .field("params", &self.params)
+            .field("key_count", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBloomFilter<DefaultBuildHasher> {
+    /// The filter for `n` items at rate `p` ([`Params::blocked`], as
+    /// [`BlockedBloomFilter::new`]) under `prefix`, default hasher and options. Creates the
+    /// metadata key if the prefix has none; the bits' keys are created by the first insert into
+    /// each.
+    ///
+    /// # Errors
+    /// - [`RedisError::Config`] for the parameters [`BlockedBloomFilter::new`] refuses, and
+    ///   [`RedisError::BadPrefix`], before any I/O;
+    /// - [`RedisError::Mismatch`] if the prefix holds a filter of another shape or hasher,
+    ///   [`RedisError::Foreign`] if its metadata key holds something else, or what reaching
+    ///   Redis ran into.
+    pub fn new(client: RedisClient, prefix: &str, n: u64, p: f64) -> Result<Self, RedisError> {
+        Self::with_hasher(
+            client,
+            prefix,
+            Params::blocked(n, p)?,
+            DefaultBuildHasher::default(),
+            RedisBloomOptions::default(),
+        )
+    }
+}
+
+impl<S: FilterHasher> RedisBloomFilter<S> {
+    /// The filter of shape `params` (bits rounded up to whole blocks, as in process) and
+    /// `hasher` under `prefix`. Every process sharing the filter must pass the same parameters,
+    /// hasher and options.
+    ///
+    /// # Errors
+    /// As [`new`](RedisBloomFilter::new); [`RedisError::BadOptions`] for a key size below 64
+    /// bytes.
+    pub fn with_hasher(
+        client: RedisClient,
+        prefix: &str,
+        params: Params,
+        hasher: S,
+        options: RedisBloomOptions,
+    ) -> Result<Self, RedisError> {
+        if prefix.is_empty() || prefix.contains(['{', '}']) {
+            return Err(RedisError::BadPrefix(prefix.to_owned()));
+        }
+        let params = Params::new(params.bits.div_ceil(BLOCK_BITS) * BLOCK_BITS, params.hashes)?;
+        let blocks_per_key = options.max_key_bytes / 64;
+        if blocks_per_key == 0 {
+            return Err(RedisError::BadOptions(format!(
+                "max_key_bytes {} is below one 64-byte block",
+                options.max_key_bytes
+            )));
+        }
+        let blocks = params.bits / BLOCK_BITS;
+        let filter = Self {
+            client,
+            key_head: format!("{{{prefix}:"),
+            locator: Locator::new(blocks, params.hashes),
+            params,
+            blocks_per_key,
+            keys: blocks.div_ceil(blocks_per_key),
+            hasher,
+            insert: redis::Script::new(INSERT),
+        };
+        filter.claim(prefix)?;
+        Ok(filter)
+    }
+
+    /// Records this filter's shape under the prefix, or checks that the one recorded is it.
+    fn claim(&self, prefix: &str) -> Result<(), RedisError> {
+        let meta = format!("{{{prefix}}}:meta");
+        let ours = format!(
+            "brick-bloom blocked v1 bits={} hashes={} hasher={}:{:016x} key_blocks={}",
+            self.params.bits,
+            self.params.hashes,
+            S::ID,
+            self.hasher.tag(),
+            self.blocks_per_key
+        );
+        let stored: String = self.client.run(|con| {
+            let mut replies = con.pipeline(vec![
+                redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
+                redis::cmd("GET").arg(&meta).clone(),
+            ])?;
+            redis::from_redis_value(replies.pop().unwrap_or(redis::Value::Nil)).map_err(Into::into)
+        })?;
+        if stored != ours {
+            return Err(RedisError::Mismatch(format!(
+                "{meta} records {stored:?}; this handle is {ours:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The Redis key that holds block `block`, and the block's first byte in it.
+    fn place(&self, block: u64) -> (String, u64) {
+        let key = block / self.blocks_per_key;
+        (
+            format!("{}{key}}}", self.key_head),
+            (block % self.blocks_per_key) * 64,
+        )
+    }
+
+    /// The size of key `key` in bytes: full, except perhaps the last.
+    fn key_bytes(&self, key: u64) -> u64 {
+        let blocks = self.params.bits / BLOCK_BITS;
+        (blocks - key * self.blocks_per_key).min(self.blocks_per_key) * 64
+    }
+
+    /// Adds an item; `Ok(true)` if it was possibly present already.
+    ///
+    /// One round trip: one script that sets k bits in one key.
+    ///
+    /// # Errors
+    /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write, or
+    /// what reaching Redis ran into; then the item may or may not have been added.
+    pub fn insert<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
+        self.insert_hash(self.hasher.hash_one(item))
+    }
+
+    /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert).
+    pub fn insert_hash(&self, hash: u64) -> Result<bool, RedisError> {
+        let (block, mask) = self.locator.locate(hash);
+        let (key, base) = self.place(block);
+        let size = self.key_bytes(block / self.blocks_per_key);
+        let mut invocation = self.insert.key(&key);
+        invocation.arg(size).arg(bit_count(&mask));
+        for offset in bit_offsets(base, &mask) {
+            invocation.arg(offset);
+        }
+        let present: Vec<u8> = self.client.run(|con| invocation.invoke(con.like()))?;
+        match present.as_slice() {
+            [p] => Ok(*p == 1),
+            other => Err(RedisError::Reply(format!("insert answered {other:?}"))),
+        }
+    }
+
+    /// Whether the item is possibly present (`Ok(false)` is certain).
+    ///
+    /// One round trip: one `GETRANGE` of the item's 64-byte block, checked here.
+    ///
+    /// # Errors
+    /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write (a
+    /// string of another length is caught when its range comes back short), or what reaching
+    /// Redis ran into.
+    pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
+        self.contains_hash(self.hasher.hash_one(item))
+    }
+
+    /// [`contains`](Self::contains) by a 64-bit hash.
+    ///
+    /// # Errors
+    /// As [`contains`](Self::contains).
+    pub fn contains_hash(&self, hash: u64) -> Result<bool, RedisError> {
+        let (block, mask) = self.locator.locate(hash);
+        let (key, base) = self.place(block);
+        let bytes: Vec<u8> = self
+            .client
+            .run(|con| getrange(&key, base).query(con.like()))?;
+        answer(&key, &bytes, &mask)
+    }
+
+    /// Adds every item, in order; for each, whether it was possibly present already (as a
+    /// sequence of [`insert`](Self::insert)s would answer).
+    ///
+    /// One round trip: one script for each key the items fall in, pipelined.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert); on an error, any of the items may or may not have been
+    /// added.
+    pub fn insert_many<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<bool>, RedisError> {
+        let located: Vec<(u64, [u64; 8])> = items
+            .into_iter()
+            .map(|item| self.locator.locate(self.hasher.hash_one(&item)))
+            .collect();
+        // Items by key, in order within each key: only items in one key can affect each
+        // other's answers, so the answers are those of a sequence of single inserts.
+        let mut by_key: Vec<(u64, Vec<usize>)> = Vec::new();
+        let mut order: Vec<usize> = (0..located.len()).collect();
+        order.sort_by_key(|&i| located[i].0 / self.blocks_per_key);
+        for i in order {
+            let key = located[i].0 / self.blocks_per_key;
+            match by_key.last_mut() {
+                Some((k, members)) if *k == key => members.push(i),
+                _ => by_key.push((key, vec![i])),
+            }
+        }
+        let commands = by_key
+            .iter()
+            .map(|(key, members)| {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(INSERT)
+                    .arg(1)
+                    .arg(format!("{}{key}}}", self.key_head))
+                    .arg(self.key_bytes(*key));
+                for &i in members {
+                    let (block, mask) = located[i];
+                    cmd.arg(bit_count(&mask));
+                    for offset in bit_offsets((block % self.blocks_per_key) * 64, &mask) {
+                        cmd.arg(offset);
+                    }
+                }
+                cmd
+            })
+            .collect();
+        let replies = self.client.run(|con| con.pipeline(commands))?;
+        let mut out = vec![false; located.len()];
+        for ((_, members), reply) in by_key.iter().zip(replies) {
+            let present: Vec<u8> = redis::from_redis_value(reply)
+                .map_err(|e| RedisError::Reply(e.to_string()))?;
+            if present.len() != members.len() {
+                return Err(RedisError::Reply(format!(
+                    "{} answers for {} items",
+                    present.len(),
+                    members.len()
+                )));
+            }
+            for (&i, p) in members.iter().zip(present) {
+                out[i] = p == 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// For every item, in order, whether it is possibly present.
+    ///
+    /// One round trip: one `GETRANGE` an item, pipelined.
+    ///
+    /// # Errors
+    /// As [`contains`](Self::contains).
+    pub fn contains_many<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<bool>, RedisError> {
+        let mut keys = Vec::new();
+        let mut masks = Vec::new();
+        let mut commands = Vec::new();
+        for item in items {
+            let (block, mask) = self.locator.locate(self.hasher.hash_one(&item));
+            let (key, base) = self.place(block);
+            commands.push(getrange(&key, base));
+            keys.push(key);
+            masks.push(mask);
+        }
+        let replies = self.client.run(|con| con.pipeline(commands))?;
+        keys.iter()
+            .zip(&masks)
+            .zip(replies)
+            .map(|((key, mask), reply)| {
+                let bytes: Vec<u8> = redis::from_redis_value(reply)
+                    .map_err(|e| RedisError::Reply(e.to_string()))?;
+                answer(key, &bytes, mask)
+            })
+            .collect()
+    }
+
+    /// The shape: bits (whole blocks) and k, as the in-process filter of these parameters.
+    pub fn params(&self) -> Params {
+        self.params
+    }
+
+    /// The Redis keys that hold the bits, and the bytes they hold once every key has had an
+    /// insert.
+    pub fn layout(&self) -> (u64, u64) {
+        (self.keys, self.params.bits / 8)
+    }
+
+    /// The name of key `i` (of [`layout`](Self::layout)'s count): for `MEMORY USAGE`, backups,
+    /// or a cluster's slot plan.
+    pub fn key_name(&self, i: u64) -> String {
+        format!("{}{i}}}", self.key_head)
+    }
+
+    /// The hasher.
+    pub fn hasher(&self) -> &S {
+        &self.hasher
+    }
+}
+
+impl<S: FilterHasher + Clone> RedisBloomFilter<S> {
+    /// The whole filter, read key by key: a [`BlockedBloomFilter`] with these parameters and
+    /// hasher, bit for bit what Redis holds (its `to_bytes` gives the versioned wire format).
+    /// Keys no insert has reached yet read as zeros. Not a snapshot: inserts that run meanwhile
+    /// may be in it or not.
+    ///
+    /// # Errors
+    /// [`RedisError::Config`] if the filter cannot be allocated here,
+    /// [`RedisError::Foreign`] for a key of another type or length, or what reaching Redis ran
+    /// into.
+    pub fn download(&self) -> Result<BlockedBloomFilter<S>, RedisError> {
+        let mut filter = BlockedBloomFilter::with_hasher(self.params, self.hasher.clone())?;
+        for key in 0..self.keys {
+            let name = self.key_name(key);
+            let bytes: Option<Vec<u8>> = self
+                .client
+                .run(|con| redis::cmd("GET").arg(&name).query(con.like()))?;
+            let Some(bytes) = bytes else { continue };
+            let size = self.key_bytes(key);
+            if bytes.len() as u64 != size {
+                return Err(RedisError::Foreign(format!(
+                    "{name} holds {} bytes, not {size}",
+                    bytes.len()
+                )));
+            }
+            filter.fill_blocks((key * self.blocks_per_key) as usize, &bytes);
+        }
+        Ok(filter)
+    }
+
+    /// Replaces the filter's bits with `filter`'s, key by key (a migration into Redis). Not
+    /// atomic: inserts that run meanwhile may be overwritten, so upload before the fleet starts.
+    ///
+    /// # Errors
+    /// [`RedisError::Mismatch`] if `filter` differs in bits, k or hasher (before any I/O),
+    /// [`RedisError::Foreign`] for a key of another type or length (left as it is), or what
+    /// reaching Redis ran into (then some keys may have been replaced).
+    pub fn upload(&self, filter: &BlockedBloomFilter<S>) -> Result<(), RedisError> {
+        let ours = (self.params, self.hasher.tag());
+        let theirs = (filter.params(), filter.hasher().tag());
+        if ours != theirs {
+            return Err(RedisError::Mismatch(format!(
+                "uploading (params, hasher tag) {theirs:?} into {ours:?}"
+            )));
+        }
+        let upload = redis::Script::new(UPLOAD);
+        for key in 0..self.keys {
+            let first = key * self.blocks_per_key;
+            let blocks = first as usize..(first as usize + (self.key_bytes(key) / 64) as usize);
+            let bytes = filter.block_bytes(blocks);
+            self.client.run(|con| {
+                upload
+                    .key(self.key_name(key))
+                    .arg(bytes.as_slice())
+                    .invoke::<i64>(con.like())
+                    .map(drop)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Removes every item: deletes the keys that hold the bits (the metadata stays).
+    ///
+    /// # Errors
+    /// What reaching Redis ran into.
+    pub fn clear(&self) -> Result<(), RedisError> {
+        let commands = (0..self.keys)
+            .map(|key| redis::cmd("DEL").arg(self.key_name(key)).clone())
+            .collect();
+        self.client.run(|con| con.pipeline(commands)).map(drop)
+    }
+}
+
+/// `GETRANGE` of the 64-byte block at byte `base` of `key`.
+fn getrange(key: &str, base: u64) -> redis::Cmd {
+    redis::cmd("GETRANGE").arg(key).arg(base).arg(base + 63).clone()
+}
+
+/// Whether a block read back as `bytes` holds every bit of `mask`: an absent key reads as no
+/// bytes (nothing inserted there yet); any length but 0 and 64 is not this filter's key.
+fn answer(key: &str, bytes: &[u8], mask: &[u64; 8]) -> Result<bool, RedisError> {
+    match <&[u8; 64]>::try_from(bytes) {
+        Ok(line) => {
+            let words = BlockedBloomFilter::<DefaultBuildHasher>::block_of(line);
+            Ok(words.iter().zip(mask).all(|(w, m)| w & m == *m))
+        }
+        Err(_) if bytes.is_empty() => Ok(false),
+        Err(_) => Err(RedisError::Foreign(format!(
+            "{key} answered {} bytes for a 64-byte block",
+            bytes.len()
+        ))),
+    }
+}
+
+/// The bits of an item's mask (k, less any two of its bits that coincide).
+fn bit_count(mask: &[u64; 8]) -> u32 {
+    mask.iter().map(|w| w.count_ones()).sum()
+}
+
+/// Redis bit offsets (`SETBIT` numbers each byte's bits from its most significant) of the bits
+/// of `mask` in the block at byte `base`, whose words are stored little-endian: bit j of word
+/// w is bit j mod 8 (from the least significant) of byte 8w + j/8.
+fn bit_offsets(base: u64, mask: &[u64; 8]) -> impl Iterator<Item = u64> + '_ {
+    mask.iter().enumerate().flat_map(move |(w, &word)| {
+        (0..64u64).filter(move |j| word >> j & 1 == 1).map(move |j| {
+            let byte = base + 8 * w as u64 + j / 8;
+            byte * 8 + (7 - j % 8)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offsets name exactly the mask's bits, in the byte and bit order Redis uses.
+    #[test]
+    fn bit_offsets_follow_the_wire_layout() {
+        let mut mask = [0u64; 8];
+        mask[0] = 1; // word 0, bit 0: byte 0, least significant bit: Redis bit 7
+        mask[1] = 1 << 9; // word 1, bit 9: byte 9, bit 1: Redis bit 9·8 + 6
+        mask[7] = 1 << 63; // word 7, bit 63: byte 63, most significant bit: Redis bit 63·8
+        let got: Vec<u64> = bit_offsets(128, &mask).collect();
+        assert_eq!(got, vec![128 * 8 + 7, (128 + 9) * 8 + 6, (128 + 63) * 8]);
+    }
+}
