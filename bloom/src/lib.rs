@@ -226,12 +226,12 @@ mod backoff;
 mod blocked;
 mod counting;
 mod error;
+#[cfg(all(feature = "redis", not(loom)))]
+mod fleet;
 mod hasher;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
 mod probe;
-#[cfg(all(feature = "redis", not(loom)))]
-mod fleet;
 mod scalable;
 mod sizing;
 mod standard;
@@ -240,10 +240,10 @@ mod wire;
 
 pub use atomic::AtomicBloomFilter;
 pub use blocked::BlockedBloomFilter;
-#[cfg(all(feature = "redis", not(loom)))]
-pub use fleet::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
 pub use counting::CountingBloomFilter;
 pub use error::{DecodeError, Error};
+#[cfg(all(feature = "redis", not(loom)))]
+pub use fleet::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
 pub use hasher::{DefaultBuildHasher, FilterHasher, SipBuildHasher, Xxh3Hasher};
 pub use scalable::{DEFAULT_GROWTH, DEFAULT_TIGHTENING, ScalableBloomFilter};
 pub use sizing::{

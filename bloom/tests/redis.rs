@@ -69,7 +69,7 @@ proptest! {
             client(),
             &unique("twin"),
             params,
-            hasher.clone(),
+            hasher,
             spread(key_blocks * 64),
         )
         .unwrap();
@@ -120,7 +120,10 @@ fn upload_and_download_migrate_both_ways() {
     let answers = redis.contains_many(0..6_000u32).unwrap();
     let expected: Vec<bool> = (0..6_000u32).map(|x| local.contains(&x)).collect();
     assert_eq!(answers, expected);
-    assert!(answers[..3_000].iter().all(|&a| a), "no false negative after upload");
+    assert!(
+        answers[..3_000].iter().all(|&a| a),
+        "no false negative after upload"
+    );
 
     redis.insert_many(3_000..4_000u32).unwrap();
     for x in 3_000..4_000u32 {
@@ -130,7 +133,10 @@ fn upload_and_download_migrate_both_ways() {
     assert!(back == local);
 
     let other_shape = BlockedBloomFilter::new(50, 0.01).unwrap();
-    assert!(matches!(redis.upload(&other_shape), Err(RedisError::Mismatch(_))));
+    assert!(matches!(
+        redis.upload(&other_shape),
+        Err(RedisError::Mismatch(_))
+    ));
 
     redis.clear().unwrap();
     assert_eq!(redis.download().unwrap().count_ones(), 0);
@@ -236,7 +242,12 @@ fn a_killed_server_loses_no_acknowledged_insert() {
     assert!(!acknowledged.is_empty());
     let present = filter.contains_many(&acknowledged).unwrap();
     let lost = present.iter().filter(|&&p| !p).count();
-    assert_eq!(lost, 0, "{lost} of {} acknowledged inserts lost", acknowledged.len());
+    assert_eq!(
+        lost,
+        0,
+        "{lost} of {} acknowledged inserts lost",
+        acknowledged.len()
+    );
 }
 
 /// A key of another type, or a string of another length, under the filter's names is refused
@@ -258,9 +269,16 @@ fn foreign_values_and_other_shapes_are_typed_errors() {
     let key = filter.key_name(0);
     let mut raw = raw(&url);
 
-    let _: () = redis::cmd("RPUSH").arg(&key).arg("x").query(&mut raw).unwrap();
+    let _: () = redis::cmd("RPUSH")
+        .arg(&key)
+        .arg("x")
+        .query(&mut raw)
+        .unwrap();
     assert!(matches!(filter.insert(&1u32), Err(RedisError::Foreign(_))));
-    assert!(matches!(filter.contains(&1u32), Err(RedisError::Foreign(_))));
+    assert!(matches!(
+        filter.contains(&1u32),
+        Err(RedisError::Foreign(_))
+    ));
     let e = filter.insert_many([1u32, 2]);
     assert!(matches!(e, Err(RedisError::Foreign(_))), "{e:?}");
     assert!(matches!(filter.download(), Err(RedisError::Foreign(_))));
@@ -268,9 +286,16 @@ fn foreign_values_and_other_shapes_are_typed_errors() {
     assert_eq!(kind, "list");
 
     let _: () = redis::cmd("DEL").arg(&key).query(&mut raw).unwrap();
-    let _: () = redis::cmd("SET").arg(&key).arg("not a filter").query(&mut raw).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg("not a filter")
+        .query(&mut raw)
+        .unwrap();
     assert!(matches!(filter.insert(&1u32), Err(RedisError::Foreign(_))));
-    assert!(matches!(filter.contains(&1u32), Err(RedisError::Foreign(_))));
+    assert!(matches!(
+        filter.contains(&1u32),
+        Err(RedisError::Foreign(_))
+    ));
     let local = BlockedBloomFilter::with_params(512, 4).unwrap();
     assert!(matches!(filter.upload(&local), Err(RedisError::Foreign(_))));
     let value: String = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
@@ -294,7 +319,10 @@ fn foreign_values_and_other_shapes_are_typed_errors() {
         again(Params::new(512, 4).unwrap(), same ^ 1, 16 << 20),
         again(Params::new(512, 4).unwrap(), same, 64),
     ] {
-        assert!(matches!(attempt, Err(RedisError::Mismatch(_))), "{attempt:?}");
+        assert!(
+            matches!(attempt, Err(RedisError::Mismatch(_))),
+            "{attempt:?}"
+        );
     }
 }
 

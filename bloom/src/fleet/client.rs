@@ -63,8 +63,9 @@ struct Shared {
 /// each command to its key's slot and follows `MOVED` and `ASK` redirections.
 pub(crate) enum Conn {
     Single(redis::Connection),
+    // Boxed: a cluster connection is four times a plain one's size.
     #[cfg(feature = "cluster")]
-    Cluster(redis::cluster::ClusterConnection),
+    Cluster(Box<redis::cluster::ClusterConnection>),
 }
 
 impl Conn {
@@ -73,14 +74,17 @@ impl Conn {
         match self {
             Conn::Single(c) => c,
             #[cfg(feature = "cluster")]
-            Conn::Cluster(c) => c,
+            Conn::Cluster(c) => &mut **c,
         }
     }
 
-    /// Sends `commands` in one pipeline (on a cluster, one per node, each command routed by
-    /// its key) and returns their replies in order; the first command that failed is the error,
+    /// Sends `commands` in one pipeline (on a cluster, one after another, each to its key's
+    /// master) and returns their replies in order; the first command that failed is the error,
     /// with the server's own error code (a pipeline's error would hide it).
-    pub(crate) fn pipeline(&mut self, commands: Vec<redis::Cmd>) -> redis::RedisResult<Vec<redis::Value>> {
+    pub(crate) fn pipeline(
+        &mut self,
+        commands: Vec<redis::Cmd>,
+    ) -> redis::RedisResult<Vec<redis::Value>> {
         if commands.is_empty() {
             return Ok(Vec::new());
         }
@@ -92,15 +96,11 @@ impl Conn {
                 }
                 first_error(pipe.ignore_errors().query(c)?)
             }
+            // The redis crate's cluster pipelines do not follow MOVED and ASK (a resharding
+            // fails them until the next slot refresh), its single commands do: a command a
+            // round trip. The filter's batches send one command per key they touch.
             #[cfg(feature = "cluster")]
-            Conn::Cluster(c) => {
-                let mut pipe = redis::cluster::ClusterPipeline::with_capacity(commands.len());
-                for cmd in commands {
-                    pipe.add_command(cmd);
-                }
-                // A cluster pipeline answers its first error as it is.
-                pipe.query(c)
-            }
+            Conn::Cluster(c) => commands.iter().map(|cmd| cmd.query(&mut **c)).collect(),
         }
     }
 }
@@ -139,7 +139,7 @@ impl crate::pool::Connector for Connector {
                 Ok(Conn::Single(con))
             }
             #[cfg(feature = "cluster")]
-            Connector::Cluster(client) => Ok(Conn::Cluster(client.get_connection()?)),
+            Connector::Cluster(client) => Ok(Conn::Cluster(Box::new(client.get_connection()?))),
         }
     }
 }

@@ -47,7 +47,9 @@ impl fmt::Display for RedisError {
             ),
             RedisError::BadOptions(why) => write!(f, "invalid Redis options: {why}"),
             RedisError::Mismatch(why) => write!(f, "filter mismatch: {why}"),
-            RedisError::Foreign(why) => write!(f, "key holds a value this filter did not write: {why}"),
+            RedisError::Foreign(why) => {
+                write!(f, "key holds a value this filter did not write: {why}")
+            }
             RedisError::Connection(why) => write!(f, "Redis connection failed: {why}"),
             RedisError::Timeout => write!(f, "Redis did not answer in time"),
             RedisError::Script(why) => write!(f, "Redis returned an error: {why}"),

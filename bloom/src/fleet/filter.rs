@@ -38,6 +38,18 @@ end
 return out
 ";
 
+/// The 64-byte blocks at the given byte offsets of one key, in order (empty strings if the
+/// key does not exist: nothing was inserted there).
+///
+/// KEYS[1]: the key. ARGV: the offsets.
+const READ: &str = r"
+local out = {}
+for i = 1, #ARGV do
+  out[i] = redis.call('GETRANGE', KEYS[1], ARGV[i], ARGV[i] + 63)
+end
+return out
+";
+
 /// Replaces one key's bytes, unless it holds a value this filter did not write.
 ///
 /// KEYS[1]: the key. ARGV[1]: the bytes.
@@ -85,8 +97,9 @@ impl Default for RedisBloomOptions {
 ///   says whether they were all set already. Scripts are atomic, so concurrent inserts from
 ///   many processes lose nothing.
 /// - **Batches.** [`insert_many`](Self::insert_many) and
-///   [`contains_many`](Self::contains_many) group the items by key (one script a key, one
-///   `GETRANGE` an item) and send the group in one pipeline.
+///   [`contains_many`](Self::contains_many) group the items by key, one script a key, and send
+///   the scripts in one pipeline (on a Redis Cluster, one after another: the redis crate's
+///   cluster pipelines do not follow a resharding's redirections).
 /// - **Errors.** An `Ok` from an insert means its bits are set; an error means they may or may
 ///   not be, so a caller that needs the item present retries. No false negative is possible for
 ///   an insert that returned `Ok`.
@@ -302,25 +315,16 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
             .into_iter()
             .map(|item| self.locator.locate(self.hasher.hash_one(&item)))
             .collect();
-        // Items by key, in order within each key: only items in one key can affect each
-        // other's answers, so the answers are those of a sequence of single inserts.
-        let mut by_key: Vec<(u64, Vec<usize>)> = Vec::new();
-        let mut order: Vec<usize> = (0..located.len()).collect();
-        order.sort_by_key(|&i| located[i].0 / self.blocks_per_key);
-        for i in order {
-            let key = located[i].0 / self.blocks_per_key;
-            match by_key.last_mut() {
-                Some((k, members)) if *k == key => members.push(i),
-                _ => by_key.push((key, vec![i])),
-            }
-        }
+        // Only items in one key can affect each other's answers, and each key's items go in
+        // their order: the answers are those of a sequence of single inserts.
+        let by_key = self.by_key(&located);
         let commands = by_key
             .iter()
             .map(|(key, members)| {
                 let mut cmd = redis::cmd("EVAL");
                 cmd.arg(INSERT)
                     .arg(1)
-                    .arg(format!("{}{key}}}", self.key_head))
+                    .arg(self.key_name(*key))
                     .arg(self.key_bytes(*key));
                 for &i in members {
                     let (block, mask) = located[i];
@@ -335,8 +339,8 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         let replies = self.client.run(|con| con.pipeline(commands))?;
         let mut out = vec![false; located.len()];
         for ((_, members), reply) in by_key.iter().zip(replies) {
-            let present: Vec<u8> = redis::from_redis_value(reply)
-                .map_err(|e| RedisError::Reply(e.to_string()))?;
+            let present: Vec<u8> =
+                redis::from_redis_value(reply).map_err(|e| RedisError::Reply(e.to_string()))?;
             if present.len() != members.len() {
                 return Err(RedisError::Reply(format!(
                     "{} answers for {} items",
@@ -353,7 +357,8 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
 
     /// For every item, in order, whether it is possibly present.
     ///
-    /// One round trip: one `GETRANGE` an item, pipelined.
+    /// One round trip: for each key the items fall in, one script that reads their blocks
+    /// (`GETRANGE`s), pipelined.
     ///
     /// # Errors
     /// As [`contains`](Self::contains).
@@ -361,26 +366,55 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         &self,
         items: impl IntoIterator<Item = T>,
     ) -> Result<Vec<bool>, RedisError> {
-        let mut keys = Vec::new();
-        let mut masks = Vec::new();
-        let mut commands = Vec::new();
-        for item in items {
-            let (block, mask) = self.locator.locate(self.hasher.hash_one(&item));
-            let (key, base) = self.place(block);
-            commands.push(getrange(&key, base));
-            keys.push(key);
-            masks.push(mask);
-        }
-        let replies = self.client.run(|con| con.pipeline(commands))?;
-        keys.iter()
-            .zip(&masks)
-            .zip(replies)
-            .map(|((key, mask), reply)| {
-                let bytes: Vec<u8> = redis::from_redis_value(reply)
-                    .map_err(|e| RedisError::Reply(e.to_string()))?;
-                answer(key, &bytes, mask)
+        let located: Vec<(u64, [u64; 8])> = items
+            .into_iter()
+            .map(|item| self.locator.locate(self.hasher.hash_one(&item)))
+            .collect();
+        let by_key = self.by_key(&located);
+        let commands = by_key
+            .iter()
+            .map(|(key, members)| {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(READ).arg(1).arg(self.key_name(*key));
+                for &i in members {
+                    cmd.arg((located[i].0 % self.blocks_per_key) * 64);
+                }
+                cmd
             })
-            .collect()
+            .collect();
+        let replies = self.client.run(|con| con.pipeline(commands))?;
+        let mut out = vec![false; located.len()];
+        for ((key, members), reply) in by_key.iter().zip(replies) {
+            let blocks: Vec<Vec<u8>> =
+                redis::from_redis_value(reply).map_err(|e| RedisError::Reply(e.to_string()))?;
+            if blocks.len() != members.len() {
+                return Err(RedisError::Reply(format!(
+                    "{} blocks for {} items",
+                    blocks.len(),
+                    members.len()
+                )));
+            }
+            for (&i, bytes) in members.iter().zip(blocks) {
+                out[i] = answer(&self.key_name(*key), &bytes, &located[i].1)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The indices of `located` grouped by the key their block is in, in order within each key.
+    fn by_key(&self, located: &[(u64, [u64; 8])]) -> Vec<(u64, Vec<usize>)> {
+        let mut order: Vec<usize> = (0..located.len()).collect();
+        // Stable: a key's items keep their order.
+        order.sort_by_key(|&i| located[i].0 / self.blocks_per_key);
+        let mut by_key: Vec<(u64, Vec<usize>)> = Vec::new();
+        for i in order {
+            let key = located[i].0 / self.blocks_per_key;
+            match by_key.last_mut() {
+                Some((k, members)) if *k == key => members.push(i),
+                _ => by_key.push((key, vec![i])),
+            }
+        }
+        by_key
     }
 
     /// The shape: bits (whole blocks) and k, as the in-process filter of these parameters.
@@ -481,7 +515,11 @@ impl<S: FilterHasher + Clone> RedisBloomFilter<S> {
 
 /// `GETRANGE` of the 64-byte block at byte `base` of `key`.
 fn getrange(key: &str, base: u64) -> redis::Cmd {
-    redis::cmd("GETRANGE").arg(key).arg(base).arg(base + 63).clone()
+    redis::cmd("GETRANGE")
+        .arg(key)
+        .arg(base)
+        .arg(base + 63)
+        .clone()
 }
 
 /// Whether a block read back as `bytes` holds every bit of `mask`: an absent key reads as no
@@ -510,10 +548,12 @@ fn bit_count(mask: &[u64; 8]) -> u32 {
 /// w is bit j mod 8 (from the least significant) of byte 8w + j/8.
 fn bit_offsets(base: u64, mask: &[u64; 8]) -> impl Iterator<Item = u64> + '_ {
     mask.iter().enumerate().flat_map(move |(w, &word)| {
-        (0..64u64).filter(move |j| word >> j & 1 == 1).map(move |j| {
-            let byte = base + 8 * w as u64 + j / 8;
-            byte * 8 + (7 - j % 8)
-        })
+        (0..64u64)
+            .filter(move |j| word >> j & 1 == 1)
+            .map(move |j| {
+                let byte = base + 8 * w as u64 + j / 8;
+                byte * 8 + (7 - j % 8)
+            })
     })
 }
 
