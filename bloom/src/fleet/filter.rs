@@ -311,48 +311,76 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         &self,
         items: impl IntoIterator<Item = T>,
     ) -> Result<Vec<bool>, RedisError> {
+        // Only items in one key can affect each other's answers, and each key's items go in
+        // their order: the answers are those of a sequence of single inserts.
+        let (count, groups) = self.batch::<u8, T>(
+            items,
+            INSERT,
+            |cmd, key| {
+                cmd.arg(self.key_bytes(key));
+            },
+            |cmd, base, mask| {
+                cmd.arg(bit_count(mask));
+                for offset in bit_offsets(base, mask) {
+                    cmd.arg(offset);
+                }
+            },
+        )?;
+        let mut out = vec![false; count];
+        for (_, members, present) in groups {
+            for ((i, _), p) in members.into_iter().zip(present) {
+                out[i] = p == 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `script` once for each key `items` fall in, pipelined: its arguments are
+    /// `key_args`' and then `item_args`' for each of the key's items (their block's first byte
+    /// in the key, and their mask). Returns the item count and, per key, the key, its items
+    /// (index and mask) and the script's answer for each.
+    #[allow(clippy::type_complexity)]
+    fn batch<R: redis::FromRedisValue, T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        script: &str,
+        key_args: impl Fn(&mut redis::Cmd, u64),
+        item_args: impl Fn(&mut redis::Cmd, u64, &[u64; 8]),
+    ) -> Result<(usize, Vec<(u64, Vec<(usize, [u64; 8])>, Vec<R>)>), RedisError> {
         let located: Vec<(u64, [u64; 8])> = items
             .into_iter()
             .map(|item| self.locator.locate(self.hasher.hash_one(&item)))
             .collect();
-        // Only items in one key can affect each other's answers, and each key's items go in
-        // their order: the answers are those of a sequence of single inserts.
         let by_key = self.by_key(&located);
         let commands = by_key
             .iter()
             .map(|(key, members)| {
                 let mut cmd = redis::cmd("EVAL");
-                cmd.arg(INSERT)
-                    .arg(1)
-                    .arg(self.key_name(*key))
-                    .arg(self.key_bytes(*key));
+                cmd.arg(script).arg(1).arg(self.key_name(*key));
+                key_args(&mut cmd, *key);
                 for &i in members {
-                    let (block, mask) = located[i];
-                    cmd.arg(bit_count(&mask));
-                    for offset in bit_offsets((block % self.blocks_per_key) * 64, &mask) {
-                        cmd.arg(offset);
-                    }
+                    let (block, mask) = &located[i];
+                    item_args(&mut cmd, (block % self.blocks_per_key) * 64, mask);
                 }
                 cmd
             })
             .collect();
         let replies = self.client.run(|con| con.pipeline(commands))?;
-        let mut out = vec![false; located.len()];
-        for ((_, members), reply) in by_key.iter().zip(replies) {
-            let present: Vec<u8> =
+        let mut groups = Vec::with_capacity(by_key.len());
+        for ((key, members), reply) in by_key.into_iter().zip(replies) {
+            let answers: Vec<R> =
                 redis::from_redis_value(reply).map_err(|e| RedisError::Reply(e.to_string()))?;
-            if present.len() != members.len() {
+            if answers.len() != members.len() {
                 return Err(RedisError::Reply(format!(
                     "{} answers for {} items",
-                    present.len(),
+                    answers.len(),
                     members.len()
                 )));
             }
-            for (&i, p) in members.iter().zip(present) {
-                out[i] = p == 1;
-            }
+            let members = members.into_iter().map(|i| (i, located[i].1)).collect();
+            groups.push((key, members, answers));
         }
-        Ok(out)
+        Ok((located.len(), groups))
     }
 
     /// For every item, in order, whether it is possibly present.
@@ -366,36 +394,18 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         &self,
         items: impl IntoIterator<Item = T>,
     ) -> Result<Vec<bool>, RedisError> {
-        let located: Vec<(u64, [u64; 8])> = items
-            .into_iter()
-            .map(|item| self.locator.locate(self.hasher.hash_one(&item)))
-            .collect();
-        let by_key = self.by_key(&located);
-        let commands = by_key
-            .iter()
-            .map(|(key, members)| {
-                let mut cmd = redis::cmd("EVAL");
-                cmd.arg(READ).arg(1).arg(self.key_name(*key));
-                for &i in members {
-                    cmd.arg((located[i].0 % self.blocks_per_key) * 64);
-                }
-                cmd
-            })
-            .collect();
-        let replies = self.client.run(|con| con.pipeline(commands))?;
-        let mut out = vec![false; located.len()];
-        for ((key, members), reply) in by_key.iter().zip(replies) {
-            let blocks: Vec<Vec<u8>> =
-                redis::from_redis_value(reply).map_err(|e| RedisError::Reply(e.to_string()))?;
-            if blocks.len() != members.len() {
-                return Err(RedisError::Reply(format!(
-                    "{} blocks for {} items",
-                    blocks.len(),
-                    members.len()
-                )));
-            }
-            for (&i, bytes) in members.iter().zip(blocks) {
-                out[i] = answer(&self.key_name(*key), &bytes, &located[i].1)?;
+        let (count, groups) = self.batch::<Vec<u8>, T>(
+            items,
+            READ,
+            |_, _| {},
+            |cmd, base, _| {
+                cmd.arg(base);
+            },
+        )?;
+        let mut out = vec![false; count];
+        for (key, members, blocks) in groups {
+            for ((i, mask), bytes) in members.into_iter().zip(blocks) {
+                out[i] = answer(&self.key_name(key), &bytes, &mask)?;
             }
         }
         Ok(out)
