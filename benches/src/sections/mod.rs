@@ -3,6 +3,7 @@
 use crate::harness::Section;
 
 pub mod bloom;
+pub mod bloom_redis;
 pub mod consistent_hash;
 pub mod count_min;
 pub mod geohash;
@@ -18,6 +19,7 @@ pub mod rate_limit_redis;
 pub fn all() -> Vec<Box<dyn Section>> {
     vec![
         Box::new(bloom::BloomSection),
+        Box::new(bloom_redis::BloomRedisSection),
         Box::new(consistent_hash::ConsistentHashSection),
         Box::new(count_min::CountMinSection),
         Box::new(geohash::GeohashSection),

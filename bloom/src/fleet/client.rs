@@ -217,6 +217,11 @@ impl RedisClient {
         }
     }
 
+    /// Whether the client talks to a Redis Cluster.
+    pub(crate) fn is_cluster(&self) -> bool {
+        !matches!(self.shared.pool.connector(), Connector::Single { .. })
+    }
+
     /// The options.
     pub fn options(&self) -> RedisOptions {
         self.shared.options

@@ -96,10 +96,10 @@ impl Default for RedisBloomOptions {
 /// - **Inserts.** [`insert`](Self::insert) is one script that sets the k bits in one key and
 ///   says whether they were all set already. Scripts are atomic, so concurrent inserts from
 ///   many processes lose nothing.
-/// - **Batches.** [`insert_many`](Self::insert_many) and
-///   [`contains_many`](Self::contains_many) group the items by key, one script a key, and send
-///   the scripts in one pipeline (on a Redis Cluster, one after another: the redis crate's
-///   cluster pipelines do not follow a resharding's redirections).
+/// - **Batches.** [`insert_many`](Self::insert_many) groups the items by key, one script a
+///   key, and [`contains_many`](Self::contains_many) sends a `GETRANGE` an item, in one
+///   pipeline (on a Redis Cluster, one script a key for both, one after another: the redis
+///   crate's cluster pipelines do not follow a resharding's redirections).
 /// - **Errors.** An `Ok` from an insert means its bits are set; an error means they may or may
 ///   not be, so a caller that needs the item present retries. No false negative is possible for
 ///   an insert that returned `Ok`.
@@ -385,8 +385,9 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
 
     /// For every item, in order, whether it is possibly present.
     ///
-    /// One round trip: for each key the items fall in, one script that reads their blocks
-    /// (`GETRANGE`s), pipelined.
+    /// One round trip: a `GETRANGE` of each item's block, pipelined. On a Redis Cluster, one
+    /// script a key that reads its items' blocks, the scripts one after another (the redis
+    /// crate's cluster pipelines do not follow a resharding's redirections).
     ///
     /// # Errors
     /// As [`contains`](Self::contains).
@@ -394,6 +395,30 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         &self,
         items: impl IntoIterator<Item = T>,
     ) -> Result<Vec<bool>, RedisError> {
+        if !self.client.is_cluster() {
+            // Native commands: a GETRANGE costs Redis a third of a script's redis.call.
+            let mut keys = Vec::new();
+            let mut masks = Vec::new();
+            let mut commands = Vec::new();
+            for item in items {
+                let (block, mask) = self.locator.locate(self.hasher.hash_one(&item));
+                let (key, base) = self.place(block);
+                commands.push(getrange(&key, base));
+                keys.push(key);
+                masks.push(mask);
+            }
+            let replies = self.client.run(|con| con.pipeline(commands))?;
+            return keys
+                .iter()
+                .zip(&masks)
+                .zip(replies)
+                .map(|((key, mask), reply)| {
+                    let bytes: Vec<u8> = redis::from_redis_value(reply)
+                        .map_err(|e| RedisError::Reply(e.to_string()))?;
+                    answer(key, &bytes, mask)
+                })
+                .collect();
+        }
         let (count, groups) = self.batch::<Vec<u8>, T>(
             items,
             READ,
