@@ -165,6 +165,7 @@
 //! | deletes | [`CountingBloomFilter`] (4× memory), or rebuild periodically; outside this crate, a cuckoo filter deletes in about 1.05·log₂(2b/p) bits per item (b entries per bucket) and a static xor or binary-fuse filter needs no deletes but is rebuilt from the whole set, at 1.23 or 1.13 × log₂(1/p) bits per item |
 //! | unknown item count | [`ScalableBloomFilter`] |
 //! | many threads inserting into one filter | [`AtomicBloomFilter`] |
+//! | many processes sharing one filter (a fleet of crawler workers) | `RedisBloomFilter` (feature `redis`) |
 //! | exact answers, or fewer than a few thousand items | a `HashSet` |
 //!
 //! # Hashing and security
@@ -185,6 +186,28 @@
 //! assert!(back.contains("user@example.com"));
 //! # Ok::<(), brick_bloom::Error>(())
 //! ```
+//!
+//! # Sharing one filter through Redis
+//! With feature `redis`, `RedisBloomFilter` keeps a blocked filter's bits in Redis, so every
+//! process that opens the same prefix with the same parameters shares one filter. The blocked
+//! layout is what makes this cheap: an item's k bits all sit in one 512-bit block, so a query
+//! is one `GETRANGE` of 64 bytes (one round trip, about a bare `GET`'s time), checked in the
+//! client, and an insert is one script that sets the k bits in one key and answers whether
+//! they were all set already. Scripts run atomically, so of two workers inserting the same URL
+//! at once exactly one hears "new". A standard filter would touch k keys' worth of random bits:
+//! k commands (the naive client, Redisson's design), not one.
+//!
+//! The bits are split over keys of at most `max_key_bytes` (16 MiB by default), each its own
+//! cluster hash tag (`{prefix:i}`), and laid out as the wire format lays out a blocked filter's
+//! payload. So `download` gives a [`BlockedBloomFilter`] equal, bit for bit, to the one the
+//! same inserts would build in process, and `upload` migrates one the other way. Sizing is the
+//! in-process [`Params::blocked`]: the crawler of the design guides, 10^10 URLs at 1 %, needs
+//! 1.01·10^11 bits (k = 8), 12.6 GB in 754 keys of 16 MiB; on a Redis Cluster of four 8 GiB
+//! masters that is about 3.2 GB each, with room for replication buffers.
+//!
+//! An insert that returned `Ok` has set its bits, so no false negative follows from it; one
+//! that returned an error may or may not have, and a caller that needs the item present
+//! retries. A key holding something this crate did not write is refused, never overwritten.
 //!
 //! # Wire format
 //! `to_bytes` writes version 1 of a little-endian format: magic `BRBL`, version, kind (1
@@ -210,7 +233,11 @@
 //! | 36 + 8·w | 8 | XXH3-64 (seed 0) of every byte before it |
 //!
 //! # Features
-//! None: the crate depends on xxhash-rust (the default hasher) and siphasher (the keyed one).
+//! None by default: the crate depends on xxhash-rust (the default hasher) and siphasher (the
+//! keyed one).
+//! - `redis`: `RedisBloomFilter`, `RedisClient` and `RedisError` (the redis crate's blocking
+//!   client, and parking_lot for its connection pool).
+//! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
 //!
 //! # Limits
 //! - m ≤ [`MAX_BITS`] (2^60 bits), k ≤ [`MAX_HASHES`] (256), and the bits must be addressable by
