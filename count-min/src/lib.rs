@@ -204,10 +204,16 @@
 //! the counters, at most as many bytes as the input holds, after checking the length.
 
 mod atomic;
+#[cfg(any(loom, feature = "redis"))]
+mod backoff;
 mod counter;
 mod error;
+#[cfg(all(feature = "redis", not(loom)))]
+mod fleet;
 mod hasher;
 mod heap;
+#[cfg(any(loom, feature = "redis"))]
+mod pool;
 mod probe;
 mod sketch;
 mod sync;
@@ -217,11 +223,20 @@ mod wire;
 pub use atomic::{ATOMIC_COUNTER_MAX, AtomicConservativeCountMin, AtomicCountMinSketch};
 pub use counter::Counter;
 pub use error::{DecodeError, Error};
+#[cfg(all(feature = "redis", not(loom)))]
+pub use fleet::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, SketchHasher, Xxh3Hasher};
 pub use sketch::{
     Conservative, ConservativeCountMin, CountMinSketch, Plain, UpdateRule, dimensions,
 };
 pub use topk::{HeavyHitter, SpaceSaving, TopK};
+/// The Redis client's back-off and pool, public only for the loom model.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use {
+    backoff::Backoff,
+    pool::{Connector, Pool, PoolError},
+};
 
 /// The most columns a row may have (ε down to about 6.3 · 10⁻¹⁰).
 pub const MAX_WIDTH: u64 = u32::MAX as u64;

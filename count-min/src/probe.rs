@@ -59,18 +59,24 @@ fn alloc_with<T>(len: u64, make: impl FnMut() -> T) -> Result<Vec<T>, Error> {
     Ok(v)
 }
 
-/// `width × depth` counters from `make`, after checking the shape.
-pub(crate) fn alloc_counters<T>(
-    width: u64,
-    depth: u64,
-    make: impl FnMut() -> T,
-) -> Result<Vec<T>, Error> {
+/// Refuses a width or depth no sketch may have.
+pub(crate) fn check_shape(width: u64, depth: u64) -> Result<(), Error> {
     if width == 0 || width > MAX_WIDTH {
         return Err(Error::InvalidWidth(width));
     }
     if depth == 0 || depth > MAX_DEPTH {
         return Err(Error::InvalidDepth(depth));
     }
+    Ok(())
+}
+
+/// `width × depth` counters from `make`, after checking the shape.
+pub(crate) fn alloc_counters<T>(
+    width: u64,
+    depth: u64,
+    make: impl FnMut() -> T,
+) -> Result<Vec<T>, Error> {
+    check_shape(width, depth)?;
     let len = width.checked_mul(depth).ok_or(Error::TooLarge {
         counters: width as f64 * depth as f64,
     })?;

@@ -1,4 +1,4 @@
-//! Every atomic in this crate comes from here, so that `--cfg loom` can swap it for loom's
+//! Every atomic and lock in this crate comes from here, so that `--cfg loom` can swap it for loom's
 //! model-checked version. A wrapper rather than a re-export, so `clippy::disallowed_types` can
 //! tell the shim's type from a direct use of the real one.
 #![allow(clippy::disallowed_types)] // the one place allowed to name the real types
@@ -40,4 +40,46 @@ impl AtomicU64 {
     ) -> Result<u64, u64> {
         self.0.compare_exchange(current, new, success, failure)
     }
+
+    /// Only the Redis client's back-off takes a maximum.
+    #[cfg(any(loom, feature = "redis"))]
+    pub(crate) fn fetch_max(&self, value: u64, order: Ordering) -> u64 {
+        self.0.fetch_max(value, order)
+    }
 }
+
+/// A mutex with parking_lot's API (`lock()` returns the guard, no poisoning): parking_lot's
+/// normally, loom's under `--cfg loom`. Only the Redis client's pool locks.
+#[cfg(any(loom, feature = "redis"))]
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(
+    #[cfg(not(loom))] parking_lot::Mutex<T>,
+    #[cfg(loom)] loom::sync::Mutex<T>,
+);
+
+#[cfg(all(not(loom), feature = "redis"))]
+pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+#[cfg(any(loom, feature = "redis"))]
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Self(parking_lot::Mutex::new(value));
+        #[cfg(loom)]
+        return Self(loom::sync::Mutex::new(value));
+    }
+
+    #[inline(always)]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.lock();
+        // Poisoned only if a model thread panicked, and then the model fails anyway.
+        #[cfg(loom)]
+        return self.0.lock().unwrap();
+    }
+}
+
+#[cfg(all(not(loom), feature = "redis"))]
+pub(crate) use std::sync::Arc;

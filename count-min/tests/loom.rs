@@ -71,3 +71,7 @@ fn concurrent_conservative_adds_never_lose_an_increment() {
         assert_eq!(s.total(), 2);
     });
 }
+
+// The Redis client's back-off and pool: the same models in every brick that has the pool.
+use brick_count_min as brick;
+mod pool_loom;

@@ -1,7 +1,8 @@
 //! [`RedisClient`]: a small pool of connections to one Redis (or one Redis Cluster), with
 //! timeouts, automatic reconnection and a back-off while the server is down — the pattern of
-//! brick-rate-limit's client (the pool and back-off files are the same in both crates), without
-//! what only a rate limiter needs.
+//! brick-rate-limit's client (the pool and back-off files are the same), without what only a
+//! rate limiter needs. This file is the same in every sketch brick with a Redis backend
+//! (`.ci/shared-files`).
 
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,8 @@ pub struct RedisOptions {
     /// Connections in the pool: this many calls can be in flight at once from one process.
     /// Default 4.
     pub connections: usize,
-    /// Connect, read and write timeout. Default 1 s: long enough for a batch, or one key of a
-    /// [`download`](crate::RedisBloomFilter::download) (16 MiB by default).
+    /// Connect, read and write timeout. Default 1 s: long enough for a batch, or for one key of
+    /// a download (16 MiB by default).
     pub timeout: Duration,
     /// After a failed connect, calls fail at once for this long before a connection is tried
     /// again. Default 250 ms.
@@ -36,18 +37,6 @@ impl Default for RedisOptions {
 /// A handle on one Redis server or cluster: a pool of [`RedisOptions::connections`]
 /// connections, opened lazily, each dropped on any I/O error or timeout and reopened by a later
 /// call. Cloning shares the pool.
-///
-/// ```
-/// use brick_bloom::{RedisClient, RedisOptions};
-///
-/// // No I/O yet: connections open on the first call.
-/// let client = RedisClient::with_options(
-///     "redis://127.0.0.1:6379/",
-///     RedisOptions { connections: 8, ..Default::default() },
-/// )?;
-/// assert!(RedisClient::open("not a url").is_err());
-/// # Ok::<(), brick_bloom::RedisError>(())
-/// ```
 #[derive(Clone)]
 pub struct RedisClient {
     shared: Arc<Shared>,
@@ -98,7 +87,7 @@ impl Conn {
             }
             // The redis crate's cluster pipelines do not follow MOVED and ASK (a resharding
             // fails them until the next slot refresh), its single commands do: a command a
-            // round trip. The filter's batches send one command per key they touch.
+            // round trip. Batches send one command per key they touch.
             #[cfg(feature = "cluster")]
             Conn::Cluster(c) => commands.iter().map(|cmd| cmd.query(&mut **c)).collect(),
         }
@@ -218,6 +207,7 @@ impl RedisClient {
     }
 
     /// Whether the client talks to a Redis Cluster.
+    #[allow(dead_code)] // a brick whose batches never differ by topology does not ask
     pub(crate) fn is_cluster(&self) -> bool {
         !matches!(self.shared.pool.connector(), Connector::Single { .. })
     }

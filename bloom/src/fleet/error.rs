@@ -1,10 +1,11 @@
-//! [`RedisError`]: what the Redis-backed filter refuses or runs into.
+//! [`RedisError`]: what a Redis-backed structure refuses or runs into. This file is the same
+//! in every sketch brick with a Redis backend (`.ci/shared-files`).
 
 use std::fmt;
 
 use crate::Error;
 
-/// Why a Redis-backed filter could not be built or could not answer.
+/// Why a Redis-backed structure could not be built or could not answer.
 ///
 /// Parameter and option errors ([`Config`](Self::Config) to [`BadOptions`](Self::BadOptions))
 /// come before any I/O. Every other error means the call may not have taken effect: an insert
@@ -12,7 +13,7 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RedisError {
-    /// The filter's parameters, as the in-process filters refuse them (the same [`Error`]).
+    /// The parameters, as the in-process structures refuse them (the same [`Error`]).
     Config(Error),
     /// An empty key prefix, or one with `{` or `}` (those would take over the keys' Redis
     /// Cluster hash tags).
@@ -20,10 +21,10 @@ pub enum RedisError {
     /// Options that cannot work: no connections, a zero timeout or key size, no cluster nodes,
     /// or a malformed URL.
     BadOptions(String),
-    /// The prefix already holds a filter of another shape, layout or hasher (what is stored,
-    /// and what this handle was built for), or an upload of a filter of another shape.
+    /// The prefix already holds a structure of another shape, layout or hasher (what is
+    /// stored, and what this handle was built for), or an upload of another shape.
     Mismatch(String),
-    /// A key of the filter holds a value this crate did not write (another type, or a string
+    /// A key of the structure holds a value this crate did not write (another type, or a string
     /// of another length): it is left as it is.
     Foreign(String),
     /// Redis could not be reached or the connection broke (it is dropped and reopened by a
@@ -33,22 +34,22 @@ pub enum RedisError {
     Timeout,
     /// Redis answered with an error (out of memory, a script error).
     Script(String),
-    /// Redis answered with something the filter never asks for.
+    /// Redis answered with something the crate never asks for.
     Reply(String),
 }
 
 impl fmt::Display for RedisError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RedisError::Config(e) => write!(f, "invalid filter: {e}"),
+            RedisError::Config(e) => write!(f, "invalid parameters: {e}"),
             RedisError::BadPrefix(p) => write!(
                 f,
                 "key prefix {p:?} is empty or contains '{{' or '}}' (a cluster hash tag)"
             ),
             RedisError::BadOptions(why) => write!(f, "invalid Redis options: {why}"),
-            RedisError::Mismatch(why) => write!(f, "filter mismatch: {why}"),
+            RedisError::Mismatch(why) => write!(f, "shape mismatch: {why}"),
             RedisError::Foreign(why) => {
-                write!(f, "key holds a value this filter did not write: {why}")
+                write!(f, "key holds a value this crate did not write: {why}")
             }
             RedisError::Connection(why) => write!(f, "Redis connection failed: {why}"),
             RedisError::Timeout => write!(f, "Redis did not answer in time"),
@@ -66,7 +67,7 @@ impl From<Error> for RedisError {
     }
 }
 
-/// The error code the filter's scripts give a key they did not write.
+/// The error code the crate's scripts give a key they did not write.
 pub(crate) const FOREIGN: &str = "BRICKFOREIGN";
 
 impl RedisError {

@@ -1,6 +1,18 @@
 //! A Bloom filter a fleet shares, kept in Redis (feature `redis`).
 //!
 //! The crate docs' "Sharing one filter through Redis" section explains the design.
+//!
+//! ```
+//! use brick_bloom::{RedisClient, RedisOptions};
+//!
+//! // No I/O yet: connections open on the first call.
+//! let client = RedisClient::with_options(
+//!     "redis://127.0.0.1:6379/",
+//!     RedisOptions { connections: 8, ..Default::default() },
+//! )?;
+//! assert!(RedisClient::open("not a url").is_err());
+//! # Ok::<(), brick_bloom::RedisError>(())
+//! ```
 
 mod client;
 mod error;

@@ -1,0 +1,23 @@
+//! A Count-Min sketch and its heavy hitters shared by a fleet, kept in Redis (feature `redis`).
+//!
+//! The crate docs' "Sharing one sketch through Redis" section explains the design.
+//!
+//! ```
+//! use brick_count_min::{RedisClient, RedisOptions};
+//!
+//! // No I/O yet: connections open on the first call.
+//! let client = RedisClient::with_options(
+//!     "redis://127.0.0.1:6379/",
+//!     RedisOptions { connections: 8, ..Default::default() },
+//! )?;
+//! assert!(RedisClient::open("not a url").is_err());
+//! # Ok::<(), brick_count_min::RedisError>(())
+//! ```
+
+mod client;
+mod error;
+mod sketch;
+
+pub use client::{RedisClient, RedisOptions};
+pub use error::RedisError;
+pub use sketch::{RedisCountMin, RedisTopK};
