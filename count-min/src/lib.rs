@@ -163,10 +163,34 @@
 //! | the top k keys, approximately, with merging | [`TopK`] |
 //! | the top k keys with guaranteed bounds, or no sketch at all | [`SpaceSaving`] |
 //! | many threads counting into one sketch | [`AtomicCountMinSketch`] |
+//! | many processes counting into one sketch or one top-k (every API server) | `RedisCountMin`, `RedisTopK` (feature `redis`) |
 //! | exact counts, few keys | a `HashMap` |
 //!
+//! # Sharing one sketch through Redis
+//! With feature `redis`, `RedisCountMin` keeps a sketch's u32 counters in one Redis string and
+//! its total beside it, so a fleet counts into one sketch without shipping and merging bytes.
+//! An add is one script: for the plain rule one `BITFIELD ... OVERFLOW SAT INCRBY` of the d
+//! counters (saturating as the in-process u32 counters do), for the conservative rule a read of
+//! the d counters and a write of those below min + count. The conservative rule is the reason
+//! for a script: read and write must not interleave with another process's add, or the
+//! estimates would no longer be those of any order of the adds. `add_many` runs a whole batch,
+//! in order, in one script.
+//!
+//! `RedisTopK` adds a sorted set of the k heaviest keys, updated in the same script as the
+//! counters with the in-process `TopK`'s rule: a key enters when its estimate beats the smallest
+//! tracked one (the design of DataSketches' and RedisBloom's top-k). `halve` decays counters,
+//! total and tracked scores in one script.
+//!
+//! A sketch's keys share one hash tag (`{prefix}`), so a Redis Cluster keeps each sketch on
+//! one master, where one script can touch all of them; many sketches spread over the masters.
+//! `download` returns the in-process [`CountMinSketch`] with the same counters and total, which
+//! the twin tests compare against one fed the same stream.
+//!
 //! # Features
-//! None: the crate has no optional features.
+//! None by default.
+//! - `redis`: `RedisCountMin`, `RedisTopK`, `RedisClient` and `RedisError` (the redis crate's
+//!   blocking client, and parking_lot for its connection pool).
+//! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
 //!
 //! # Limits
 //! - Width at most [`MAX_WIDTH`] (2^32 − 1), depth at most [`MAX_DEPTH`] (64), heavy hitters at

@@ -6,6 +6,7 @@ pub mod bloom;
 pub mod bloom_redis;
 pub mod consistent_hash;
 pub mod count_min;
+pub mod count_min_redis;
 pub mod geohash;
 pub mod hyperloglog;
 pub mod lru;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(bloom_redis::BloomRedisSection),
         Box::new(consistent_hash::ConsistentHashSection),
         Box::new(count_min::CountMinSection),
+        Box::new(count_min_redis::CountMinRedisSection),
         Box::new(geohash::GeohashSection),
         Box::new(hyperloglog::HyperLogLogSection),
         Box::new(lru::LruSection),
