@@ -136,6 +136,37 @@ pub trait Section {
     fn run(&self, ctx: &Ctx) -> Vec<Record>;
 }
 
+/// One timed operation of an interleaved run: implementation, operation, whether it is ours,
+/// items per call, and the call (given a running index).
+pub type Timed<'a> = (
+    &'static str,
+    &'static str,
+    bool,
+    usize,
+    Box<dyn FnMut(usize) + 'a>,
+);
+
+/// Runs every operation about `items` items a run, taking turns, for the mode's number of runs
+/// (round trips drift with the machine's load, so long blocks of one would favour some), and
+/// returns the median ns per item of each, in order.
+pub fn time_interleaved(ctx: &Ctx, ops: &mut [Timed<'_>], items: usize) -> Vec<f64> {
+    let mut samples = vec![Vec::new(); ops.len()];
+    for run in 0..ctx.mode.runs() {
+        for (j, (_, _, _, per, op)) in ops.iter_mut().enumerate() {
+            let calls = (items / *per).max(3);
+            let start = std::time::Instant::now();
+            for i in 0..calls {
+                op(run * calls + i);
+            }
+            samples[j].push(start.elapsed().as_nanos() as f64 / (calls * *per) as f64);
+        }
+    }
+    samples
+        .iter()
+        .map(|s| median(s).unwrap_or(f64::NAN))
+        .collect()
+}
+
 /// The median of `samples` (mean of the middle two for an even count); `None` when empty.
 /// NaNs sort last, so they only win when nothing else is there.
 pub fn median(samples: &[f64]) -> Option<f64> {

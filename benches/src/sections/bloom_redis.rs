@@ -8,7 +8,7 @@ use brick_bloom::{
     BlockedBloomFilter, DefaultBuildHasher, Params, RedisBloomFilter, RedisBloomOptions,
     RedisClient, RedisOptions,
 };
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BRICK: &str = "bloom-redis";
 /// Items a batch holds.
@@ -239,13 +239,6 @@ impl Section for BloomRedisSection {
         let query = |i: usize| (i as u64 * 7_919) % (2 * n);
         let batch_of =
             |i: usize| -> Vec<u64> { (0..BATCH).map(|j| query(i * BATCH + j)).collect() };
-        type Op<'a> = (
-            &'static str,
-            &'static str,
-            bool,
-            usize,
-            Box<dyn FnMut(usize) + 'a>,
-        );
         let ours = &f.ours;
         let naive = &f.naive;
         let mut con_naive = redis.raw();
@@ -254,7 +247,7 @@ impl Section for BloomRedisSection {
         let mut con_naive3 = redis.raw();
         let mut con_naive4 = redis.raw();
         let fresh_single = std::cell::RefCell::new(&mut fresh);
-        let mut ops_list: Vec<Op<'_>> = vec![
+        let mut ops_list: Vec<crate::harness::Timed<'_>> = vec![
             (
                 "brick-bloom RedisBloomFilter",
                 "contains",
@@ -345,21 +338,7 @@ impl Section for BloomRedisSection {
                 std::hint::black_box(naive.insert_many(&mut con_naive4, &xs));
             }),
         ));
-        let mut samples = vec![Vec::new(); ops_list.len()];
-        for run in 0..ctx.mode.runs() {
-            for (j, (_, _, _, per, op)) in ops_list.iter_mut().enumerate() {
-                let count = (ops / *per).max(3);
-                let start = Instant::now();
-                for i in 0..count {
-                    op(run * count + i);
-                }
-                samples[j].push(start.elapsed().as_nanos() as f64 / (count * *per) as f64);
-            }
-        }
-        let medians: Vec<f64> = samples
-            .iter()
-            .map(|s| crate::harness::median(s).unwrap_or(f64::NAN))
-            .collect();
+        let medians = crate::harness::time_interleaved(ctx, &mut ops_list, ops);
         for ((name, op, is_ours, _, _), ns) in ops_list.iter().zip(&medians) {
             out.push(Record::new(BRICK, name, name, *is_ours, op, params.clone()).with_ns(*ns));
         }

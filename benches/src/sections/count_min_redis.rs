@@ -8,7 +8,7 @@ use brick_count_min::{
     Conservative, CountMinSketch, Plain, RedisClient, RedisCountMin, RedisOptions, RedisTopK, TopK,
 };
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BRICK: &str = "count-min-redis";
 /// Items a batch holds.
@@ -117,13 +117,6 @@ impl Section for CountMinRedisSection {
             .expect("DEL");
 
         ctx.step("count-min-redis: add, single and batched (interleaved)");
-        type Op<'a> = (
-            &'static str,
-            &'static str,
-            bool,
-            usize,
-            Box<dyn FnMut(usize) + 'a>,
-        );
         let key = |i: usize| &stream[i % stream.len()];
         let batch = |i: usize| -> Vec<(&str, u64)> {
             (0..BATCH)
@@ -132,7 +125,7 @@ impl Section for CountMinRedisSection {
         };
         let mut con_single = redis.raw();
         let mut con_batch = redis.raw();
-        let mut ops_list: Vec<Op<'_>> = vec![
+        let mut ops_list: Vec<crate::harness::Timed<'_>> = vec![
             (
                 "brick-count-min RedisCountMin (plain)",
                 "add",
@@ -217,21 +210,10 @@ impl Section for CountMinRedisSection {
                 }),
             ),
         ];
-        let mut samples = vec![Vec::new(); ops_list.len()];
-        for r in 0..ctx.mode.runs() {
-            for (j, (_, _, _, per, op)) in ops_list.iter_mut().enumerate() {
-                let count = (ops / *per).max(3);
-                let start = Instant::now();
-                for i in 0..count {
-                    op(r * count + i);
-                }
-                samples[j].push(start.elapsed().as_nanos() as f64 / (count * *per) as f64);
-            }
-        }
+        let medians = crate::harness::time_interleaved(ctx, &mut ops_list, ops);
         let mut out = Vec::new();
-        for ((name, op, ours, _, _), s) in ops_list.iter().zip(&samples) {
-            let ns = crate::harness::median(s).unwrap_or(f64::NAN);
-            out.push(Record::new(BRICK, name, name, *ours, op, params.clone()).with_ns(ns));
+        for ((name, op, ours, _, _), ns) in ops_list.iter().zip(&medians) {
+            out.push(Record::new(BRICK, name, name, *ours, op, params.clone()).with_ns(*ns));
         }
         drop(ops_list);
 
