@@ -269,6 +269,8 @@ pub use atomic::AtomicBloomFilter;
 pub use blocked::BlockedBloomFilter;
 pub use counting::CountingBloomFilter;
 pub use error::{DecodeError, Error};
+#[cfg(all(feature = "tokio", not(loom)))]
+pub use fleet::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
 pub use fleet::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
 pub use hasher::{DefaultBuildHasher, FilterHasher, SipBuildHasher, Xxh3Hasher};

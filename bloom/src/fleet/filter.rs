@@ -2,6 +2,9 @@
 
 use std::hash::Hash;
 
+use std::sync::LazyLock;
+
+use super::client::Request;
 use super::{RedisClient, RedisError};
 use crate::blocked::Locator;
 use crate::{BLOCK_BITS, BlockedBloomFilter, DefaultBuildHasher, FilterHasher, Params};
@@ -104,6 +107,10 @@ impl Default for RedisBloomOptions {
 ///   not be, so a caller that needs the item present retries. No false negative is possible for
 ///   an insert that returned `Ok`.
 ///
+/// With feature `tokio`, a filter on an `AsyncRedisClient` has the same operations, `async`
+/// and named with `_async` (`insert_async`, `contains_many_async`, …), built by
+/// `open_async`.
+///
 /// ```no_run
 /// use brick_bloom::{RedisBloomFilter, RedisClient};
 ///
@@ -116,19 +123,47 @@ impl Default for RedisBloomOptions {
 /// assert!(seen.contains("https://example.com/")?);
 /// # Ok::<(), brick_bloom::RedisError>(())
 /// ```
-pub struct RedisBloomFilter<S = DefaultBuildHasher> {
-    client: RedisClient,
+pub struct RedisBloomFilter<S = DefaultBuildHasher, C = RedisClient> {
+    client: C,
     /// `{prefix:` — a key is this, its index, and `}`.
     key_head: String,
+    prefix: String,
     locator: Locator,
     params: Params,
     blocks_per_key: u64,
     keys: u64,
     hasher: S,
-    insert: redis::Script,
+    /// Whether batches go one script a key (a Redis Cluster) or one pipeline.
+    cluster: bool,
 }
 
-impl<S> std::fmt::Debug for RedisBloomFilter<S> {
+static INSERT_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(INSERT));
+static UPLOAD_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(UPLOAD));
+
+/// One operation: what it sends, and how the reply becomes its answer.
+struct Op<'a, T> {
+    request: Request,
+    answer: Box<dyn FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a>,
+}
+
+impl<'a, T> Op<'a, T> {
+    fn new(
+        request: Request,
+        answer: impl FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a,
+    ) -> Self {
+        Self {
+            request,
+            answer: Box::new(answer),
+        }
+    }
+}
+
+/// A reply as `T`, or [`RedisError::Reply`].
+fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, RedisError> {
+    redis::from_redis_value(value).map_err(|e| RedisError::Reply(e.to_string()))
+}
+
+impl<S, C> std::fmt::Debug for RedisBloomFilter<S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisBloomFilter")
             .field("keys", &format_args!("{}…}}", self.key_head))
@@ -161,7 +196,7 @@ impl RedisBloomFilter<DefaultBuildHasher> {
     }
 }
 
-impl<S: FilterHasher> RedisBloomFilter<S> {
+impl<S: FilterHasher> RedisBloomFilter<S, RedisClient> {
     /// The filter of shape `params` (bits rounded up to whole blocks, as in process) and
     /// `hasher` under `prefix`. Every process sharing the filter must pass the same parameters,
     /// hasher and options.
@@ -176,6 +211,240 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         hasher: S,
         options: RedisBloomOptions,
     ) -> Result<Self, RedisError> {
+        let cluster = client.is_cluster();
+        let filter = Self::unclaimed(client, prefix, params, hasher, options, cluster)?;
+        filter.call(filter.claim())?;
+        Ok(filter)
+    }
+
+    fn call<T>(&self, op: Op<'_, T>) -> Result<T, RedisError> {
+        (op.answer)(self.client.exec(op.request)?)
+    }
+
+    /// Adds an item; `Ok(true)` if it was possibly present already.
+    ///
+    /// One round trip: one script that sets k bits in one key.
+    ///
+    /// # Errors
+    /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write, or
+    /// what reaching Redis ran into; then the item may or may not have been added.
+    pub fn insert<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
+        self.call(self.insert_op(self.hasher.hash_one(item)))
+    }
+
+    /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert).
+    pub fn insert_hash(&self, hash: u64) -> Result<bool, RedisError> {
+        self.call(self.insert_op(hash))
+    }
+
+    /// Whether the item is possibly present (`Ok(false)` is certain).
+    ///
+    /// One round trip: one `GETRANGE` of the item's 64-byte block, checked here.
+    ///
+    /// # Errors
+    /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write (a
+    /// string of another length is caught when its range comes back short), or what reaching
+    /// Redis ran into.
+    pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
+        self.call(self.contains_op(self.hasher.hash_one(item)))
+    }
+
+    /// [`contains`](Self::contains) by a 64-bit hash.
+    ///
+    /// # Errors
+    /// As [`contains`](Self::contains).
+    pub fn contains_hash(&self, hash: u64) -> Result<bool, RedisError> {
+        self.call(self.contains_op(hash))
+    }
+
+    /// Adds every item, in order; for each, whether it was possibly present already (as a
+    /// sequence of [`insert`](Self::insert)s would answer).
+    ///
+    /// One round trip: one script for each key the items fall in, pipelined (on a Redis
+    /// Cluster, one after another).
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert); on an error, any of the items may or may not have been
+    /// added.
+    pub fn insert_many<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<bool>, RedisError> {
+        self.call(self.insert_many_op(items))
+    }
+
+    /// For every item, in order, whether it is possibly present.
+    ///
+    /// One round trip: a `GETRANGE` of each item's block, pipelined. On a Redis Cluster, one
+    /// script a key that reads its items' blocks, the scripts one after another (the redis
+    /// crate's cluster pipelines do not follow a resharding's redirections).
+    ///
+    /// # Errors
+    /// As [`contains`](Self::contains).
+    pub fn contains_many<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<bool>, RedisError> {
+        self.call(self.contains_many_op(items))
+    }
+
+    /// Removes every item: deletes the keys that hold the bits (the metadata stays).
+    ///
+    /// # Errors
+    /// What reaching Redis ran into.
+    pub fn clear(&self) -> Result<(), RedisError> {
+        self.call(self.clear_op())
+    }
+}
+
+impl<S: FilterHasher + Clone> RedisBloomFilter<S, RedisClient> {
+    /// The whole filter, read key by key: a [`BlockedBloomFilter`] with these parameters and
+    /// hasher, bit for bit what Redis holds (its `to_bytes` gives the versioned wire format).
+    /// Keys no insert has reached yet read as zeros. Not a snapshot: inserts that run meanwhile
+    /// may be in it or not.
+    ///
+    /// # Errors
+    /// [`RedisError::Config`] if the filter cannot be allocated here,
+    /// [`RedisError::Foreign`] for a key of another type or length, or what reaching Redis ran
+    /// into.
+    pub fn download(&self) -> Result<BlockedBloomFilter<S>, RedisError> {
+        let mut filter = BlockedBloomFilter::with_hasher(self.params, self.hasher.clone())?;
+        for key in 0..self.keys {
+            let bytes = self.client.exec(self.download_request(key))?;
+            self.fill_key(&mut filter, key, bytes)?;
+        }
+        Ok(filter)
+    }
+
+    /// Replaces the filter's bits with `filter`'s, key by key (a migration into Redis). Not
+    /// atomic: inserts that run meanwhile may be overwritten, so upload before the fleet starts.
+    ///
+    /// # Errors
+    /// [`RedisError::Mismatch`] if `filter` differs in bits, k or hasher (before any I/O),
+    /// [`RedisError::Foreign`] for a key of another type or length (left as it is), or what
+    /// reaching Redis ran into (then some keys may have been replaced).
+    pub fn upload(&self, filter: &BlockedBloomFilter<S>) -> Result<(), RedisError> {
+        self.check_upload(filter)?;
+        for key in 0..self.keys {
+            self.client.exec(self.upload_request(filter, key))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<S: FilterHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
+    /// [`with_hasher`](RedisBloomFilter::with_hasher) on an async client.
+    ///
+    /// # Errors
+    /// As [`with_hasher`](RedisBloomFilter::with_hasher).
+    pub async fn open_async(
+        client: super::AsyncRedisClient,
+        prefix: &str,
+        params: Params,
+        hasher: S,
+        options: RedisBloomOptions,
+    ) -> Result<Self, RedisError> {
+        let filter = Self::unclaimed(client, prefix, params, hasher, options, false)?;
+        filter.call_async(filter.claim()).await?;
+        Ok(filter)
+    }
+
+    async fn call_async<T>(&self, op: Op<'_, T>) -> Result<T, RedisError> {
+        (op.answer)(self.client.exec(op.request).await?)
+    }
+
+    /// [`insert`](RedisBloomFilter::insert), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`insert`](RedisBloomFilter::insert).
+    pub async fn insert_async<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
+        self.call_async(self.insert_op(self.hasher.hash_one(item)))
+            .await
+    }
+
+    /// [`contains`](RedisBloomFilter::contains), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`contains`](RedisBloomFilter::contains).
+    pub async fn contains_async<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
+        self.call_async(self.contains_op(self.hasher.hash_one(item)))
+            .await
+    }
+
+    /// [`insert_many`](RedisBloomFilter::insert_many), awaiting the replies.
+    ///
+    /// # Errors
+    /// As [`insert_many`](RedisBloomFilter::insert_many).
+    pub async fn insert_many_async<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<bool>, RedisError> {
+        self.call_async(self.insert_many_op(items)).await
+    }
+
+    /// [`contains_many`](RedisBloomFilter::contains_many), awaiting the replies.
+    ///
+    /// # Errors
+    /// As [`contains_many`](RedisBloomFilter::contains_many).
+    pub async fn contains_many_async<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<bool>, RedisError> {
+        self.call_async(self.contains_many_op(items)).await
+    }
+
+    /// [`clear`](RedisBloomFilter::clear), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`clear`](RedisBloomFilter::clear).
+    pub async fn clear_async(&self) -> Result<(), RedisError> {
+        self.call_async(self.clear_op()).await
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<S: FilterHasher + Clone> RedisBloomFilter<S, super::AsyncRedisClient> {
+    /// [`download`](RedisBloomFilter::download), awaiting each key.
+    ///
+    /// # Errors
+    /// As [`download`](RedisBloomFilter::download).
+    pub async fn download_async(&self) -> Result<BlockedBloomFilter<S>, RedisError> {
+        let mut filter = BlockedBloomFilter::with_hasher(self.params, self.hasher.clone())?;
+        for key in 0..self.keys {
+            let bytes = self.client.exec(self.download_request(key)).await?;
+            self.fill_key(&mut filter, key, bytes)?;
+        }
+        Ok(filter)
+    }
+
+    /// [`upload`](RedisBloomFilter::upload), awaiting each key.
+    ///
+    /// # Errors
+    /// As [`upload`](RedisBloomFilter::upload).
+    pub async fn upload_async(&self, filter: &BlockedBloomFilter<S>) -> Result<(), RedisError> {
+        self.check_upload(filter)?;
+        for key in 0..self.keys {
+            self.client.exec(self.upload_request(filter, key)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What both transports share: the layout and the requests.
+impl<S: FilterHasher, C> RedisBloomFilter<S, C> {
+    /// The handle, its parameters checked, before its shape is claimed in Redis.
+    fn unclaimed(
+        client: C,
+        prefix: &str,
+        params: Params,
+        hasher: S,
+        options: RedisBloomOptions,
+        cluster: bool,
+    ) -> Result<Self, RedisError> {
         if prefix.is_empty() || prefix.contains(['{', '}']) {
             return Err(RedisError::BadPrefix(prefix.to_owned()));
         }
@@ -188,23 +457,22 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
             )));
         }
         let blocks = params.bits / BLOCK_BITS;
-        let filter = Self {
+        Ok(Self {
             client,
             key_head: format!("{{{prefix}:"),
+            prefix: prefix.to_owned(),
             locator: Locator::new(blocks, params.hashes),
             params,
             blocks_per_key,
             keys: blocks.div_ceil(blocks_per_key),
             hasher,
-            insert: redis::Script::new(INSERT),
-        };
-        filter.claim(prefix)?;
-        Ok(filter)
+            cluster,
+        })
     }
 
     /// Records this filter's shape under the prefix, or checks that the one recorded is it.
-    fn claim(&self, prefix: &str) -> Result<(), RedisError> {
-        let meta = format!("{{{prefix}}}:meta");
+    fn claim(&self) -> Op<'static, ()> {
+        let meta = format!("{{{}}}:meta", self.prefix);
         let ours = format!(
             "brick-bloom blocked v1 bits={} hashes={} hasher={}:{:016x} key_blocks={}",
             self.params.bits,
@@ -213,26 +481,25 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
             self.hasher.tag(),
             self.blocks_per_key
         );
-        let stored: String = self.client.run(|con| {
-            let mut replies = con.pipeline(vec![
-                redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
-                redis::cmd("GET").arg(&meta).clone(),
-            ])?;
-            redis::from_redis_value(replies.pop().unwrap_or(redis::Value::Nil)).map_err(Into::into)
-        })?;
-        if stored != ours {
-            return Err(RedisError::Mismatch(format!(
-                "{meta} records {stored:?}; this handle is {ours:?}"
-            )));
-        }
-        Ok(())
+        let request = Request::Many(vec![
+            redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
+            redis::cmd("GET").arg(&meta).clone(),
+        ]);
+        Op::new(request, move |reply| {
+            let (_, stored): (redis::Value, String) = parse(reply)?;
+            if stored != ours {
+                return Err(RedisError::Mismatch(format!(
+                    "{meta} records {stored:?}; this handle is {ours:?}"
+                )));
+            }
+            Ok(())
+        })
     }
 
     /// The Redis key that holds block `block`, and the block's first byte in it.
     fn place(&self, block: u64) -> (String, u64) {
-        let key = block / self.blocks_per_key;
         (
-            format!("{}{key}}}", self.key_head),
+            self.key_name(block / self.blocks_per_key),
             (block % self.blocks_per_key) * 64,
         )
     }
@@ -243,77 +510,36 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
         (blocks - key * self.blocks_per_key).min(self.blocks_per_key) * 64
     }
 
-    /// Adds an item; `Ok(true)` if it was possibly present already.
-    ///
-    /// One round trip: one script that sets k bits in one key.
-    ///
-    /// # Errors
-    /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write, or
-    /// what reaching Redis ran into; then the item may or may not have been added.
-    pub fn insert<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
-        self.insert_hash(self.hasher.hash_one(item))
-    }
-
-    /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
-    ///
-    /// # Errors
-    /// As [`insert`](Self::insert).
-    pub fn insert_hash(&self, hash: u64) -> Result<bool, RedisError> {
+    fn insert_op(&self, hash: u64) -> Op<'static, bool> {
         let (block, mask) = self.locator.locate(hash);
         let (key, base) = self.place(block);
         let size = self.key_bytes(block / self.blocks_per_key);
-        let mut invocation = self.insert.key(&key);
+        let mut invocation = INSERT_SCRIPT.key(&key);
         invocation.arg(size).arg(bit_count(&mask));
         for offset in bit_offsets(base, &mask) {
             invocation.arg(offset);
         }
-        let present: Vec<u8> = self.client.run(|con| invocation.invoke(con.like()))?;
-        match present.as_slice() {
-            [p] => Ok(*p == 1),
-            other => Err(RedisError::Reply(format!("insert answered {other:?}"))),
-        }
+        Op::new(
+            Request::Script(invocation),
+            |reply| match parse::<Vec<u8>>(reply)?.as_slice() {
+                [p] => Ok(*p == 1),
+                other => Err(RedisError::Reply(format!("insert answered {other:?}"))),
+            },
+        )
     }
 
-    /// Whether the item is possibly present (`Ok(false)` is certain).
-    ///
-    /// One round trip: one `GETRANGE` of the item's 64-byte block, checked here.
-    ///
-    /// # Errors
-    /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write (a
-    /// string of another length is caught when its range comes back short), or what reaching
-    /// Redis ran into.
-    pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
-        self.contains_hash(self.hasher.hash_one(item))
-    }
-
-    /// [`contains`](Self::contains) by a 64-bit hash.
-    ///
-    /// # Errors
-    /// As [`contains`](Self::contains).
-    pub fn contains_hash(&self, hash: u64) -> Result<bool, RedisError> {
+    fn contains_op(&self, hash: u64) -> Op<'static, bool> {
         let (block, mask) = self.locator.locate(hash);
         let (key, base) = self.place(block);
-        let bytes: Vec<u8> = self
-            .client
-            .run(|con| getrange(&key, base).query(con.like()))?;
-        answer(&key, &bytes, &mask)
+        Op::new(Request::One(getrange(&key, base)), move |reply| {
+            answer(&key, &parse::<Vec<u8>>(reply)?, &mask)
+        })
     }
 
-    /// Adds every item, in order; for each, whether it was possibly present already (as a
-    /// sequence of [`insert`](Self::insert)s would answer).
-    ///
-    /// One round trip: one script for each key the items fall in, pipelined.
-    ///
-    /// # Errors
-    /// As [`insert`](Self::insert); on an error, any of the items may or may not have been
-    /// added.
-    pub fn insert_many<T: Hash>(
-        &self,
-        items: impl IntoIterator<Item = T>,
-    ) -> Result<Vec<bool>, RedisError> {
+    fn insert_many_op<T: Hash>(&self, items: impl IntoIterator<Item = T>) -> Op<'_, Vec<bool>> {
         // Only items in one key can affect each other's answers, and each key's items go in
         // their order: the answers are those of a sequence of single inserts.
-        let (count, groups) = self.batch::<u8, T>(
+        self.batch(
             items,
             INSERT,
             |cmd, key| {
@@ -325,28 +551,61 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
                     cmd.arg(offset);
                 }
             },
-        )?;
-        let mut out = vec![false; count];
-        for (_, members, present) in groups {
-            for ((i, _), p) in members.into_iter().zip(present) {
-                out[i] = p == 1;
-            }
-        }
-        Ok(out)
+            |_, _, present: u8| Ok(present == 1),
+        )
     }
 
-    /// Runs `script` once for each key `items` fall in, pipelined: its arguments are
-    /// `key_args`' and then `item_args`' for each of the key's items (their block's first byte
-    /// in the key, and their mask). Returns the item count and, per key, the key, its items
-    /// (index and mask) and the script's answer for each.
-    #[allow(clippy::type_complexity)]
-    fn batch<R: redis::FromRedisValue, T: Hash>(
-        &self,
+    fn contains_many_op<T: Hash>(&self, items: impl IntoIterator<Item = T>) -> Op<'_, Vec<bool>> {
+        if self.cluster {
+            let head = self.key_head.clone();
+            return self.batch(
+                items,
+                READ,
+                |_, _| {},
+                |cmd, base, _| {
+                    cmd.arg(base);
+                },
+                move |key, mask, bytes: Vec<u8>| answer(&format!("{head}{key}}}"), &bytes, mask),
+            );
+        }
+        // Native commands: a GETRANGE costs Redis a third of a script's redis.call.
+        let mut keys = Vec::new();
+        let mut masks = Vec::new();
+        let mut commands = Vec::new();
+        for item in items {
+            let (block, mask) = self.locator.locate(self.hasher.hash_one(&item));
+            let (key, base) = self.place(block);
+            commands.push(getrange(&key, base));
+            keys.push(key);
+            masks.push(mask);
+        }
+        Op::new(Request::Many(commands), move |reply| {
+            let replies: Vec<Vec<u8>> = parse(reply)?;
+            keys.iter()
+                .zip(&masks)
+                .zip(replies)
+                .map(|((key, mask), bytes)| answer(key, &bytes, mask))
+                .collect()
+        })
+    }
+
+    /// One `script` for each key `items` fall in, pipelined: its arguments are `key_args`' and
+    /// then `item_args`' for each of the key's items (their block's first byte in the key, and
+    /// their mask); it answers one `R` an item, which `answer` (given the key and the item's
+    /// mask) turns into the item's answer, in the items' order.
+    fn batch<'a, R, T, A>(
+        &'a self,
         items: impl IntoIterator<Item = T>,
         script: &str,
         key_args: impl Fn(&mut redis::Cmd, u64),
         item_args: impl Fn(&mut redis::Cmd, u64, &[u64; 8]),
-    ) -> Result<(usize, Vec<(u64, Vec<(usize, [u64; 8])>, Vec<R>)>), RedisError> {
+        answer: impl Fn(u64, &[u64; 8], R) -> Result<A, RedisError> + Send + 'a,
+    ) -> Op<'a, Vec<A>>
+    where
+        R: redis::FromRedisValue,
+        T: Hash,
+        A: Default + Clone + Send + 'a,
+    {
         let located: Vec<(u64, [u64; 8])> = items
             .into_iter()
             .map(|item| self.locator.locate(self.hasher.hash_one(&item)))
@@ -365,75 +624,24 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
                 cmd
             })
             .collect();
-        let replies = self.client.run(|con| con.pipeline(commands))?;
-        let mut groups = Vec::with_capacity(by_key.len());
-        for ((key, members), reply) in by_key.into_iter().zip(replies) {
-            let answers: Vec<R> =
-                redis::from_redis_value(reply).map_err(|e| RedisError::Reply(e.to_string()))?;
-            if answers.len() != members.len() {
-                return Err(RedisError::Reply(format!(
-                    "{} answers for {} items",
-                    answers.len(),
-                    members.len()
-                )));
+        Op::new(Request::Many(commands), move |reply| {
+            let replies: Vec<redis::Value> = parse(reply)?;
+            let mut out = vec![A::default(); located.len()];
+            for ((key, members), reply) in by_key.into_iter().zip(replies) {
+                let answers: Vec<R> = parse(reply)?;
+                if answers.len() != members.len() {
+                    return Err(RedisError::Reply(format!(
+                        "{} answers for {} items",
+                        answers.len(),
+                        members.len()
+                    )));
+                }
+                for (i, r) in members.into_iter().zip(answers) {
+                    out[i] = answer(key, &located[i].1, r)?;
+                }
             }
-            let members = members.into_iter().map(|i| (i, located[i].1)).collect();
-            groups.push((key, members, answers));
-        }
-        Ok((located.len(), groups))
-    }
-
-    /// For every item, in order, whether it is possibly present.
-    ///
-    /// One round trip: a `GETRANGE` of each item's block, pipelined. On a Redis Cluster, one
-    /// script a key that reads its items' blocks, the scripts one after another (the redis
-    /// crate's cluster pipelines do not follow a resharding's redirections).
-    ///
-    /// # Errors
-    /// As [`contains`](Self::contains).
-    pub fn contains_many<T: Hash>(
-        &self,
-        items: impl IntoIterator<Item = T>,
-    ) -> Result<Vec<bool>, RedisError> {
-        if !self.client.is_cluster() {
-            // Native commands: a GETRANGE costs Redis a third of a script's redis.call.
-            let mut keys = Vec::new();
-            let mut masks = Vec::new();
-            let mut commands = Vec::new();
-            for item in items {
-                let (block, mask) = self.locator.locate(self.hasher.hash_one(&item));
-                let (key, base) = self.place(block);
-                commands.push(getrange(&key, base));
-                keys.push(key);
-                masks.push(mask);
-            }
-            let replies = self.client.run(|con| con.pipeline(commands))?;
-            return keys
-                .iter()
-                .zip(&masks)
-                .zip(replies)
-                .map(|((key, mask), reply)| {
-                    let bytes: Vec<u8> = redis::from_redis_value(reply)
-                        .map_err(|e| RedisError::Reply(e.to_string()))?;
-                    answer(key, &bytes, mask)
-                })
-                .collect();
-        }
-        let (count, groups) = self.batch::<Vec<u8>, T>(
-            items,
-            READ,
-            |_, _| {},
-            |cmd, base, _| {
-                cmd.arg(base);
-            },
-        )?;
-        let mut out = vec![false; count];
-        for (key, members, blocks) in groups {
-            for ((i, mask), bytes) in members.into_iter().zip(blocks) {
-                out[i] = answer(&self.key_name(key), &bytes, &mask)?;
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// The indices of `located` grouped by the key their block is in, in order within each key.
@@ -450,6 +658,58 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
             }
         }
         by_key
+    }
+
+    fn clear_op(&self) -> Op<'static, ()> {
+        let commands = (0..self.keys)
+            .map(|key| redis::cmd("DEL").arg(self.key_name(key)).clone())
+            .collect();
+        Op::new(Request::Many(commands), |_| Ok(()))
+    }
+
+    fn download_request(&self, key: u64) -> Request {
+        Request::One(redis::cmd("GET").arg(self.key_name(key)).clone())
+    }
+
+    /// Copies key `key`'s bytes (absent: zeros) into `filter`.
+    fn fill_key(
+        &self,
+        filter: &mut BlockedBloomFilter<S>,
+        key: u64,
+        reply: redis::Value,
+    ) -> Result<(), RedisError> {
+        let Some(bytes) = parse::<Option<Vec<u8>>>(reply)? else {
+            return Ok(());
+        };
+        let size = self.key_bytes(key);
+        if bytes.len() as u64 != size {
+            return Err(RedisError::Foreign(format!(
+                "{} holds {} bytes, not {size}",
+                self.key_name(key),
+                bytes.len()
+            )));
+        }
+        filter.fill_blocks((key * self.blocks_per_key) as usize, &bytes);
+        Ok(())
+    }
+
+    fn check_upload(&self, filter: &BlockedBloomFilter<S>) -> Result<(), RedisError> {
+        let ours = (self.params, self.hasher.tag());
+        let theirs = (filter.params(), filter.hasher().tag());
+        if ours != theirs {
+            return Err(RedisError::Mismatch(format!(
+                "uploading (params, hasher tag) {theirs:?} into {ours:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn upload_request(&self, filter: &BlockedBloomFilter<S>, key: u64) -> Request {
+        let first = (key * self.blocks_per_key) as usize;
+        let blocks = first..first + (self.key_bytes(key) / 64) as usize;
+        let mut invocation = UPLOAD_SCRIPT.key(self.key_name(key));
+        invocation.arg(filter.block_bytes(blocks));
+        Request::Script(invocation)
     }
 
     /// The shape: bits (whole blocks) and k, as the in-process filter of these parameters.
@@ -472,79 +732,6 @@ impl<S: FilterHasher> RedisBloomFilter<S> {
     /// The hasher.
     pub fn hasher(&self) -> &S {
         &self.hasher
-    }
-}
-
-impl<S: FilterHasher + Clone> RedisBloomFilter<S> {
-    /// The whole filter, read key by key: a [`BlockedBloomFilter`] with these parameters and
-    /// hasher, bit for bit what Redis holds (its `to_bytes` gives the versioned wire format).
-    /// Keys no insert has reached yet read as zeros. Not a snapshot: inserts that run meanwhile
-    /// may be in it or not.
-    ///
-    /// # Errors
-    /// [`RedisError::Config`] if the filter cannot be allocated here,
-    /// [`RedisError::Foreign`] for a key of another type or length, or what reaching Redis ran
-    /// into.
-    pub fn download(&self) -> Result<BlockedBloomFilter<S>, RedisError> {
-        let mut filter = BlockedBloomFilter::with_hasher(self.params, self.hasher.clone())?;
-        for key in 0..self.keys {
-            let name = self.key_name(key);
-            let bytes: Option<Vec<u8>> = self
-                .client
-                .run(|con| redis::cmd("GET").arg(&name).query(con.like()))?;
-            let Some(bytes) = bytes else { continue };
-            let size = self.key_bytes(key);
-            if bytes.len() as u64 != size {
-                return Err(RedisError::Foreign(format!(
-                    "{name} holds {} bytes, not {size}",
-                    bytes.len()
-                )));
-            }
-            filter.fill_blocks((key * self.blocks_per_key) as usize, &bytes);
-        }
-        Ok(filter)
-    }
-
-    /// Replaces the filter's bits with `filter`'s, key by key (a migration into Redis). Not
-    /// atomic: inserts that run meanwhile may be overwritten, so upload before the fleet starts.
-    ///
-    /// # Errors
-    /// [`RedisError::Mismatch`] if `filter` differs in bits, k or hasher (before any I/O),
-    /// [`RedisError::Foreign`] for a key of another type or length (left as it is), or what
-    /// reaching Redis ran into (then some keys may have been replaced).
-    pub fn upload(&self, filter: &BlockedBloomFilter<S>) -> Result<(), RedisError> {
-        let ours = (self.params, self.hasher.tag());
-        let theirs = (filter.params(), filter.hasher().tag());
-        if ours != theirs {
-            return Err(RedisError::Mismatch(format!(
-                "uploading (params, hasher tag) {theirs:?} into {ours:?}"
-            )));
-        }
-        let upload = redis::Script::new(UPLOAD);
-        for key in 0..self.keys {
-            let first = key * self.blocks_per_key;
-            let blocks = first as usize..(first as usize + (self.key_bytes(key) / 64) as usize);
-            let bytes = filter.block_bytes(blocks);
-            self.client.run(|con| {
-                upload
-                    .key(self.key_name(key))
-                    .arg(bytes.as_slice())
-                    .invoke::<i64>(con.like())
-                    .map(drop)
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Removes every item: deletes the keys that hold the bits (the metadata stays).
-    ///
-    /// # Errors
-    /// What reaching Redis ran into.
-    pub fn clear(&self) -> Result<(), RedisError> {
-        let commands = (0..self.keys)
-            .map(|key| redis::cmd("DEL").arg(self.key_name(key)).clone())
-            .collect();
-        self.client.run(|con| con.pipeline(commands)).map(drop)
     }
 }
 

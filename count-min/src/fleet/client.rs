@@ -94,8 +94,20 @@ impl Conn {
     }
 }
 
+/// What one call sends: a command, commands pipelined, or a script. The blocking
+/// [`RedisClient`] and (feature `tokio`) the async client run the same requests, so every
+/// operation is written once.
+pub(crate) enum Request {
+    /// One command.
+    One(redis::Cmd),
+    /// Commands in one pipeline (see [`Conn::pipeline`]); the reply is an array of theirs.
+    Many(Vec<redis::Cmd>),
+    /// A script: `EVALSHA`, and on `NOSCRIPT` a `SCRIPT LOAD` and `EVALSHA` again.
+    Script(redis::ScriptInvocation<'static>),
+}
+
 /// The replies, or the first of them that is an error.
-fn first_error(replies: Vec<redis::Value>) -> redis::RedisResult<Vec<redis::Value>> {
+pub(crate) fn first_error(replies: Vec<redis::Value>) -> redis::RedisResult<Vec<redis::Value>> {
     for reply in &replies {
         if let redis::Value::ServerError(e) = reply {
             return Err(e.clone().into());
@@ -223,6 +235,15 @@ impl RedisClient {
     /// What reaching Redis ran into.
     pub fn ping(&self) -> Result<(), RedisError> {
         self.run(|con| redis::cmd("PING").query::<String>(con.like()).map(drop))
+    }
+
+    /// Sends `request` on a pooled connection and returns the reply.
+    pub(crate) fn exec(&self, request: Request) -> Result<redis::Value, RedisError> {
+        self.run(|con| match request {
+            Request::One(cmd) => cmd.query(con.like()),
+            Request::Many(commands) => con.pipeline(commands).map(redis::Value::Array),
+            Request::Script(invocation) => invocation.invoke(con.like()),
+        })
     }
 
     /// Runs `f` on a pooled connection, connecting first if the slot has none.

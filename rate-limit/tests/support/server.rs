@@ -1,7 +1,10 @@
 //! Redis servers for the live tests: the shared server's URL, unique keys, servers of a
 //! test's own on free loopback ports, and a three-master Redis Cluster. This file is the same in every brick with a Redis
 //! backend (`.ci/shared-files`).
-#![allow(dead_code, unreachable_pub)] // each test binary uses part of it
+#![allow(dead_code, unreachable_pub)]
+// each test binary uses part of it
+// The tests' own counter and processes: loom models the crates' atomics, not these.
+#![allow(clippy::disallowed_types)]
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
