@@ -238,6 +238,9 @@
 //! - `redis`: `RedisBloomFilter`, `RedisClient` and `RedisError` (the redis crate's blocking
 //!   client, and parking_lot for its connection pool).
 //! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
+//! - `tokio`: `AsyncRedisClient`, one multiplexed self-reconnecting connection with a timeout
+//!   and back-off per call, and the filter' operations as `async fn`s named `_async` (the redis
+//!   crate's `ConnectionManager`, tokio's timers).
 //!
 //! # Limits
 //! - m ≤ [`MAX_BITS`] (2^60 bits), k ≤ [`MAX_HASHES`] (256), and the bits must be addressable by

@@ -191,6 +191,9 @@
 //! - `redis`: `RedisCountMin`, `RedisTopK`, `RedisClient` and `RedisError` (the redis crate's
 //!   blocking client, and parking_lot for its connection pool).
 //! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
+//! - `tokio`: `AsyncRedisClient`, one multiplexed self-reconnecting connection with a timeout
+//!   and back-off per call, and the sketches' operations as `async fn`s named `_async` (the redis
+//!   crate's `ConnectionManager`, tokio's timers).
 //!
 //! # Limits
 //! - Width at most [`MAX_WIDTH`] (2^32 − 1), depth at most [`MAX_DEPTH`] (64), heavy hitters at
@@ -247,6 +250,8 @@ mod wire;
 pub use atomic::{ATOMIC_COUNTER_MAX, AtomicConservativeCountMin, AtomicCountMinSketch};
 pub use counter::Counter;
 pub use error::{DecodeError, Error};
+#[cfg(all(feature = "tokio", not(loom)))]
+pub use fleet::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
 pub use fleet::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, SketchHasher, Xxh3Hasher};

@@ -106,6 +106,29 @@ pub(crate) enum Request {
     Script(redis::ScriptInvocation<'static>),
 }
 
+/// One operation: what it sends, and how the reply becomes its answer.
+pub(crate) struct Op<'a, T> {
+    pub(crate) request: Request,
+    pub(crate) answer: Box<dyn FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a>,
+}
+
+impl<'a, T> Op<'a, T> {
+    pub(crate) fn new(
+        request: Request,
+        answer: impl FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a,
+    ) -> Self {
+        Self {
+            request,
+            answer: Box::new(answer),
+        }
+    }
+}
+
+/// A reply as `T`, or [`RedisError::Reply`].
+pub(crate) fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, RedisError> {
+    redis::from_redis_value(value).map_err(|e| RedisError::Reply(e.to_string()))
+}
+
 /// The replies, or the first of them that is an error.
 pub(crate) fn first_error(replies: Vec<redis::Value>) -> redis::RedisResult<Vec<redis::Value>> {
     for reply in &replies {
@@ -174,11 +197,7 @@ impl RedisClient {
     /// [`RedisError::BadOptions`] for a malformed URL, zero connections or a zero timeout.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
         check_options(&options)?;
-        let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
-        let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
-        // Nagle off: a call is one small write waiting for its answer.
-        let tcp = info.tcp_settings().clone().set_nodelay(true);
-        let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)?;
+        let client = open_client(url)?;
         let connector = Connector::Single {
             client,
             timeout: options.timeout,
@@ -265,6 +284,15 @@ impl RedisClient {
             )),
         })
     }
+}
+
+/// The `redis` crate's client for `url`, with Nagle's algorithm off: a call is one small write
+/// waiting for its answer.
+pub(crate) fn open_client(url: &str) -> Result<redis::Client, RedisError> {
+    let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
+    let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
+    let tcp = info.tcp_settings().clone().set_nodelay(true);
+    redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)
 }
 
 /// Refuses options no client can work with.

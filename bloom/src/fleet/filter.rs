@@ -4,7 +4,7 @@ use std::hash::Hash;
 
 use std::sync::LazyLock;
 
-use super::client::Request;
+use super::client::{Op, Request, parse};
 use super::{RedisClient, RedisError};
 use crate::blocked::Locator;
 use crate::{BLOCK_BITS, BlockedBloomFilter, DefaultBuildHasher, FilterHasher, Params};
@@ -139,29 +139,6 @@ pub struct RedisBloomFilter<S = DefaultBuildHasher, C = RedisClient> {
 
 static INSERT_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(INSERT));
 static UPLOAD_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(UPLOAD));
-
-/// One operation: what it sends, and how the reply becomes its answer.
-struct Op<'a, T> {
-    request: Request,
-    answer: Box<dyn FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a>,
-}
-
-impl<'a, T> Op<'a, T> {
-    fn new(
-        request: Request,
-        answer: impl FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a,
-    ) -> Self {
-        Self {
-            request,
-            answer: Box::new(answer),
-        }
-    }
-}
-
-/// A reply as `T`, or [`RedisError::Reply`].
-fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, RedisError> {
-    redis::from_redis_value(value).map_err(|e| RedisError::Reply(e.to_string()))
-}
 
 impl<S, C> std::fmt::Debug for RedisBloomFilter<S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 
 use super::RedisError;
-use super::client::{RedisOptions, Request, first_error};
+use super::client::{RedisOptions, Request, first_error, open_client};
 use crate::backoff::Backoff;
 use crate::sync::Arc;
 
@@ -94,10 +94,7 @@ impl AsyncRedisClient {
     /// [`RedisError::BadOptions`] for a malformed URL or a zero timeout.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
         check_options(&options)?;
-        let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
-        let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
-        let tcp = info.tcp_settings().clone().set_nodelay(true);
-        let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)?;
+        let client = open_client(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))

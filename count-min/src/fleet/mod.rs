@@ -14,10 +14,14 @@
 //! # Ok::<(), brick_count_min::RedisError>(())
 //! ```
 
+#[cfg(feature = "tokio")]
+mod async_client;
 mod client;
 mod error;
 mod sketch;
 
+#[cfg(feature = "tokio")]
+pub use async_client::AsyncRedisClient;
 pub use client::{RedisClient, RedisOptions};
 pub use error::RedisError;
 pub use sketch::{RedisCountMin, RedisTopK};

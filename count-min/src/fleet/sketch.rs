@@ -3,7 +3,9 @@
 
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::sync::LazyLock;
 
+use super::client::{Op, Request, parse};
 use super::{RedisClient, RedisError};
 use crate::probe::Cells;
 use crate::{
@@ -171,6 +173,9 @@ const MAX_COUNT: u64 = u32::MAX as u64;
 /// - **Queries.** [`estimate`](Self::estimate) is one `BITFIELD_RO` of the d counters.
 /// - **Errors.** An `Ok` add has counted; an error may or may not have.
 ///
+/// With feature `tokio`, a sketch on an `AsyncRedisClient` (built by `open_async`) has the
+/// same operations, `async` and named with `_async`.
+///
 /// ```no_run
 /// use brick_count_min::{RedisClient, RedisCountMin};
 ///
@@ -181,13 +186,14 @@ const MAX_COUNT: u64 = u32::MAX as u64;
 /// assert!(hits.estimate("/login")? >= 1);
 /// # Ok::<(), brick_count_min::RedisError>(())
 /// ```
-pub struct RedisCountMin<U: UpdateRule = Plain, S = DefaultBuildHasher> {
-    client: RedisClient,
+pub struct RedisCountMin<U: UpdateRule = Plain, S = DefaultBuildHasher, C = RedisClient> {
+    client: C,
     keys: Keys,
     width: u64,
     depth: u64,
+    /// The heavy hitters kept beside the counters (0: none, a plain sketch).
+    k: u64,
     hasher: S,
-    add: redis::Script,
     rule: PhantomData<U>,
 }
 
@@ -197,9 +203,23 @@ struct Keys {
     counters: String,
     total: String,
     top: String,
+    meta: String,
 }
 
-impl<U: UpdateRule, S> std::fmt::Debug for RedisCountMin<U, S> {
+static ADD_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(ADD));
+static HALVE_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(HALVE));
+/// Reads the counters and the total together, so that they agree.
+static READ_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new("return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}")
+});
+/// Reads the tracked keys (largest first, with scores) and the total together.
+static TOP_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        "return {redis.call('ZRANGE', KEYS[1], 0, -1, 'REV', 'WITHSCORES'), redis.call('GET', KEYS[2])}",
+    )
+});
+
+impl<U: UpdateRule, S, C> std::fmt::Debug for RedisCountMin<U, S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisCountMin")
             .field("counters", &self.keys.counters)
@@ -210,7 +230,7 @@ impl<U: UpdateRule, S> std::fmt::Debug for RedisCountMin<U, S> {
     }
 }
 
-impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher> {
+impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
     /// The sketch of error ε·N with probability 1 − δ under `prefix` (the shape of
     /// [`dimensions`](crate::dimensions)), default hasher.
     ///
@@ -240,7 +260,7 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher> {
     }
 }
 
-impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
+impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, RedisClient> {
     /// The sketch of the given shape and hasher under `prefix`. Every process sharing it must
     /// pass the same shape, rule and hasher. Creates the metadata key if the prefix has none.
     ///
@@ -258,105 +278,13 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
         depth: u64,
         hasher: S,
     ) -> Result<Self, RedisError> {
-        Self::open(client, prefix, width, depth, hasher, 0)
-    }
-
-    fn open(
-        client: RedisClient,
-        prefix: &str,
-        width: u64,
-        depth: u64,
-        hasher: S,
-        k: u64,
-    ) -> Result<Self, RedisError> {
-        if prefix.is_empty() || prefix.contains(['{', '}']) {
-            return Err(RedisError::BadPrefix(prefix.to_owned()));
-        }
-        crate::probe::check_shape(width, depth)?;
-        if width * depth * 4 > 512 << 20 {
-            return Err(RedisError::Config(crate::Error::TooLarge {
-                counters: (width * depth) as f64,
-            }));
-        }
-        let sketch = Self {
-            client,
-            keys: Keys {
-                counters: format!("{{{prefix}}}:cms"),
-                total: format!("{{{prefix}}}:n"),
-                top: format!("{{{prefix}}}:top"),
-            },
-            width,
-            depth,
-            hasher,
-            add: redis::Script::new(ADD),
-            rule: PhantomData,
-        };
-        let meta = format!("{{{prefix}}}:meta");
-        let ours = format!(
-            "brick-count-min v1 width={width} depth={depth} conservative={} hasher={}:{:016x} k={k}",
-            U::CONSERVATIVE,
-            S::ID,
-            sketch.hasher.tag(),
-        );
-        let stored: String = sketch.client.run(|con| {
-            let mut replies = con.pipeline(vec![
-                redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
-                redis::cmd("GET").arg(&meta).clone(),
-            ])?;
-            redis::from_redis_value(replies.pop().unwrap_or(redis::Value::Nil)).map_err(Into::into)
-        })?;
-        if stored != ours {
-            return Err(RedisError::Mismatch(format!(
-                "{meta} records {stored:?}; this handle is {ours:?}"
-            )));
-        }
+        let sketch = Self::unclaimed(client, prefix, width, depth, hasher, 0)?;
+        sketch.call(sketch.claim_op())?;
         Ok(sketch)
     }
 
-    /// The d counter indices (row-major, as in process) of a hash.
-    fn cells(&self, hash: u64) -> impl Iterator<Item = usize> {
-        let mut cells = Cells::new(hash, self.width as usize);
-        (0..self.depth).map(move |_| cells.next_cell())
-    }
-
-    /// Runs the add script over `items` (hash, count, member), `k` heavy hitters kept (0 for
-    /// none), and returns each one's new estimate.
-    fn run_add<'a>(
-        &self,
-        items: impl IntoIterator<Item = (u64, u64, &'a [u8])>,
-        k: u64,
-    ) -> Result<Vec<u64>, RedisError> {
-        let mut invocation = self.add.prepare_invoke();
-        invocation
-            .key(&self.keys.counters)
-            .key(&self.keys.total)
-            .key(&self.keys.top)
-            .arg(self.width * self.depth * 4)
-            .arg(u8::from(U::CONSERVATIVE))
-            .arg(self.depth)
-            .arg(k);
-        let mut n = 0;
-        for (hash, count, member) in items {
-            invocation
-                .arg(count.min(MAX_COUNT))
-                .arg(count.min(i64::MAX as u64))
-                .arg(member);
-            for cell in self.cells(hash) {
-                invocation.arg(cell);
-            }
-            n += 1;
-        }
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        let estimates: Vec<u64> = self.client.run(|con| invocation.invoke(con.like()))?;
-        if estimates.len() != n {
-            return Err(RedisError::Reply(format!(
-                "{} estimates for {n} adds",
-                estimates.len()
-            )));
-        }
-        Ok(estimates)
+    fn call<T>(&self, op: Op<'static, T>) -> Result<T, RedisError> {
+        (op.answer)(self.client.exec(op.request)?)
     }
 
     /// Counts one occurrence of `item`.
@@ -374,8 +302,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
     /// # Errors
     /// As [`increment`](Self::increment).
     pub fn add<T: Hash + ?Sized>(&self, item: &T, count: u64) -> Result<u64, RedisError> {
-        let estimates = self.run_add([(self.hasher.hash_one(item), count, &b""[..])], 0)?;
-        Ok(estimates[0])
+        self.call(self.add_one_op(self.hasher.hash_one(item), count))
     }
 
     /// Counts each `(item, count)` in order, in one script (one round trip, atomic), and
@@ -388,11 +315,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
         &self,
         items: impl IntoIterator<Item = (T, u64)>,
     ) -> Result<Vec<u64>, RedisError> {
-        let hashed: Vec<(u64, u64)> = items
-            .into_iter()
-            .map(|(item, count)| (self.hasher.hash_one(&item), count))
-            .collect();
-        self.run_add(hashed.into_iter().map(|(h, c)| (h, c, &b""[..])), 0)
+        self.call(self.add_many_op(items))
     }
 
     /// How often `item` occurred, at least: as the in-process [`CountMinSketch::estimate`]. One
@@ -401,13 +324,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
     /// # Errors
     /// What reaching Redis ran into ([`RedisError::Foreign`] for a key of another type).
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> Result<u64, RedisError> {
-        let mut cmd = redis::cmd("BITFIELD_RO");
-        cmd.arg(&self.keys.counters);
-        for cell in self.cells(self.hasher.hash_one(item)) {
-            cmd.arg("GET").arg("u32").arg(format!("#{cell}"));
-        }
-        let counters: Vec<u64> = self.client.run(|con| cmd.query(con.like()))?;
-        Ok(counters.into_iter().min().unwrap_or(0))
+        self.call(self.estimate_op(self.hasher.hash_one(item)))
     }
 
     /// The sum of every count added (saturating at 2^63 − 1, Redis's largest integer).
@@ -415,10 +332,326 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
     /// # Errors
     /// What reaching Redis ran into.
     pub fn total(&self) -> Result<u64, RedisError> {
-        let total: Option<u64> = self
-            .client
-            .run(|con| redis::cmd("GET").arg(&self.keys.total).query(con.like()))?;
-        Ok(total.unwrap_or(0))
+        self.call(self.total_op())
+    }
+
+    /// Halves every counter and the total (see [`CountMinSketch::halve`]), in one script, for a
+    /// decaying count.
+    ///
+    /// # Errors
+    /// What reaching Redis ran into.
+    pub fn halve(&self) -> Result<(), RedisError> {
+        self.call(self.halve_op(&[])?)
+    }
+
+    /// Deletes the counters and the total (and the tracked keys): an empty sketch.
+    ///
+    /// # Errors
+    /// What reaching Redis ran into.
+    pub fn clear(&self) -> Result<(), RedisError> {
+        self.call(self.clear_op())
+    }
+}
+
+impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static> RedisCountMin<U, S, RedisClient> {
+    /// The sketch as Redis holds it now: an in-process [`CountMinSketch`] with the same
+    /// counters, total, shape and hasher (one script reads both, so the two agree).
+    ///
+    /// # Errors
+    /// [`RedisError::Foreign`] for a counters key of another type or length, or what reaching
+    /// Redis ran into.
+    pub fn download(&self) -> Result<CountMinSketch<u32, S, U>, RedisError> {
+        self.call(self.download_op())
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, super::AsyncRedisClient> {
+    /// [`with_hasher`](RedisCountMin::with_hasher) on an async client.
+    ///
+    /// # Errors
+    /// As [`with_hasher`](RedisCountMin::with_hasher).
+    pub async fn open_async(
+        client: super::AsyncRedisClient,
+        prefix: &str,
+        width: u64,
+        depth: u64,
+        hasher: S,
+    ) -> Result<Self, RedisError> {
+        let sketch = Self::unclaimed(client, prefix, width, depth, hasher, 0)?;
+        sketch.call_async(sketch.claim_op()).await?;
+        Ok(sketch)
+    }
+
+    async fn call_async<T>(&self, op: Op<'static, T>) -> Result<T, RedisError> {
+        (op.answer)(self.client.exec(op.request).await?)
+    }
+
+    /// [`add`](RedisCountMin::add), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`add`](RedisCountMin::add).
+    pub async fn add_async<T: Hash + ?Sized>(
+        &self,
+        item: &T,
+        count: u64,
+    ) -> Result<u64, RedisError> {
+        self.call_async(self.add_one_op(self.hasher.hash_one(item), count))
+            .await
+    }
+
+    /// [`add_many`](RedisCountMin::add_many), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`add_many`](RedisCountMin::add_many).
+    pub async fn add_many_async<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = (T, u64)>,
+    ) -> Result<Vec<u64>, RedisError> {
+        self.call_async(self.add_many_op(items)).await
+    }
+
+    /// [`estimate`](RedisCountMin::estimate), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`estimate`](RedisCountMin::estimate).
+    pub async fn estimate_async<T: Hash + ?Sized>(&self, item: &T) -> Result<u64, RedisError> {
+        self.call_async(self.estimate_op(self.hasher.hash_one(item)))
+            .await
+    }
+
+    /// [`total`](RedisCountMin::total), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`total`](RedisCountMin::total).
+    pub async fn total_async(&self) -> Result<u64, RedisError> {
+        self.call_async(self.total_op()).await
+    }
+
+    /// [`halve`](RedisCountMin::halve), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`halve`](RedisCountMin::halve).
+    pub async fn halve_async(&self) -> Result<(), RedisError> {
+        self.call_async(self.halve_op(&[])?).await
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static>
+    RedisCountMin<U, S, super::AsyncRedisClient>
+{
+    /// [`download`](RedisCountMin::download), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`download`](RedisCountMin::download).
+    pub async fn download_async(&self) -> Result<CountMinSketch<u32, S, U>, RedisError> {
+        self.call_async(self.download_op()).await
+    }
+}
+
+/// What both transports share: the layout and the requests.
+impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
+    /// The handle, its parameters checked, before its shape is claimed in Redis.
+    fn unclaimed(
+        client: C,
+        prefix: &str,
+        width: u64,
+        depth: u64,
+        hasher: S,
+        k: u64,
+    ) -> Result<Self, RedisError> {
+        if prefix.is_empty() || prefix.contains(['{', '}']) {
+            return Err(RedisError::BadPrefix(prefix.to_owned()));
+        }
+        crate::probe::check_shape(width, depth)?;
+        if width * depth * 4 > 512 << 20 {
+            return Err(RedisError::Config(crate::Error::TooLarge {
+                counters: (width * depth) as f64,
+            }));
+        }
+        Ok(Self {
+            client,
+            keys: Keys {
+                counters: format!("{{{prefix}}}:cms"),
+                total: format!("{{{prefix}}}:n"),
+                top: format!("{{{prefix}}}:top"),
+                meta: format!("{{{prefix}}}:meta"),
+            },
+            width,
+            depth,
+            k,
+            hasher,
+            rule: PhantomData,
+        })
+    }
+
+    /// Records this sketch's shape under the prefix, or checks that the one recorded is it.
+    fn claim_op(&self) -> Op<'static, ()> {
+        let meta = self.keys.meta.clone();
+        let ours = format!(
+            "brick-count-min v1 width={} depth={} conservative={} hasher={}:{:016x} k={}",
+            self.width,
+            self.depth,
+            U::CONSERVATIVE,
+            S::ID,
+            self.hasher.tag(),
+            self.k,
+        );
+        let request = Request::Many(vec![
+            redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
+            redis::cmd("GET").arg(&meta).clone(),
+        ]);
+        Op::new(request, move |reply| {
+            let (_, stored): (redis::Value, String) = parse(reply)?;
+            if stored != ours {
+                return Err(RedisError::Mismatch(format!(
+                    "{meta} records {stored:?}; this handle is {ours:?}"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// The d counter indices (row-major, as in process) of a hash.
+    fn cells(&self, hash: u64) -> impl Iterator<Item = usize> {
+        let mut cells = Cells::new(hash, self.width as usize);
+        (0..self.depth).map(move |_| cells.next_cell())
+    }
+
+    /// The add script over `items` (hash, count, member) with this sketch's k, answering each
+    /// one's new estimate.
+    fn add_op<M: AsRef<[u8]>>(
+        &self,
+        items: impl IntoIterator<Item = (u64, u64, M)>,
+    ) -> Op<'static, Vec<u64>> {
+        let mut invocation = ADD_SCRIPT.prepare_invoke();
+        invocation
+            .key(&self.keys.counters)
+            .key(&self.keys.total)
+            .key(&self.keys.top)
+            .arg(self.width * self.depth * 4)
+            .arg(u8::from(U::CONSERVATIVE))
+            .arg(self.depth)
+            .arg(self.k);
+        let mut n = 0;
+        for (hash, count, member) in items {
+            invocation
+                .arg(count.min(MAX_COUNT))
+                .arg(count.min(i64::MAX as u64))
+                .arg(member.as_ref());
+            for cell in self.cells(hash) {
+                invocation.arg(cell);
+            }
+            n += 1;
+        }
+        if n == 0 {
+            // Nothing to count: no round trip.
+            return Op::new(Request::Many(Vec::new()), |_| Ok(Vec::new()));
+        }
+        Op::new(Request::Script(invocation), move |reply| {
+            let estimates: Vec<u64> = parse(reply)?;
+            if estimates.len() != n {
+                return Err(RedisError::Reply(format!(
+                    "{} estimates for {n} adds",
+                    estimates.len()
+                )));
+            }
+            Ok(estimates)
+        })
+    }
+
+    fn add_one_op(&self, hash: u64, count: u64) -> Op<'static, u64> {
+        let op = self.add_op([(hash, count, b"")]);
+        Op::new(op.request, move |reply| {
+            Ok((op.answer)(reply)?.first().copied().unwrap_or(0))
+        })
+    }
+
+    fn add_many_op<T: Hash>(
+        &self,
+        items: impl IntoIterator<Item = (T, u64)>,
+    ) -> Op<'static, Vec<u64>> {
+        let hashed: Vec<(u64, u64, &[u8])> = items
+            .into_iter()
+            .map(|(item, count)| (self.hasher.hash_one(&item), count, &b""[..]))
+            .collect();
+        self.add_op(hashed)
+    }
+
+    fn estimate_op(&self, hash: u64) -> Op<'static, u64> {
+        let mut cmd = redis::cmd("BITFIELD_RO");
+        cmd.arg(&self.keys.counters);
+        for cell in self.cells(hash) {
+            cmd.arg("GET").arg("u32").arg(format!("#{cell}"));
+        }
+        Op::new(Request::One(cmd), |reply| {
+            Ok(parse::<Vec<u64>>(reply)?.into_iter().min().unwrap_or(0))
+        })
+    }
+
+    fn total_op(&self) -> Op<'static, u64> {
+        let cmd = redis::cmd("GET").arg(&self.keys.total).clone();
+        Op::new(Request::One(cmd), |reply| {
+            Ok(parse::<Option<u64>>(reply)?.unwrap_or(0))
+        })
+    }
+
+    /// Halves, then re-scores the tracked keys `members` that are still tracked.
+    fn halve_op(&self, members: &[Vec<u8>]) -> Result<Op<'static, ()>, RedisError> {
+        let mut invocation = HALVE_SCRIPT.prepare_invoke();
+        invocation
+            .key(&self.keys.counters)
+            .key(&self.keys.total)
+            .key(&self.keys.top)
+            .arg(self.depth);
+        for member in members {
+            invocation.arg(member.as_slice());
+            for cell in self.cells(self.hasher.hash_one(member_str(member)?)) {
+                invocation.arg(cell);
+            }
+        }
+        Ok(Op::new(Request::Script(invocation), |_| Ok(())))
+    }
+
+    fn clear_op(&self) -> Op<'static, ()> {
+        let cmd = redis::cmd("DEL")
+            .arg(&self.keys.counters)
+            .arg(&self.keys.total)
+            .arg(&self.keys.top)
+            .clone();
+        Op::new(Request::One(cmd), |_| Ok(()))
+    }
+
+    /// The tracked keys, largest first with their scores, and the total.
+    fn top_op(&self) -> Op<'static, Vec<HeavyHitter<String>>> {
+        let mut invocation = TOP_SCRIPT.prepare_invoke();
+        invocation.key(&self.keys.top).key(&self.keys.total);
+        let epsilon = std::f64::consts::E / self.width as f64;
+        Op::new(Request::Script(invocation), move |reply| {
+            let (tracked, total): (Vec<(Vec<u8>, u64)>, Option<u64>) = parse(reply)?;
+            let error = (epsilon * total.unwrap_or(0) as f64).ceil() as u64;
+            tracked
+                .into_iter()
+                .map(|(member, count)| {
+                    Ok(HeavyHitter {
+                        key: member_str(&member)?.to_owned(),
+                        count,
+                        error: error.min(count),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The tracked keys, for a halving.
+    fn members_op(&self) -> Op<'static, Vec<Vec<u8>>> {
+        let cmd = redis::cmd("ZRANGE")
+            .arg(&self.keys.top)
+            .arg(0)
+            .arg(-1)
+            .clone();
+        Op::new(Request::One(cmd), parse)
     }
 
     /// Columns per row.
@@ -440,90 +673,39 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S> {
     pub fn key_names(&self) -> [&str; 3] {
         [&self.keys.counters, &self.keys.total, &self.keys.top]
     }
-
-    /// Halves every counter and the total (see [`CountMinSketch::halve`]), in one script, for a
-    /// decaying count.
-    ///
-    /// # Errors
-    /// What reaching Redis ran into.
-    pub fn halve(&self) -> Result<(), RedisError> {
-        self.halve_tracking(&[])
-    }
-
-    /// Halves, then re-scores the tracked keys `members` that are still tracked.
-    fn halve_tracking(&self, members: &[Vec<u8>]) -> Result<(), RedisError> {
-        let script = redis::Script::new(HALVE);
-        let mut invocation = script.prepare_invoke();
-        invocation
-            .key(&self.keys.counters)
-            .key(&self.keys.total)
-            .key(&self.keys.top)
-            .arg(self.depth);
-        for member in members {
-            invocation.arg(member.as_slice());
-            for cell in self.cells(self.hasher.hash_one(member_str(member)?)) {
-                invocation.arg(cell);
-            }
-        }
-        self.client
-            .run(|con| invocation.invoke::<i64>(con.like()))
-            .map(drop)
-    }
-
-    /// Deletes the counters and the total (and the tracked keys): an empty sketch.
-    ///
-    /// # Errors
-    /// What reaching Redis ran into.
-    pub fn clear(&self) -> Result<(), RedisError> {
-        self.client.run(|con| {
-            redis::cmd("DEL")
-                .arg(&self.keys.counters)
-                .arg(&self.keys.total)
-                .arg(&self.keys.top)
-                .query::<i64>(con.like())
-                .map(drop)
-        })
-    }
 }
 
-impl<U: UpdateRule, S: SketchHasher + Clone> RedisCountMin<U, S> {
-    /// The sketch as Redis holds it now: an in-process [`CountMinSketch`] with the same
-    /// counters, total, shape and hasher (one script reads both, so the two agree).
-    ///
-    /// # Errors
-    /// [`RedisError::Foreign`] for a counters key of another type or length, or what reaching
-    /// Redis ran into.
-    pub fn download(&self) -> Result<CountMinSketch<u32, S, U>, RedisError> {
-        let read =
-            redis::Script::new("return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}");
-        let (bytes, total): (Option<Vec<u8>>, Option<u64>) = self.client.run(|con| {
-            read.key(&self.keys.counters)
-                .key(&self.keys.total)
-                .invoke(con.like())
-        })?;
-        let cells = (self.width * self.depth) as usize;
-        let counters = match bytes {
-            None => vec![0u32; cells],
-            Some(b) if b.len() == cells * 4 => b
-                .chunks_exact(4)
-                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            Some(b) => {
-                return Err(RedisError::Foreign(format!(
-                    "{} holds {} bytes, not {}",
-                    self.keys.counters,
-                    b.len(),
-                    cells * 4
-                )));
-            }
-        };
-        Ok(CountMinSketch::from_parts(
-            counters,
-            self.width as usize,
-            self.depth as usize,
-            total.unwrap_or(0),
-            self.hasher.clone(),
-        ))
+impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static, C> RedisCountMin<U, S, C> {
+    fn download_op(&self) -> Op<'static, CountMinSketch<u32, S, U>> {
+        let mut invocation = READ_SCRIPT.prepare_invoke();
+        invocation.key(&self.keys.counters).key(&self.keys.total);
+        let (width, depth, hasher) = (self.width, self.depth, self.hasher.clone());
+        let name = self.keys.counters.clone();
+        Op::new(Request::Script(invocation), move |reply| {
+            let (bytes, total): (Option<Vec<u8>>, Option<u64>) = parse(reply)?;
+            let cells = (width * depth) as usize;
+            let counters = match bytes {
+                None => vec![0u32; cells],
+                Some(b) if b.len() == cells * 4 => b
+                    .chunks_exact(4)
+                    .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+                Some(b) => {
+                    return Err(RedisError::Foreign(format!(
+                        "{name} holds {} bytes, not {}",
+                        b.len(),
+                        cells * 4
+                    )));
+                }
+            };
+            Ok(CountMinSketch::from_parts(
+                counters,
+                width as usize,
+                depth as usize,
+                total.unwrap_or(0),
+                hasher,
+            ))
+        })
     }
 }
 
@@ -537,7 +719,7 @@ fn member_str(member: &[u8]) -> Result<&str, RedisError> {
 /// set beside it and updated in the same script as the counters, as the in-process [`TopK`]
 /// keeps them in its heap: a key enters when its estimate beats the smallest tracked one, and
 /// takes the smallest one's place (the DataSketches and RedisBloom `TOPK` design). Keys are
-/// text.
+/// text. With feature `tokio`, the same operations on an `AsyncRedisClient`, named `_async`.
 ///
 /// [`TopK`]: crate::TopK
 ///
@@ -553,12 +735,11 @@ fn member_str(member: &[u8]) -> Result<&str, RedisError> {
 /// # Ok::<(), brick_count_min::RedisError>(())
 /// ```
 #[derive(Debug)]
-pub struct RedisTopK<S = DefaultBuildHasher> {
-    sketch: RedisCountMin<Conservative, S>,
-    k: u64,
+pub struct RedisTopK<S = DefaultBuildHasher, C = RedisClient> {
+    sketch: RedisCountMin<Conservative, S, C>,
 }
 
-impl RedisTopK<DefaultBuildHasher> {
+impl RedisTopK<DefaultBuildHasher, RedisClient> {
     /// The `k` heaviest keys over a sketch of error ε·N with probability 1 − δ, under `prefix`.
     ///
     /// # Errors
@@ -583,7 +764,15 @@ impl RedisTopK<DefaultBuildHasher> {
     }
 }
 
-impl<S: SketchHasher> RedisTopK<S> {
+/// Refuses k = 0 and k above [`MAX_K`], as the in-process [`TopK`](crate::TopK) does.
+fn check_k(k: u64) -> Result<(), RedisError> {
+    if k == 0 || k > MAX_K {
+        return Err(RedisError::Config(crate::Error::InvalidK(k)));
+    }
+    Ok(())
+}
+
+impl<S: SketchHasher> RedisTopK<S, RedisClient> {
     /// The `k` heaviest keys over a sketch of the given shape and hasher.
     ///
     /// # Errors
@@ -596,11 +785,10 @@ impl<S: SketchHasher> RedisTopK<S> {
         depth: u64,
         hasher: S,
     ) -> Result<Self, RedisError> {
-        if k == 0 || k > MAX_K {
-            return Err(RedisError::Config(crate::Error::InvalidK(k)));
-        }
-        let sketch = RedisCountMin::open(client, prefix, width, depth, hasher, k)?;
-        Ok(Self { sketch, k })
+        check_k(k)?;
+        let sketch = RedisCountMin::unclaimed(client, prefix, width, depth, hasher, k)?;
+        sketch.call(sketch.claim_op())?;
+        Ok(Self { sketch })
     }
 
     /// Counts one occurrence of `key`.
@@ -617,10 +805,7 @@ impl<S: SketchHasher> RedisTopK<S> {
     /// # Errors
     /// As [`RedisCountMin::increment`].
     pub fn add(&self, key: &str, count: u64) -> Result<u64, RedisError> {
-        let hash = self.sketch.hasher.hash_one(key);
-        Ok(self
-            .sketch
-            .run_add([(hash, count, key.as_bytes())], self.k)?[0])
+        Ok(self.sketch.call(self.add_op([(key, count)]))?[0])
     }
 
     /// Counts each `(key, count)` in order, in one script, and returns each one's estimate
@@ -632,40 +817,16 @@ impl<S: SketchHasher> RedisTopK<S> {
         &self,
         items: impl IntoIterator<Item = (&'a str, u64)>,
     ) -> Result<Vec<u64>, RedisError> {
-        let hashed: Vec<(u64, u64, &[u8])> = items
-            .into_iter()
-            .map(|(key, count)| (self.sketch.hasher.hash_one(key), count, key.as_bytes()))
-            .collect();
-        self.sketch.run_add(hashed, self.k)
+        self.sketch.call(self.add_op(items))
     }
 
     /// The tracked keys, largest estimate first, each with the bound ⌈ε·N⌉ (as
-    /// [`TopK::top`](crate::TopK::top)). Two round trips: the set, and the total.
+    /// [`TopK::top`](crate::TopK::top)). One round trip: one script reads the set and the total.
     ///
     /// # Errors
     /// What reaching Redis ran into.
     pub fn top(&self) -> Result<Vec<HeavyHitter<String>>, RedisError> {
-        let tracked: Vec<(Vec<u8>, u64)> = self.sketch.client.run(|con| {
-            redis::cmd("ZRANGE")
-                .arg(&self.sketch.keys.top)
-                .arg(0)
-                .arg(-1)
-                .arg("REV")
-                .arg("WITHSCORES")
-                .query(con.like())
-        })?;
-        let epsilon = std::f64::consts::E / self.sketch.width as f64;
-        let error = (epsilon * self.sketch.total()? as f64).ceil() as u64;
-        tracked
-            .into_iter()
-            .map(|(member, count)| {
-                Ok(HeavyHitter {
-                    key: member_str(&member)?.to_owned(),
-                    count,
-                    error: error.min(count),
-                })
-            })
-            .collect()
+        self.sketch.call(self.sketch.top_op())
     }
 
     /// The sketch's estimate for any key, tracked or not.
@@ -676,16 +837,6 @@ impl<S: SketchHasher> RedisTopK<S> {
         self.sketch.estimate(key)
     }
 
-    /// How many keys are tracked at most.
-    pub fn k(&self) -> u64 {
-        self.k
-    }
-
-    /// The sketch underneath.
-    pub fn sketch(&self) -> &RedisCountMin<Conservative, S> {
-        &self.sketch
-    }
-
     /// Halves every count and re-scores the tracked keys against the halved counters (as
     /// [`TopK::halve`](crate::TopK::halve)), in one script after one read of the tracked keys.
     /// A key that a concurrent add brings in between keeps the score it entered with.
@@ -693,14 +844,8 @@ impl<S: SketchHasher> RedisTopK<S> {
     /// # Errors
     /// What reaching Redis ran into.
     pub fn halve(&self) -> Result<(), RedisError> {
-        let members: Vec<Vec<u8>> = self.sketch.client.run(|con| {
-            redis::cmd("ZRANGE")
-                .arg(&self.sketch.keys.top)
-                .arg(0)
-                .arg(-1)
-                .query(con.like())
-        })?;
-        self.sketch.halve_tracking(&members)
+        let members = self.sketch.call(self.sketch.members_op())?;
+        self.sketch.call(self.sketch.halve_op(&members)?)
     }
 
     /// Forgets everything.
@@ -709,5 +854,84 @@ impl<S: SketchHasher> RedisTopK<S> {
     /// What reaching Redis ran into.
     pub fn clear(&self) -> Result<(), RedisError> {
         self.sketch.clear()
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<S: SketchHasher> RedisTopK<S, super::AsyncRedisClient> {
+    /// [`with_hasher`](RedisTopK::with_hasher) on an async client.
+    ///
+    /// # Errors
+    /// As [`with_hasher`](RedisTopK::with_hasher).
+    pub async fn open_async(
+        client: super::AsyncRedisClient,
+        prefix: &str,
+        k: u64,
+        width: u64,
+        depth: u64,
+        hasher: S,
+    ) -> Result<Self, RedisError> {
+        check_k(k)?;
+        let sketch = RedisCountMin::unclaimed(client, prefix, width, depth, hasher, k)?;
+        sketch.call_async(sketch.claim_op()).await?;
+        Ok(Self { sketch })
+    }
+
+    /// [`add`](RedisTopK::add), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`add`](RedisTopK::add).
+    pub async fn add_async(&self, key: &str, count: u64) -> Result<u64, RedisError> {
+        Ok(self.sketch.call_async(self.add_op([(key, count)])).await?[0])
+    }
+
+    /// [`add_many`](RedisTopK::add_many), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`add_many`](RedisTopK::add_many).
+    pub async fn add_many_async<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, u64)>,
+    ) -> Result<Vec<u64>, RedisError> {
+        self.sketch.call_async(self.add_op(items)).await
+    }
+
+    /// [`top`](RedisTopK::top), awaiting the reply.
+    ///
+    /// # Errors
+    /// As [`top`](RedisTopK::top).
+    pub async fn top_async(&self) -> Result<Vec<HeavyHitter<String>>, RedisError> {
+        self.sketch.call_async(self.sketch.top_op()).await
+    }
+
+    /// [`halve`](RedisTopK::halve), awaiting the replies.
+    ///
+    /// # Errors
+    /// As [`halve`](RedisTopK::halve).
+    pub async fn halve_async(&self) -> Result<(), RedisError> {
+        let members = self.sketch.call_async(self.sketch.members_op()).await?;
+        self.sketch
+            .call_async(self.sketch.halve_op(&members)?)
+            .await
+    }
+}
+
+impl<S: SketchHasher, C> RedisTopK<S, C> {
+    fn add_op<'a>(&self, items: impl IntoIterator<Item = (&'a str, u64)>) -> Op<'static, Vec<u64>> {
+        let hashed: Vec<(u64, u64, &[u8])> = items
+            .into_iter()
+            .map(|(key, count)| (self.sketch.hasher.hash_one(key), count, key.as_bytes()))
+            .collect();
+        self.sketch.add_op(hashed)
+    }
+
+    /// How many keys are tracked at most.
+    pub fn k(&self) -> u64 {
+        self.sketch.k
+    }
+
+    /// The sketch underneath.
+    pub fn sketch(&self) -> &RedisCountMin<Conservative, S, C> {
+        &self.sketch
     }
 }
