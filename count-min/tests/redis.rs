@@ -127,6 +127,13 @@ proptest! {
             prop_assert!(h.count <= top.estimate(&h.key).unwrap());
         }
         prop_assert!(top.sketch().download().unwrap() == local);
+        // A halving re-scores every tracked key, in the same script, against the halved
+        // counters.
+        top.halve().unwrap();
+        local.halve();
+        for h in top.top().unwrap() {
+            prop_assert_eq!(h.count, local.estimate(&h.key));
+        }
     }
 }
 
@@ -269,7 +276,7 @@ fn a_killed_server_loses_no_acknowledged_add() {
 fn foreign_values_and_other_shapes_are_typed_errors() {
     let prefix = unique("foreign");
     let sketch = RedisCountMin::<Plain>::new(client(), &prefix, 100, 3).unwrap();
-    let [counters, _, _] = sketch.key_names();
+    let [counters, ..] = sketch.key_names();
     let counters = counters.to_owned();
     let mut raw = raw(&shared_url());
     let _: () = redis::cmd("RPUSH")

@@ -16,7 +16,8 @@ use crate::{
 /// Adds a list of (count, member, cells) in order and answers each one's new estimate.
 ///
 /// KEYS: the counters (a string of width × depth big-endian u32, `BITFIELD`'s layout), the
-/// total (an integer), and for a top-k the sorted set of tracked keys. ARGV[1]: the counters'
+/// total (an integer), and for a top-k the sorted set of tracked keys and a hash of each tracked
+/// key's cells (so that a halving can re-score them in one script). ARGV[1]: the counters'
 /// size in bytes; ARGV[2]: 1 for conservative update; ARGV[3]: the depth; ARGV[4]: k (0 without
 /// a top-k); then for each item its count for the counters (at most u32::MAX: a larger one
 /// saturates them the same), its count for the total (at most 2^63 − 1), its member (the key's
@@ -78,16 +79,22 @@ while i <= #ARGV do
     redis.call('SET', KEYS[2], '9223372036854775807')
   end
   if k > 0 and count > 0 then
+    local enters = false
     if redis.call('ZSCORE', KEYS[3], member) then
       redis.call('ZADD', KEYS[3], estimate, member)
     elseif redis.call('ZCARD', KEYS[3]) < k then
-      redis.call('ZADD', KEYS[3], estimate, member)
+      enters = true
     else
       local least = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
       if estimate > tonumber(least[2]) then
         redis.call('ZREM', KEYS[3], least[1])
-        redis.call('ZADD', KEYS[3], estimate, member)
+        redis.call('HDEL', KEYS[4], least[1])
+        enters = true
       end
+    end
+    if enters then
+      redis.call('ZADD', KEYS[3], estimate, member)
+      redis.call('HSET', KEYS[4], member, table.concat(ARGV, ',', cells, cells + depth - 1))
     end
   end
   out[#out + 1] = estimate
@@ -96,11 +103,10 @@ end
 return out
 ";
 
-/// Halves every counter (a saturated one stays saturated) and the total, then re-scores the
-/// tracked keys still in the set against the halved counters.
+/// Halves every counter (a saturated one stays saturated) and the total, then re-scores every
+/// tracked key against the halved counters, from the cells the add script kept for it.
 ///
-/// KEYS: counters, total, sorted set. ARGV[1]: the depth; then for each tracked key its member
-/// and its depth cells.
+/// KEYS: counters, total, sorted set, cells hash.
 const HALVE: &str = r"
 local bytes = redis.call('GET', KEYS[1])
 if bytes then
@@ -135,20 +141,17 @@ if total then
   end
   redis.call('SET', KEYS[2], text)
 end
-local depth = tonumber(ARGV[1])
-local i = 2
-while i <= #ARGV do
-  local member = ARGV[i]
-  if redis.call('ZSCORE', KEYS[3], member) then
+for _, member in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+  local cells = redis.call('HGET', KEYS[4], member)
+  if cells then
     local ops = {}
-    for j = i + 1, i + depth do
+    for cell in string.gmatch(cells, '%d+') do
       ops[#ops + 1] = 'GET'
       ops[#ops + 1] = 'u32'
-      ops[#ops + 1] = '#' .. ARGV[j]
+      ops[#ops + 1] = '#' .. cell
     end
     redis.call('ZADD', KEYS[3], math.min(unpack(redis.call('BITFIELD', KEYS[1], unpack(ops)))), member)
   end
-  i = i + 1 + depth
 end
 return 1
 ";
@@ -165,6 +168,8 @@ const MAX_COUNT: u64 = u32::MAX as u64;
 ///   u32 (what `BITFIELD ... u32 #i` addresses), the total an integer `{prefix}:n`, and the
 ///   shape is recorded in `{prefix}:meta`. One hash tag, so a Redis Cluster keeps a sketch on
 ///   one master (and a script may touch all its keys); different sketches spread.
+/// - **Decay.** [`halve`](Self::halve) halves counters and total in one script (and, for a
+///   [`RedisTopK`], re-scores its tracked keys in the same script).
 /// - **Updates.** [`add`](Self::add) is one script: `BITFIELD ... OVERFLOW SAT INCRBY` of the
 ///   d counters for the plain rule, or a read and a conditional write of them for the
 ///   conservative rule (atomic: concurrent adds never interleave between the read and the
@@ -203,6 +208,7 @@ struct Keys {
     counters: String,
     total: String,
     top: String,
+    cells: String,
     meta: String,
 }
 
@@ -341,7 +347,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, RedisClient> {
     /// # Errors
     /// What reaching Redis ran into.
     pub fn halve(&self) -> Result<(), RedisError> {
-        self.call(self.halve_op(&[])?)
+        self.call(self.halve_op())
     }
 
     /// Deletes the counters and the total (and the tracked keys): an empty sketch.
@@ -433,7 +439,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, super::AsyncRedisClient
     /// # Errors
     /// As [`halve`](RedisCountMin::halve).
     pub async fn halve_async(&self) -> Result<(), RedisError> {
-        self.call_async(self.halve_op(&[])?).await
+        self.call_async(self.halve_op()).await
     }
 }
 
@@ -476,6 +482,7 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
                 counters: format!("{{{prefix}}}:cms"),
                 total: format!("{{{prefix}}}:n"),
                 top: format!("{{{prefix}}}:top"),
+                cells: format!("{{{prefix}}}:cells"),
                 meta: format!("{{{prefix}}}:meta"),
             },
             width,
@@ -530,6 +537,7 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
             .key(&self.keys.counters)
             .key(&self.keys.total)
             .key(&self.keys.top)
+            .key(&self.keys.cells)
             .arg(self.width * self.depth * 4)
             .arg(u8::from(U::CONSERVATIVE))
             .arg(self.depth)
@@ -597,21 +605,15 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
         })
     }
 
-    /// Halves, then re-scores the tracked keys `members` that are still tracked.
-    fn halve_op(&self, members: &[Vec<u8>]) -> Result<Op<'static, ()>, RedisError> {
+    /// Halves, and re-scores the tracked keys: one script.
+    fn halve_op(&self) -> Op<'static, ()> {
         let mut invocation = HALVE_SCRIPT.prepare_invoke();
         invocation
             .key(&self.keys.counters)
             .key(&self.keys.total)
             .key(&self.keys.top)
-            .arg(self.depth);
-        for member in members {
-            invocation.arg(member.as_slice());
-            for cell in self.cells(self.hasher.hash_one(member_str(member)?)) {
-                invocation.arg(cell);
-            }
-        }
-        Ok(Op::new(Request::Script(invocation), |_| Ok(())))
+            .key(&self.keys.cells);
+        Op::new(Request::Script(invocation), |_| Ok(()))
     }
 
     fn clear_op(&self) -> Op<'static, ()> {
@@ -619,6 +621,7 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
             .arg(&self.keys.counters)
             .arg(&self.keys.total)
             .arg(&self.keys.top)
+            .arg(&self.keys.cells)
             .clone();
         Op::new(Request::One(cmd), |_| Ok(()))
     }
@@ -644,16 +647,6 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
         })
     }
 
-    /// The tracked keys, for a halving.
-    fn members_op(&self) -> Op<'static, Vec<Vec<u8>>> {
-        let cmd = redis::cmd("ZRANGE")
-            .arg(&self.keys.top)
-            .arg(0)
-            .arg(-1)
-            .clone();
-        Op::new(Request::One(cmd), parse)
-    }
-
     /// Columns per row.
     pub fn width(&self) -> u64 {
         self.width
@@ -669,9 +662,15 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
         self.width * self.depth * 4
     }
 
-    /// The Redis keys: counters, total and (for a [`RedisTopK`]) the tracked keys' sorted set.
-    pub fn key_names(&self) -> [&str; 3] {
-        [&self.keys.counters, &self.keys.total, &self.keys.top]
+    /// The Redis keys: counters, total and (for a [`RedisTopK`]) the tracked keys' sorted set
+    /// and their cells.
+    pub fn key_names(&self) -> [&str; 4] {
+        [
+            &self.keys.counters,
+            &self.keys.total,
+            &self.keys.top,
+            &self.keys.cells,
+        ]
     }
 }
 
@@ -838,14 +837,12 @@ impl<S: SketchHasher> RedisTopK<S, RedisClient> {
     }
 
     /// Halves every count and re-scores the tracked keys against the halved counters (as
-    /// [`TopK::halve`](crate::TopK::halve)), in one script after one read of the tracked keys.
-    /// A key that a concurrent add brings in between keeps the score it entered with.
+    /// [`TopK::halve`](crate::TopK::halve)), in one script.
     ///
     /// # Errors
     /// What reaching Redis ran into.
     pub fn halve(&self) -> Result<(), RedisError> {
-        let members = self.sketch.call(self.sketch.members_op())?;
-        self.sketch.call(self.sketch.halve_op(&members)?)
+        self.sketch.halve()
     }
 
     /// Forgets everything.
@@ -904,15 +901,12 @@ impl<S: SketchHasher> RedisTopK<S, super::AsyncRedisClient> {
         self.sketch.call_async(self.sketch.top_op()).await
     }
 
-    /// [`halve`](RedisTopK::halve), awaiting the replies.
+    /// [`halve`](RedisTopK::halve), awaiting the reply.
     ///
     /// # Errors
     /// As [`halve`](RedisTopK::halve).
     pub async fn halve_async(&self) -> Result<(), RedisError> {
-        let members = self.sketch.call_async(self.sketch.members_op()).await?;
-        self.sketch
-            .call_async(self.sketch.halve_op(&members)?)
-            .await
+        self.sketch.halve_async().await
     }
 }
 
