@@ -1,23 +1,42 @@
-//! The default hasher: seeded XXH3, deterministic across processes and machines.
+//! The hashers: the default, keyed per cache from a random source, and seeded XXH3 for
+//! replays.
 
 use std::hash::{BuildHasher, Hasher};
 
-/// Seeded XXH3-64. Deterministic, so benchmarks and tests replay identically; its seed is not a
-/// secret, so for keys an adversary chooses (who could aim many keys at one hash bucket) pass
-/// std's `RandomState` or another keyed hasher instead.
+/// The default hasher: foldhash's fast hasher (hashbrown's own default) with a key drawn for
+/// each instance from a random source. Caches are often keyed by what users send (URLs, IDs,
+/// headers); with a published fixed seed anyone could precompute keys that share one bucket
+/// and turn every lookup into a long probe. With a key per cache, two caches built by `new`
+/// hash the same key differently, and no key set can be aimed at one of them in advance.
+///
+/// For replays and tests that must repeat hit for hit, pass [`Xxh3BuildHasher`] explicitly.
+#[derive(Debug, Clone, Default)]
+pub struct DefaultBuildHasher(foldhash::fast::RandomState);
+
+impl BuildHasher for DefaultBuildHasher {
+    type Hasher = foldhash::fast::FoldHasher<'static>;
+    #[inline(always)]
+    fn build_hasher(&self) -> Self::Hasher {
+        self.0.build_hasher()
+    }
+}
+
+/// Seeded XXH3-64: deterministic across processes and machines, so a replay (a trace, a test,
+/// a benchmark) repeats hit for hit. Its seed is not a secret: keep it to keys nobody else
+/// chooses, and use [`DefaultBuildHasher`] for the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DefaultBuildHasher {
+pub struct Xxh3BuildHasher {
     seed: u64,
 }
 
-impl DefaultBuildHasher {
+impl Xxh3BuildHasher {
     /// The hasher with a given seed (the default is 0).
     pub const fn with_seed(seed: u64) -> Self {
         Self { seed }
     }
 }
 
-impl BuildHasher for DefaultBuildHasher {
+impl BuildHasher for Xxh3BuildHasher {
     type Hasher = Xxh3Hasher;
     #[inline(always)]
     fn build_hasher(&self) -> Xxh3Hasher {
@@ -34,7 +53,7 @@ impl BuildHasher for DefaultBuildHasher {
 /// Inputs up to this many bytes are hashed one-shot from an inline buffer.
 const INLINE: usize = 64;
 
-/// The hasher of [`DefaultBuildHasher`]. A lone integer (a `u64` key) is kept as a word and
+/// The hasher of [`Xxh3BuildHasher`]. A lone integer (a `u64` key) is kept as a word and
 /// hashed as its 8 bytes with a length the compiler knows, about 2 ns; other short inputs (a URL
 /// of up to 64 bytes) are buffered inline and hashed one-shot; longer ones move to the streaming
 /// state. All three give the identical result for the same bytes.

@@ -268,6 +268,11 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         self.store.len() == 0
     }
 
+    /// The hasher keys are hashed with (for a default-built cache, its own random key).
+    pub fn hasher(&self) -> &S {
+        self.store.hasher()
+    }
+
     /// The capacity: entries, or total weight with a weigher.
     #[inline]
     pub fn capacity(&self) -> u64 {

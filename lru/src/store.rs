@@ -158,6 +158,10 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     }
 
     #[inline(always)]
+    pub(crate) fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
     pub(crate) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
         self.hasher.hash_one(key)
     }

@@ -3,7 +3,7 @@
 //! the references' means. The ratios are printed.
 #![cfg(not(loom))]
 
-use brick_lru::{Cache, ConcurrentCache, LfuCache, LruCache};
+use brick_lru::{Cache, ConcurrentCache, LfuCache, LruCache, Xxh3BuildHasher};
 use serde_json::Value;
 use std::io::Read;
 
@@ -75,7 +75,7 @@ fn lru_hit_counts_equal_libcachesim_on_every_trace() {
     assert_eq!(checked, 60);
 }
 
-fn replay_concurrent(cache: &ConcurrentCache<u64, u64>, keys: &[u64]) -> u64 {
+fn replay_concurrent(cache: &ConcurrentCache<u64, u64, Xxh3BuildHasher>, keys: &[u64]) -> u64 {
     let mut hits = 0;
     for &k in keys {
         if cache.get(&k).is_some() {
@@ -105,13 +105,18 @@ fn concurrent_cache_against_the_references() {
         for (label, cap) in t["capacities"].as_object().unwrap() {
             let c = LABELS.iter().position(|l| l == label).unwrap();
             let cap = cap.as_u64().unwrap();
+            // The deterministic hasher: a replay must repeat hit for hit.
             let cache = ConcurrentCache::builder(cap)
+                .hasher(Xxh3BuildHasher::default())
                 .record_stats()
                 .build()
                 .unwrap();
             let hits = replay_concurrent(&cache, &keys);
             if c == 0 {
-                let again = ConcurrentCache::new(cap).unwrap();
+                let again = ConcurrentCache::builder(cap)
+                    .hasher(Xxh3BuildHasher::default())
+                    .build()
+                    .unwrap();
                 assert_eq!(
                     replay_concurrent(&again, &keys),
                     hits,

@@ -124,6 +124,16 @@ fn nz(cap: usize) -> NonZeroUsize {
 cache!(brick_lru::LruCache<K, V>, "brick-lru LruCache", true, true,
     |cap| brick_lru::LruCache::new(cap as u64).expect("valid"),
     |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
+cache!(brick_lru::LruCache<K, V, std::collections::hash_map::RandomState>,
+    "brick-lru LruCache (std RandomState)", true, true,
+    |cap| brick_lru::LruCache::with_parts(cap as u64, Default::default(), brick_lru::UnitWeigher,
+        brick_lru::SystemClock::default()).expect("valid"),
+    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
+cache!(brick_lru::LruCache<K, V, brick_lru::Xxh3BuildHasher>,
+    "brick-lru LruCache (Xxh3BuildHasher, fixed seed)", true, true,
+    |cap| brick_lru::LruCache::with_parts(cap as u64, Default::default(), brick_lru::UnitWeigher,
+        brick_lru::SystemClock::default()).expect("valid"),
+    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
 cache!(brick_lru::LfuCache<K, V>, "brick-lru LfuCache", true, false,
     |cap| brick_lru::LfuCache::new(cap as u64).expect("valid"),
     |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
@@ -313,7 +323,7 @@ impl Section for LruSection {
 
     fn summary(&self) -> String {
         "Capacity 100,000 entries, u64 keys and values, each crate with its default hasher (ours: \
-         seeded XXH3). `get_hit`: random resident keys; `get_miss`: absent keys; `insert_evict`: new \
+         foldhash keyed per cache; the two rows in parentheses are ours with std's RandomState and with the deterministic seeded XXH3). `get_hit`: random resident keys; `get_miss`: absent keys; `insert_evict`: new \
          keys into a full cache (each insert evicts); `get_or_insert`: get, and insert on a miss, over \
          keys uniform or Zipf(0.99) on 1,000,000 keys. Memory is everything a full cache allocates \
          (for String→Vec<u8> that includes the 16-byte key and 32-byte value buffers of every entry). \
@@ -334,6 +344,8 @@ impl Section for LruSection {
         let s = streams.len();
         let mut subjects = vec![
             subject::<brick_lru::LruCache<u64, u64>>(s),
+            subject::<brick_lru::LruCache<u64, u64, std::collections::hash_map::RandomState>>(s),
+            subject::<brick_lru::LruCache<u64, u64, brick_lru::Xxh3BuildHasher>>(s),
             subject::<brick_lru::LfuCache<u64, u64>>(s),
             subject::<lru::LruCache<u64, u64>>(s),
             subject::<schnellru::LruMap<u64, u64>>(s),

@@ -314,8 +314,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
         self
     }
 
-    /// Hashes keys with `hasher` (for keys an adversary picks, a keyed one such as std's
-    /// `RandomState`).
+    /// Hashes keys with `hasher` instead of the default (foldhash keyed per cache): for example
+    /// [`Xxh3BuildHasher`](crate::Xxh3BuildHasher) for a replay that must repeat hit for hit.
     pub fn hasher<S2>(self, hasher: S2) -> Builder<K, V, S2, W, C> {
         Builder {
             capacity: self.capacity,
@@ -813,6 +813,11 @@ impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
     /// Total weight resident (the entry count for the unit weigher); never above the capacity.
     pub fn weight(&self) -> u64 {
         self.cells.iter().map(|c| c.shard.read().weight).sum()
+    }
+
+    /// The hasher keys are hashed with (for a default-built cache, its own random key).
+    pub fn hasher(&self) -> &S {
+        &self.hasher
     }
 
     /// The capacity (entries, or weight with a weigher).
