@@ -85,7 +85,10 @@ fn a_cache_full_of_aimed_keys_still_finds_every_one() {
     let keys = colliding_keys(256);
     let mut lru = LruCache::new(256).unwrap();
     for (i, k) in keys.iter().enumerate() {
-        assert!(lru.insert(k.clone(), i).is_none(), "nothing evicted below capacity");
+        assert!(
+            lru.insert(k.clone(), i).is_none(),
+            "nothing evicted below capacity"
+        );
     }
     for (i, k) in keys.iter().enumerate() {
         assert_eq!(lru.get(k), Some(&i));
