@@ -161,6 +161,14 @@
 //! wake: one of them loads. A loader must not load the same key from the same cache (it would
 //! wait for itself).
 //!
+//! **Async single flight.** `get_or_insert_with_async(key, future)` and its `try_` form do the
+//! same for tasks, on any runtime (the crate depends on none): the waiters `.await` the load,
+//! woken by the waker each registered, and never block a thread. Cancellation is safe: if the
+//! loading task's future is dropped, its registration is cleared as a failed load would be and
+//! one waiter awaits its own future instead, so no task waits for a load that will not finish
+//! (`tests/single_flight_async.rs` steps through it by hand; `tests/loom.rs` model-checks the
+//! wake-up against a racing load).
+//!
 //! **Expiry, weights, listener.** Time to live and time to idle per cache (and a TTL per
 //! entry) on the injected [`Clock`]: an expired entry is invisible at once, and reclaimed when
 //! the policy meets it or by [`ConcurrentCache::purge_expired`]. Capacity is a count or a total

@@ -86,6 +86,33 @@ mod concurrent {
         });
     }
 
+    /// A thread loads a key while a task awaits it with `get_or_insert_with_async` (on loom's
+    /// `block_on`, whose waker unparks the thread): in every interleaving the task is woken and
+    /// gets the value, or loads it itself; one load runs. A waker registered after the landing,
+    /// or a landing that woke nobody, would hang the model.
+    #[test]
+    fn an_async_waiter_is_woken_by_the_load() {
+        loom::model(|| {
+            let cache: Arc<ConcurrentCache<u8, u32>> =
+                Arc::new(ConcurrentCache::builder(4).shards(1).build().unwrap());
+            let loads = Arc::new(AtomicUsize::new(0));
+            let (other, their_loads) = (Arc::clone(&cache), Arc::clone(&loads));
+            let t = thread::spawn(move || {
+                other.get_or_insert_with(1, || {
+                    their_loads.fetch_add(1, Ordering::Relaxed);
+                    42
+                })
+            });
+            let mine = loom::future::block_on(cache.get_or_insert_with_async(1, async {
+                loads.fetch_add(1, Ordering::Relaxed);
+                42
+            }));
+            assert_eq!(mine, 42);
+            assert_eq!(t.join().unwrap(), 42);
+            assert_eq!(loads.load(Ordering::Relaxed), 1);
+        });
+    }
+
     /// Inserts and removes of overlapping keys race, with weights: the entry count, the total
     /// weight and the counters agree with what is resident, whatever the interleaving.
     #[test]

@@ -10,6 +10,7 @@ pub mod count_min_redis;
 pub mod geohash;
 pub mod hyperloglog;
 pub mod lru;
+pub mod lru_async;
 pub mod lru_concurrent;
 pub mod merkle;
 pub mod rate_limit;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(hyperloglog::HyperLogLogSection),
         Box::new(lru::LruSection),
         Box::new(lru_concurrent::LruConcurrentSection),
+        Box::new(lru_async::LruAsyncSection),
         Box::new(merkle::MerkleSection),
         Box::new(rate_limit::RateLimitSection),
         Box::new(rate_limit_redis::RateLimitRedisSection),

@@ -9,8 +9,11 @@ use crate::{Clock, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher}
 use shard::{Found, Shard};
 use std::borrow::Borrow;
 use std::fmt;
+use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// Why an entry left a [`ConcurrentCache`], as told to the eviction listener.
@@ -134,7 +137,8 @@ struct Flight<V> {
 }
 
 enum FlightState<V> {
-    Loading,
+    /// Still loading; the wakers of the async waiters to wake when it lands.
+    Loading(Vec<Waker>),
     Loaded(V),
     /// The loader returned an error or panicked: waiters try again, one of them loading.
     Failed,
@@ -142,15 +146,19 @@ enum FlightState<V> {
 
 impl<V> Flight<V> {
     fn land(&self, outcome: FlightState<V>) {
-        *self.state.lock() = outcome;
+        let before = std::mem::replace(&mut *self.state.lock(), outcome);
         self.landed.notify_all();
+        // Woken after the lock is released: a waker may poll its task at once, on this thread.
+        if let FlightState::Loading(wakers) = before {
+            wakers.into_iter().for_each(Waker::wake);
+        }
     }
 }
 
 impl<V: Clone> Flight<V> {
     fn new() -> Self {
         Self {
-            state: Mutex::new(FlightState::Loading),
+            state: Mutex::new(FlightState::Loading(Vec::new())),
             landed: Condvar::new(),
         }
     }
@@ -160,12 +168,44 @@ impl<V: Clone> Flight<V> {
         let mut state = self.state.lock();
         loop {
             match &*state {
-                FlightState::Loading => state = self.landed.wait(state),
+                FlightState::Loading(_) => state = self.landed.wait(state),
                 FlightState::Loaded(v) => return Some(v.clone()),
                 FlightState::Failed => return None,
             }
         }
     }
+}
+
+/// An async waiter of a flight: ready with the loaded value, or `None` if the load failed (or
+/// its future was dropped), when the flight lands. Runtime-neutral: it registers its task's
+/// waker with the flight, which wakes it on landing.
+struct FlightWait<V>(Arc<Flight<V>>);
+
+impl<V: Clone> Future for FlightWait<V> {
+    type Output = Option<V>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<V>> {
+        let mut state = self.0.state.lock();
+        match &mut *state {
+            FlightState::Loading(wakers) => {
+                // A task polled again keeps one entry, whatever its waker.
+                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    wakers.push(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            FlightState::Loaded(v) => Poll::Ready(Some(v.clone())),
+            FlightState::Failed => Poll::Ready(None),
+        }
+    }
+}
+
+/// What a miss finds when it takes the shard's lock: the value after all, a load of the key
+/// already running (with the key given back), or a load of its own registered.
+enum Begin<K, V> {
+    Hit(V),
+    Wait(K, Arc<Flight<V>>),
+    Load(u64),
 }
 
 /// The eviction listener: called with each entry that leaves, after the shard's lock is
@@ -647,39 +687,103 @@ where
         if let Some(v) = self.get_hashed(cell, hash, &key) {
             return Ok(v);
         }
+        let mut key = key;
         let id = loop {
-            let mut shard = cell.shard.write();
-            let now = self.now();
-            if let Found::Live(i) = shard.lookup(hash, &key, now) {
-                // Loaded by another thread since the read above.
-                shard.touch(i, now);
-                return Ok(shard.entries[i as usize].value.clone());
-            }
-            let running = shard
-                .loading
-                .iter_mut()
-                .find(|l| l.hash == hash && l.key == key)
-                .map(|l| Arc::clone(l.flight.get_or_insert_with(|| Arc::new(Flight::new()))));
-            if let Some(running) = running {
-                drop(shard);
-                match running.wait() {
+            match self.begin_load(cell, hash, key) {
+                Begin::Hit(v) => return Ok(v),
+                Begin::Wait(k, running) => match running.wait() {
                     Some(v) => return Ok(v),
-                    None => continue, // that load failed: try again, perhaps loading
-                }
+                    None => key = k, // that load failed: try again, perhaps loading
+                },
+                Begin::Load(id) => break id,
             }
-            let id = shard.next_load;
-            shard.next_load += 1;
-            shard.loading.push(Loading {
-                hash,
-                key,
-                id,
-                flight: None,
-            });
-            break id;
         };
         let guard = LoadGuard { cell, id };
         let value = load()?; // on error or unwind the guard clears the registration
         std::mem::forget(guard);
+        Ok(self.finish_load(cell, hash, id, value))
+    }
+
+    /// The value of `key`, loading it by awaiting `load` on a miss: the async form of
+    /// [`get_or_insert_with`](Self::get_or_insert_with), for any runtime (the cache depends on
+    /// none). When many tasks miss the same key at once, one of them awaits its `load` and the
+    /// others await its value without blocking a thread. If the loading task's future is
+    /// dropped (the request was cancelled, a timeout fired), one of the waiters takes over and
+    /// awaits its own `load`: nobody waits for a load that will never finish.
+    pub async fn get_or_insert_with_async(&self, key: K, load: impl Future<Output = V>) -> V {
+        let load = async { Ok::<V, std::convert::Infallible>(load.await) };
+        match self.try_get_or_insert_with_async(key, load).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// As [`get_or_insert_with_async`](Self::get_or_insert_with_async) with a fallible loader,
+    /// with the error semantics of [`try_get_or_insert_with`](Self::try_get_or_insert_with): an
+    /// error (or a panic) goes to the task whose `load` ran, nothing is cached, and a waiting
+    /// task awaits its own `load` instead. `load` must not load the same key from this cache.
+    pub async fn try_get_or_insert_with_async<E>(
+        &self,
+        key: K,
+        load: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        let hash = self.hasher.hash_one(&key);
+        let cell = self.cell(hash);
+        if let Some(v) = self.get_hashed(cell, hash, &key) {
+            return Ok(v);
+        }
+        let mut key = key;
+        let id = loop {
+            match self.begin_load(cell, hash, key) {
+                Begin::Hit(v) => return Ok(v),
+                Begin::Wait(k, running) => match FlightWait(running).await {
+                    Some(v) => return Ok(v),
+                    // That load failed or its task was dropped: try again, perhaps loading.
+                    None => key = k,
+                },
+                Begin::Load(id) => break id,
+            }
+        };
+        // Dropped with this future (cancellation), by an error or by an unwind, the guard
+        // clears the registration and lands the flight as failed: a waiter takes over.
+        let guard = LoadGuard { cell, id };
+        let value = load.await?;
+        std::mem::forget(guard);
+        Ok(self.finish_load(cell, hash, id, value))
+    }
+
+    /// Under the shard's write lock: the live value, the flight of a load of `key` already
+    /// running (its flight created if it had none), or a registration of a new load.
+    fn begin_load(&self, cell: &Cell<K, V>, hash: u64, key: K) -> Begin<K, V> {
+        let mut shard = cell.shard.write();
+        let now = self.now();
+        if let Found::Live(i) = shard.lookup(hash, &key, now) {
+            // Loaded by another thread since the read before.
+            shard.touch(i, now);
+            return Begin::Hit(shard.entries[i as usize].value.clone());
+        }
+        let running = shard
+            .loading
+            .iter_mut()
+            .find(|l| l.hash == hash && l.key == key)
+            .map(|l| Arc::clone(l.flight.get_or_insert_with(|| Arc::new(Flight::new()))));
+        if let Some(running) = running {
+            return Begin::Wait(key, running);
+        }
+        let id = shard.next_load;
+        shard.next_load += 1;
+        shard.loading.push(Loading {
+            hash,
+            key,
+            id,
+            flight: None,
+        });
+        Begin::Load(id)
+    }
+
+    /// Caches the value load `id` produced (unless too heavy for a shard) and hands it to the
+    /// load's waiters.
+    fn finish_load(&self, cell: &Cell<K, V>, hash: u64, id: u64, value: V) -> V {
         let mut out = Removed::None;
         // From here the flight is ours to land: if the weigher, a clone or anything else below
         // unwinds, this lands it as failed, so no waiter is left waiting for it.
@@ -709,7 +813,7 @@ where
         }
         // The listener runs after the waiters are released: its panic cannot wedge them.
         self.notify(out);
-        Ok(value)
+        value
     }
 
     /// Removes `key` and returns its value, if live (an expired entry is dropped as expired).
