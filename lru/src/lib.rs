@@ -140,8 +140,9 @@
 //! 32.06 / 39.86 / 51.57 and 22 cells instead of 23 reach both peers; the climber gains on the
 //! recency-heavy `sprite` trace (81.2 % against 78.0 % at 10 %) and loses a little elsewhere.
 //!
-//! **Reads take a read lock.** The cache is split into shards by key hash (8 × the available
-//! parallelism, at least 1,024 capacity units each), each a reader-writer lock over a dense
+//! **Reads take a read lock.** The cache is split into shards by key hash (64, fewer when a
+//! shard would hold less than 1,024 capacity units: the same on every machine, so the heaviest
+//! entry, `max_entry_weight`, depends on the capacity alone), each a reader-writer lock over a dense
 //! slab with index-linked queues. A `get` takes its shard's read lock, so concurrent readers
 //! of the same hot key never exclude each other; it marks the use in one byte of the entry
 //! (a saturating counter). The policy, run under the write lock by inserts, reads those bytes

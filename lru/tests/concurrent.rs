@@ -564,3 +564,28 @@ fn a_scan_of_one_time_keys_keeps_most_residents() {
         "only {kept} of 1,000 residents survived the scan"
     );
 }
+
+/// The heaviest entry a default-built weighted cache takes depends on its capacity alone (not
+/// on the machine's cores): exactly `max_entry_weight` is taken, one more is refused whole.
+#[test]
+fn the_largest_entry_weight_depends_on_the_capacity_only() {
+    for capacity in [1_000u64, 100_000, 1 << 20, 1 << 26] {
+        let cache = brick_lru::ConcurrentCache::builder(capacity)
+            .weigher(|_: &u64, v: &u64| u32::try_from(*v).unwrap_or(u32::MAX))
+            .build()
+            .unwrap();
+        // 64 shards, fewer when a shard would hold less than 1,024.
+        let shards = (capacity / 1_024).clamp(1, 64);
+        let shards = 1u64 << (63 - shards.leading_zeros());
+        assert_eq!(cache.shards() as u64, shards);
+        let max = cache.max_entry_weight();
+        assert_eq!(max, capacity / shards);
+        assert!(cache.insert(1, max).is_ok());
+        assert_eq!(cache.get(&1), Some(max));
+        assert!(
+            cache.insert(2, max + 1).is_err(),
+            "heavier than a shard: refused"
+        );
+        assert_eq!(cache.get(&2), None);
+    }
+}

@@ -267,6 +267,8 @@ const SAMPLED_SHARD: u64 = 1024;
 const MIN_SHARD_CAPACITY: u64 = 1024;
 /// At most this many shards.
 const MAX_SHARDS: usize = 1 << 16;
+/// The shard count a large cache gets by default.
+const DEFAULT_SHARDS: usize = 64;
 
 /// A thread-safe cache shared by `&self`: sharded by key hash, each shard a W-TinyLFU policy
 /// (admission window, segmented main space, 4-bit frequency sketch with aging, hill-climbed
@@ -347,8 +349,9 @@ impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
 
 impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// The shard count: a power of two, at most 65,536 and at most the capacity. The default
-    /// is 8 × the available parallelism rounded up to a power of two, reduced so each shard
-    /// holds at least 1,024 units of capacity.
+    /// is 64, reduced so each shard holds at least 1,024 units of capacity: it depends on the
+    /// capacity only, so an entry's largest weight ([`ConcurrentCache::max_entry_weight`]) is
+    /// the same on every machine. More threads than 8 may want more shards.
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = Some(shards);
         self
@@ -495,13 +498,14 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
     }
 }
 
-/// 8 × the available parallelism rounded up to a power of two, and no more shards than leave
-/// each one [`MIN_SHARD_CAPACITY`]. Twice what quick_cache picks: on Zipf(0.99) keys two
-/// threads' reads met on the hot shards' lock words, and 16 shards instead of 8 took a 2-thread
-/// get from about 19 ns to 12 here.
+/// [`DEFAULT_SHARDS`], and no more shards than leave each one [`MIN_SHARD_CAPACITY`]: a
+/// function of the capacity alone, so the heaviest entry a cache takes
+/// ([`ConcurrentCache::max_entry_weight`]) is the same on every machine. 64 shards are 8 per
+/// thread up to 8 threads (on Zipf(0.99) keys two threads' reads met on the hot shards' lock
+/// words, and 16 shards instead of 8 took a 2-thread get from about 19 ns to 12 here); beyond
+/// that, set [`Builder::shards`].
 fn default_shards(capacity: u64) -> usize {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let wanted = (8 * cpus).next_power_of_two().min(MAX_SHARDS);
+    let wanted = DEFAULT_SHARDS;
     let fit = (capacity / MIN_SHARD_CAPACITY).max(1);
     // The largest power of two ≤ fit.
     let fit = 1usize << (63 - fit.leading_zeros()).min(16);
@@ -922,6 +926,12 @@ impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
     /// The hasher keys are hashed with (for a default-built cache, its own random key).
     pub fn hasher(&self) -> &S {
         &self.hasher
+    }
+
+    /// The heaviest entry the cache takes: the smallest shard's capacity (capacity ÷ shards).
+    /// With the default shard count it depends on the capacity only, never on the machine.
+    pub fn max_entry_weight(&self) -> u64 {
+        self.capacity / self.cells.len() as u64
     }
 
     /// The capacity (entries, or weight with a weigher).
