@@ -162,6 +162,12 @@
 //! wake: one of them loads. A loader must not load the same key from the same cache (it would
 //! wait for itself).
 //!
+//! **Compute and iterate.** `and_compute_with(key, f)` reads a key's live value and inserts,
+//! replaces or removes it as `f` decides (`Compute::Put`, `Remove`, `Keep`) in one critical
+//! section, and answers what it did (`Computed::Inserted`, `Updated`, `Removed`,
+//! `Unchanged`): per-key counters and merges without a lost update. `iter` is a snapshot taken
+//! one shard at a time, holding no lock while the caller iterates.
+//!
 //! **Async single flight.** `get_or_insert_with_async(key, future)` and its `try_` form do the
 //! same for tasks, on any runtime (the crate depends on none): the waiters `.await` the load,
 //! woken by the waker each registered, and never block a thread. Cancellation is safe: if the
@@ -234,7 +240,9 @@ mod weigher;
 
 pub use cache::{Cache, Removal};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use concurrent::{Builder, CacheStats, ConcurrentCache, RemovalCause, TooHeavy};
+pub use concurrent::{
+    Builder, CacheStats, Compute, Computed, ConcurrentCache, RemovalCause, TooHeavy,
+};
 pub use error::Error;
 pub use hasher::{DefaultBuildHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use lfu::LfuCache;

@@ -589,3 +589,109 @@ fn the_largest_entry_weight_depends_on_the_capacity_only() {
         assert_eq!(cache.get(&2), None);
     }
 }
+
+/// `and_compute_with` reports what it did, and does only that.
+#[test]
+fn compute_inserts_updates_removes_and_keeps() {
+    use brick_lru::{Compute, Computed};
+    let removed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&removed);
+    let cache = brick_lru::ConcurrentCache::builder(100)
+        .eviction_listener(move |k: &u32, v: &u32, cause| {
+            seen.lock().unwrap().push((*k, *v, cause))
+        })
+        .build()
+        .unwrap();
+    let add = |by: u32| move |v: Option<&u32>| Compute::Put(v.copied().unwrap_or(0) + by);
+    assert_eq!(cache.and_compute_with(1, add(5)), Ok(Computed::Inserted));
+    assert_eq!(cache.get(&1), Some(5));
+    assert_eq!(cache.and_compute_with(1, add(2)), Ok(Computed::Updated));
+    assert_eq!(cache.get(&1), Some(7));
+    assert_eq!(
+        cache.and_compute_with(1, |_| Compute::Keep),
+        Ok(Computed::Unchanged)
+    );
+    assert_eq!(
+        cache.and_compute_with(2, |_| Compute::Remove),
+        Ok(Computed::Unchanged)
+    );
+    assert_eq!(cache.get(&2), None);
+    assert_eq!(
+        cache.and_compute_with(1, |v| if v == Some(&7) {
+            Compute::Remove
+        } else {
+            Compute::Keep
+        }),
+        Ok(Computed::Removed)
+    );
+    assert_eq!(cache.get(&1), None);
+    let removed = removed.lock().unwrap();
+    assert!(
+        removed.contains(&(1, 7, brick_lru::RemovalCause::Removed)),
+        "{removed:?}"
+    );
+}
+
+/// A value heavier than a shard is refused whole and the current entry stays.
+#[test]
+fn compute_refuses_a_value_too_heavy_and_keeps_the_entry() {
+    use brick_lru::Compute;
+    let cache = brick_lru::ConcurrentCache::builder(1_000)
+        .weigher(|_: &u32, v: &u64| u32::try_from(*v).unwrap_or(u32::MAX))
+        .build()
+        .unwrap();
+    cache.insert(1, 10).unwrap();
+    let too_heavy = cache.max_entry_weight() + 1;
+    let refused = cache
+        .and_compute_with(1, |_| Compute::Put(too_heavy))
+        .unwrap_err();
+    assert_eq!((refused.key, refused.value), (1, too_heavy));
+    assert_eq!(cache.get(&1), Some(10));
+}
+
+/// Threads incrementing one key through `and_compute_with` lose no increment: the read and the
+/// write are one critical section.
+#[test]
+fn concurrent_computes_of_one_key_lose_no_update() {
+    use brick_lru::Compute;
+    let cache = std::sync::Arc::new(brick_lru::ConcurrentCache::<u32, u64>::new(100).unwrap());
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let cache = std::sync::Arc::clone(&cache);
+            std::thread::spawn(move || {
+                for _ in 0..500 {
+                    cache
+                        .and_compute_with(7, |v| Compute::Put(v.copied().unwrap_or(0) + 1))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(cache.get(&7), Some(2_000));
+}
+
+/// `iter` yields every live entry once, and no expired one.
+#[test]
+fn iter_yields_each_live_entry_once() {
+    let clock = brick_lru::ManualClock::new();
+    let cache = brick_lru::ConcurrentCache::builder(10_000)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    for k in 0..3_000u32 {
+        cache.insert(k, k * 2).unwrap();
+    }
+    for k in 3_000..3_100u32 {
+        cache
+            .insert_with_ttl(k, 0, std::time::Duration::from_secs(1))
+            .unwrap();
+    }
+    clock.advance(std::time::Duration::from_secs(2));
+    let mut seen: Vec<(u32, u32)> = cache.iter().collect();
+    seen.sort_unstable();
+    let expected: Vec<(u32, u32)> = (0..3_000).map(|k| (k, k * 2)).collect();
+    assert_eq!(seen, expected);
+}

@@ -113,6 +113,26 @@ mod concurrent {
         });
     }
 
+    /// Two threads increment one key with `and_compute_with` while it is cold: in every
+    /// interleaving one inserts and the other updates, and the value counts both.
+    #[test]
+    fn computes_of_one_key_never_interleave() {
+        use brick_lru::{Compute, Computed};
+        loom::model(|| {
+            let cache: Arc<ConcurrentCache<u8, u32>> =
+                Arc::new(ConcurrentCache::builder(4).shards(1).build().unwrap());
+            let add = |v: Option<&u32>| Compute::Put(v.copied().unwrap_or(0) + 1);
+            let other = Arc::clone(&cache);
+            let t = thread::spawn(move || other.and_compute_with(1, add).unwrap());
+            let mine = cache.and_compute_with(1, add).unwrap();
+            let theirs = t.join().unwrap();
+            let mut outcomes = [mine, theirs];
+            outcomes.sort_by_key(|c| *c as u8);
+            assert_eq!(outcomes, [Computed::Inserted, Computed::Updated]);
+            assert_eq!(cache.get(&1), Some(2));
+        });
+    }
+
     /// Inserts and removes of overlapping keys race, with weights: the entry count, the total
     /// weight and the counters agree with what is resident, whatever the interleaving.
     #[test]

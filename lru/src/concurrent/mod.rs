@@ -30,6 +30,30 @@ pub enum RemovalCause {
     Removed,
 }
 
+/// What [`ConcurrentCache::and_compute_with`]'s function wants done with the entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compute<V> {
+    /// Insert this value, or replace the current one with it.
+    Put(V),
+    /// Remove the entry (nothing happens if there is none).
+    Remove,
+    /// Leave the entry as it is.
+    Keep,
+}
+
+/// What [`ConcurrentCache::and_compute_with`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Computed {
+    /// There was no live entry; the value was inserted.
+    Inserted,
+    /// The live entry's value was replaced.
+    Updated,
+    /// The live entry was removed.
+    Removed,
+    /// Nothing changed.
+    Unchanged,
+}
+
 /// An insert refused because the entry is heavier than a shard's capacity; it holds the
 /// entry, which was not inserted.
 #[derive(Clone, PartialEq, Eq)]
@@ -818,6 +842,84 @@ where
         // The listener runs after the waiters are released: its panic cannot wedge them.
         self.notify(out);
         value
+    }
+
+    /// Reads `key`'s live value (or `None`) and, in the same critical section, inserts,
+    /// replaces or removes it as `f` decides: an atomic read-modify-write of one key (a counter,
+    /// a merge, a conditional delete) that no other writer of the key interleaves with. Entries
+    /// it pushes out, replaces or removes go to the listener. `f` runs under the shard's write
+    /// lock: keep it short, and never touch this cache from it.
+    ///
+    /// # Errors
+    /// [`TooHeavy`] if `f` puts a value heavier than a shard holds; the current entry, if any,
+    /// stays.
+    pub fn and_compute_with(
+        &self,
+        key: K,
+        f: impl FnOnce(Option<&V>) -> Compute<V>,
+    ) -> Result<Computed, TooHeavy<K, V>> {
+        let hash = self.hasher.hash_one(&key);
+        let cell = self.cell(hash);
+        let mut out = Removed::None;
+        let done = {
+            let mut shard = cell.shard.write();
+            let now = self.now();
+            let live = match shard.lookup(hash, &key, now) {
+                Found::Live(i) => Some(i),
+                _ => None,
+            };
+            match (f(live.map(|i| &shard.entries[i as usize].value)), live) {
+                (Compute::Keep, _) | (Compute::Remove, None) => Computed::Unchanged,
+                (Compute::Remove, Some(i)) => {
+                    shard.counters.removals += 1;
+                    let (k, v) = shard.remove_at(i);
+                    out.push(k, v, RemovalCause::Removed);
+                    Computed::Removed
+                }
+                (Compute::Put(value), live) => {
+                    let weight = self.weigher.weigh(&key, &value);
+                    if u64::from(weight) > shard.capacity {
+                        shard.counters.rejections += 1;
+                        let limit = shard.capacity;
+                        drop(shard);
+                        return Err(TooHeavy {
+                            key,
+                            value,
+                            weight,
+                            limit,
+                        });
+                    }
+                    let expires = now.saturating_add(self.ttl);
+                    cell.climb(&mut shard, self.sample_mask);
+                    shard.insert(hash, key, value, weight, expires, now, &mut out);
+                    if live.is_some() {
+                        Computed::Updated
+                    } else {
+                        Computed::Inserted
+                    }
+                }
+            }
+        };
+        self.notify(out);
+        Ok(done)
+    }
+
+    /// A snapshot of the live entries, one shard at a time: each shard's entries are cloned
+    /// under its read lock, so the iterator holds no lock while the caller uses it. Entries
+    /// inserted or removed meanwhile may or may not appear; none appears twice.
+    pub fn iter(&self) -> impl Iterator<Item = (K, V)> + '_
+    where
+        K: Clone,
+    {
+        self.cells.iter().flat_map(move |cell| {
+            let shard = cell.shard.read();
+            let now = self.now();
+            let live: Vec<(K, V)> = shard
+                .iter_live(now)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            live
+        })
     }
 
     /// Removes `key` and returns its value, if live (an expired entry is dropped as expired).

@@ -702,6 +702,16 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
+    /// The entries not expired at `now`, in slab order.
+    pub(crate) fn iter_live(&self, now: u64) -> impl Iterator<Item = (&K, &V)> + '_ {
+        (0..self.entries.len() as u32)
+            .filter(move |&i| !self.is_expired(i, now))
+            .map(|i| {
+                let e = &self.entries[i as usize];
+                (&e.key, &e.value)
+            })
+    }
+
     /// Removes every entry (reported as removed) and forgets the sketch's counts.
     pub(crate) fn clear(&mut self, out: &mut Removed<K, V>) {
         self.counters.removals += self.entries.len() as u64;
