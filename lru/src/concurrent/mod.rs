@@ -575,6 +575,17 @@ impl<V> Drop for Landing<V> {
 }
 
 impl<K, V> Shard<K, V> {
+    /// Counts the refusal of an entry heavier than this shard holds, and hands it back.
+    fn refuse(&mut self, key: K, value: V, weight: u32) -> TooHeavy<K, V> {
+        self.counters.rejections += 1;
+        TooHeavy {
+            key,
+            value,
+            weight,
+            limit: self.capacity,
+        }
+    }
+
     /// Removes and returns the registration of load `id`.
     fn take_loading(&mut self, id: u64) -> Option<Loading<K, V>> {
         let at = self.loading.iter().position(|l| l.id == id)?;
@@ -671,15 +682,7 @@ where
         {
             let mut shard = cell.shard.write();
             if u64::from(weight) > shard.capacity {
-                shard.counters.rejections += 1;
-                let limit = shard.capacity;
-                drop(shard);
-                return Err(TooHeavy {
-                    key,
-                    value,
-                    weight,
-                    limit,
-                });
+                return Err(shard.refuse(key, value, weight));
             }
             let now = self.now();
             // A TTL of NEVER saturates to NEVER.
@@ -879,15 +882,7 @@ where
                 (Compute::Put(value), live) => {
                     let weight = self.weigher.weigh(&key, &value);
                     if u64::from(weight) > shard.capacity {
-                        shard.counters.rejections += 1;
-                        let limit = shard.capacity;
-                        drop(shard);
-                        return Err(TooHeavy {
-                            key,
-                            value,
-                            weight,
-                            limit,
-                        });
+                        return Err(shard.refuse(key, value, weight));
                     }
                     let expires = now.saturating_add(self.ttl);
                     cell.climb(&mut shard, self.sample_mask);
