@@ -15,6 +15,13 @@ pub enum Error {
     InvalidShards(usize),
     /// A time to live or time to idle of zero: every entry would expire at once.
     ZeroDuration,
+    /// A TTL jitter without a time to live, or not shorter than it.
+    InvalidJitter {
+        /// The jitter asked for.
+        jitter: std::time::Duration,
+        /// The time to live (zero if none was set).
+        ttl: std::time::Duration,
+    },
     /// The allocator refused the memory a configuration asked for up front (or it exceeds the
     /// address space): nothing was built.
     OutOfMemory {
@@ -27,6 +34,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::ZeroCapacity => write!(f, "capacity must be at least 1"),
+            Error::InvalidJitter { jitter, ttl } => write!(
+                f,
+                "a TTL jitter ({jitter:?}) needs a time to live longer than it (got {ttl:?})"
+            ),
             Error::CapacityTooLarge(c) => write!(
                 f,
                 "capacity {c} exceeds the {} entries a cache can index",

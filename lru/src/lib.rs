@@ -168,6 +168,32 @@
 //! `Unchanged`): per-key counters and merges without a lost update. `iter` is a snapshot taken
 //! one shard at a time, holding no lock while the caller iterates.
 //!
+//! **Stampedes at expiry, and misses.** Entries written together (a warm-up, a batch) expire
+//! together and reload together; `Builder::ttl_jitter(d)` shortens each entry's TTL by a
+//! random amount below `d`, spreading them. A lookup that finds nothing upstream is worth
+//! caching too (negative caching), or every request for a missing key reaches the backend:
+//! cache `Option<V>` and give `None` a shorter life than a value.
+//! ```
+//! use brick_lru::ConcurrentCache;
+//! use std::time::Duration;
+//!
+//! let users: ConcurrentCache<u64, Option<String>> = ConcurrentCache::builder(10_000)
+//!     .time_to_live(Duration::from_secs(300))
+//!     .ttl_jitter(Duration::from_secs(30))
+//!     .build()?;
+//! let lookup = |id: u64| (id == 1).then(|| "ada".to_string()); // the database
+//! for id in [1, 2] {
+//!     match lookup(id) {
+//!         Some(name) => users.insert(id, Some(name)).ok(),
+//!         // Not found: remembered for 10 s, so a burst of requests for it costs one query.
+//!         None => users.insert_with_ttl(id, None, Duration::from_secs(10)).ok(),
+//!     };
+//! }
+//! assert_eq!(users.get(&1), Some(Some("ada".to_string())));
+//! assert_eq!(users.get(&2), Some(None)); // known to be absent
+//! # Ok::<(), brick_lru::Error>(())
+//! ```
+//!
 //! **Async single flight.** `get_or_insert_with_async(key, future)` and its `try_` form do the
 //! same for tasks, on any runtime (the crate depends on none): the waiters `.await` the load,
 //! woken by the waker each registered, and never block a thread. Cancellation is safe: if the

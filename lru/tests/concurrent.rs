@@ -695,3 +695,49 @@ fn iter_yields_each_live_entry_once() {
     let expected: Vec<(u32, u32)> = (0..3_000).map(|k| (k, k * 2)).collect();
     assert_eq!(seen, expected);
 }
+
+/// With a TTL jitter, entries written together expire spread over [ttl − jitter, ttl], not at
+/// one instant; explicit TTLs are not jittered; a jitter not shorter than the TTL is refused.
+#[test]
+fn ttl_jitter_spreads_the_expiries_of_entries_written_together() {
+    let clock = ManualClock::new();
+    let ttl = Duration::from_secs(100);
+    let jitter = Duration::from_secs(20);
+    let cache = ConcurrentCache::builder(10_000)
+        .clock(clock.clone())
+        .time_to_live(ttl)
+        .ttl_jitter(jitter)
+        .build()
+        .unwrap();
+    for k in 0..1_000u32 {
+        cache.insert(k, k).unwrap();
+    }
+    cache.insert_with_ttl(5_000, 0, ttl).unwrap();
+    let live = |cache: &ConcurrentCache<u32, u32, _, _, ManualClock>| {
+        (0..1_000u32).filter(|k| cache.contains(k)).count()
+    };
+    clock.advance(ttl - jitter - Duration::from_millis(1));
+    assert_eq!(live(&cache), 1_000, "none expires before ttl − jitter");
+    clock.advance(Duration::from_secs(10));
+    let halfway = live(&cache);
+    // Uniform over the 20 s: about half left after 10 s (binomial, 1,000 draws).
+    assert!(
+        (350..=650).contains(&halfway),
+        "{halfway} of 1,000 left halfway"
+    );
+    assert!(cache.contains(&5_000), "an explicit TTL is not jittered");
+    clock.advance(Duration::from_secs(10) + Duration::from_millis(1));
+    assert_eq!(live(&cache), 0, "all expired by ttl");
+    assert!(!cache.contains(&5_000));
+
+    for (ttl, jitter) in [
+        (None, Duration::from_secs(1)),
+        (Some(Duration::from_secs(1)), Duration::from_secs(1)),
+    ] {
+        let mut b = ConcurrentCache::<u32, u32>::builder(10).ttl_jitter(jitter);
+        if let Some(ttl) = ttl {
+            b = b.time_to_live(ttl);
+        }
+        assert!(matches!(b.build(), Err(Error::InvalidJitter { .. })));
+    }
+}

@@ -310,6 +310,8 @@ pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = Sy
     capacity: u64,
     /// Default time to live in nanoseconds (`NEVER`: none).
     ttl: u64,
+    /// The most the default TTL is shortened for an entry, at random (ns; 0: no jitter).
+    jitter: u64,
     /// Whether lookups must read the clock: set by a TTL or TTI, or by the first entry given
     /// its own time to live.
     expiring: AtomicU8,
@@ -328,6 +330,7 @@ pub struct Builder<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemCloc
     weigher: W,
     clock: C,
     ttl: Option<Duration>,
+    jitter: Option<Duration>,
     tti: Option<Duration>,
     listener: Option<Listener<K, V>>,
     record_stats: bool,
@@ -363,6 +366,7 @@ impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
             weigher: UnitWeigher,
             clock: SystemClock::default(),
             ttl: None,
+            jitter: None,
             tti: None,
             listener: None,
             record_stats: false,
@@ -391,6 +395,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             weigher: self.weigher,
             clock: self.clock,
             ttl: self.ttl,
+            jitter: self.jitter,
             tti: self.tti,
             listener: self.listener,
             record_stats: self.record_stats,
@@ -407,6 +412,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             weigher,
             clock: self.clock,
             ttl: self.ttl,
+            jitter: self.jitter,
             tti: self.tti,
             listener: self.listener,
             record_stats: self.record_stats,
@@ -423,6 +429,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             weigher: self.weigher,
             clock,
             ttl: self.ttl,
+            jitter: self.jitter,
             tti: self.tti,
             listener: self.listener,
             record_stats: self.record_stats,
@@ -433,6 +440,15 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// Entries expire this long after they were inserted (or last replaced).
     pub fn time_to_live(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
+        self
+    }
+
+    /// Shortens each entry's time to live by a random amount below `jitter`, so that entries
+    /// written together (a deploy's warm-up, a batch load) do not all expire, and reload,
+    /// together. Applies to the cache's [`time_to_live`](Self::time_to_live), not to
+    /// `insert_with_ttl`'s explicit ones.
+    pub fn ttl_jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = Some(jitter);
         self
     }
 
@@ -484,6 +500,12 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
         if self.ttl.is_some_and(|d| d.is_zero()) || self.tti.is_some_and(|d| d.is_zero()) {
             return Err(Error::ZeroDuration);
         }
+        if let Some(jitter) = self.jitter {
+            let ttl = self.ttl.unwrap_or(Duration::ZERO);
+            if jitter >= ttl {
+                return Err(Error::InvalidJitter { jitter, ttl });
+            }
+        }
         let tti = self.tti.map(nanos);
         let extra = self.capacity % shards as u64;
         let mut cells = crate::alloc::vec_with_capacity(shards as u64)?;
@@ -514,6 +536,7 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
             clock: self.clock,
             capacity: self.capacity,
             ttl: self.ttl.map_or(NEVER, nanos),
+            jitter: self.jitter.map_or(0, nanos),
             expiring: AtomicU8::new(u8::from(self.ttl.is_some() || self.tti.is_some())),
             listener: self.listener,
             record_stats: self.record_stats,
@@ -661,7 +684,7 @@ where
     /// Inserts or replaces `key`'s value with the cache's time to live; entries pushed out are
     /// reported to the listener. Refused (and handed back) if heavier than a shard holds.
     pub fn insert(&self, key: K, value: V) -> Result<(), TooHeavy<K, V>> {
-        self.insert_for(key, value, self.ttl)
+        self.insert_for(key, value, None)
     }
 
     /// Inserts or replaces `key`'s value, expiring `ttl` from now whatever the cache's default.
@@ -671,10 +694,21 @@ where
             // lock) then reads the clock.
             self.expiring.store(1, Ordering::Relaxed);
         }
-        self.insert_for(key, value, nanos(ttl))
+        self.insert_for(key, value, Some(nanos(ttl)))
     }
 
-    fn insert_for(&self, key: K, value: V, ttl: u64) -> Result<(), TooHeavy<K, V>> {
+    /// When an entry written at `now` with the cache's default TTL expires: the TTL less a
+    /// random part of the jitter, if there is one.
+    fn default_expiry(&self, shard: &mut Shard<K, V>, now: u64) -> u64 {
+        if self.jitter == 0 {
+            return now.saturating_add(self.ttl);
+        }
+        let cut = ((u128::from(shard.next_random()) * u128::from(self.jitter)) >> 64) as u64;
+        now.saturating_add(self.ttl - cut)
+    }
+
+    /// `ttl`: `None` for the cache's default (jittered, if configured).
+    fn insert_for(&self, key: K, value: V, ttl: Option<u64>) -> Result<(), TooHeavy<K, V>> {
         let hash = self.hasher.hash_one(&key);
         let weight = self.weigher.weigh(&key, &value);
         let cell = self.cell(hash);
@@ -685,8 +719,11 @@ where
                 return Err(shard.refuse(key, value, weight));
             }
             let now = self.now();
-            // A TTL of NEVER saturates to NEVER.
-            let expires = now.saturating_add(ttl);
+            // A TTL of NEVER saturates to NEVER; the default one may be jittered.
+            let expires = match ttl {
+                None => self.default_expiry(&mut shard, now),
+                Some(ttl) => now.saturating_add(ttl),
+            };
             cell.climb(&mut shard, self.sample_mask);
             shard.insert(hash, key, value, weight, expires, now, &mut out);
         }
@@ -829,7 +866,7 @@ where
                     out.push(key, value.clone(), RemovalCause::Size);
                 } else {
                     let now = self.now();
-                    let expires = now.saturating_add(self.ttl);
+                    let expires = self.default_expiry(&mut shard, now);
                     cell.climb(&mut shard, self.sample_mask);
                     shard.insert(hash, key, value.clone(), weight, expires, now, &mut out);
                 }
@@ -884,7 +921,7 @@ where
                     if u64::from(weight) > shard.capacity {
                         return Err(shard.refuse(key, value, weight));
                     }
-                    let expires = now.saturating_add(self.ttl);
+                    let expires = self.default_expiry(&mut shard, now);
                     cell.climb(&mut shard, self.sample_mask);
                     shard.insert(hash, key, value, weight, expires, now, &mut out);
                     if live.is_some() {

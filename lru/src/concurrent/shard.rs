@@ -438,7 +438,7 @@ impl<K: Eq, V> Shard<K, V> {
         out.push(k, v, cause);
     }
 
-    fn next_random(&mut self) -> u64 {
+    pub(crate) fn next_random(&mut self) -> u64 {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
