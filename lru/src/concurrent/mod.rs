@@ -1062,8 +1062,10 @@ impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
         &self.hasher
     }
 
-    /// The heaviest entry the cache takes: the smallest shard's capacity (capacity ÷ shards).
-    /// With the default shard count it depends on the capacity only, never on the machine.
+    /// The heaviest entry the cache takes whatever its key: the smallest shard's capacity
+    /// (capacity ÷ shards, rounded down; when they do not divide evenly some shards hold one
+    /// unit more). With the default shard count it depends on the capacity only, never on the
+    /// machine.
     pub fn max_entry_weight(&self) -> u64 {
         self.capacity / self.cells.len() as u64
     }
