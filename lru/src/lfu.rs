@@ -216,20 +216,61 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         self.insert_full(key, value, ttl, &mut removed);
     }
 
+    /// The value of `key`, inserting `make()` first on a miss (one lookup on a hit, and
+    /// `make` runs only on a miss). Entries the insert pushes out are dropped; use
+    /// [`insert_with`](Self::insert_with) to see them.
+    ///
+    /// Computes in **O(1)** expected time (amortized).
+    ///
+    /// # Errors
+    /// The key and the made value, if it is heavier than the whole capacity (nothing was
+    /// inserted).
+    pub fn get_or_insert_with(
+        &mut self,
+        key: K,
+        make: impl FnOnce() -> V,
+    ) -> Result<&mut V, (K, V)> {
+        if let Some(i) = self.lookup(&key) {
+            return Ok(&mut self.store.slot_mut(i).value);
+        }
+        let mut rejected = None;
+        let ttl = self.store.ttl;
+        let placed = self.insert_full(key, make(), ttl, &mut |k, v, why| {
+            if why == Removal::Rejected {
+                rejected = Some((k, v));
+            }
+        });
+        match (placed, rejected) {
+            (Some(i), _) => Ok(&mut self.store.slot_mut(i).value),
+            (None, Some(kv)) => Err(kv),
+            // insert_full rejects only through the callback.
+            (None, None) => unreachable!("a rejected insert hands its entry back"),
+        }
+    }
+
+    /// [`get_or_insert_with`](Self::get_or_insert_with) with the value at hand.
+    ///
+    /// # Errors
+    /// As [`get_or_insert_with`](Self::get_or_insert_with).
+    pub fn get_or_insert(&mut self, key: K, value: V) -> Result<&mut V, (K, V)> {
+        self.get_or_insert_with(key, || value)
+    }
+
     #[inline]
+    /// Returns the entry's index, or `None` if it was rejected (heavier than the capacity).
     fn insert_full(
         &mut self,
         key: K,
         value: V,
         ttl: Option<u64>,
         removed: &mut impl FnMut(K, V, Removal),
-    ) {
+    ) -> Option<u32> {
         let p = match self.store.begin_insert(key, value, ttl, removed) {
-            None => return,
+            None => return None,
             Some(Placement::Replaced(i)) => {
                 self.increment(i);
                 self.evict_to_fit(0, Some(i), removed);
-                return;
+                return Some(i);
             }
             Some(Placement::New(p)) => p,
         };
@@ -242,6 +283,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             self.remap_ends(&map);
         }
         self.link_new(i);
+        Some(i)
     }
 
     /// Evicts until `incoming` more weight fits, never evicting `keep`.

@@ -215,3 +215,60 @@ fn recency_order_survives_rehashes() {
     lfu_copy.check_invariants();
     assert!(lfu_copy.iter().eq(lfu.iter()));
 }
+
+proptest! {
+    /// `get_or_insert_with` is `get`, or `insert` then `get`, on both single-threaded caches:
+    /// the same answers and the same contents as that sequence, and `make` runs only on a miss.
+    #[test]
+    fn get_or_insert_with_is_get_or_insert_then_get(ops in prop::collection::vec((0u8..20, any::<u16>()), 1..200)) {
+        let mut lru = LruCache::new(8).unwrap();
+        let mut lru_model = LruCache::new(8).unwrap();
+        let mut lfu = LfuCache::new(8).unwrap();
+        let mut lfu_model = LfuCache::new(8).unwrap();
+        for (k, v) in ops {
+            let mut made = false;
+            let got = *lru.get_or_insert_with(k, || { made = true; v }).unwrap();
+            let expected = match lru_model.get(&k) {
+                Some(&old) => { prop_assert!(!made); old }
+                None => { lru_model.insert(k, v); prop_assert!(made); v }
+            };
+            prop_assert_eq!(got, expected);
+            let got = *lfu.get_or_insert(k, v).unwrap();
+            let expected = match lfu_model.get(&k) {
+                Some(&old) => old,
+                None => { lfu_model.insert(k, v); v }
+            };
+            prop_assert_eq!(got, expected);
+        }
+        let mut a: Vec<_> = lru.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut b: Vec<_> = lru_model.iter().map(|(k, v)| (*k, *v)).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        prop_assert_eq!(a, b);
+    }
+}
+
+/// A value heavier than the whole capacity is handed back, and nothing is inserted.
+#[test]
+fn get_or_insert_with_hands_back_a_value_too_heavy() {
+    let weigh = |_: &u8, v: &u64| u32::try_from(*v).unwrap_or(u32::MAX);
+    let mut lru = LruCache::with_parts(
+        10,
+        DefaultBuildHasher::default(),
+        weigh,
+        brick_lru::SystemClock::default(),
+    )
+    .unwrap();
+    assert_eq!(lru.get_or_insert_with(1, || 11).unwrap_err(), (1, 11));
+    assert!(lru.is_empty());
+    assert_eq!(*lru.get_or_insert_with(1, || 4).unwrap(), 4);
+    let mut lfu = LfuCache::with_parts(
+        10,
+        DefaultBuildHasher::default(),
+        weigh,
+        brick_lru::SystemClock::default(),
+    )
+    .unwrap();
+    assert_eq!(lfu.get_or_insert(2, 12).unwrap_err(), (2, 12));
+    assert!(lfu.is_empty());
+}
