@@ -71,6 +71,7 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
     ///
     /// Computes in **O(k)** time.
     #[inline]
+    #[must_use]
     pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.contains_hash(self.hasher.hash_one(item))
     }
@@ -94,6 +95,7 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
 
     /// [`contains`](Self::contains) by a 64-bit hash.
     #[inline(always)]
+    #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
         (0..self.hashes).all(|_| {

@@ -169,6 +169,7 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     ///
     /// Computes in **O(k)** time, touching one cache line.
     #[inline]
+    #[must_use]
     pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.contains_hash(self.hasher.hash_one(item))
     }
@@ -188,6 +189,7 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
 
     /// Whether an item with this 64-bit hash is possibly present.
     #[inline(always)]
+    #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let (block, mask) = self.locate(hash);
         let words = &self.blocks[block].0;

@@ -100,6 +100,7 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     /// Whether the item is possibly present.
     ///
     /// Computes in **O(k)** time.
+    #[must_use]
     pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.contains_hash(self.hasher.hash_one(item))
     }
@@ -119,6 +120,7 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     /// "15 or more").
     ///
     /// Computes in **O(k)** time.
+    #[must_use]
     pub fn count<T: Hash + ?Sized>(&self, item: &T) -> u8 {
         let mut probes = Probes::new(self.hasher.hash_one(item));
         (0..self.hashes)
@@ -139,6 +141,7 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 
     /// [`contains`](Self::contains) by a 64-bit hash.
+    #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
         (0..self.hashes).all(|_| self.counter(probes.next_in(self.counters)) != 0)

@@ -140,6 +140,7 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     /// Whether the item is possibly present.
     ///
     /// Computes in **O(k·f)** time.
+    #[must_use]
     pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.contains_hash(self.hasher.hash_one(item))
     }
@@ -163,6 +164,7 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     }
 
     /// [`contains`](Self::contains) by a 64-bit hash.
+    #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         self.filters.iter().rev().any(|f| f.contains_hash(hash))
     }

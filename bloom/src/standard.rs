@@ -76,6 +76,7 @@ impl<S: BuildHasher> BloomFilter<S> {
     ///
     /// Computes in **O(k)** time; absent items usually stop at the first 0 bit.
     #[inline]
+    #[must_use]
     pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.contains_hash(self.hasher.hash_one(item))
     }
@@ -101,6 +102,7 @@ impl<S: BuildHasher> BloomFilter<S> {
     ///
     /// Computes in **O(k)** time.
     #[inline(always)]
+    #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
         (0..self.hashes).all(|_| {

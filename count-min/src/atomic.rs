@@ -198,12 +198,14 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     ///
     /// Cost: one hash and one atomic load per row.
     #[inline]
+    #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.estimate_hash(self.hash_item(item))
     }
 
     /// [`estimate`](Self::estimate) of an item whose hash is known.
     #[inline]
+    #[must_use]
     pub fn estimate_hash(&self, hash: u64) -> u64 {
         self.cells(hash)
             .map(|c| c.load(Ordering::Relaxed))

@@ -258,12 +258,14 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     ///
     /// Cost: one hash and one counter read per row.
     #[inline]
+    #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.estimate_hash(self.hash_item(item))
     }
 
     /// [`estimate`](Self::estimate) of an item whose hash is known.
     #[inline]
+    #[must_use]
     pub fn estimate_hash(&self, hash: u64) -> u64 {
         let mut cells = Cells::new(hash, self.width);
         let mut min = C::MAX;

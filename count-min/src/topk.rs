@@ -137,6 +137,7 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     }
 
     /// The sketch's estimate for any key, tracked or not.
+    #[must_use]
     pub fn estimate(&self, key: &K) -> u64 {
         self.sketch.estimate(key)
     }
@@ -331,6 +332,7 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
 
     /// An upper bound on `key`'s count: its counter if monitored, otherwise the smallest counter
     /// (0 while fewer than k keys have been seen).
+    #[must_use]
     pub fn estimate(&self, key: &K) -> u64 {
         match self.heap.position(key) {
             Some(at) => self.heap.slots()[at].count,

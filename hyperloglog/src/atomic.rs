@@ -113,6 +113,7 @@ impl<S> AtomicHyperLogLog<S> {
     }
 
     /// The estimate (Ertl's estimator over a scan of the registers: O(m)).
+    #[must_use]
     pub fn estimate(&self) -> f64 {
         let hist = histogram(
             self.p,
@@ -122,6 +123,7 @@ impl<S> AtomicHyperLogLog<S> {
     }
 
     /// The estimate, rounded to the nearest integer.
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.estimate().round() as u64
     }

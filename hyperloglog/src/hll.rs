@@ -534,6 +534,7 @@ impl<S> HyperLogLog<S> {
     /// The estimated number of distinct items, in O(1): the HIP estimate for a dense sketch fed
     /// only by `insert` (about 20 % lower error), otherwise the estimate of the registers alone
     /// ([`register_estimate`](Self::register_estimate)).
+    #[must_use]
     pub fn estimate(&self) -> f64 {
         match (&self.repr, self.hip.is_nan()) {
             (Repr::Dense(_), false) => self.hip,
@@ -570,6 +571,7 @@ impl<S> HyperLogLog<S> {
     }
 
     /// The estimate, rounded to the nearest integer (halves up).
+    #[must_use]
     pub fn count(&self) -> u64 {
         round_half_up(self.estimate())
     }

@@ -429,6 +429,7 @@ impl RedisHyperLogLog {
     /// `PFCOUNT key`: Ertl's estimator on the register histogram, exactly as Redis computes
     /// it. (Redis would also store it in the header; [`to_redis_bytes`](Self::to_redis_bytes)
     /// does.)
+    #[must_use]
     pub fn count(&self) -> u64 {
         redis_estimate(self.registers())
     }

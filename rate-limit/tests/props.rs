@@ -327,7 +327,7 @@ fn headers_follow_the_decision() {
     assert!(h.contains(&("RateLimit", "\"default\";r=1;t=60".to_owned())));
     assert!(h.contains(&("X-RateLimit-Remaining", "1".to_owned())));
     assert!(!h.iter().any(|(k, _)| *k == "Retry-After"));
-    l.check();
+    let _ = l.check();
     let denied = l.check();
     assert_eq!(denied.retry_after, Duration::from_millis(59_500));
     assert!(denied.headers().contains(&("Retry-After", "60".to_owned())));

@@ -206,6 +206,7 @@ pub enum FailurePolicy {
 /// It dereferences to the [`Decision`], so `d.allowed` and `d.headers()` work as for the
 /// in-process limiters.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a decision that is not looked at admits nothing and denies nothing"]
 pub struct RedisDecision {
     /// The decision.
     pub decision: Decision,
