@@ -96,10 +96,16 @@ pub fn table(records: &[Record]) -> String {
          |---|---|---|--:|--:|--:|---|--:|--:|\n",
     );
     for (r, ratio) in records.iter().zip(ratios) {
-        let who = if r.ours {
-            format!("**{}** `{}`", r.implementation, r.structure)
+        // The structure only when it says more than the implementation's name.
+        let named = if r.implementation.contains(r.structure.as_str()) {
+            String::new()
         } else {
-            format!("{} `{}`", r.implementation, r.structure)
+            format!(" `{}`", r.structure)
+        };
+        let who = if r.ours {
+            format!("**{}**{named}", r.implementation)
+        } else {
+            format!("{}{named}", r.implementation)
         };
         let opt = |v: Option<f64>| v.map(fmt_num).unwrap_or_default();
         let _ = writeln!(
