@@ -27,6 +27,12 @@ pub struct Record {
     pub value: Option<f64>,
     /// The theoretical bound or target the value is shown next to.
     pub bound: Option<f64>,
+    /// Which way the bound goes, when the value is meant to meet it.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// Whether the value meets its bound in its direction (`None`: no direction or no value).
+    #[serde(default)]
+    pub pass: Option<bool>,
     /// Parameters that define the comparison, e.g. `n=1000000 precision=9`.
     pub params: String,
 }
@@ -52,6 +58,8 @@ impl Record {
             metric: None,
             value: None,
             bound: None,
+            direction: None,
+            pass: None,
             params: params.into(),
         }
     }
@@ -90,9 +98,65 @@ impl Record {
         self
     }
 
+    /// The value must be at most the bound (an error rate, a time ratio).
+    pub fn at_most(self) -> Self {
+        self.meets(Direction::AtMost)
+    }
+
+    /// The value must be at least the bound (a recall, a speed ratio).
+    pub fn at_least(self) -> Self {
+        self.meets(Direction::AtLeast)
+    }
+
+    /// The value must equal the bound (a reference implementation's count).
+    pub fn equals(self) -> Self {
+        self.meets(Direction::Equals)
+    }
+
+    fn meets(mut self, direction: Direction) -> Self {
+        self.direction = Some(direction);
+        self.pass = match (self.value, self.bound) {
+            (Some(v), Some(b)) => Some(direction.holds(v, b)),
+            _ => None,
+        };
+        self
+    }
+
     /// The key under which ours and the peers are compared.
     pub fn comparison_key(&self) -> (&str, &str, &str) {
         (&self.brick, &self.operation, &self.params)
+    }
+}
+
+/// Which way a record's bound goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// value ≤ bound.
+    AtMost,
+    /// value ≥ bound.
+    AtLeast,
+    /// value = bound (to a relative 10^-9, for values computed in floating point).
+    Equals,
+}
+
+impl Direction {
+    /// Whether `value` meets `bound` this way.
+    pub fn holds(self, value: f64, bound: f64) -> bool {
+        match self {
+            Direction::AtMost => value <= bound,
+            Direction::AtLeast => value >= bound,
+            Direction::Equals => (value - bound).abs() <= 1e-9 * bound.abs().max(1e-300),
+        }
+    }
+
+    /// The sign the report shows before the bound.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Direction::AtMost => "≤",
+            Direction::AtLeast => "≥",
+            Direction::Equals => "=",
+        }
     }
 }
 

@@ -87,6 +87,26 @@ pub fn render(env: &Environment, bricks: &[BrickReport]) -> String {
     out
 }
 
+/// The bound with its direction and whether it holds: `≤ 0.0100 ✓`, `≥ 0.95 ✗`; the bare
+/// number when the record gives no direction.
+fn bound_cell(r: &Record) -> String {
+    let Some(bound) = r.bound else {
+        return String::new();
+    };
+    match (r.direction, r.pass) {
+        (Some(d), Some(pass)) => {
+            format!(
+                "{} {} {}",
+                d.sign(),
+                fmt_num(bound),
+                if pass { "✓" } else { "✗" }
+            )
+        }
+        (Some(d), None) => format!("{} {}", d.sign(), fmt_num(bound)),
+        _ => fmt_num(bound),
+    }
+}
+
 /// One brick's records as a Markdown table. `× best peer` is ns/op divided by the fastest
 /// peer's for the same operation and params (below 1 is faster than every peer).
 pub fn table(records: &[Record]) -> String {
@@ -119,7 +139,7 @@ pub fn table(records: &[Record]) -> String {
             r.bytes.map(|b| b.to_string()).unwrap_or_default(),
             r.metric.clone().unwrap_or_default(),
             opt(r.value),
-            opt(r.bound),
+            bound_cell(r),
         );
     }
     out

@@ -145,7 +145,8 @@ fn measure<F: Build>(
     out.push(
         Record::new(BRICK, F::NAME, F::NAME, F::OURS, "accuracy", params.clone())
             .with_bytes_opt(bytes)
-            .with_metric("fpr", fpr, Some(p)),
+            .with_metric("fpr", fpr, Some(p))
+            .at_most(),
     );
     out.push(
         Record::new(BRICK, F::NAME, F::NAME, F::OURS, "memory", params.clone()).with_metric(
@@ -227,11 +228,9 @@ impl Section for BloomSection {
                 ("contains_absent", ours.miss, peer.miss),
             ] {
                 out.push(
-                    Record::target(BRICK, ours.name, op, params.clone()).with_metric(
-                        &format!("ns ratio vs {}", peer.name),
-                        a / b,
-                        Some(bound),
-                    ),
+                    Record::target(BRICK, ours.name, op, params.clone())
+                        .with_metric(&format!("ns ratio vs {}", peer.name), a / b, Some(bound))
+                        .at_most(),
                 );
             }
         };
@@ -254,7 +253,8 @@ impl Section for BloomSection {
                         "bytes / optimal_bits bytes",
                         payload as f64 * 8.0 / optimal as f64,
                         Some(1.01),
-                    ),
+                    )
+                    .at_most(),
             );
         }
         let blocked = brick_bloom::Params::blocked(n as u64, p).expect("valid");
@@ -274,7 +274,8 @@ impl Section for BloomSection {
                         .expect("valid")
                         .bits as f64,
                 None,
-            ),
+            )
+            .at_most(),
         );
 
         // FPR against bits per item: theory and every implementation, at several targets.

@@ -91,7 +91,8 @@ fn vnode_costs(ctx: &Ctx, ks: &[u64], out: &mut Vec<Record>) {
                 "max/mean",
                 spread.max_over_mean,
                 Some(max_load_bound(n, v, ks.len())),
-            ),
+            )
+            .at_most(),
         );
         out.push(
             Record::new(BRICK, "HashRing", OURS, true, "vnodes_build", p)
@@ -233,7 +234,8 @@ impl Section for ConsistentHashSection {
                     "max/mean",
                     lm.max_over_mean,
                     Some(max_load_bound(n, VNODES, ks.len())),
-                ),
+                )
+                .at_most(),
             );
             let (peer, b) = ctx.memory.measure(|| peer_ring(n));
             let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(peer.get(k))));

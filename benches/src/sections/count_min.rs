@@ -160,18 +160,28 @@ fn measure<S: Sketch>(ctx: &Ctx, stream: &[u64], truth: &[u64], out: &mut Vec<Re
     out.push(
         record("overestimate")
             .with_bytes(s.counter_bytes() as u64)
-            .with_metric("mean", mean, Some(bound)),
+            .with_metric("mean", mean, Some(bound))
+            .at_most(),
     );
-    out.push(record("overestimate").with_metric(
-        "max",
-        errors.last().copied().unwrap_or(0) as f64,
-        Some(bound),
-    ));
-    out.push(record("overestimate").with_metric(
-        "fraction within εN",
-        errors.iter().filter(|&&e| e as f64 <= bound).count() as f64 / errors.len().max(1) as f64,
-        Some(1.0 - DELTA),
-    ));
+    out.push(
+        record("overestimate")
+            .with_metric(
+                "max",
+                errors.last().copied().unwrap_or(0) as f64,
+                Some(bound),
+            )
+            .at_most(),
+    );
+    out.push(
+        record("overestimate")
+            .with_metric(
+                "fraction within εN",
+                errors.iter().filter(|&&e| e as f64 <= bound).count() as f64
+                    / errors.len().max(1) as f64,
+                Some(1.0 - DELTA),
+            )
+            .at_least(),
+    );
     Measured {
         name: S::NAME,
         conservative: S::CONSERVATIVE,
@@ -277,11 +287,13 @@ impl Section for CountMinSection {
             ] {
                 let peer = fastest(f);
                 out.push(
-                    Record::target(BRICK, ours.name, op, params.clone()).with_metric(
-                        &format!("ns ratio vs {}", peer.name),
-                        f(ours) / f(peer),
-                        Some(0.5),
-                    ),
+                    Record::target(BRICK, ours.name, op, params.clone())
+                        .with_metric(
+                            &format!("ns ratio vs {}", peer.name),
+                            f(ours) / f(peer),
+                            Some(0.5),
+                        )
+                        .at_most(),
                 );
             }
         }
@@ -304,6 +316,7 @@ impl Section for CountMinSection {
                 )
                 .with_bytes(peer.bytes as u64)
                 .with_metric(metric, v, Some(EPSILON * n as f64))
+                .at_most()
             };
             out.push(row(peer.name, false, "mean overestimate", peer_mean));
             out.push(row(peer.name, false, "max overestimate", peer_max as f64));
@@ -337,11 +350,13 @@ impl Section for CountMinSection {
                 (plain.0, "brick-count-min CountMinSketch")
             };
             out.push(
-                Record::target(BRICK, who, "mean overestimate", p.clone()).with_metric(
-                    &format!("ratio vs {} (same update rule, same bytes)", peer.name),
-                    ours_mean / peer_mean,
-                    Some(1.0),
-                ),
+                Record::target(BRICK, who, "mean overestimate", p.clone())
+                    .with_metric(
+                        &format!("ratio vs {} (same update rule, same bytes)", peer.name),
+                        ours_mean / peer_mean,
+                        Some(1.0),
+                    )
+                    .at_most(),
             );
         }
 
@@ -355,7 +370,8 @@ impl Section for CountMinSection {
                 Record::new(BRICK, name, name, ours, "top-100", hh_params.clone())
                     .with_ns(ns)
                     .with_bytes_opt(bytes)
-                    .with_metric("recall", r, Some(0.95)),
+                    .with_metric("recall", r, Some(0.95))
+                    .at_least(),
             );
         };
         ctx.step("count-min: heavy hitters");

@@ -243,7 +243,8 @@ impl Section for CountMinRedisSection {
                 "top-100 recall",
                 zipf.clone(),
             )
-            .with_metric("recall", redis_recall, Some(local_recall)),
+            .with_metric("recall", redis_recall, Some(local_recall))
+            .equals(),
         );
         out.push(
             Record::new(
@@ -266,7 +267,8 @@ impl Section for CountMinRedisSection {
                 "counters equal the in-process twin's",
                 zipf,
             )
-            .with_metric("equal (1 = yes)", f64::from(u8::from(same)), Some(1.0)),
+            .with_metric("equal (1 = yes)", f64::from(u8::from(same)), Some(1.0))
+            .equals(),
         );
 
         ctx.step("count-min-redis: memory");
@@ -295,7 +297,8 @@ impl Section for CountMinRedisSection {
                 "Redis bytes ÷ in-process bytes",
                 usage as f64 / local_bytes as f64,
                 Some(1.05),
-            ),
+            )
+            .at_most(),
         );
         let hash_usage: u64 = redis::cmd("MEMORY")
             .arg("USAGE")

@@ -436,11 +436,13 @@ impl Section for LruSection {
                 .min_by(|&a, &b| ns[a].total_cmp(&ns[b]))
                 .expect("peers");
             out.push(
-                Record::target(BRICK, subjects[ours].name(), op, params.clone()).with_metric(
-                    &format!("ns ratio vs {} (fastest LRU peer)", subjects[best].name()),
-                    ns[ours] / ns[best],
-                    Some(1.0),
-                ),
+                Record::target(BRICK, subjects[ours].name(), op, params.clone())
+                    .with_metric(
+                        &format!("ns ratio vs {} (fastest LRU peer)", subjects[best].name()),
+                        ns[ours] / ns[best],
+                        Some(1.0),
+                    )
+                    .at_most(),
             );
         }
         drop(subjects);
@@ -469,11 +471,9 @@ impl Section for LruSection {
                 mem(&out, "schnellru", op),
             ) {
                 out.push(
-                    Record::target(BRICK, "brick-lru LruCache", op, params.clone()).with_metric(
-                        "bytes per entry vs schnellru",
-                        a / b,
-                        Some(1.0),
-                    ),
+                    Record::target(BRICK, "brick-lru LruCache", op, params.clone())
+                        .with_metric("bytes per entry vs schnellru", a / b, Some(1.0))
+                        .at_most(),
                 );
             }
         }
@@ -589,7 +589,8 @@ impl LruSection {
                         "hit_ratio (bound: libCacheSim LRU)",
                         lru_hits,
                         Some(reference_lru),
-                    ),
+                    )
+                    .equals(),
                 );
                 out.push(
                     Record::new(
@@ -604,7 +605,8 @@ impl LruSection {
                         "hit_ratio (bound: libCacheSim LFU)",
                         lfu_hits,
                         t["hit_ratio"]["LFU"][&label].as_f64(),
-                    ),
+                    )
+                    .equals(),
                 );
                 let x = cap as f64;
                 lru_pts.push((x, lru_hits));

@@ -194,7 +194,8 @@ impl Section for LruAsyncSection {
                 "loads",
                 ours_loads.load(Ordering::Relaxed) as f64,
                 Some(1.0),
-            ),
+            )
+            .equals(),
         );
         out.push(
             Record::new(
@@ -209,7 +210,8 @@ impl Section for LruAsyncSection {
                 "loads",
                 moka_loads.load(Ordering::Relaxed) as f64,
                 Some(1.0),
-            ),
+            )
+            .equals(),
         );
         out.push(
             Record::new(

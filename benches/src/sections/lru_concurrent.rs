@@ -291,7 +291,8 @@ impl Section for LruConcurrentSection {
             if let (Some(a), Some(b)) = (ns_of(ours, "get_hit", 2), ns_of(theirs, "get_hit", 2)) {
                 out.push(
                     Record::target(BRICK, ours.name, "get_hit, 2 threads", params.clone())
-                        .with_metric(&format!("ns ratio vs {peer}"), a / b, Some(1.0)),
+                        .with_metric(&format!("ns ratio vs {peer}"), a / b, Some(1.0))
+                        .at_most(),
                 );
             }
         }
@@ -364,7 +365,8 @@ impl LruConcurrentSection {
                         "hit_ratio (bound: max of moka, quick_cache)",
                         ours,
                         Some(best_peer),
-                    ),
+                    )
+                    .at_least(),
                 );
                 let x = cap as f64;
                 series[0].push((x, ours));
@@ -414,7 +416,8 @@ impl LruConcurrentSection {
                         &format!("points above {peer}"),
                         100.0 * (ours - theirs),
                         Some(bound),
-                    ),
+                    )
+                    .at_least(),
                 );
             }
         }

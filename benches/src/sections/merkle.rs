@@ -371,7 +371,8 @@ fn sync_bytes(ctx: &Ctx) -> Vec<Record> {
                 "sync_bytes",
                 format!("n={n} d={d} messages={messages}"),
             )
-            .with_metric("bytes / (d·log2 n·32)", bytes as f64 / bound, Some(4.0)),
+            .with_metric("bytes / (d·log2 n·32)", bytes as f64 / bound, Some(4.0))
+            .at_most(),
         );
         out.push(
             Record::new(
@@ -386,7 +387,8 @@ fn sync_bytes(ctx: &Ctx) -> Vec<Record> {
                 "bytes / full exchange",
                 bytes as f64 / full as f64,
                 Some(1.0),
-            ),
+            )
+            .at_most(),
         );
         proto.push((d as f64, bytes as f64));
         reference.push((d as f64, bound));

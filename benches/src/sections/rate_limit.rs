@@ -354,11 +354,9 @@ impl Section for RateLimitSection {
         );
 
         let target = |op: &str, metric: &str, value: f64| {
-            Record::target(BRICK, "brick-rate-limit Gcra", op, params.clone()).with_metric(
-                metric,
-                value,
-                Some(1.0),
-            )
+            Record::target(BRICK, "brick-rate-limit Gcra", op, params.clone())
+                .with_metric(metric, value, Some(1.0))
+                .at_most()
         };
         out.push(target(
             "check",
@@ -437,6 +435,7 @@ impl Section for RateLimitSection {
                 "limit=10/s traces=bursty+boundary+alternating",
             )
             .with_metric("admitted in (t - w, t]", most as f64, Some(bound as f64))
+            .at_most()
         };
         out.push(worst(
             "Gcra (burst 10)",

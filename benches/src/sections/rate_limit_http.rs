@@ -217,11 +217,9 @@ impl Section for RateLimitHttpSection {
         // (ours, the peer sending as many headers): the targets hold like for like.
         for (ours, peer, what) in [(1, 2, "without headers"), (3, 4, "with two headers")] {
             out.push(
-                Record::target(BRICK, servers[ours].0, "overhead", params.clone()).with_metric(
-                    "share of the handler's time",
-                    overhead(ours),
-                    Some(0.05),
-                ),
+                Record::target(BRICK, servers[ours].0, "overhead", params.clone())
+                    .with_metric("share of the handler's time", overhead(ours), Some(0.05))
+                    .at_most(),
             );
             out.push(
                 Record::target(
@@ -234,7 +232,8 @@ impl Section for RateLimitHttpSection {
                     "ours - tower_governor's",
                     overhead(ours) - overhead(peer),
                     Some(0.0),
-                ),
+                )
+                .at_most(),
             );
         }
         out
