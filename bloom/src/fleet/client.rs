@@ -129,6 +129,25 @@ pub(crate) fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, 
     redis::from_redis_value(value).map_err(|e| RedisError::Reply(e.to_string()))
 }
 
+/// Records `shape` in the metadata key `meta` if it has none (`SET NX`), and checks that the
+/// shape recorded there is `shape`: every handle on one prefix must describe the same
+/// structure, or they would corrupt each other's state.
+pub(crate) fn claim_op(meta: String, shape: String) -> Op<'static, ()> {
+    let request = Request::Many(vec![
+        redis::cmd("SET").arg(&meta).arg(&shape).arg("NX").clone(),
+        redis::cmd("GET").arg(&meta).clone(),
+    ]);
+    Op::new(request, move |reply| {
+        let (_, stored): (redis::Value, String) = parse(reply)?;
+        if stored != shape {
+            return Err(RedisError::Mismatch(format!(
+                "{meta} records {stored:?}; this handle is {shape:?}"
+            )));
+        }
+        Ok(())
+    })
+}
+
 /// The replies, or the first of them that is an error.
 pub(crate) fn first_error(replies: Vec<redis::Value>) -> redis::RedisResult<Vec<redis::Value>> {
     for reply in &replies {

@@ -4,7 +4,7 @@ use std::hash::Hash;
 
 use std::sync::LazyLock;
 
-use super::client::{Op, Request, parse};
+use super::client::{Op, Request, claim_op, parse};
 use super::{RedisClient, RedisError};
 use crate::blocked::Locator;
 use crate::{BLOCK_BITS, BlockedBloomFilter, DefaultBuildHasher, FilterHasher, Params};
@@ -458,19 +458,7 @@ impl<S: FilterHasher, C> RedisBloomFilter<S, C> {
             self.hasher.tag(),
             self.blocks_per_key
         );
-        let request = Request::Many(vec![
-            redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
-            redis::cmd("GET").arg(&meta).clone(),
-        ]);
-        Op::new(request, move |reply| {
-            let (_, stored): (redis::Value, String) = parse(reply)?;
-            if stored != ours {
-                return Err(RedisError::Mismatch(format!(
-                    "{meta} records {stored:?}; this handle is {ours:?}"
-                )));
-            }
-            Ok(())
-        })
+        claim_op(meta, ours)
     }
 
     /// The Redis key that holds block `block`, and the block's first byte in it.

@@ -5,7 +5,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::LazyLock;
 
-use super::client::{Op, Request, parse};
+use super::client::{Op, Request, claim_op, parse};
 use super::{RedisClient, RedisError};
 use crate::probe::Cells;
 use crate::{
@@ -505,19 +505,7 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
             self.hasher.tag(),
             self.k,
         );
-        let request = Request::Many(vec![
-            redis::cmd("SET").arg(&meta).arg(&ours).arg("NX").clone(),
-            redis::cmd("GET").arg(&meta).clone(),
-        ]);
-        Op::new(request, move |reply| {
-            let (_, stored): (redis::Value, String) = parse(reply)?;
-            if stored != ours {
-                return Err(RedisError::Mismatch(format!(
-                    "{meta} records {stored:?}; this handle is {ours:?}"
-                )));
-            }
-            Ok(())
-        })
+        claim_op(meta, ours)
     }
 
     /// The d counter indices (row-major, as in process) of a hash.
