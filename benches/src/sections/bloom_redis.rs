@@ -112,8 +112,8 @@ impl Filters {
     }
 }
 
-/// `MEMORY USAGE` of `key`, in bytes.
-fn memory_usage(con: &mut redis::Connection, key: &str) -> u64 {
+/// `MEMORY USAGE` of `key`, in bytes (0 for an absent key).
+pub fn memory_usage(con: &mut redis::Connection, key: &str) -> u64 {
     redis::cmd("MEMORY")
         .arg("USAGE")
         .arg(key)

@@ -1,6 +1,7 @@
 //! brick-count-min's Redis-backed sketch and top-k against its in-process twins and a naive
 //! exact counter (`HINCRBY` per item), on one real local `redis-server`.
 
+use crate::sections::bloom_redis::memory_usage;
 use crate::sections::lru::zipf_keys;
 use crate::sections::rate_limit_redis::BenchRedis;
 use crate::{Ctx, Record, Section};
@@ -272,14 +273,7 @@ impl Section for CountMinRedisSection {
         );
 
         ctx.step("count-min-redis: memory");
-        let usage: u64 = redis::cmd("MEMORY")
-            .arg("USAGE")
-            .arg(plain.key_names()[0])
-            .arg("SAMPLES")
-            .arg(0)
-            .query::<Option<u64>>(&mut con)
-            .expect("MEMORY USAGE")
-            .unwrap_or(0);
+        let usage = memory_usage(&mut con, plain.key_names()[0]);
         let local_bytes = CountMinSketch::<u32>::with_error(EPSILON, DELTA)
             .expect("sketch")
             .len_bytes() as u64;
@@ -300,14 +294,7 @@ impl Section for CountMinRedisSection {
             )
             .at_most(),
         );
-        let hash_usage: u64 = redis::cmd("MEMORY")
-            .arg("USAGE")
-            .arg(&hash_key)
-            .arg("SAMPLES")
-            .arg(0)
-            .query::<Option<u64>>(&mut con)
-            .expect("MEMORY USAGE")
-            .unwrap_or(0);
+        let hash_usage = memory_usage(&mut con, &hash_key);
         out.push(
             Record::new(
                 BRICK,

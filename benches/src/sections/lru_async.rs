@@ -6,7 +6,7 @@
 use crate::sections::lru::zipf_keys;
 use crate::{Ctx, Record, Section};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const BRICK: &str = "lru-async";
@@ -18,26 +18,22 @@ const UNIVERSE: u64 = 100_000;
 #[derive(Debug)]
 pub struct LruAsyncSection;
 
-/// ns per operation of `TASKS` tasks running `stream` through ours.
-pub fn zipf_ours(rt: &tokio::runtime::Runtime, stream: Arc<Vec<u64>>) -> f64 {
+/// ns per operation of `TASKS` tasks, each running its share of `stream` (copied out before the
+/// clock starts), spawned by `spawn_one` with its keys.
+fn zipf_tasks(
+    rt: &tokio::runtime::Runtime,
+    stream: Arc<Vec<u64>>,
+    spawn_one: impl Fn(Vec<u64>) -> tokio::task::JoinHandle<u64>,
+) -> f64 {
     let per_task = stream.len() / TASKS;
-    let cache = Arc::new(brick_lru::ConcurrentCache::<u64, u64>::new(CAPACITY).expect("valid"));
     rt.block_on(async move {
-        let start = Instant::now();
-        let tasks: Vec<_> = (0..TASKS)
-            .map(|t| {
-                let (cache, stream) = (Arc::clone(&cache), Arc::clone(&stream));
-                tokio::spawn(async move {
-                    let mut sum = 0u64;
-                    for &k in &stream[t * per_task..(t + 1) * per_task] {
-                        sum = sum.wrapping_add(
-                            cache.get_or_insert_with_async(k, async move { k }).await,
-                        );
-                    }
-                    sum
-                })
-            })
+        let shares: Vec<Vec<u64>> = stream
+            .chunks_exact(per_task)
+            .take(TASKS)
+            .map(<[u64]>::to_vec)
             .collect();
+        let start = Instant::now();
+        let tasks: Vec<_> = shares.into_iter().map(&spawn_one).collect();
         for t in tasks {
             std::hint::black_box(t.await.expect("task"));
         }
@@ -45,29 +41,58 @@ pub fn zipf_ours(rt: &tokio::runtime::Runtime, stream: Arc<Vec<u64>>) -> f64 {
     })
 }
 
+/// ns per operation of `TASKS` tasks running `stream` through ours.
+pub fn zipf_ours(rt: &tokio::runtime::Runtime, stream: Arc<Vec<u64>>) -> f64 {
+    let cache = Arc::new(brick_lru::ConcurrentCache::<u64, u64>::new(CAPACITY).expect("valid"));
+    zipf_tasks(rt, stream, |keys| {
+        let cache = Arc::clone(&cache);
+        tokio::spawn(async move {
+            let mut sum = 0u64;
+            for k in keys {
+                sum = sum.wrapping_add(cache.get_or_insert_with_async(k, async move { k }).await);
+            }
+            sum
+        })
+    })
+}
+
 /// ns per operation of `TASKS` tasks running `stream` through moka's `future::Cache`.
 pub fn zipf_moka(rt: &tokio::runtime::Runtime, stream: Arc<Vec<u64>>) -> f64 {
-    let per_task = stream.len() / TASKS;
     let cache = moka::future::Cache::<u64, u64>::new(CAPACITY);
-    rt.block_on(async move {
-        let start = Instant::now();
-        let tasks: Vec<_> = (0..TASKS)
-            .map(|t| {
-                let (cache, stream) = (cache.clone(), Arc::clone(&stream));
-                tokio::spawn(async move {
-                    let mut sum = 0u64;
-                    for &k in &stream[t * per_task..(t + 1) * per_task] {
-                        sum = sum.wrapping_add(cache.get_with(k, async move { k }).await);
-                    }
-                    sum
-                })
-            })
-            .collect();
-        for t in tasks {
-            std::hint::black_box(t.await.expect("task"));
-        }
-        start.elapsed().as_nanos() as f64 / (per_task * TASKS) as f64
+    zipf_tasks(rt, stream, |keys| {
+        let cache = cache.clone();
+        tokio::spawn(async move {
+            let mut sum = 0u64;
+            for k in keys {
+                sum = sum.wrapping_add(cache.get_with(k, async move { k }).await);
+            }
+            sum
+        })
     })
+}
+
+/// The cold key's load: counts itself and takes 10 ms.
+async fn slow_load(loads: Arc<AtomicU64>) -> u64 {
+    loads.fetch_add(1, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    1
+}
+
+/// `TASKS` tasks miss one cold key at once, each spawned by `spawn_one` with the load counter:
+/// the loads counted and the wall time in milliseconds.
+async fn stampede(
+    spawn_one: impl Fn(Arc<AtomicU64>) -> tokio::task::JoinHandle<u64>,
+) -> (u64, f64) {
+    let loads = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..TASKS).map(|_| spawn_one(Arc::clone(&loads))).collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    (
+        loads.load(Ordering::Relaxed),
+        start.elapsed().as_secs_f64() * 1e3,
+    )
 }
 
 /// The two-worker runtime both run on.
@@ -132,109 +157,53 @@ impl Section for LruAsyncSection {
         ];
 
         ctx.step("lru-async: stampede");
-        let stampede = format!("tasks={TASKS} one cold key, loader sleeps 10 ms");
-        let ours_loads = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let moka_loads = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (ours_ms, moka_ms) = rt.block_on({
-            let (ours_loads, moka_loads) = (Arc::clone(&ours_loads), Arc::clone(&moka_loads));
-            async move {
-                let cache =
-                    Arc::new(brick_lru::ConcurrentCache::<u64, u64>::new(CAPACITY).expect("valid"));
-                let start = Instant::now();
-                let tasks: Vec<_> = (0..TASKS)
-                    .map(|_| {
-                        let (cache, loads) = (Arc::clone(&cache), Arc::clone(&ours_loads));
-                        tokio::spawn(async move {
-                            cache
-                                .get_or_insert_with_async(1, async move {
-                                    loads.fetch_add(1, Ordering::Relaxed);
-                                    tokio::time::sleep(Duration::from_millis(10)).await;
-                                    1
-                                })
-                                .await
-                        })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.expect("task");
-                }
-                let ours_ms = start.elapsed().as_secs_f64() * 1e3;
-                let cache = moka::future::Cache::<u64, u64>::new(CAPACITY);
-                let start = Instant::now();
-                let tasks: Vec<_> = (0..TASKS)
-                    .map(|_| {
-                        let (cache, loads) = (cache.clone(), Arc::clone(&moka_loads));
-                        tokio::spawn(async move {
-                            cache
-                                .get_with(1, async move {
-                                    loads.fetch_add(1, Ordering::Relaxed);
-                                    tokio::time::sleep(Duration::from_millis(10)).await;
-                                    1
-                                })
-                                .await
-                        })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.expect("task");
-                }
-                (ours_ms, start.elapsed().as_secs_f64() * 1e3)
-            }
+        let stampede_params = format!("tasks={TASKS} one cold key, loader sleeps 10 ms");
+        let ((ours_loads, ours_ms), (moka_loads, moka_ms)) = rt.block_on(async {
+            let cache =
+                Arc::new(brick_lru::ConcurrentCache::<u64, u64>::new(CAPACITY).expect("valid"));
+            let ours = stampede(|loads| {
+                let cache = Arc::clone(&cache);
+                tokio::spawn(
+                    async move { cache.get_or_insert_with_async(1, slow_load(loads)).await },
+                )
+            })
+            .await;
+            let cache = moka::future::Cache::<u64, u64>::new(CAPACITY);
+            let moka = stampede(|loads| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.get_with(1, slow_load(loads)).await })
+            })
+            .await;
+            (ours, moka)
         });
-        out.push(
-            Record::new(
-                BRICK,
-                "ConcurrentCache",
-                "brick-lru",
-                true,
-                "stampede: loads",
-                stampede.clone(),
-            )
-            .with_metric(
-                "loads",
-                ours_loads.load(Ordering::Relaxed) as f64,
-                Some(1.0),
-            )
-            .equals(),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "moka future::Cache",
-                "moka",
-                false,
-                "stampede: loads",
-                stampede.clone(),
-            )
-            .with_metric(
-                "loads",
-                moka_loads.load(Ordering::Relaxed) as f64,
-                Some(1.0),
-            )
-            .equals(),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "ConcurrentCache",
-                "brick-lru",
-                true,
-                "stampede: wall ms",
-                stampede.clone(),
-            )
-            .with_metric("ms", ours_ms, None),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "moka future::Cache",
-                "moka",
-                false,
-                "stampede: wall ms",
-                stampede,
-            )
-            .with_metric("ms", moka_ms, None),
-        );
+        for (structure, implementation, ours, loads, ms) in [
+            ("ConcurrentCache", "brick-lru", true, ours_loads, ours_ms),
+            ("moka future::Cache", "moka", false, moka_loads, moka_ms),
+        ] {
+            out.push(
+                Record::new(
+                    BRICK,
+                    structure,
+                    implementation,
+                    ours,
+                    "stampede: loads",
+                    stampede_params.clone(),
+                )
+                .with_metric("loads", loads as f64, Some(1.0))
+                .equals(),
+            );
+            out.push(
+                Record::new(
+                    BRICK,
+                    structure,
+                    implementation,
+                    ours,
+                    "stampede: wall ms",
+                    stampede_params.clone(),
+                )
+                .with_metric("ms", ms, None),
+            );
+        }
         out
     }
 }
