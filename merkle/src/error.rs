@@ -78,6 +78,30 @@ pub enum Error {
         /// The bucket the key was listed under.
         bucket: u32,
     },
+    /// A sync fan-out that is not a power of two from 2 to 256.
+    InvalidFanout(u32),
+    /// A message from a session descending with another fan-out.
+    FanoutMismatch {
+        /// Our fan-out.
+        ours: u32,
+        /// Theirs (0 if their header's value is out of range).
+        theirs: u32,
+    },
+    /// A `Delta` that contradicts the entries it answers: a position past the bucket's list or
+    /// out of order, an entry equal to ours, or a key both listed and said to be missing.
+    InconsistentDelta {
+        /// The bucket.
+        bucket: u32,
+    },
+    /// A symbol stream that broke the reconciliation protocol: symbols out of order or
+    /// replayed, a decoded item that contradicts our own set, or garbage that cannot be a
+    /// peer's honest stream.
+    BadSymbols(&'static str),
+    /// A peer still sending symbols at the configured bound (it is cut off there).
+    SymbolLimit {
+        /// The bound.
+        limit: u64,
+    },
 }
 
 /// What was malformed in a message's bytes.
@@ -101,6 +125,8 @@ pub enum DecodeError {
     TrailingBytes(usize),
     /// A count or length field larger than the message could hold.
     BadLength(u64),
+    /// A LEB128 number longer than 10 bytes, overflowing 64 bits, or not in its shortest form.
+    BadVarint,
 }
 
 impl fmt::Display for Error {
@@ -143,6 +169,28 @@ impl fmt::Display for Error {
                 f,
                 "bucket {bucket}'s keys include one that hashes elsewhere, or are not strictly ascending"
             ),
+            Error::InvalidFanout(n) => {
+                write!(
+                    f,
+                    "sync fan-out must be a power of two from 2 to 256, got {n}"
+                )
+            }
+            Error::FanoutMismatch { ours, theirs } => {
+                write!(f, "peer descends with fan-out {theirs}, ours is {ours}")
+            }
+            Error::InconsistentDelta { bucket } => {
+                write!(
+                    f,
+                    "the peer's answer about bucket {bucket} contradicts our entries"
+                )
+            }
+            Error::BadSymbols(why) => write!(f, "bad symbol stream: {why}"),
+            Error::SymbolLimit { limit } => {
+                write!(
+                    f,
+                    "peer still sending after {limit} symbols, the configured bound"
+                )
+            }
         }
     }
 }
@@ -152,7 +200,7 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::BadMagic => write!(f, "not a brick-merkle sync message (bad magic)"),
             DecodeError::UnsupportedVersion(v) => {
-                write!(f, "unsupported format version {v} (this crate reads 1)")
+                write!(f, "unsupported format version {v}")
             }
             DecodeError::UnknownType(t) => write!(f, "unknown message type {t}"),
             DecodeError::Truncated { needed, got } => {
@@ -160,6 +208,7 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::TrailingBytes(n) => write!(f, "{n} bytes after the end of the message"),
             DecodeError::BadLength(n) => write!(f, "length field {n} exceeds the message"),
+            DecodeError::BadVarint => write!(f, "malformed LEB128 number"),
         }
     }
 }

@@ -107,9 +107,12 @@ mod error;
 mod hasher;
 mod log;
 mod proof;
+mod reconcile;
+mod wire;
 
 pub use antientropy::{
-    BucketEntries, Difference, Frame, MAX_DEPTH, Message, SyncSession, SyncTree,
+    BucketDelta, BucketEntries, DEFAULT_FANOUT, Difference, Entry, Frame, MAX_DEPTH, MAX_FANOUT,
+    Message, NodeGroup, SLACK, SyncSession, SyncTree,
 };
 pub use error::{DecodeError, Error};
 pub use hasher::{MerkleHasher, Sha256, Xxh3_128};
@@ -118,6 +121,7 @@ pub use proof::{
     Proof, TreeHead, consistency_proof_len, inclusion_proof_len, verify_consistency,
     verify_inclusion,
 };
+pub use reconcile::{CodedSymbol, DEFAULT_MAX_KEY, Reconciler, SymbolFrame, SymbolMessage};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

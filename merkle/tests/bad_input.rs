@@ -4,31 +4,36 @@
 //! public operation with arbitrary sizes and indices answers or errs, never panics.
 
 use brick_merkle::{
-    Error, Frame, MerkleHasher, MerkleLog, Message, Sha256, SyncSession, SyncTree, TreeHead,
-    verify_inclusion,
+    BucketDelta, BucketEntries, Difference, Error, Frame, MerkleHasher, MerkleLog, Message, Sha256,
+    SyncSession, SyncTree, TreeHead, verify_inclusion,
 };
 use proptest::prelude::*;
 
 type Tree = SyncTree<Sha256>;
+type Digest = <Sha256 as MerkleHasher>::Digest;
 
-/// Runs `a` against `b`, letting `tamper` rewrite every frame `b` sends; returns what `a`'s
-/// session answered last (its error, if any) and its differences.
-fn sync_with_tampering(
+/// Runs `a` (initiator) against `b` (responder), letting `to_b` rewrite every frame `a` sends
+/// and `to_a` every frame `b` sends; returns the first error either side answered, or each
+/// side's differences.
+fn sync_tampered(
     a: &Tree,
     b: &Tree,
-    mut tamper: impl FnMut(&mut Frame<<Sha256 as MerkleHasher>::Digest>),
-) -> Result<Vec<brick_merkle::Difference>, Error> {
-    let mut ours = SyncSession::new(a);
-    let mut theirs = SyncSession::new(b);
-    let mut to_them = Some(ours.start());
-    while let Some(frame) = to_them.take() {
-        let Some(mut reply) = theirs.handle(&frame)? else {
+    mut to_b: impl FnMut(&mut Frame<Digest>),
+    mut to_a: impl FnMut(&mut Frame<Digest>),
+) -> Result<(Vec<Difference>, Vec<Difference>), Error> {
+    let mut sa = SyncSession::new(a);
+    let mut sb = SyncSession::new(b);
+    let mut frame = Some(sa.start());
+    while let Some(mut f) = frame.take() {
+        to_b(&mut f);
+        let Some(mut reply) = sb.handle(&f)? else {
             break;
         };
-        tamper(&mut reply);
-        to_them = ours.handle(&reply)?;
+        to_a(&mut reply);
+        frame = sa.handle(&reply)?;
     }
-    Ok(ours.differences().map(<[_]>::to_vec).unwrap_or_default())
+    let done = |s: &SyncSession<'_>| s.differences().map(<[_]>::to_vec).unwrap_or_default();
+    Ok((done(&sa), done(&sb)))
 }
 
 /// Two replicas that differ in one key (built once: hashing them takes a while in debug builds).
@@ -54,34 +59,94 @@ fn build_pair() -> (Tree, Tree) {
 #[test]
 fn a_key_listed_under_the_wrong_bucket_is_refused() {
     let (a, b) = pair();
-    assert_eq!(sync_with_tampering(a, b, |_| {}).unwrap().len(), 1);
-    // Move a key both hold alike into the differing bucket's list.
-    let stray = (0..500u32)
-        .map(|i| format!("key{i}"))
-        .find(|k| a.bucket_of(k.as_bytes()) != a.bucket_of(b"only-b"))
-        .unwrap();
-    let hash = b.entry_hash(stray.as_bytes()).unwrap();
-    let got = sync_with_tampering(a, b, |frame| {
-        if let Message::Keys { buckets, .. } = &mut frame.message {
-            buckets[0].1.push((stray.clone().into_bytes(), hash));
-            buckets[0].1.sort();
+    let (da, db) = sync_tampered(a, b, |_| {}, |_| {}).unwrap();
+    assert_eq!((da.len(), db.len()), (1, 1));
+    // Move a key both hold alike into the first listed bucket, where it does not belong.
+    let keys_of = |f: &mut Frame<Digest>, edit: &mut dyn FnMut(&mut Vec<BucketEntries<Digest>>)| {
+        if let Message::Keys { buckets, .. } = &mut f.message {
+            edit(buckets);
         }
-    });
+    };
+    let got = sync_tampered(
+        a,
+        b,
+        |f| {
+            keys_of(f, &mut |buckets| {
+                let bucket = buckets[0].0;
+                let stray = (0..500u32)
+                    .map(|i| format!("key{i}"))
+                    .find(|k| a.bucket_of(k.as_bytes()) != bucket)
+                    .unwrap();
+                let hash = a.entry_hash(stray.as_bytes()).unwrap();
+                buckets[0].1.push((stray.into_bytes(), hash));
+                buckets[0].1.sort();
+            })
+        },
+        |_| {},
+    );
     assert!(matches!(got, Err(Error::MisplacedKey { .. })), "{got:?}");
     // The same key twice in its own bucket is refused too.
-    let got = sync_with_tampering(a, b, |frame| {
-        if let Message::Keys { buckets, .. } = &mut frame.message
-            && let Some(first) = buckets[0].1.first().cloned()
-        {
-            buckets[0].1.insert(0, first);
-        }
-    });
+    let got = sync_tampered(
+        a,
+        b,
+        |f| {
+            keys_of(f, &mut |buckets| {
+                let first = buckets[0].1[0].clone();
+                buckets[0].1.insert(0, first);
+            })
+        },
+        |_| {},
+    );
     assert!(matches!(got, Err(Error::MisplacedKey { .. })), "{got:?}");
 }
 
-/// Through a `TreeHead`, a proof for leaf 1 of 8 is checked under size 8 only: the size cannot
-/// come from a request (the plain function, given size 7 with the same root, accepts it, as
-/// RFC 9162's algorithm does; the docs say so).
+/// A `Delta` that contradicts the initiator's own entries (an entry equal to ours, a position
+/// past the bucket's list) is refused, never turned into a difference.
+#[test]
+fn a_delta_contradicting_our_entries_is_refused() {
+    let (a, b) = pair();
+    // The differing bucket is the one the initiator's entries cover; pick a key both hold there.
+    let bucket = b.bucket_of(b"only-b");
+    let shared = (0..500u32)
+        .map(|i| format!("key{i}").into_bytes())
+        .find(|k| a.bucket_of(k) == bucket)
+        .unwrap();
+    let hash = a.entry_hash(&shared).unwrap();
+    let forge = |missing: Vec<u32>, entries: Vec<(Vec<u8>, Digest)>| {
+        sync_tampered(
+            a,
+            b,
+            |_| {},
+            |f| {
+                if let Message::Delta { buckets } = &mut f.message {
+                    *buckets = vec![BucketDelta {
+                        bucket,
+                        entries: entries.clone(),
+                        missing: missing.clone(),
+                    }];
+                }
+            },
+        )
+    };
+    let bad = Err(Error::InconsistentDelta { bucket });
+    assert_eq!(forge(vec![], vec![(shared.clone(), hash)]), bad);
+    assert_eq!(forge(vec![u32::MAX], vec![]), bad);
+    assert_eq!(forge(vec![1, 0], vec![]), bad);
+    // A bucket outside what the initiator sent cannot be answered about at all.
+    let elsewhere = (0..64).find(|&x| x != bucket).unwrap();
+    let got = sync_tampered(
+        a,
+        b,
+        |_| {},
+        |f| {
+            if let Message::Delta { buckets } = &mut f.message {
+                buckets[0].bucket = elsewhere;
+            }
+        },
+    );
+    assert_eq!(got, Err(Error::UnexpectedNodes));
+}
+
 #[test]
 fn a_tree_head_binds_the_size_to_the_root() {
     let log: MerkleLog = MerkleLog::from_leaves((0..8u8).map(|i| [i]));
@@ -171,6 +236,6 @@ proptest! {
         let _ = ours.handle_bytes(&noise);
         let _ = theirs.handle_bytes(&noise);
         ours.reset();
-        prop_assert_eq!(sync_with_tampering(a, b, |_| {}).unwrap().len(), 1);
+        prop_assert_eq!(sync_tampered(a, b, |_| {}, |_| {}).unwrap().0.len(), 1);
     }
 }

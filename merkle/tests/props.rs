@@ -2,9 +2,9 @@
 //! finds exactly the differing keys.
 
 use brick_merkle::{
-    DecodeError, Difference, Error, Frame, MerkleHasher, MerkleLog, Message, Proof, Sha256,
-    SyncSession, SyncTree, Xxh3_128, consistency_proof_len, inclusion_proof_len,
-    verify_consistency, verify_inclusion,
+    BucketDelta, DecodeError, Difference, Error, Frame, MerkleHasher, MerkleLog, Message,
+    NodeGroup, Proof, Sha256, SyncSession, SyncTree, Xxh3_128, consistency_proof_len,
+    inclusion_proof_len, verify_consistency, verify_inclusion,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -223,18 +223,32 @@ proptest! {
     }
 
     #[test]
-    fn frames_round_trip(level in any::<u8>(), nodes in prop::collection::vec((any::<u32>(), any::<[u8; 16]>()), 0..10),
+    fn frames_round_trip(level in 1u8..25, bits in 1u8..9, parents in prop::collection::btree_set(1u32..1 << 12, 0..6),
+                         weighted in any::<bool>(), weight in any::<u64>(),
                          keys in prop::collection::vec((any::<u32>(), prop::collection::vec((prop::collection::vec(any::<u8>(), 0..20), any::<[u8; 16]>()), 0..4)), 0..4),
-                         last in any::<bool>()) {
-        for message in [Message::Hello { root: [7u8; 16] }, Message::Nodes { level, nodes: nodes.clone() }, Message::Keys { last, buckets: keys.clone() }, Message::Equal] {
-            let f = Frame { hasher: 2, depth: 9, message };
-            prop_assert_eq!(Frame::<[u8; 16]>::from_bytes(&f.to_bytes()).unwrap(), f);
+                         covers in prop::collection::vec(any::<u32>(), 0..5), missing in prop::collection::vec(any::<u32>(), 0..5)) {
+        // Groups of the size a parent's level implies (parents above `level` by 1..=bits).
+        let groups: Vec<NodeGroup<[u8; 16]>> = parents.iter().filter_map(|&p| {
+            let up = 31 - p.leading_zeros() as u8;
+            let k = level.checked_sub(up).filter(|k| (1..=bits).contains(k))?;
+            let size = 1usize << k;
+            Some(NodeGroup { parent: p, hashes: (0..size).map(|i| [i as u8; 16]).collect(),
+                             weights: if weighted { (0..size as u64).map(|i| i * weight % 1_000_003).collect() } else { vec![] } })
+        }).collect();
+        let delta = keys.iter().map(|(b, e)| BucketDelta { bucket: *b, entries: e.clone(), missing: missing.clone() }).collect();
+        for message in [Message::Hello { root: [7u8; 16], weight }, Message::Nodes { level, groups: groups.clone() },
+                        Message::Keys { covers: covers.clone(), buckets: keys.clone() }, Message::Pull { nodes: covers.clone() },
+                        Message::Delta { buckets: delta }, Message::Equal] {
+            let f = Frame { hasher: 2, depth: 24, fanout_log2: bits, message };
+            let bytes = f.to_bytes();
+            prop_assert_eq!(bytes.len(), f.encoded_len());
+            prop_assert_eq!(Frame::<[u8; 16]>::from_bytes(&bytes).unwrap(), f);
         }
     }
 
     #[test]
     fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200), prefix in any::<bool>()) {
-        let mut input = if prefix { b"BMK\x01\x01\x05".to_vec() } else { Vec::new() };
+        let mut input = if prefix { b"BMK\x02\x01\x05\x04".to_vec() } else { Vec::new() };
         input.extend(bytes);
         let _ = Frame::<[u8; 32]>::from_bytes(&input);
     }
@@ -270,7 +284,10 @@ fn run_sync<H: MerkleHasher>(
         };
         to_b = !to_b;
         rounds += 1;
-        assert!(rounds <= usize::from(a.depth()) + 3, "too many messages");
+        assert!(
+            rounds <= usize::from(a.depth()).div_ceil(4) + 4,
+            "too many messages"
+        );
     }
     (
         sa.differences().unwrap().to_vec(),
@@ -400,35 +417,42 @@ fn sessions_refuse_bad_peers_and_can_restart() {
         sb.handle(&forged),
         Err(Error::HasherMismatch { ours: 1, theirs: 2 })
     );
-    // Out of order: keys before anything else.
-    let keys = Frame {
+    // Out of order: a delta before anything else.
+    let delta = Frame {
         hasher: 1,
         depth: 3,
-        message: Message::Keys {
-            last: true,
-            buckets: vec![],
-        },
+        fanout_log2: 4,
+        message: Message::Delta { buckets: vec![] },
     };
     assert!(matches!(
-        sb.handle(&keys),
+        sb.handle(&delta),
         Err(Error::UnexpectedMessage { .. })
     ));
-    // A forged Nodes naming nodes nobody asked about.
+    // Another fan-out is refused.
+    let mut s2 = SyncSession::with_fanout(&b, 2).unwrap();
+    assert_eq!(
+        s2.handle(&hello),
+        Err(Error::FanoutMismatch {
+            ours: 2,
+            theirs: 16
+        })
+    );
+    assert_eq!(
+        SyncSession::with_fanout(&b, 3).map(|_| ()),
+        Err(Error::InvalidFanout(3))
+    );
+    // A forged Pull naming nodes nobody sent.
     let reply = sb.handle(&hello).unwrap().unwrap();
-    let Message::Nodes { level, mut nodes } = reply.message.clone() else {
-        panic!("expected nodes")
-    };
-    nodes[0].0 = 9;
-    let bad = Frame {
-        message: Message::Nodes { level, nodes },
+    let forged = Frame {
+        message: Message::Pull { nodes: vec![9] },
         ..reply.clone()
     };
-    assert_eq!(sa.handle(&bad), Err(Error::UnexpectedNodes));
+    assert_eq!(sa.handle(&forged), Err(Error::UnexpectedNodes));
     // The error left the session where it was: the genuine reply still works, and so does a restart.
-    let next = sa.handle(&reply).unwrap().unwrap();
+    assert!(sa.handle(&reply).unwrap().is_some());
     sa.reset();
     assert!(matches!(
-        sa.handle(&next),
+        sa.handle(&reply),
         Err(Error::UnexpectedMessage { .. })
     ));
     let (da, db) = run_sync(&a, &b);
@@ -444,15 +468,15 @@ fn sessions_refuse_bad_peers_and_can_restart() {
         Err(Error::Decode(DecodeError::UnsupportedVersion(9)))
     );
     assert_eq!(
-        Frame::<[u8; 32]>::from_bytes(b"BMK\x01\x01\x03\x07"),
+        Frame::<[u8; 32]>::from_bytes(b"BMK\x02\x01\x03\x04\x07"),
         Err(Error::Decode(DecodeError::UnknownType(7)))
     );
     assert_eq!(
-        Frame::<[u8; 32]>::from_bytes(b"BMK\x01\x01\x03\x04\x00"),
+        Frame::<[u8; 32]>::from_bytes(b"BMK\x02\x01\x03\x04\x04\x00"),
         Err(Error::Decode(DecodeError::TrailingBytes(1)))
     );
     assert!(matches!(
-        Frame::<[u8; 32]>::from_bytes(b"BMK\x01\x01\x03\x02\x01\xff\xff\xff\xff"),
+        Frame::<[u8; 32]>::from_bytes(b"BMK\x02\x01\x03\x04\x02\x04\x00\xff\xff\xff\xff"),
         Err(Error::Decode(DecodeError::BadLength(_)))
     ));
     assert_eq!(
