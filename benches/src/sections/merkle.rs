@@ -1,11 +1,8 @@
 //! brick-merkle against rs_merkle and ct-merkle (SHA-256), and the sync protocol's bytes.
 
-use crate::chart::{Chart, Series};
 use crate::sections::geohash::Rng;
 use crate::{Ctx, Record, Section};
-use brick_merkle::{
-    MerkleHasher, MerkleLog, Sha256, SyncSession, SyncTree, verify_consistency, verify_inclusion,
-};
+use brick_merkle::{MerkleHasher, MerkleLog, Sha256, verify_consistency, verify_inclusion};
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use rs_merkle::Hasher as _;
 use std::hint::black_box;
@@ -81,8 +78,7 @@ impl Section for MerkleSection {
          leaf to the built tree and reads the new root; `inclusion` produces a proof for a random leaf \
          and verifies it; `verify_inclusion` verifies a precomputed proof; `consistency` produces and \
          verifies a proof from a random older size (rs_merkle has none). `bytes` is what the built tree \
-         holds. Sync: two replicas of n keys with d differing, bytes exchanged by `SyncSession` against \
-         d·log2(n)·32 and against sending every key with its hash."
+         holds. Replica sync is the `merkle-sync` section."
             .to_owned()
     }
 
@@ -319,92 +315,6 @@ impl Section for MerkleSection {
         ct.push([0u8; 32]);
         black_box(&ct);
 
-        out.extend(sync_bytes(ctx));
         out
     }
-}
-
-/// Bytes a sync exchanges between two replicas of `n` keys with `d` differences.
-pub fn sync_exchange(base: &SyncTree, n: u64, d: u64) -> (usize, usize) {
-    let a = base.clone();
-    let mut b = base.clone();
-    for j in 0..d {
-        let key = format!("user:{:08}", j * (n / d.max(1)));
-        b.insert(key.as_bytes(), b"changed");
-    }
-    let (mut sa, mut sb) = (SyncSession::new(&a), SyncSession::new(&b));
-    let mut wire = Some(sa.start().to_bytes());
-    let (mut messages, mut bytes) = (0, 0);
-    let mut to_b = true;
-    while let Some(w) = wire {
-        messages += 1;
-        bytes += w.len();
-        let session = if to_b { &mut sb } else { &mut sa };
-        wire = session.handle_bytes(&w).expect("valid protocol");
-        to_b = !to_b;
-    }
-    (messages, bytes)
-}
-
-fn sync_bytes(ctx: &Ctx) -> Vec<Record> {
-    let n: u64 = ctx.mode.pick(10_000, 100_000, 1_000_000);
-    ctx.step(&format!("sync n={n}"));
-    let mut base: SyncTree = SyncTree::with_expected_keys(n);
-    let keys: Vec<String> = (0..n).map(|i| format!("user:{i:08}")).collect();
-    base.extend(keys.iter().map(|k| (k.as_bytes(), &b"v"[..])));
-    let full: usize = keys.iter().map(|k| k.len() + 4 + 32).sum();
-    let log2n = 64 - (n - 1).leading_zeros() as u64;
-    let mut out = Vec::new();
-    let (mut proto, mut reference, mut full_line) = (Vec::new(), Vec::new(), Vec::new());
-    for d in [1u64, 10, 100, 1_000, 10_000]
-        .into_iter()
-        .filter(|&d| d <= n / 10)
-    {
-        let (messages, bytes) = sync_exchange(&base, n, d);
-        let bound = (d * log2n * 32) as f64;
-        out.push(
-            Record::new(
-                BRICK,
-                "SyncSession",
-                OURS,
-                true,
-                "sync_bytes",
-                format!("n={n} d={d} messages={messages}"),
-            )
-            .with_metric("bytes / (d·log2 n·32)", bytes as f64 / bound, Some(4.0))
-            .at_most(),
-        );
-        out.push(
-            Record::new(
-                BRICK,
-                "SyncSession",
-                OURS,
-                true,
-                "sync_bytes_vs_full",
-                format!("n={n} d={d}"),
-            )
-            .with_metric(
-                "bytes / full exchange",
-                bytes as f64 / full as f64,
-                Some(1.0),
-            )
-            .at_most(),
-        );
-        proto.push((d as f64, bytes as f64));
-        reference.push((d as f64, bound));
-        full_line.push((d as f64, full as f64));
-    }
-    ctx.chart(
-        "merkle_sync_bytes",
-        &Chart::new(
-            format!("Bytes to find d differing keys among {n}"),
-            "differing keys d",
-            "bytes exchanged",
-        )
-        .log(true, true)
-        .with(Series::line("SyncSession (both directions)", proto))
-        .with(Series::line("d · log2(n) · 32", reference))
-        .with(Series::line("full exchange (every key + hash)", full_line)),
-    );
-    out
 }

@@ -13,6 +13,7 @@ pub mod lru;
 pub mod lru_async;
 pub mod lru_concurrent;
 pub mod merkle;
+pub mod merkle_sync;
 pub mod rate_limit;
 pub mod rate_limit_http;
 pub mod rate_limit_redis;
@@ -31,6 +32,7 @@ pub fn all() -> Vec<Box<dyn Section>> {
         Box::new(lru_concurrent::LruConcurrentSection),
         Box::new(lru_async::LruAsyncSection),
         Box::new(merkle::MerkleSection),
+        Box::new(merkle_sync::MerkleSyncSection),
         Box::new(rate_limit::RateLimitSection),
         Box::new(rate_limit_redis::RateLimitRedisSection),
         Box::new(rate_limit_http::RateLimitHttpSection),
