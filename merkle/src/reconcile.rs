@@ -42,7 +42,8 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> CodedSymbol<D> {
     /// they are dropped on the wire ([`CodedSymbol::trimmed`]).
     #[inline]
     fn toggle(&mut self, key: &[u8], hash: &D, check: u64, sign: i64) {
-        self.count += sign;
+        // Wrapping: a hostile count must not overflow into a panic.
+        self.count = self.count.wrapping_add(sign);
         self.check ^= check;
         self.key_len ^= key.len() as u64;
         xor(self.hash.as_mut(), hash.as_ref());
@@ -54,7 +55,7 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> CodedSymbol<D> {
 
     /// Subtracts another symbol of the same index (the receiver's own from the sender's).
     fn subtract(&mut self, other: &Self) {
-        self.count -= other.count;
+        self.count = self.count.wrapping_sub(other.count);
         self.check ^= other.check;
         self.key_len ^= other.key_len;
         xor(self.hash.as_mut(), other.hash.as_ref());
@@ -752,7 +753,7 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
 
     /// The item a symbol holds if it holds exactly one.
     fn pure_item(&self, s: &CodedSymbol<H::Digest>) -> Option<(Vec<u8>, u64)> {
-        if s.count.abs() != 1 || s.key_len > self.max_key as u64 {
+        if !(s.count == 1 || s.count == -1) || s.key_len > self.max_key as u64 {
             return None;
         }
         let len = s.key_len as usize;
