@@ -121,7 +121,7 @@ pub use proof::{
     Proof, TreeHead, consistency_proof_len, inclusion_proof_len, verify_consistency,
     verify_inclusion,
 };
-pub use reconcile::{CodedSymbol, DEFAULT_MAX_KEY, Reconciler, SymbolFrame, SymbolMessage};
+pub use reconcile::{CodedSymbol, DEFAULT_MAX_KEY, Reconciler, SymbolFrame, SymbolMessage, window};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

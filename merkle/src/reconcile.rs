@@ -332,6 +332,20 @@ pub enum SymbolMessage<D> {
         /// Symbols it used.
         used: u64,
     },
+    /// The initiator has taken this many symbols: the responder may run [`window`] ahead of
+    /// it. Sent when half a window has arrived since the last, so a stream is never stalled by
+    /// a decoder that keeps up, and never more than a window ahead of one that does not.
+    Ack {
+        /// Symbols received so far.
+        received: u64,
+    },
+}
+
+/// How far ahead of the initiator's last acknowledgement the responder may stream, in
+/// symbols: 64 plus an eighth of what was acknowledged, so what is in flight when the stream
+/// stops is bounded by about 12 % of the symbols it took (plus a few frames at the start).
+pub fn window(acked: u64) -> u64 {
+    64 + acked / 8
 }
 
 impl<D> SymbolMessage<D> {
@@ -340,6 +354,7 @@ impl<D> SymbolMessage<D> {
             SymbolMessage::Request { .. } => "Request",
             SymbolMessage::Symbols { .. } => "Symbols",
             SymbolMessage::Stop { .. } => "Stop",
+            SymbolMessage::Ack { .. } => "Ack",
         }
     }
 }
@@ -388,6 +403,10 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
                 out.push(3);
                 put_varint(&mut out, *used);
             }
+            SymbolMessage::Ack { received } => {
+                out.push(4);
+                put_varint(&mut out, *received);
+            }
         }
         out
     }
@@ -408,6 +427,7 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
                     + symbols.iter().map(CodedSymbol::wire_len).sum::<usize>()
             }
             SymbolMessage::Stop { used } => varint_len(*used),
+            SymbolMessage::Ack { received } => varint_len(*received),
         }
     }
 
@@ -456,6 +476,9 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
                 }
             }
             3 => SymbolMessage::Stop { used: r.varint()? },
+            4 => SymbolMessage::Ack {
+                received: r.varint()?,
+            },
             t => return Err(DecodeError::UnknownType(t).into()),
         };
         r.finish()?;
@@ -473,11 +496,14 @@ struct Recovered<D> {
 
 enum Role {
     Idle,
-    /// Initiator: decoding the responder's stream.
-    Decoding,
-    /// Responder: producing symbols until stopped or at the limit.
+    /// Initiator: decoding the responder's stream; the last acknowledgement sent.
+    Decoding {
+        acked: u64,
+    },
+    /// Responder: producing symbols until stopped or at the limit, `window` ahead of `acked`.
     Encoding {
         limit: u64,
+        acked: u64,
     },
     Done,
 }
@@ -584,7 +610,7 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
         self.recovered_schedule = Schedule::new();
         self.seen.clear();
         self.result = None;
-        self.role = Role::Decoding;
+        self.role = Role::Decoding { acked: 0 };
         let limit = self.limit.unwrap_or(0);
         self.frame(SymbolMessage::Request {
             salt: self.salt,
@@ -608,8 +634,9 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// Handles the peer's frame; returns the frame to send back, if any. The responder answers
-    /// a request with the first symbols (send more with [`Reconciler::next_frame`]); the
-    /// initiator answers symbols with nothing until it has the difference, then with `Stop`.
+    /// a request with the first symbols (send more with [`Reconciler::next_frame`]) and takes
+    /// `Ack`s and the `Stop` silently; the initiator answers symbols with an `Ack` every half
+    /// window, and with `Stop` once it has the difference ([`Reconciler::is_done`]).
     ///
     /// # Errors
     /// - [`Error::HasherMismatch`] for a peer hashing entries differently.
@@ -638,6 +665,7 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
                 let theirs = if *limit == 0 { u64::MAX } else { *limit };
                 self.role = Role::Encoding {
                     limit: theirs.min(self.limit.unwrap_or(u64::MAX)),
+                    acked: 0,
                 };
                 Ok(self.next_frame())
             }
@@ -645,8 +673,20 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
                 self.role = Role::Done;
                 Ok(None)
             }
+            (Role::Encoding { limit, acked }, SymbolMessage::Ack { received }) => {
+                if *received < *acked || *received > self.produced {
+                    return Err(Error::BadSymbols(
+                        "an acknowledgement of symbols never sent",
+                    ));
+                }
+                self.role = Role::Encoding {
+                    limit: *limit,
+                    acked: *received,
+                };
+                Ok(None)
+            }
             (
-                Role::Decoding,
+                &Role::Decoding { acked },
                 SymbolMessage::Symbols {
                     first,
                     set_len,
@@ -682,13 +722,18 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
                         return Ok(Some(self.frame(SymbolMessage::Stop { used })));
                     }
                 }
+                let received = self.cells.len() as u64;
+                if received - acked >= window(acked) / 2 {
+                    self.role = Role::Decoding { acked: received };
+                    return Ok(Some(self.frame(SymbolMessage::Ack { received })));
+                }
                 Ok(None)
             }
             _ => Err(Error::UnexpectedMessage {
                 expected: match self.role {
                     Role::Idle => "Request",
-                    Role::Decoding => "Symbols",
-                    Role::Encoding { .. } => "Stop",
+                    Role::Decoding { .. } => "Symbols",
+                    Role::Encoding { .. } => "Stop or Ack",
                     Role::Done => "nothing (session done)",
                 },
                 got: frame.message.kind(),
@@ -707,9 +752,10 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
 
     /// The responder's next frame of symbols: 1 symbol first (enough when nothing differs),
     /// then frames of 1/32 of what was sent so far (at least 8, at most 4,096), so the stream
-    /// overshoots the decoder's need by about 3 %. `None` once stopped or at the limit.
+    /// overshoots the decoder's need by about 3 %. `None` once stopped, at the limit, or a
+    /// [`window`] ahead of the initiator's last `Ack` (send again after the next one).
     pub fn next_frame(&mut self) -> Option<SymbolFrame<H::Digest>> {
-        let Role::Encoding { limit } = self.role else {
+        let Role::Encoding { limit, acked } = self.role else {
             return None;
         };
         let want = if self.produced == 0 {
@@ -717,7 +763,8 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
         } else {
             (self.produced / 32).clamp(8, MAX_BATCH)
         };
-        let end = self.produced.saturating_add(want).min(limit);
+        let ahead = acked.saturating_add(window(acked));
+        let end = self.produced.saturating_add(want).min(limit).min(ahead);
         if end <= self.produced {
             return None;
         }

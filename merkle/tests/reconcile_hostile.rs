@@ -41,14 +41,26 @@ fn pair() -> &'static (Tree, Tree, Vec<Difference>) {
     })
 }
 
-/// The responder's honest stream: enough frames to decode the difference, and then some.
-fn stream(b: &Tree, request: &SymbolFrame<Digest>) -> Vec<SymbolFrame<Digest>> {
+/// The responder's honest stream of at least `symbols` symbols, every one acknowledged as
+/// soon as it is sent.
+fn stream_of(b: &Tree, request: &SymbolFrame<Digest>, symbols: u64) -> Vec<SymbolFrame<Digest>> {
     let mut rb = Reconciler::new(b);
     let mut frames = vec![rb.handle(request).unwrap().unwrap()];
-    while rb.symbols() < 200 {
+    while rb.symbols() < symbols {
+        let ack = SymbolFrame {
+            hasher: request.hasher,
+            message: SymbolMessage::Ack {
+                received: rb.symbols(),
+            },
+        };
+        assert_eq!(rb.handle(&ack).unwrap(), None);
         frames.push(rb.next_frame().unwrap());
     }
     frames
+}
+
+fn stream(b: &Tree, request: &SymbolFrame<Digest>) -> Vec<SymbolFrame<Digest>> {
+    stream_of(b, request, 200)
 }
 
 /// Feeds frames to the initiator until it stops the stream or errs.
@@ -57,7 +69,8 @@ fn feed(
     frames: &[SymbolFrame<Digest>],
 ) -> Result<Vec<Difference>, Error> {
     for f in frames {
-        if ra.handle(f)?.is_some() {
+        ra.handle(f)?;
+        if ra.is_done() {
             return Ok(ra.differences().unwrap().to_vec());
         }
     }
@@ -82,7 +95,13 @@ fn replayed_and_reordered_frames_are_refused() {
     let (a, b, _) = pair();
     let mut ra = Reconciler::new(a);
     let frames = stream(b, &ra.start());
-    assert_eq!(ra.handle(&frames[0]).unwrap(), None);
+    assert!(!matches!(
+        ra.handle(&frames[0]).unwrap(),
+        Some(SymbolFrame {
+            message: SymbolMessage::Stop { .. },
+            ..
+        })
+    ));
     let replay = ra.handle(&frames[0]);
     assert_eq!(
         replay,
@@ -156,7 +175,7 @@ fn a_peer_that_streams_forever_is_cut_off_at_the_limit() {
         };
         first += 7;
         match ra.handle(&frame) {
-            Ok(None) => assert!(first <= limit + 7, "still taking symbols past the limit"),
+            Ok(_) => assert!(first <= limit + 7, "still taking symbols past the limit"),
             other => break other,
         }
     };
@@ -193,11 +212,7 @@ proptest! {
         let (a, b, want) = pair();
         let mut ra = Reconciler::new(a).with_salt(salt).with_limit(400);
         let request = ra.start();
-        let mut rb = Reconciler::new(b);
-        let mut frames = vec![rb.handle(&request).unwrap().unwrap()];
-        while rb.symbols() < 400 {
-            frames.push(rb.next_frame().unwrap());
-        }
+        let frames = stream_of(b, &request, 400);
         let frame = frame.min(frames.len() - 1);
         let mut bytes = frames[frame].to_bytes();
         let bit = bit.index(bytes.len() * 8);
@@ -206,8 +221,8 @@ proptest! {
         for (i, f) in frames.iter().enumerate() {
             let wire = if i == frame { bytes.clone() } else { f.to_bytes() };
             match ra.handle_bytes(&wire) {
-                Ok(None) => {}
-                Ok(Some(_)) => { got = Ok(ra.differences().unwrap().to_vec()); break; }
+                Ok(_) if ra.is_done() => { got = Ok(ra.differences().unwrap().to_vec()); break; }
+                Ok(_) => {}
                 Err(e) => { got = Err(e); break; }
             }
         }

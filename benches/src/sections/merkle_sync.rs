@@ -92,8 +92,12 @@ pub fn iblt(a: &SyncTree, b: &SyncTree) -> (Run, u64, f64) {
             symbols_sent += symbols.len();
             symbol_bytes += w.len();
         }
-        if let Some(stop) = ra.handle_bytes(&w).expect("valid stream") {
-            bytes += stop.len() as u64;
+        if let Some(reply) = ra.handle_bytes(&w).expect("valid stream") {
+            // An acknowledgement, or the stop: both are bytes on the wire.
+            bytes += reply.len() as u64;
+            rb.handle_bytes(&reply).expect("valid reply");
+        }
+        if ra.is_done() {
             break;
         }
         next = rb.next_frame().map(|f| f.to_bytes());
@@ -363,9 +367,7 @@ impl MerkleSyncSection {
                         .with_bytes(r_bytes)
                         .with_metric("symbols / d", r_symbols as f64 / d as f64, Some(1.35)),
                 );
-                out.push(
-                    rec("RatelessIBLT", "riblt", "cpu per difference").with_ns(r_ns),
-                );
+                out.push(rec("RatelessIBLT", "riblt", "cpu per difference").with_ns(r_ns));
                 // Ours counts its request, framing, stop and the last frame's overshoot; riblt's
                 // figure is its symbols alone at the exact prefix. The target is set for d ≥ 100,
                 // where that fixed overhead stops mattering; below, the ratio is shown bare.
@@ -398,6 +400,13 @@ impl MerkleSyncSection {
         let mut frames = vec![rb.handle(&request).expect("valid").expect("first symbols")];
         let target = (d as f64 * 1.6) as u64;
         while rb.symbols() < target {
+            let ack = SymbolFrame {
+                hasher: Sha256::ID,
+                message: SymbolMessage::Ack {
+                    received: rb.symbols(),
+                },
+            };
+            rb.handle(&ack).expect("valid ack");
             frames.push(rb.next_frame().expect("streaming"));
         }
         let enc_s = t.elapsed().as_secs_f64();
@@ -405,7 +414,8 @@ impl MerkleSyncSection {
         let t = Instant::now();
         let mut used = 0;
         for f in &frames {
-            if ra.handle(f).expect("valid stream").is_some() {
+            ra.handle(f).expect("valid stream");
+            if ra.is_done() {
                 used = ra.symbols();
                 break;
             }
