@@ -1,4 +1,5 @@
-//! Criterion: brick-merkle against rs_merkle and ct-merkle on the same fixed-seed leaves.
+//! Criterion: brick-merkle against rs_merkle and ct-merkle on the same fixed-seed leaves, and its
+//! reconciliation against riblt on the same pair of replicas.
 
 use brick_benches::sections::merkle::{ct_root, leaves, ours_root, rs_root};
 use brick_merkle::{MerkleHasher, MerkleLog, Sha256, verify_inclusion};
@@ -69,5 +70,30 @@ fn verify(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, root, verify);
+/// One whole reconciliation of two replicas that differ in d keys: ours (rateless IBLT and the
+/// Merkle descent at its default fan-out) against riblt given the exact prefix it needs.
+fn reconcile(c: &mut Criterion) {
+    use brick_benches::sections::merkle_sync::{iblt, merkle, replicas, riblt_items, riblt_once, riblt_prefix};
+    let n = 10_000u64;
+    let mut g = c.benchmark_group("merkle/reconcile");
+    g.sample_size(10);
+    for d in [10u64, 100] {
+        let (a, b, ka, kb) = replicas(n, d);
+        let (ia, ib) = (riblt_items(&ka), riblt_items(&kb));
+        let (m, _) = riblt_prefix(&ia, &ib, d);
+        g.throughput(Throughput::Elements(d));
+        g.bench_with_input(BenchmarkId::new("brick-merkle Reconciler", d), &d, |bench, _| {
+            bench.iter(|| black_box(iblt(&a, &b)))
+        });
+        g.bench_with_input(BenchmarkId::new("brick-merkle SyncSession f=16", d), &d, |bench, _| {
+            bench.iter(|| black_box(merkle(&a, &b, 16, false)))
+        });
+        g.bench_with_input(BenchmarkId::new("riblt", d), &d, |bench, _| {
+            bench.iter(|| black_box(riblt_once(&ia, &ib, m)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, root, verify, reconcile);
 criterion_main!(benches);

@@ -1,5 +1,7 @@
 //! Replica anti-entropy: a Merkle summary of a key-value store over the key-hash space, and a
-//! message protocol that finds exactly which keys two replicas disagree on.
+//! message protocol that finds exactly which keys two replicas disagree on, descending a
+//! configurable fan-out at a time and stopping where sending entries is cheaper than hashes,
+//! so that it never costs more than a full exchange plus [`SyncSession::slack`].
 
 use crate::error::DecodeError;
 use crate::wire::{Reader, put_u32, put_varint, varint_len};
@@ -12,10 +14,14 @@ pub const MAX_DEPTH: u8 = 24;
 pub const MAX_FANOUT: u32 = 256;
 /// The fan-out [`SyncSession::new`] uses.
 pub const DEFAULT_FANOUT: u32 = 16;
-/// The most a session spends, beyond a full exchange, on hashes not yet shown to pay: enough to
-/// descend through the top levels, where every node differs, for up to about a thousand
-/// differences before the weights start to shrink.
+/// The least a session may spend, beyond a full exchange, on hashes not yet shown to pay (for
+/// trees whose full exchange is at least 512 KiB): enough to descend through the top levels,
+/// where every node differs, for about a thousand differences before the weights shrink.
 pub const SLACK: u64 = 64 * 1024;
+/// Beyond [`SLACK`], a session may speculate with 1/64 of the full exchange: at n = 10^6 that
+/// is what lets it get past the top levels for d up to about 1 % of n, where the descent then
+/// saves most of the exchange, at a worst case (every key differs) of 1.6 % over a full one.
+pub const SLACK_FRACTION: u64 = 64;
 /// Wire format magic and version (version 1 had no fan-out, pulls or deltas).
 const MAGIC: &[u8; 3] = b"BMK";
 const VERSION: u8 = 2;
@@ -699,16 +705,18 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// The most a session may cost beyond a full exchange, in bytes: the room it may spend on
-    /// steps of hashes that the differing nodes' weights have not yet shown to pay. It is
-    /// [`SLACK`] (64 KiB), or an eighth of the full exchange for small trees, and never less
-    /// than two steps of fan-out hashes with their weights and a frame's overhead, so it never
-    /// grows with the number of keys or differences. The responder knows the full exchange's
+    /// steps of hashes that the differing nodes' weights have not yet shown to pay. It is the
+    /// larger of [`SLACK`] (64 KiB) and 1/[`SLACK_FRACTION`] of the full exchange, but at most an
+    /// eighth of the full exchange for small trees, and never less than two steps of fan-out
+    /// hashes with their weights and a frame's overhead. It is fixed for a pair of replicas: it
+    /// never grows with the number of differences. The responder knows the full exchange's
     /// size only from the initiator's `Hello`, so before it (and for a session not started)
     /// this is the floor.
     pub fn slack(&self) -> u64 {
         let dlen = H::Digest::default().as_ref().len() as u64;
         let floor = 2 * (u64::from(self.fanout()) * (dlen + 4 + 10) + 64);
-        floor.max(SLACK.min(self.full / 8))
+        let room = SLACK.max(self.full / SLACK_FRACTION).min(self.full / 8);
+        floor.max(room)
     }
 
     /// Starts over, forgetting all progress.

@@ -239,3 +239,53 @@ proptest! {
         prop_assert_eq!(sync_tampered(a, b, |_| {}, |_| {}).unwrap().0.len(), 1);
     }
 }
+
+/// An honest session's frames in order: (frame, whether it goes to the responder).
+fn transcript(a: &Tree, b: &Tree, fanout: u32) -> Vec<(Vec<u8>, bool)> {
+    let mut sa = SyncSession::with_fanout(a, fanout).unwrap();
+    let mut sb = SyncSession::with_fanout(b, fanout).unwrap();
+    let mut out = Vec::new();
+    let mut next = Some((sa.start().to_bytes(), true));
+    while let Some((wire, to_b)) = next {
+        let reply = if to_b {
+            sb.handle_bytes(&wire)
+        } else {
+            sa.handle_bytes(&wire)
+        }
+        .unwrap();
+        out.push((wire, to_b));
+        next = reply.map(|r| (r, !to_b));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A Merkle session fed a replayed, skipped-ahead or misdirected frame instead of the one it
+    /// waits for refuses it with a typed error, is left as it was, and still finishes with the
+    /// right result when the right frame follows; every proper prefix of every frame it sends
+    /// is malformed.
+    #[test]
+    fn replayed_and_reordered_sync_frames_are_refused(step in any::<prop::sample::Index>(), other in any::<prop::sample::Index>(),
+                                                       cut in any::<prop::sample::Index>(), fanout_log2 in 1u32..5) {
+        let (a, b) = pair();
+        let fanout = 1 << fanout_log2;
+        let frames = transcript(a, b, fanout);
+        let (i, j) = (step.index(frames.len()), other.index(frames.len()));
+        let mut sa = SyncSession::with_fanout(a, fanout).unwrap();
+        let mut sb = SyncSession::with_fanout(b, fanout).unwrap();
+        let _ = sa.start();
+        for (k, (wire, to_b)) in frames.iter().enumerate() {
+            let s = if *to_b { &mut sb } else { &mut sa };
+            if k == i && frames[j].0 != *wire {
+                prop_assert!(s.handle_bytes(&frames[j].0).is_err(), "frame {} accepted at step {}", j, i);
+            }
+            let reply = s.handle_bytes(wire).unwrap();
+            prop_assert_eq!(reply.as_ref(), frames.get(k + 1).map(|f| &f.0));
+        }
+        prop_assert_eq!(sa.differences().map(<[_]>::len), Some(1));
+        let bytes = &frames[i].0;
+        prop_assert!(matches!(Frame::<Digest>::from_bytes(&bytes[..cut.index(bytes.len())]), Err(Error::Decode(_))));
+    }
+}

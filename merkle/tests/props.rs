@@ -233,7 +233,7 @@ proptest! {
             let k = level.checked_sub(up).filter(|k| (1..=bits).contains(k))?;
             let size = 1usize << k;
             Some(NodeGroup { parent: p, hashes: (0..size).map(|i| [i as u8; 16]).collect(),
-                             weights: if weighted { (0..size as u64).map(|i| i * weight % 1_000_003).collect() } else { vec![] } })
+                             weights: if weighted { (0..size as u64).map(|i| i.wrapping_mul(weight) % 1_000_003).collect() } else { vec![] } })
         }).collect();
         let delta = keys.iter().map(|(b, e)| BucketDelta { bucket: *b, entries: e.clone(), missing: missing.clone() }).collect();
         for message in [Message::Hello { root: [7u8; 16], weight }, Message::Nodes { level, groups: groups.clone() },

@@ -241,10 +241,11 @@ impl MerkleSyncSection {
         let mut lines: Vec<(&str, Vec<(f64, f64)>)> = [
             "full exchange",
             "Merkle f=2",
-            "Merkle best",
+            "Merkle best fan-out",
             "IBLT (ours)",
             "riblt",
             "floor d·(key + hash)",
+            "Merkle f=16",
         ]
         .into_iter()
         .map(|name| (name, Vec::new()))
@@ -360,6 +361,7 @@ impl MerkleSyncSection {
             lines[2].1.push((xs, best.bytes as f64));
             lines[3].1.push((xs, ours.bytes as f64));
             lines[5].1.push((xs, floor as f64));
+            lines[6].1.push((xs, default.bytes as f64));
 
             if let Some((r_symbols, r_bytes, r_ns)) = peer {
                 out.push(
