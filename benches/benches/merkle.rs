@@ -73,7 +73,9 @@ fn verify(c: &mut Criterion) {
 /// One whole reconciliation of two replicas that differ in d keys: ours (rateless IBLT and the
 /// Merkle descent at its default fan-out) against riblt given the exact prefix it needs.
 fn reconcile(c: &mut Criterion) {
-    use brick_benches::sections::merkle_sync::{iblt, merkle, replicas, riblt_items, riblt_once, riblt_prefix};
+    use brick_benches::sections::merkle_sync::{
+        iblt, merkle, replicas, riblt_items, riblt_once, riblt_prefix,
+    };
     let n = 10_000u64;
     let mut g = c.benchmark_group("merkle/reconcile");
     g.sample_size(10);
@@ -82,12 +84,16 @@ fn reconcile(c: &mut Criterion) {
         let (ia, ib) = (riblt_items(&ka), riblt_items(&kb));
         let (m, _) = riblt_prefix(&ia, &ib, d);
         g.throughput(Throughput::Elements(d));
-        g.bench_with_input(BenchmarkId::new("brick-merkle Reconciler", d), &d, |bench, _| {
-            bench.iter(|| black_box(iblt(&a, &b)))
-        });
-        g.bench_with_input(BenchmarkId::new("brick-merkle SyncSession f=16", d), &d, |bench, _| {
-            bench.iter(|| black_box(merkle(&a, &b, 16, false)))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("brick-merkle Reconciler", d),
+            &d,
+            |bench, _| bench.iter(|| black_box(iblt(&a, &b))),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("brick-merkle SyncSession f=16", d),
+            &d,
+            |bench, _| bench.iter(|| black_box(merkle(&a, &b, 16, false))),
+        );
         g.bench_with_input(BenchmarkId::new("riblt", d), &d, |bench, _| {
             bench.iter(|| black_box(riblt_once(&ia, &ib, m)))
         });

@@ -243,48 +243,19 @@ struct Cell<K, V> {
     /// Every lookup, with `record_stats`.
     hits: AtomicU64,
     misses: AtomicU64,
-    /// The lookups of a hash-sampled subset of keys (all keys in small shards): the hill
-    /// climber's hit ratio, at a fraction of the atomic adds.
-    sampled_hits: AtomicU64,
-    sampled_misses: AtomicU64,
     shard: RwLock<Shard<K, V>>,
 }
 
 impl<K, V> Cell<K, V> {
-    /// Counts one lookup.
+    /// Counts one lookup, if the cache records stats.
     #[inline(always)]
-    fn count(&self, hit: bool, hash: u64, exact: bool, sample_mask: u64) {
-        let (all, sampled) = if hit {
-            (&self.hits, &self.sampled_hits)
-        } else {
-            (&self.misses, &self.sampled_misses)
-        };
-        if exact {
-            all.fetch_add(1, Ordering::Relaxed);
+    fn count(&self, hit: bool, record_stats: bool) {
+        if record_stats {
+            let counter = if hit { &self.hits } else { &self.misses };
+            counter.fetch_add(1, Ordering::Relaxed);
         }
-        // Bits 36..40: not the shard's (40..), the table's (low and top) or the sketch's (0..32).
-        if (hash >> 36) & sample_mask == 0 {
-            sampled.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Gives the shard's hill climber the sampled hits and misses so far (one lookup in
-    /// `sample_mask + 1`).
-    fn climb(&self, shard: &mut Shard<K, V>, sample_mask: u64)
-    where
-        K: Eq,
-    {
-        shard.climb(
-            self.sampled_hits.load(Ordering::Relaxed),
-            self.sampled_misses.load(Ordering::Relaxed),
-            sample_mask + 1,
-        );
     }
 }
-
-/// Shards of at least this capacity sample 1 key in 16 for the hill climber; smaller ones
-/// count every lookup (their climber samples are short).
-const SAMPLED_SHARD: u64 = 1024;
 
 /// Shards hold at least this much capacity by default: sharding a small cache costs hit
 /// ratio (each shard evicts on its own) and buys little.
@@ -295,8 +266,8 @@ const MAX_SHARDS: usize = 1 << 16;
 const DEFAULT_SHARDS: usize = 64;
 
 /// A thread-safe cache shared by `&self`: sharded by key hash, each shard a W-TinyLFU policy
-/// (admission window, segmented main space, 4-bit frequency sketch with aging, hill-climbed
-/// window size) behind its own reader-writer lock, with single-flight loading, time to live,
+/// (admission window, segmented main space, 4-bit frequency sketch with aging, a window sized by
+/// ghost evictions) behind its own reader-writer lock, with single-flight loading, time to live,
 /// time to idle, weights and an eviction listener. See the [crate docs](crate#concurrent-cache).
 ///
 /// `get` returns a clone of the value: the lock is released before the caller sees it, so no
@@ -318,8 +289,6 @@ pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = Sy
     listener: Option<Listener<K, V>>,
     /// Whether lookups are counted for `stats`.
     record_stats: bool,
-    /// 15: the climber samples 1 key in 16; 0: every key.
-    sample_mask: u64,
 }
 
 /// Configures a [`ConcurrentCache`]; from [`ConcurrentCache::builder`].
@@ -522,8 +491,6 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
                 Cell {
                     hits: AtomicU64::new(0),
                     misses: AtomicU64::new(0),
-                    sampled_hits: AtomicU64::new(0),
-                    sampled_misses: AtomicU64::new(0),
                     shard: RwLock::new(Shard::new(capacity, entries, tti, W::UNIT, seed)?),
                 }
             });
@@ -540,7 +507,6 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
             expiring: AtomicU8::new(u8::from(self.ttl.is_some() || self.tti.is_some())),
             listener: self.listener,
             record_stats: self.record_stats,
-            sample_mask: if per_shard >= SAMPLED_SHARD { 15 } else { 0 },
         })
     }
 }
@@ -661,11 +627,11 @@ where
         let now = self.now();
         if let Found::Live(i) = shard.lookup(hash, key, now) {
             // Counted under the lock: its cache line, which holds the counters, is ours now.
-            cell.count(true, hash, self.record_stats, self.sample_mask);
+            cell.count(true, self.record_stats);
             shard.touch(i, now);
             Some(shard.entries[i as usize].value.clone())
         } else {
-            cell.count(false, hash, self.record_stats, self.sample_mask);
+            cell.count(false, self.record_stats);
             None
         }
     }
@@ -724,7 +690,6 @@ where
                 None => self.default_expiry(&mut shard, now),
                 Some(ttl) => now.saturating_add(ttl),
             };
-            cell.climb(&mut shard, self.sample_mask);
             shard.insert(hash, key, value, weight, expires, now, &mut out);
         }
         self.notify(out);
@@ -867,7 +832,6 @@ where
                 } else {
                     let now = self.now();
                     let expires = self.default_expiry(&mut shard, now);
-                    cell.climb(&mut shard, self.sample_mask);
                     shard.insert(hash, key, value.clone(), weight, expires, now, &mut out);
                 }
             }
@@ -922,7 +886,6 @@ where
                         return Err(shard.refuse(key, value, weight));
                     }
                     let expires = self.default_expiry(&mut shard, now);
-                    cell.climb(&mut shard, self.sample_mask);
                     shard.insert(hash, key, value, weight, expires, now, &mut out);
                     if live.is_some() {
                         Computed::Updated

@@ -28,27 +28,24 @@ const MAX_USES: u8 = 15;
 /// Caffeine's window starts at 1 % of the capacity, and 80 % of the main space is protected.
 const MAIN_SHARE: f64 = 0.99;
 const PROTECTED_SHARE: f64 = 0.80;
-/// Hill climbing (Caffeine's defaults): a step is 6.25 % of the capacity; it restarts at full
-/// size when the hit ratio moves by 5 points, and otherwise decays by 2 % per sample. The first
-/// step grows the window (a 1 % window cannot shrink, so a climber that started downwards would
-/// not move), and a sample is 2.5 × capacity lookups ([`CLIMB_SAMPLE_DIVISOR`]).
-const STEP_SHARE: f64 = 0.0625;
-const RESTART_THRESHOLD: f64 = 0.05;
-const STEP_DECAY: f64 = 0.98;
 /// Candidates whose frequency is at least this are admitted against a stronger victim with
 /// probability 1/128, so an attacker cannot pin a victim by inflating its count (Caffeine).
 const JITTER_THRESHOLD: u8 = 6;
-/// The climber samples every sketch period (10 × capacity increments) divided by this. On the
-/// shared traces and the create-then-read family, against 1 (Caffeine's period) the means at
-/// 1 / 5 / 10 / 25 % went from 16.24 / 32.57 / 40.19 / 51.74 to 16.24 / 32.35 / 40.33 / 51.24 on
-/// the shared traces and the gap to LRU on create-then-read from −6.2 / −9.9 / −12.2 / −9.3 to
-/// −2.9 / −6.5 / −8.0 / −6.5 points; 10 lost 1.4 points at 25 % on the shared traces.
-const CLIMB_SAMPLE_DIVISOR: u64 = 4;
-/// Shards smaller than this keep the 1 % window: their climber samples (2.5 × capacity
-/// lookups) are too short to tell a step's effect from noise, and a step is a handful of
-/// entries. On the shared traces climbing below this moved the window at random and cost the
-/// 1 % capacities 0.3 points of mean hit ratio (3–4 on the mixed `multi` traces).
-const MIN_CLIMB_CAPACITY: u64 = 256;
+/// The window moves by 1/64 of its size (at least one unit) per signal: growth and shrinkage
+/// are geometric, so a shard crosses from a 1 % window to a 99 % one in a few hundred signals
+/// whatever its capacity. With one unit per signal, create-then-read traffic spent most of a
+/// trace growing the window (7–15 points below LRU at 5–25 %).
+const STEP_SHIFT: u32 = 6;
+/// A refused candidate counts as evidence for a larger window if it comes back within half a
+/// probation segment's worth of window exits: the window would have held it had it been that
+/// much larger. (The whole segment grew the window on Zipf traffic by as much as 6 points of
+/// hit ratio at 1 %.)
+const GHOST_SPAN_SHIFT: u32 = 1;
+/// One probation entry in 2^RESCUE_SHIFT found used when the victim scan reaches it shrinks the
+/// window. Such an entry would have been lost with a smaller main space, but a use in
+/// probation is often one the window would have served too; counted every time, these
+/// signals held create-then-read traffic 5–16 points below LRU.
+const RESCUE_SHIFT: u32 = 2;
 /// At most this many entries move between window and main per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
 
@@ -66,6 +63,9 @@ pub(crate) struct Entry<K, V> {
     queue: u8,
     /// Uses since the policy last looked: in the entry, so a hit touches one cache line.
     uses: AtomicU8,
+    /// Beat a candidate at admission since the policy last found it used: if it is used
+    /// before it next comes up as the victim, the main space's margin was worth keeping.
+    spared: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -115,10 +115,13 @@ pub(crate) struct Shard<K, V> {
     window_max: u64,
     protected_max: u64,
     sketch: FrequencySketch,
+    /// Recently evicted keys, which steer the window's size.
+    ghost: Ghost,
+    /// Probation entries found used by the victim scan (see [`RESCUE_SHIFT`]).
+    rescues: u64,
     /// Nanoseconds of idleness after which an entry expires (`NEVER`: no time to idle).
     tti: u64,
     pub(crate) counters: Counters,
-    climber: Climber,
     /// xorshift state for the admission jitter; seeded per shard, so replays repeat.
     rng: u64,
     /// Keys being loaded by `get_or_insert_with`, with the flight their waiters wait on.
@@ -127,15 +130,95 @@ pub(crate) struct Shard<K, V> {
     pub(crate) next_load: u64,
 }
 
-/// Caffeine's hill climber: every sample of `sample_size` lookups, move the window size one
-/// step in the direction that last raised the hit ratio.
-#[derive(Debug, Clone, Copy)]
-struct Climber {
-    step: f64,
-    previous_ratio: f64,
-    /// Shard hits and misses at the start of the sample.
-    hits_at: u64,
-    misses_at: u64,
+/// Which part of the shard an evicted key left.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Side {
+    /// A candidate refused by admission, or the window's oldest in a shard with no main space.
+    Window = 0,
+    /// A main-space victim that lost to a candidate.
+    Main = 1,
+}
+
+/// The tags of recent evictions, one slot per tag (direct-mapped: a collision forgets the
+/// older one), with each side's eviction count at the time, so a slot knows its age in that
+/// side's evictions. A miss on a key the window let go recently says the window is too small
+/// (ARC's and S3-FIFO's ghost queues); a miss on one the main space let go, that it is too
+/// large. 8 bytes per slot, a slot per two entries of capacity; like the entries, the slots grow as
+/// the shard fills, so an empty cache holds little whatever its capacity.
+struct Ghost {
+    /// `tag << 32 | side << 31 | sequence` (31 bits), or 0.
+    slots: Vec<u64>,
+    shift: u32,
+    /// The most slots this shard's capacity calls for.
+    target: u64,
+    /// Evictions so far from each side, modulo 2^31.
+    seq: [u32; 2],
+}
+
+const SEQ_MASK: u32 = 0x7FFF_FFFF;
+
+impl Ghost {
+    fn new(entries: u64) -> Result<Self, Refused> {
+        // A slot per two entries of capacity: a ghost hit counts only within half the
+        // probation segment (at most a tenth of the capacity) of evictions from either side.
+        let target = (entries / 2).clamp(64, 1 << 30).next_power_of_two();
+        let len = target.min(PREALLOCATED);
+        let mut slots = crate::alloc::vec_with_capacity(len)?;
+        slots.resize(len as usize, 0);
+        Ok(Self {
+            slots,
+            shift: 64 - len.trailing_zeros(),
+            target,
+            seq: [0; 2],
+        })
+    }
+
+    /// Doubles the slots (keeping what they remember) while the shard holds more entries than
+    /// there are slots. A refused allocation keeps the smaller table: it only forgets sooner.
+    fn fit(&mut self, resident: usize) {
+        while resident > self.slots.len() && (self.slots.len() as u64) < self.target {
+            let len = self.slots.len() as u64 * 2;
+            let Ok(mut grown) = crate::alloc::vec_with_capacity::<u64>(len) else {
+                return;
+            };
+            grown.resize(len as usize, 0);
+            let old = std::mem::replace(&mut self.slots, grown);
+            self.shift -= 1;
+            for v in old.into_iter().filter(|&v| v != 0) {
+                let at = self.slot((v >> 32) as u32);
+                self.slots[at] = v;
+            }
+        }
+    }
+
+    /// The tag's slot: the table and sketch use other bits of the hash, so scatter the tag.
+    fn slot(&self, tag: u32) -> usize {
+        ((u64::from(tag) | 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn record(&mut self, tag: u32, side: Side) {
+        let s = side as usize;
+        self.seq[s] = self.seq[s].wrapping_add(1) & SEQ_MASK;
+        let at = self.slot(tag);
+        self.slots[at] = (u64::from(tag) << 32) | ((s as u64) << 31) | u64::from(self.seq[s]);
+    }
+
+    /// The side `tag` left within its last `span` evictions, if it did; forgets it.
+    fn take(&mut self, tag: u32, span: u64) -> Option<Side> {
+        let at = self.slot(tag);
+        let v = self.slots[at];
+        if v == 0 || (v >> 32) as u32 != tag {
+            return None;
+        }
+        self.slots[at] = 0;
+        let side = if (v >> 31) & 1 == 0 {
+            Side::Window
+        } else {
+            Side::Main
+        };
+        let age = self.seq[side as usize].wrapping_sub(v as u32 & SEQ_MASK) & SEQ_MASK;
+        (u64::from(age) < span.min(self.slots.len() as u64)).then_some(side)
+    }
 }
 
 /// The outcome of a lookup: the entry's index, and whether it is live.
@@ -188,13 +271,8 @@ impl<K: Eq, V> Shard<K, V> {
             sketch: FrequencySketch::new(entries_hint)?,
             tti: tti.unwrap_or(NEVER),
             counters: Counters::default(),
-            climber: Climber {
-                // Upwards first: see STEP_SHARE.
-                step: STEP_SHARE * capacity as f64,
-                previous_ratio: 0.0,
-                hits_at: 0,
-                misses_at: 0,
-            },
+            ghost: Ghost::new(entries_hint)?,
+            rescues: 0,
             rng: seed | 1,
             loading: Vec::new(),
             next_load: 0,
@@ -359,6 +437,7 @@ impl<K: Eq, V> Shard<K, V> {
         } else {
             let i = self.entries.len() as u32;
             let tag = hash as u32;
+            self.adapt(tag, weight);
             self.entries.push(Entry {
                 key,
                 value,
@@ -367,6 +446,7 @@ impl<K: Eq, V> Shard<K, V> {
                 next: NIL,
                 queue: WINDOW,
                 uses: AtomicU8::new(0),
+                spared: false,
             });
             if !self.unit {
                 self.weights.push(weight);
@@ -384,6 +464,7 @@ impl<K: Eq, V> Shard<K, V> {
             self.weight += u64::from(weight);
             self.push_newest(WINDOW, i);
             self.sketch.fit(self.entries.len());
+            self.ghost.fit(self.entries.len());
             self.sketch.add(tag, 1);
         }
         self.evict(now, out);
@@ -489,20 +570,32 @@ impl<K: Eq, V> Shard<K, V> {
                 (NIL, Victim::None) => {
                     // Only window entries are left (a tiny shard): the oldest goes.
                     let i = self.queues[WINDOW as usize].head;
+                    self.haunt(i, Side::Window);
                     self.evict_to(i, RemovalCause::Size, out);
                 }
-                (NIL, Victim::Live(v)) => self.evict_to(v, RemovalCause::Size, out),
+                (NIL, Victim::Live(v)) => {
+                    self.haunt(v, Side::Main);
+                    self.evict_to(v, RemovalCause::Size, out);
+                }
                 (c, victim) => {
                     let admitted = match victim {
-                        Victim::Live(v) => self.admit(c, v).then_some(v),
+                        Victim::Live(v) => {
+                            let admitted = self.admit(c, v);
+                            if !admitted {
+                                self.entries[v as usize].spared = true;
+                            }
+                            admitted.then_some(v)
+                        }
                         _ => None,
                     };
                     if let Some(v) = admitted {
+                        self.haunt(v, Side::Main);
                         self.evict_to(v, RemovalCause::Size, out);
                         candidate = self.follow(c, v);
                     } else {
                         let next = self.entries[c as usize].next;
                         candidates -= 1;
+                        self.haunt(c, Side::Window);
                         self.evict_to(c, RemovalCause::Size, out);
                         candidate = if candidates == 0 {
                             NIL
@@ -539,6 +632,7 @@ impl<K: Eq, V> Shard<K, V> {
                 return Victim::Expired(v);
             }
             if self.flush(v) > 0 {
+                self.rescued(v);
                 self.move_to(PROTECTED, v);
                 self.demote_protected();
                 continue;
@@ -594,49 +688,53 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
-    /// Every `sample_size` lookups, moves the window's share one step the way that last raised
-    /// the hit ratio (Caffeine's hill climber). `hits` and `misses` count one lookup in
-    /// `one_in`.
-    pub(crate) fn climb(&mut self, hits: u64, misses: u64, one_in: u64) {
-        if self.capacity < MIN_CLIMB_CAPACITY {
-            return;
-        }
-        let sample_hits = hits - self.climber.hits_at;
-        let sample_misses = misses - self.climber.misses_at;
-        let requests = sample_hits + sample_misses;
-        if requests * one_in < self.sketch.sample_size() / CLIMB_SAMPLE_DIVISOR {
-            return;
-        }
-        let ratio = sample_hits as f64 / requests as f64;
-        let change = ratio - self.climber.previous_ratio;
-        let amount = if change >= 0.0 {
-            self.climber.step
-        } else {
-            -self.climber.step
-        };
-        let next_step = if change.abs() >= RESTART_THRESHOLD {
-            STEP_SHARE * self.capacity as f64 * amount.signum()
-        } else {
-            STEP_DECAY * amount
-        };
-        self.climber = Climber {
-            step: next_step,
-            previous_ratio: ratio,
-            hits_at: hits,
-            misses_at: misses,
-        };
-        let amount = amount as i64;
-        if amount > 0 {
-            self.grow_window(amount.unsigned_abs());
-        } else if amount < 0 {
-            self.shrink_window(amount.unsigned_abs());
+    /// Remembers that entry `i` is being evicted from `side`.
+    fn haunt(&mut self, i: u32, side: Side) {
+        let tag = self.entries[i as usize].tag;
+        self.ghost.record(tag, side);
+    }
+
+    /// A new key arrives: if the window refused it recently, the window grows; if the main
+    /// space evicted it recently, the window shrinks.
+    fn adapt(&mut self, tag: u32, weight: u32) {
+        let span = (self.queues[PROBATION as usize].weight >> GHOST_SPAN_SHIFT).max(1);
+        match self.ghost.take(tag, span) {
+            Some(Side::Window) => self.grow_window(self.step() * u64::from(weight)),
+            Some(Side::Main) => self.shrink_window(self.step() * u64::from(weight)),
+            None => {}
         }
     }
 
+    /// Probation entry `v` was used before the victim scan reached it: the main space kept
+    /// something worth keeping. Always when admission had spared it, else one time in
+    /// 2^[`RESCUE_SHIFT`].
+    fn rescued(&mut self, v: u32) {
+        self.rescues += 1;
+        let spared = std::mem::take(&mut self.entries[v as usize].spared);
+        if spared || self.rescues.trailing_zeros() >= RESCUE_SHIFT {
+            self.shrink_window(self.step());
+        }
+    }
+
+    /// How far one signal moves the window: 1/2^[`STEP_SHIFT`] of it, at least one unit.
+    fn step(&self) -> u64 {
+        (self.window_max >> STEP_SHIFT).max(1)
+    }
+
+    /// The protected segment's share of the main space, kept whatever the window's size.
+    fn protected_for(&self, window_max: u64) -> u64 {
+        ((self.capacity - window_max) as f64 * PROTECTED_SHARE) as u64
+    }
+
+    /// Moves `by` units of capacity from the main space to the window (the window keeps the
+    /// main space at least one unit, so admission still has a victim to weigh).
     fn grow_window(&mut self, by: u64) {
-        let quota = by.min(self.protected_max);
-        self.protected_max -= quota;
+        let quota = by.min(self.capacity.saturating_sub(self.window_max + 1));
+        if quota == 0 {
+            return;
+        }
         self.window_max += quota;
+        self.protected_max = self.protected_for(self.window_max);
         self.demote_protected();
         let mut moved = 0;
         for _ in 0..TRANSFER_LIMIT {
@@ -655,10 +753,14 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
+    /// Moves `by` units of capacity from the window to the main space (the window keeps one).
     fn shrink_window(&mut self, by: u64) {
         let quota = by.min(self.window_max.saturating_sub(1));
+        if quota == 0 {
+            return;
+        }
         self.window_max -= quota;
-        self.protected_max += quota;
+        self.protected_max = self.protected_for(self.window_max);
         let mut moved = 0;
         for _ in 0..TRANSFER_LIMIT {
             if moved >= quota {

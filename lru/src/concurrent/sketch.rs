@@ -93,6 +93,7 @@ impl FrequencySketch {
     }
 
     /// The increments between two halvings.
+    #[cfg(test)]
     pub(crate) fn sample_size(&self) -> u64 {
         self.sample_size
     }
