@@ -169,10 +169,13 @@ fn cancelled_checks_never_half_apply_a_hierarchy() {
                 }
                 Err(_) => cancelled += 1,
             }
-            let states: Vec<Option<String>> = [user.redis_key(&tag), tenant.redis_key(&tag)]
-                .into_iter()
-                .map(|k| redis::cmd("GET").arg(k.unwrap()).query(&mut raw).unwrap())
-                .collect();
+            // One MGET, so both levels are read at one instant: a dropped check whose script
+            // is already on its way may still run, and must not land between two reads.
+            let states: Vec<Option<String>> = redis::cmd("MGET")
+                .arg(user.redis_key(&tag).unwrap())
+                .arg(tenant.redis_key(&tag).unwrap())
+                .query(&mut raw)
+                .unwrap();
             assert_eq!(
                 states[0], states[1],
                 "after check {i}: one level moved alone"
