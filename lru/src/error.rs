@@ -22,6 +22,14 @@ pub enum Error {
         /// The time to live (zero if none was set).
         ttl: std::time::Duration,
     },
+    /// A refresh age not shorter than the time to live: entries would expire before a read
+    /// could refresh them.
+    InvalidRefresh {
+        /// The refresh age asked for.
+        refresh: std::time::Duration,
+        /// The time to live.
+        ttl: std::time::Duration,
+    },
     /// The allocator refused the memory a configuration asked for up front (or it exceeds the
     /// address space): nothing was built.
     OutOfMemory {
@@ -37,6 +45,10 @@ impl fmt::Display for Error {
             Error::InvalidJitter { jitter, ttl } => write!(
                 f,
                 "a TTL jitter ({jitter:?}) needs a time to live longer than it (got {ttl:?})"
+            ),
+            Error::InvalidRefresh { refresh, ttl } => write!(
+                f,
+                "refresh_after ({refresh:?}) must be shorter than the time to live ({ttl:?})"
             ),
             Error::CapacityTooLarge(c) => write!(
                 f,

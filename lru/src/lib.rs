@@ -225,6 +225,36 @@
 //! # Ok::<(), brick_lru::Error>(())
 //! ```
 //!
+//! **Refresh ahead (stale-while-revalidate).** A hot key whose entry expires makes every
+//! reader wait for the reload (single flight bounds it to one load, but not the wait).
+//! `Builder::refresh_after(age, reload)` serves the value instead: a read of an entry written
+//! at least `age` ago returns what it finds at once and starts one background reload,
+//! `reload(&key, &old)`; the first read after it lands installs the new value (the listener
+//! hears the old one as `Replaced`). One reload runs per entry at a time; an error, a panic or
+//! a dropped task keeps the old value, and the next read of the still-stale entry tries again;
+//! a write or a removal meanwhile wins, and the late reload is discarded. The reload's slot
+//! sits beside its entry, so it leaves with it. Reloads run on a thread of their own by
+//! default, on any executor with `refresh_after_with` (a pool, `spawn_blocking`), or as async
+//! tasks with `refresh_after_async(age, reload, spawn)` given the runtime's spawn: the crate
+//! still depends on none. Pair it with a longer time to live, so that keys nobody reads still
+//! expire (a refresh age not below the TTL is a typed error). As Caffeine's
+//! `refreshAfterWrite`.
+//! ```
+//! use brick_lru::ConcurrentCache;
+//! use std::time::Duration;
+//!
+//! let prices: ConcurrentCache<String, u64> = ConcurrentCache::builder(10_000)
+//!     .time_to_live(Duration::from_secs(600))
+//!     // After a minute, readers keep getting the cached price while one reload runs.
+//!     .refresh_after(Duration::from_secs(60), |sku: &String, _old: &u64| {
+//!         Ok::<u64, std::io::Error>(sku.len() as u64 * 100) // the pricing service
+//!     })
+//!     .build()?;
+//! prices.insert("sku-1".to_string(), 450).ok();
+//! assert_eq!(prices.get("sku-1"), Some(450));
+//! # Ok::<(), brick_lru::Error>(())
+//! ```
+//!
 //! **Async single flight.** `get_or_insert_with_async(key, future)` and its `try_` form do the
 //! same for tasks, on any runtime (the crate depends on none): the waiters `.await` the load,
 //! woken by the waker each registered, and never block a thread. Cancellation is safe: if the
@@ -245,9 +275,10 @@
 //! |---|---|
 //! | `get`, `contains` | O(1) expected; a shard read lock |
 //! | `insert`, `remove`, `get_or_insert_with` (miss) | O(1) expected, amortized; a shard write lock |
+//! | `get` of an entry due for refresh | O(1) expected; a shard write lock once per reload, the reload outside it |
 //! | `len`, `weight`, `stats` | O(shards) |
 //! | `retain`, `purge_expired`, `clear` | O(entries) |
-//! | memory | a slab entry (16 bytes + key + value: 32 for `u64 → u64`), a 4-byte table slot and control byte, an 8-byte sketch word; + 8 bytes with a TTL, 4 with weights, 8 with a TTI |
+//! | memory | a slab entry (16 bytes + key + value: 32 for `u64 → u64`), a 4-byte table slot and control byte, an 8-byte sketch word; + 8 bytes with a TTL, 4 with weights, 8 with a TTI, 16 with a refresh age |
 //!
 //! # Hashing
 //! Every cache built by `new` (or the concurrent builder's default) hashes with
@@ -298,7 +329,8 @@ mod weigher;
 pub use cache::{Cache, Removal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use concurrent::{
-    Builder, CacheStats, Compute, Computed, ConcurrentCache, RemovalCause, TooHeavy,
+    AsyncTask, BlockingTask, Builder, CacheStats, Compute, Computed, ConcurrentCache, RemovalCause,
+    TooHeavy,
 };
 pub use error::Error;
 pub use hasher::{DefaultBuildHasher, Xxh3BuildHasher, Xxh3Hasher};

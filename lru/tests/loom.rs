@@ -202,4 +202,51 @@ mod concurrent {
             assert_eq!(cache.len(), 1);
         });
     }
+
+    /// Two threads read one stale entry at once: exactly one reload starts. The reload then
+    /// lands on a thread of its own while a third read runs: that read sees the old value or
+    /// the new one, and the read after both sees the new one. Without the per-entry slot both
+    /// first reads start a reload.
+    #[test]
+    fn a_stale_entry_is_reloaded_once() {
+        use brick_lru::{BlockingTask, ManualClock};
+        use loom::sync::Mutex;
+        use std::time::Duration;
+        loom::model(|| {
+            let clock = ManualClock::new();
+            let queue: Arc<Mutex<Vec<BlockingTask>>> = Arc::new(Mutex::new(Vec::new()));
+            let spawned = Arc::clone(&queue);
+            let cache = Arc::new(
+                ConcurrentCache::builder(4)
+                    .shards(1)
+                    .clock(clock.clone())
+                    .refresh_after_with(
+                        Duration::from_secs(1),
+                        |_: &u8, old: &u32| Ok::<_, ()>(old + 1),
+                        move |task| spawned.lock().unwrap().push(task),
+                    )
+                    .build()
+                    .unwrap(),
+            );
+            cache.insert(1u8, 10u32).unwrap();
+            clock.advance(Duration::from_secs(1));
+            let reader = {
+                let cache = Arc::clone(&cache);
+                thread::spawn(move || cache.get(&1))
+            };
+            assert_eq!(cache.get(&1), Some(10));
+            assert_eq!(reader.join().unwrap(), Some(10));
+            let task = {
+                let mut tasks = queue.lock().unwrap();
+                assert_eq!(tasks.len(), 1, "one reload per stale entry");
+                tasks.pop().unwrap()
+            };
+            let reload = thread::spawn(task);
+            let seen = cache.get(&1).unwrap();
+            assert!(seen == 10 || seen == 11, "{seen}");
+            reload.join().unwrap();
+            assert_eq!(cache.get(&1), Some(11));
+            assert!(queue.lock().unwrap().is_empty());
+        });
+    }
 }

@@ -1,11 +1,15 @@
 //! The concurrent cache: sharded W-TinyLFU with single-flight loading, TTL, TTI and weights.
 
+mod refresh;
 mod shard;
 mod sketch;
+
+pub use refresh::{AsyncTask, BlockingTask};
 
 use crate::store::{NEVER, check_capacity, nanos};
 use crate::sync::{Arc, AtomicU8, AtomicU64, Condvar, Mutex, Ordering, RwLock};
 use crate::{Clock, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher};
+use refresh::{Outcome, Reload, Reloader, Slot, Start};
 use shard::{Found, Shard};
 use std::borrow::Borrow;
 use std::fmt;
@@ -289,6 +293,9 @@ pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = Sy
     listener: Option<Listener<K, V>>,
     /// Whether lookups are counted for `stats`.
     record_stats: bool,
+    /// Age in nanoseconds after which a read reloads an entry (`NEVER`: no refresh).
+    refresh_after: u64,
+    reloader: Option<Reloader<K, V>>,
 }
 
 /// Configures a [`ConcurrentCache`]; from [`ConcurrentCache::builder`].
@@ -303,6 +310,7 @@ pub struct Builder<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemCloc
     tti: Option<Duration>,
     listener: Option<Listener<K, V>>,
     record_stats: bool,
+    refresh: Option<(Duration, Reloader<K, V>)>,
     _entries: PhantomData<fn(K, V)>,
 }
 
@@ -315,6 +323,7 @@ impl<K, V, S, W, C> fmt::Debug for Builder<K, V, S, W, C> {
             .field("tti", &self.tti)
             .field("listener", &self.listener.is_some())
             .field("record_stats", &self.record_stats)
+            .field("refresh_after", &self.refresh.as_ref().map(|r| r.0))
             .finish_non_exhaustive()
     }
 }
@@ -339,6 +348,7 @@ impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
             tti: None,
             listener: None,
             record_stats: false,
+            refresh: None,
             _entries: PhantomData,
         }
     }
@@ -368,6 +378,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             tti: self.tti,
             listener: self.listener,
             record_stats: self.record_stats,
+            refresh: self.refresh,
             _entries: PhantomData,
         }
     }
@@ -385,6 +396,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             tti: self.tti,
             listener: self.listener,
             record_stats: self.record_stats,
+            refresh: self.refresh,
             _entries: PhantomData,
         }
     }
@@ -402,6 +414,7 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
             tti: self.tti,
             listener: self.listener,
             record_stats: self.record_stats,
+            refresh: self.refresh,
             _entries: PhantomData,
         }
     }
@@ -431,6 +444,66 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// lookup (the other counters are always kept).
     pub fn record_stats(mut self) -> Self {
         self.record_stats = true;
+        self
+    }
+
+    /// Refresh-ahead (stale-while-revalidate) with a blocking loader: a read of an entry whose
+    /// value was written at least `age` ago returns that value at once and starts one reload of
+    /// the key, `reload(&key, &old)`, on a thread of its own; the first read after the reload
+    /// lands sees the new value. One reload runs per key at a time; an error (or a panic) keeps
+    /// the old value, and the next read of the still-stale entry tries again. A write of the
+    /// key meanwhile wins over the reload. Combine with a longer
+    /// [`time_to_live`](Self::time_to_live) so that a key nobody reads still expires. As
+    /// Caffeine's `refreshAfterWrite`.
+    pub fn refresh_after<E>(
+        self,
+        age: Duration,
+        reload: impl Fn(&K, &V) -> Result<V, E> + Send + Sync + 'static,
+    ) -> Self
+    where
+        K: Clone + Send + 'static,
+        V: Send + 'static,
+    {
+        self.refresh_after_with(age, reload, |task| {
+            // A thread that cannot be started drops the task, which lands as failed.
+            let _ = std::thread::Builder::new()
+                .name("brick-lru-refresh".into())
+                .spawn(task);
+        })
+    }
+
+    /// As [`refresh_after`](Self::refresh_after), running each reload through `spawn` instead
+    /// of a new thread: a thread pool, or `tokio::task::spawn_blocking`. `spawn` may also run
+    /// the task at once on the reading thread (it is called outside every lock).
+    pub fn refresh_after_with<E>(
+        mut self,
+        age: Duration,
+        reload: impl Fn(&K, &V) -> Result<V, E> + Send + Sync + 'static,
+        spawn: impl Fn(BlockingTask) + Send + Sync + 'static,
+    ) -> Self
+    where
+        K: Clone + Send + 'static,
+        V: Send + 'static,
+    {
+        self.refresh = Some((age, refresh::blocking(reload, spawn)));
+        self
+    }
+
+    /// As [`refresh_after`](Self::refresh_after) with an async loader: `reload(key, old)`'s
+    /// future runs as a task handed to `spawn` (`|task| { tokio::spawn(task); }`), so the cache
+    /// depends on no runtime. A task dropped before it finishes counts as a failed reload.
+    pub fn refresh_after_async<E, F>(
+        mut self,
+        age: Duration,
+        reload: impl Fn(K, V) -> F + Send + Sync + 'static,
+        spawn: impl Fn(AsyncTask) + Send + Sync + 'static,
+    ) -> Self
+    where
+        K: Clone + Send + 'static,
+        V: Send + 'static,
+        F: Future<Output = Result<V, E>> + Send + 'static,
+    {
+        self.refresh = Some((age, refresh::non_blocking(reload, spawn)));
         self
     }
 
@@ -475,6 +548,18 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
                 return Err(Error::InvalidJitter { jitter, ttl });
             }
         }
+        let (refresh_after, reloader) = match self.refresh {
+            Some((age, reloader)) => {
+                if age.is_zero() {
+                    return Err(Error::ZeroDuration);
+                }
+                if let Some(ttl) = self.ttl.filter(|&ttl| age >= ttl) {
+                    return Err(Error::InvalidRefresh { refresh: age, ttl });
+                }
+                (nanos(age), Some(reloader))
+            }
+            None => (NEVER, None),
+        };
         let tti = self.tti.map(nanos);
         let extra = self.capacity % shards as u64;
         let mut cells = crate::alloc::vec_with_capacity(shards as u64)?;
@@ -491,7 +576,14 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
                 Cell {
                     hits: AtomicU64::new(0),
                     misses: AtomicU64::new(0),
-                    shard: RwLock::new(Shard::new(capacity, entries, tti, W::UNIT, seed)?),
+                    shard: RwLock::new(Shard::new(
+                        capacity,
+                        entries,
+                        tti,
+                        W::UNIT,
+                        reloader.is_some(),
+                        seed,
+                    )?),
                 }
             });
         }
@@ -504,9 +596,13 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
             capacity: self.capacity,
             ttl: self.ttl.map_or(NEVER, nanos),
             jitter: self.jitter.map_or(0, nanos),
-            expiring: AtomicU8::new(u8::from(self.ttl.is_some() || self.tti.is_some())),
+            expiring: AtomicU8::new(u8::from(
+                self.ttl.is_some() || self.tti.is_some() || reloader.is_some(),
+            )),
             listener: self.listener,
             record_stats: self.record_stats,
+            refresh_after,
+            reloader,
         })
     }
 }
@@ -629,7 +725,12 @@ where
             // Counted under the lock: its cache line, which holds the counters, is ours now.
             cell.count(true, self.record_stats);
             shard.touch(i, now);
-            Some(shard.entries[i as usize].value.clone())
+            let value = shard.entries[i as usize].value.clone();
+            if self.refresh_after != NEVER && shard.wants_refresh(i, now, self.refresh_after) {
+                drop(shard);
+                return Some(self.refresh(cell, hash, key, value));
+            }
+            Some(value)
         } else {
             cell.count(false, self.record_stats);
             None
@@ -645,6 +746,64 @@ where
         let hash = self.hasher.hash_one(key);
         let shard = self.cell(hash).shard.read();
         matches!(shard.lookup(hash, key, self.now()), Found::Live(_))
+    }
+
+    /// A read found `key`'s entry (holding `stale`) due for a refresh: installs the reload that
+    /// landed for it, or starts one. Returns the value the read sees.
+    #[cold]
+    #[inline(never)]
+    fn refresh<Q>(&self, cell: &Cell<K, V>, hash: u64, key: &Q, stale: V) -> V
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let Some(reloader) = &self.reloader else {
+            return stale;
+        };
+        let mut out = Removed::None;
+        let mut start: Option<Start> = None;
+        let seen = {
+            let mut shard = cell.shard.write();
+            let now = self.now();
+            let Found::Live(i) = shard.lookup(hash, key, now) else {
+                return stale; // removed meanwhile: the read still saw it
+            };
+            if !shard.wants_refresh(i, now, self.refresh_after) {
+                // Another reader got here first, or a write made it fresh.
+                return shard.entries[i as usize].value.clone();
+            }
+            let landed = shard.refresh[i as usize].slot.as_ref().map(|s| s.take());
+            match landed {
+                Some(Outcome::Landed(k, v)) => {
+                    let weight = self.weigher.weigh(&k, &v);
+                    if u64::from(weight) > shard.capacity {
+                        // Too heavy to cache: the old value stays, and a later read retries.
+                        shard.counters.rejections += 1;
+                        shard.refresh[i as usize].slot = None;
+                        stale
+                    } else {
+                        let expires = self.default_expiry(&mut shard, now);
+                        shard.insert(hash, k, v.clone(), weight, expires, now, &mut out);
+                        v
+                    }
+                }
+                // In flight (`wants_refresh` said not, but a pending slot only ever lands).
+                Some(Outcome::Pending) => stale,
+                _ => {
+                    // None started yet, or the last one failed: start one.
+                    let slot = Arc::new(Slot::new());
+                    shard.refresh[i as usize].slot = Some(Arc::clone(&slot));
+                    let e = &shard.entries[i as usize];
+                    start = Some(reloader(&e.key, e.value.clone(), Reload::new(slot)));
+                    stale
+                }
+            }
+        };
+        self.notify(out);
+        if let Some(start) = start {
+            start();
+        }
+        seen
     }
 
     /// Inserts or replaces `key`'s value with the cache's time to live; entries pushed out are

@@ -8,6 +8,7 @@
 //! makes each queue a CLOCK approximation of the LRU list W-TinyLFU specifies, and keeps
 //! every write off the read path except one byte per entry.
 
+use super::refresh::Refresh;
 use super::sketch::FrequencySketch;
 use super::{Loading, RemovalCause, Removed};
 use crate::alloc::Refused;
@@ -126,6 +127,10 @@ pub(crate) struct Shard<K, V> {
     rng: u64,
     /// Keys being loaded by `get_or_insert_with`, with the flight their waiters wait on.
     pub(crate) loading: Vec<Loading<K, V>>,
+    /// Write times and reloads, parallel to `entries`; used only when the cache refreshes.
+    pub(crate) refresh: Vec<Refresh<K, V>>,
+    /// Whether the cache refreshes entries (and so keeps `refresh`).
+    refreshing: bool,
     /// The id of the next load registered here.
     pub(crate) next_load: u64,
 }
@@ -240,6 +245,7 @@ impl<K: Eq, V> Shard<K, V> {
         entries_hint: u64,
         tti: Option<u64>,
         unit: bool,
+        refreshing: bool,
         seed: u64,
     ) -> Result<Self, Refused> {
         let window_max = capacity - (capacity as f64 * MAIN_SHARE) as u64;
@@ -276,6 +282,8 @@ impl<K: Eq, V> Shard<K, V> {
             rng: seed | 1,
             loading: Vec::new(),
             next_load: 0,
+            refresh: Vec::new(),
+            refreshing,
         })
     }
 
@@ -321,6 +329,14 @@ impl<K: Eq, V> Shard<K, V> {
             Some(i) => Found::Live(i),
             None => Found::Absent,
         }
+    }
+
+    /// Whether entry `i`'s value was written at least `age` ago and no reload of it is in
+    /// flight: a read should start one (or install the one that landed).
+    #[inline]
+    pub(crate) fn wants_refresh(&self, i: u32, now: u64, age: u64) -> bool {
+        let r = &self.refresh[i as usize];
+        now.saturating_sub(r.written) >= age && !r.slot.as_ref().is_some_and(|s| s.is_pending())
     }
 
     /// Records a use by a reader (under the read lock): one byte, written only while it counts.
@@ -425,6 +441,13 @@ impl<K: Eq, V> Shard<K, V> {
             if self.tti != NEVER {
                 self.touched[i as usize].store(now, Ordering::Relaxed);
             }
+            if self.refreshing {
+                // A new write supersedes any reload of the old value.
+                self.refresh[i as usize] = Refresh {
+                    written: now,
+                    slot: None,
+                };
+            }
             if expired {
                 // The old value had already expired: it leaves as expired, not as replaced.
                 self.counters.expirations += 1;
@@ -453,6 +476,12 @@ impl<K: Eq, V> Shard<K, V> {
             }
             if self.tti != NEVER {
                 self.touched.push(AtomicU64::new(now));
+            }
+            if self.refreshing {
+                self.refresh.push(Refresh {
+                    written: now,
+                    slot: None,
+                });
             }
             if !self.expires.is_empty() {
                 self.expires.push(NEVER);
@@ -505,6 +534,9 @@ impl<K: Eq, V> Shard<K, V> {
         }
         if !self.touched.is_empty() {
             self.touched.swap_remove(i as usize);
+        }
+        if self.refreshing {
+            self.refresh.swap_remove(i as usize);
         }
         if !self.expires.is_empty() {
             self.expires.swap_remove(i as usize);
@@ -828,6 +860,7 @@ impl<K: Eq, V> Shard<K, V> {
         self.counters.removals += self.entries.len() as u64;
         self.table.clear();
         self.touched.clear();
+        self.refresh.clear();
         self.expires.clear();
         self.weights.clear();
         self.queues = [EMPTY; 3];
@@ -861,6 +894,9 @@ impl<K: Eq, V> Shard<K, V> {
         }
         assert_eq!(seen, self.entries.len());
         assert_eq!(self.table.len(), self.entries.len());
+        if self.refreshing {
+            assert_eq!(self.refresh.len(), self.entries.len());
+        }
         assert_eq!(total, self.weight);
         assert!(
             self.weight <= self.capacity,
