@@ -193,7 +193,11 @@
 //! wake: one of them loads. A loader must not load the same key from the same cache (it would
 //! wait for itself).
 //!
-//! **Compute and iterate.** `and_compute_with(key, f)` reads a key's live value and inserts,
+//! **Entries, compute and iterate.** Every cache has `entry(key)` ([`EntryRef`]):
+//! `or_insert(v)`, `or_insert_with(f)` and `or_default()` (on `ConcurrentCache` also the
+//! fallible and async forms, single-flight, returning an [`Entry`] that says with `is_fresh`
+//! whether this call's loader ran), `and_modify(f)` on the single-threaded caches, and
+//! `and_compute_with(f)`. `and_compute_with(key, f)` reads a key's live value and inserts,
 //! replaces or removes it as `f` decides (`Compute::Put`, `Remove`, `Keep`) in one critical
 //! section, and answers what it did (`Computed::Inserted`, `Updated`, `Removed`,
 //! `Unchanged`): per-key counters and merges without a lost update. `iter` is a snapshot taken
@@ -317,6 +321,7 @@ mod alloc;
 mod cache;
 mod clock;
 mod concurrent;
+mod entry;
 mod error;
 mod hasher;
 mod lfu;
@@ -329,9 +334,9 @@ mod weigher;
 pub use cache::{Cache, Removal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use concurrent::{
-    AsyncTask, BlockingTask, Builder, CacheStats, Compute, Computed, ConcurrentCache, RemovalCause,
-    TooHeavy,
+    AsyncTask, BlockingTask, Builder, CacheStats, ConcurrentCache, RemovalCause, TooHeavy,
 };
+pub use entry::{Compute, Computed, Entry, EntryRef};
 pub use error::Error;
 pub use hasher::{DefaultBuildHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use lfu::LfuCache;

@@ -6,7 +6,7 @@
 // crate's own code goes through its sync shim.
 #![allow(clippy::disallowed_types)]
 
-use brick_lru::{CacheStats, ConcurrentCache, Error, ManualClock, RemovalCause};
+use brick_lru::{CacheStats, Compute, Computed, ConcurrentCache, Error, ManualClock, RemovalCause};
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -743,4 +743,48 @@ fn ttl_jitter_spreads_the_expiries_of_entries_written_together() {
         }
         assert!(matches!(b.build(), Err(Error::InvalidJitter { .. })));
     }
+}
+
+/// The entry API: `or_insert_with` and its forms say whether this call put the value there,
+/// run their loader only on a miss, and an error caches nothing; `and_compute_with` through
+/// an entry is the cache's.
+#[test]
+fn entries_say_whether_they_inserted() {
+    let cache = ConcurrentCache::<u32, u32>::new(100).unwrap();
+    let first = cache.entry(1).or_insert_with(|| 10);
+    assert_eq!((first.value(), first.is_fresh()), (&10, true));
+    let again = cache
+        .entry(1)
+        .or_insert_with(|| unreachable!("a hit runs no loader"));
+    assert_eq!(
+        (again.into_value(), cache.entry(1).or_insert(99).is_fresh()),
+        (10, false)
+    );
+    assert_eq!(
+        cache.entry(2).or_try_insert_with(|| Err::<u32, _>("down")),
+        Err("down")
+    );
+    assert!(!cache.contains(&2), "an error caches nothing");
+    assert!(
+        cache
+            .entry(2)
+            .or_try_insert_with(|| Ok::<_, ()>(20))
+            .unwrap()
+            .is_fresh()
+    );
+    let zero = cache.entry(3).or_default();
+    assert_eq!((zero.into_value(), cache.get(&3)), (0, Some(0)));
+    assert_eq!(cache.entry(3).key(), &3);
+    let bump = |v: Option<&u32>| Compute::Put(v.map_or(1, |v| v + 1));
+    assert_eq!(cache.entry(3).and_compute_with(bump), Ok(Computed::Updated));
+    assert_eq!(
+        cache.entry(4).and_compute_with(bump),
+        Ok(Computed::Inserted)
+    );
+    assert_eq!((cache.get(&3), cache.get(&4)), (Some(1), Some(1)));
+    assert_eq!(
+        cache.entry(4).and_compute_with(|_| Compute::Remove),
+        Ok(Computed::Removed)
+    );
+    assert!(!cache.contains(&4));
 }

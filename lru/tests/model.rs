@@ -4,7 +4,9 @@
 //! live contents in the same order, same weight.
 #![cfg(not(loom))]
 
-use brick_lru::{DefaultBuildHasher, LfuCache, LruCache, ManualClock, Removal, UnitWeigher};
+use brick_lru::{
+    Compute, Computed, DefaultBuildHasher, LfuCache, LruCache, ManualClock, Removal, UnitWeigher,
+};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -21,6 +23,10 @@ enum Op {
     Purge,
     Decay,
     Clear,
+    /// `entry(k).and_compute_with`: keep, remove, put the value, or increment (0 if absent).
+    Compute(u8, u8),
+    /// `entry(k).or_insert(v)`.
+    OrInsert(u8, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -29,7 +35,7 @@ fn op() -> impl Strategy<Value = Op> {
         8 => key.clone().prop_map(Op::Get),
         2 => key.clone().prop_map(Op::Peek),
         8 => (key.clone(), any::<u8>(), prop::option::weighted(0.3, 1u8..20)).prop_map(|(k, v, t)| Op::Insert(k, v, t)),
-        2 => key.prop_map(Op::Remove),
+        2 => key.clone().prop_map(Op::Remove),
         1 => Just(Op::Pop),
         2 => (1u8..10).prop_map(Op::Advance),
         1 => (1u8..30).prop_map(Op::Resize),
@@ -37,6 +43,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Purge),
         1 => Just(Op::Decay),
         1 => Just(Op::Clear),
+        3 => (key.clone(), any::<u8>()).prop_map(|(k, a)| Op::Compute(k, a)),
+        2 => (key.clone(), any::<u8>()).prop_map(|(k, v)| Op::OrInsert(k, v)),
     ]
 }
 
@@ -258,6 +266,41 @@ macro_rules! run_model {
                 Op::Clear => {
                     cache.clear();
                     model.items.clear();
+                }
+                Op::Compute(k, a) => {
+                    let decide = |old: Option<u8>| match a % 4 {
+                        0 => Compute::Keep,
+                        1 => Compute::Remove,
+                        2 => Compute::Put(a),
+                        _ => Compute::Put(old.map_or(0, |v| v.wrapping_add(1))),
+                    };
+                    let got = cache.entry(k).and_compute_with(|old| decide(old.copied()));
+                    let old = model.get(k);
+                    let expected = match (decide(old), old) {
+                        (Compute::Keep, _) | (Compute::Remove, None) => Ok(Computed::Unchanged),
+                        (Compute::Remove, Some(_)) => {
+                            let p = model.pos(k).unwrap();
+                            model.items.remove(p);
+                            Ok(Computed::Removed)
+                        }
+                        (Compute::Put(v), old) => match model.insert(k, v, w(v), None).first() {
+                            Some(&(k, v, Removal::Rejected)) => Err((k, v)),
+                            _ if old.is_some() => Ok(Computed::Updated),
+                            _ => Ok(Computed::Inserted),
+                        },
+                    };
+                    prop_assert_eq!(got, expected);
+                }
+                Op::OrInsert(k, v) => {
+                    let got = cache.entry(k).or_insert(v).map(|v| *v);
+                    let expected = match model.get(k) {
+                        Some(old) => Ok(old),
+                        None => match model.insert(k, v, w(v), None).first() {
+                            Some(&(k, v, Removal::Rejected)) => Err((k, v)),
+                            _ => Ok(v),
+                        },
+                    };
+                    prop_assert_eq!(got, expected);
                 }
             }
             cache.check_invariants();

@@ -125,30 +125,49 @@ fn a_waiter_gets_the_loaded_value_without_loading() {
     assert_eq!(poll(c, &wc), Poll::Ready(90));
 }
 
-/// 1,000 tasks on a multi-thread runtime miss one key at once: the loader runs once and every
-/// task gets its value.
+/// 1,000 tasks on a multi-thread runtime miss one key at once, half through
+/// `get_or_insert_with_async` and half through `entry(key).or_insert_with_async`: the loader
+/// runs once, every task gets its value, and an entry is fresh exactly when its own loader ran.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_missing_one_key_run_one_load() {
     let cache = Arc::new(ConcurrentCache::<&'static str, u64>::new(1_000).unwrap());
-    let loads = Arc::new(AtomicUsize::new(0));
+    // Loads run by the plain calls, and by the entry calls.
+    let loads = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
     let tasks: Vec<_> = (0..1_000)
-        .map(|_| {
+        .map(|i| {
             let (cache, loads) = (Arc::clone(&cache), Arc::clone(&loads));
             tokio::spawn(async move {
-                cache
-                    .get_or_insert_with_async("config", async {
-                        loads.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        42
-                    })
-                    .await
+                let by_entry = i % 2 == 1;
+                let load = async {
+                    loads[usize::from(by_entry)].fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    42
+                };
+                if by_entry {
+                    let entry = cache.entry("config").or_insert_with_async(load).await;
+                    (*entry.value(), entry.is_fresh())
+                } else {
+                    (cache.get_or_insert_with_async("config", load).await, false)
+                }
             })
         })
         .collect();
+    let mut fresh = 0;
     for t in tasks {
-        assert_eq!(t.await.unwrap(), 42);
+        let (value, was_fresh) = t.await.unwrap();
+        assert_eq!(value, 42);
+        fresh += usize::from(was_fresh);
     }
-    assert_eq!(loads.load(Ordering::SeqCst), 1);
+    let [plain, by_entry] = &*loads;
+    let (plain, by_entry) = (
+        plain.load(Ordering::SeqCst),
+        by_entry.load(Ordering::SeqCst),
+    );
+    assert_eq!(plain + by_entry, 1, "one load in all");
+    assert_eq!(
+        fresh, by_entry,
+        "an entry is fresh exactly when its own loader ran"
+    );
 }
 
 /// A loader that panics (its task dies) leaves no task waiting: another loads.

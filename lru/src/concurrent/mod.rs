@@ -8,7 +8,9 @@ pub use refresh::{AsyncTask, BlockingTask};
 
 use crate::store::{NEVER, check_capacity, nanos};
 use crate::sync::{Arc, AtomicU8, AtomicU64, Condvar, Mutex, Ordering, RwLock};
-use crate::{Clock, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher};
+use crate::{
+    Clock, Compute, Computed, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher,
+};
 use refresh::{Outcome, Reload, Reloader, Slot, Start};
 use shard::{Found, Shard};
 use std::borrow::Borrow;
@@ -32,30 +34,6 @@ pub enum RemovalCause {
     Replaced,
     /// Removed by `remove`, `retain` or `clear`.
     Removed,
-}
-
-/// What [`ConcurrentCache::and_compute_with`]'s function wants done with the entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Compute<V> {
-    /// Insert this value, or replace the current one with it.
-    Put(V),
-    /// Remove the entry (nothing happens if there is none).
-    Remove,
-    /// Leave the entry as it is.
-    Keep,
-}
-
-/// What [`ConcurrentCache::and_compute_with`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Computed {
-    /// There was no live entry; the value was inserted.
-    Inserted,
-    /// The live entry's value was replaced.
-    Updated,
-    /// The live entry was removed.
-    Removed,
-    /// Nothing changed.
-    Unchanged,
 }
 
 /// An insert refused because the entry is heavier than a shard's capacity; it holds the
@@ -1056,6 +1034,14 @@ where
         };
         self.notify(out);
         Ok(done)
+    }
+
+    /// Selects `key`, to load it if absent or compute its next state: see
+    /// [`EntryRef`](crate::EntryRef).
+    ///
+    /// Computes in **O(1)** time (the lookup happens in the call that follows).
+    pub fn entry(&self, key: K) -> crate::EntryRef<&Self, K> {
+        crate::EntryRef::new(self, key)
     }
 
     /// A snapshot of the live entries, one shard at a time: each shard's entries are cloned
