@@ -8,6 +8,7 @@
 //! allocator), the Markdown tables, `results.json` and SVG charts.
 
 pub mod chart;
+pub(crate) mod families;
 pub mod harness;
 pub mod memory;
 pub mod record;

@@ -165,12 +165,13 @@
 //! shared traces the means rose too (table above; they were 16.24 / 32.35 / 40.33 / 51.24).
 //!
 //! **Where it loses.** To LRU, on traffic where only recency pays, by what adaptation costs:
-//! on the synthetic corpus above the widest gaps at 5 % of the keys and more are 6.1 points
-//! (create-then-read at reuse 10^3 over 2·10^4 keys, 5 %) with one shard and 8.1
-//! (create-then-read at reuse 10^4, 10 %) with the default sharding, where each shard adapts on its own share of
-//! the signals; `tests/synthetic.rs` asserts at least three quarters of LRU's hit ratio there,
-//! and hit ratios that never fall by more than half a point when the capacity grows. For such
-//! traffic a plain `LruCache` is still the better choice.
+//! on the synthetic corpus (the `lru-concurrent` compare section) it falls up to 11 points
+//! below LRU on create-then-read traffic whose reuse distance is near the capacity (reuse
+//! 10^4, 25 %), up to 5.6 on pure recency and up to 4 on popularity that shifts every sixth of
+//! the trace, with the default sharding (each shard adapts on its own share of the signals).
+//! `tests/synthetic.rs` asserts at least three quarters of LRU's hit ratio there, and hit
+//! ratios that never fall by more than half a point when the capacity grows. For such traffic
+//! a plain `LruCache` is still the better choice.
 //!
 //! **Reads take a read lock.** The cache is split into shards by key hash (64, fewer when a
 //! shard would hold less than 1,024 capacity units: the same on every machine, so the heaviest

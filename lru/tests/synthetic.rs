@@ -3,36 +3,10 @@
 //! cache resident (LRU keeps none), and a scan of one-time keys cannot flush a hot set (it
 //! flushes LRU's). The traces are generated here from fixed seeds, at several capacities.
 
+mod families;
+
 use brick_lru::{ConcurrentCache, LruCache, Xxh3BuildHasher};
-
-/// xorshift64: a fixed, seedable stream.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-/// `n` keys from a Zipf(s) distribution over `universe`.
-fn zipf(n: usize, universe: u64, s: f64, seed: u64) -> Vec<u64> {
-    let mut cdf = Vec::with_capacity(universe as usize);
-    let mut total = 0.0;
-    for i in 1..=universe {
-        total += 1.0 / (i as f64).powf(s);
-        cdf.push(total);
-    }
-    let mut r = Rng(seed | 1);
-    (0..n)
-        .map(|_| {
-            let u = (r.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
-            cdf.partition_point(|&c| c < u) as u64
-        })
-        .collect()
-}
+use families::{create_then_read, looping, recency, shifting, zipf_with_scan};
 
 fn lru_ratio(cap: u64, keys: &[u64]) -> f64 {
     let mut cache = LruCache::new(cap).unwrap();
@@ -74,7 +48,7 @@ fn ours_ratio(cap: u64, keys: &[u64]) -> f64 {
 fn a_loop_larger_than_the_cache_keeps_part_of_it_resident() {
     for cap in [2_000u64, 10_000, 40_000] {
         let len = cap * 5 / 4;
-        let keys: Vec<u64> = (0..20).flat_map(|_| 0..len).collect();
+        let keys = looping(len, 20);
         let (lru, ours) = (lru_ratio(cap, &keys), ours_ratio(cap, &keys));
         println!("loop {len} through {cap}: LRU {lru:.3}, ours {ours:.3}");
         assert!(lru < 0.01, "LRU should thrash: {lru}");
@@ -90,15 +64,7 @@ fn a_loop_larger_than_the_cache_keeps_part_of_it_resident() {
 /// scan can only take LRU's room, so the policy hits at least as often as LRU.
 #[test]
 fn a_scan_cannot_flush_the_hot_set() {
-    let hot = zipf(400_000, 20_000, 0.99, 9);
-    let mut scan = 1u64 << 40;
-    let keys: Vec<u64> = hot
-        .iter()
-        .flat_map(|&k| {
-            scan += 1;
-            [k, scan]
-        })
-        .collect();
+    let keys = zipf_with_scan(800_000, 20_000, 0.99, 9);
     for cap in [1_000u64, 5_000, 10_000] {
         let (lru, ours) = (lru_ratio(cap, &keys), ours_ratio(cap, &keys));
         println!("zipf + scan through {cap}: LRU {lru:.3}, ours {ours:.3}");
@@ -107,60 +73,6 @@ fn a_scan_cannot_flush_the_hot_set() {
             "cap {cap}: ours {ours:.3} below LRU's {lru:.3}"
         );
     }
-}
-
-/// Create-then-read traffic: keys 0..distinct in order, half of them (by a fixed-seed coin)
-/// requested a second time, 1 to `reuse` requests after the first. Frequency says nothing
-/// here; only recency hits.
-fn create_then_read(distinct: u64, reuse: u64, seed: u64) -> Vec<u64> {
-    let mut r = Rng(seed | 1);
-    let mut pending: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
-    let mut out = Vec::new();
-    for k in 0..distinct {
-        while let Some(due) = pending.first_entry() {
-            if *due.key() > out.len() as u64 {
-                break;
-            }
-            out.extend(due.remove());
-        }
-        out.push(k);
-        if r.next().is_multiple_of(2) {
-            let at = out.len() as u64 + r.next() % reuse;
-            pending.entry(at).or_default().push(k);
-        }
-    }
-    out.extend(pending.into_values().flatten());
-    out
-}
-
-/// Pure recency: each request is a new key with probability `p_new`, else a repeat of the
-/// request an exponentially distributed number of requests back (mean `mean_back`).
-fn recency(n: usize, p_new: f64, mean_back: f64, seed: u64) -> Vec<u64> {
-    let mut r = Rng(seed | 1);
-    let mut unit = move || (r.next() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut out: Vec<u64> = Vec::with_capacity(n);
-    let mut fresh = 0u64;
-    for _ in 0..n {
-        if out.is_empty() || unit() < p_new {
-            out.push(fresh);
-            fresh += 1;
-        } else {
-            let back = (-unit().max(1e-12).ln() * mean_back) as usize + 1;
-            out.push(out[out.len().saturating_sub(back)]);
-        }
-    }
-    out
-}
-
-/// Zipf(0.9) popularity whose ranking is dealt to new keys `phases` times over the trace: the
-/// frequencies a phase learnt are wrong for the next.
-fn shifting(n: usize, universe: u64, phases: usize, seed: u64) -> Vec<u64> {
-    let per = n.div_ceil(phases);
-    zipf(n, universe, 0.9, seed)
-        .into_iter()
-        .enumerate()
-        .map(|(i, k)| k + (i / per) as u64 * universe)
-        .collect()
 }
 
 /// The hit ratios of LRU and ours at 1, 5, 10 and 25 % of the trace's distinct keys.

@@ -36,50 +36,10 @@ pub fn uniform_keys(n: usize, universe: u64, seed: u64) -> Vec<u64> {
     (0..n).map(|_| r.next_u64() % universe).collect()
 }
 
-/// `n` keys Zipf(s)-distributed over `0..universe` (key 0 the most popular), by inverse CDF.
+/// `n` keys Zipf(s)-distributed over `0..universe` (key 0 the most popular), by inverse CDF:
+/// the synthetic corpus's generator, for the bench binaries.
 pub fn zipf_keys(n: usize, universe: u64, s: f64, seed: u64) -> Vec<u64> {
-    let mut cdf = Vec::with_capacity(universe as usize);
-    let mut total = 0.0;
-    for i in 1..=universe {
-        total += 1.0 / (i as f64).powf(s);
-        cdf.push(total);
-    }
-    let mut r = Rng::new(seed);
-    (0..n)
-        .map(|_| {
-            let u = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
-            cdf.partition_point(|&c| c < u) as u64
-        })
-        .collect()
-}
-
-/// Create-then-read traffic: keys 0..distinct in order, half of them (by a fixed-seed coin)
-/// requested a second time, 1 to `reuse` requests after the first.
-pub fn create_then_read(distinct: u64, reuse: u64, seed: u64) -> Vec<u64> {
-    let mut rng = seed | 1;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let mut pending: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
-    let mut out = Vec::new();
-    for k in 0..distinct {
-        while let Some(due) = pending.first_entry() {
-            if *due.key() > out.len() as u64 {
-                break;
-            }
-            out.extend(due.remove());
-        }
-        out.push(k);
-        if next() % 2 == 0 {
-            let at = out.len() as u64 + next() % reuse;
-            pending.entry(at).or_default().push(k);
-        }
-    }
-    out.extend(pending.into_values().flatten());
-    out
+    crate::families::zipf(n, universe, s, seed)
 }
 
 /// A shared trace (gzip of little-endian u64 keys) from brick-lru's test data.
@@ -478,76 +438,11 @@ impl Section for LruSection {
             }
         }
         self.traces(ctx, &mut out);
-        self.create_then_read(ctx, &mut out);
         out
     }
 }
 
 impl LruSection {
-    /// The create-then-read family: hit ratios of LruCache, ConcurrentCache and quick_cache at
-    /// 1 / 5 / 10 / 25 % of the keys, for reuse distances from 10 to 10^5.
-    fn create_then_read(&self, ctx: &Ctx, out: &mut Vec<Record>) {
-        let distinct: u64 = ctx.mode.pick(20_000, 100_000, 100_000);
-        for reuse in [10u64, 100, 1_000, 10_000, 100_000] {
-            ctx.step(&format!("create-then-read d={reuse}"));
-            let keys = create_then_read(distinct, reuse, 3);
-            let requests = keys.len() as f64;
-            for pct in [1u64, 5, 10, 25] {
-                let cap = distinct * pct / 100;
-                let params =
-                    format!("create-then-read d={reuse} keys={distinct} cap={cap} ({pct}%)");
-                let mut lru = brick_lru::LruCache::new(cap).expect("valid");
-                let lru_hits = replay(&mut lru, &keys) as f64 / requests;
-                let concurrent = brick_lru::ConcurrentCache::builder(cap)
-                    .hasher(brick_lru::Xxh3BuildHasher::default())
-                    .build()
-                    .expect("valid");
-                let mut hits = 0u64;
-                for &k in &keys {
-                    if concurrent.get(&k).is_some() {
-                        hits += 1;
-                    } else {
-                        let _ = concurrent.insert(k, k);
-                    }
-                }
-                let mut qc = quick_cache::unsync::Cache::<u64, u64>::new(cap as usize);
-                let mut qc_hits = 0u64;
-                for &k in &keys {
-                    if qc.get(&k).is_some() {
-                        qc_hits += 1;
-                    } else {
-                        qc.insert(k, k);
-                    }
-                }
-                for (name, ours, ratio) in [
-                    ("brick-lru LruCache", true, lru_hits),
-                    ("brick-lru ConcurrentCache", true, hits as f64 / requests),
-                    (
-                        "quick_cache unsync (S3-FIFO-like)",
-                        false,
-                        qc_hits as f64 / requests,
-                    ),
-                ] {
-                    out.push(
-                        Record::new(
-                            BRICK,
-                            name,
-                            name,
-                            ours,
-                            "synthetic hit ratio",
-                            params.clone(),
-                        )
-                        .with_metric(
-                            "hit_ratio (bound: LRU)",
-                            ratio,
-                            Some(lru_hits),
-                        ),
-                    );
-                }
-            }
-        }
-    }
-
     fn traces(&self, ctx: &Ctx, out: &mut Vec<Record>) {
         let reference = reference();
         let traces = reference["traces"].as_object().expect("traces");

@@ -1,6 +1,7 @@
 //! brick-lru's ConcurrentCache against moka, quick_cache and mini-moka (their `sync` caches):
 //! get, insert and get_or_insert_with on 1 and 2 threads, bytes per entry, and hit ratios on
-//! the shared traces beside the reference table's moka, quick_cache, Caffeine and Belady.
+//! the shared traces beside the reference table's moka, quick_cache, Caffeine and Belady, and
+//! on the synthetic corpus (`families.rs`) beside live runs of LRU, moka and quick_cache.
 
 use super::lru::{read_trace, reference, uniform_keys, zipf_keys};
 use crate::chart::{Chart, Series};
@@ -311,11 +312,144 @@ impl Section for LruConcurrentSection {
         }
         ctx.chart("lru_concurrent_get_hit_threads", &chart);
         self.traces(ctx, &mut out);
+        self.synthetic(ctx, &mut out);
         out
     }
 }
 
+/// Hit ratio of replaying `keys` through `lookup`, which answers whether its key was cached
+/// and inserts it if not.
+fn replay(keys: &[u64], mut lookup: impl FnMut(u64) -> bool) -> f64 {
+    keys.iter().filter(|&&k| lookup(k)).count() as f64 / keys.len() as f64
+}
+
+/// Get, then insert on a miss: whether `k` was there.
+fn get_or_put<C: Shared>(cache: &C, k: u64) -> bool {
+    let hit = cache.hit(k);
+    if !hit {
+        cache.put(k, k);
+    }
+    hit
+}
+
 impl LruConcurrentSection {
+    /// The synthetic corpus at 1 / 5 / 10 / 25 % of each trace's distinct keys: ours (default
+    /// sharding, deterministic hashing) against LRU, moka and quick_cache run here, with the
+    /// policy targets: at most 1 point below LRU on any trace at 5 % and above, never more than
+    /// 0.2 points lower with more memory, and a mean at every capacity at least the best peer's.
+    fn synthetic(&self, ctx: &Ctx, out: &mut Vec<Record>) {
+        const PCTS: [u64; 4] = [1, 5, 10, 25];
+        let scale = ctx.mode.pick(0.05, 0.5, 1.0);
+        let corpus = crate::families::corpus(scale);
+        // Per capacity: sums of ours, LRU, moka, quick_cache.
+        let mut sums = [[0.0f64; 4]; 4];
+        for (name, keys) in &corpus {
+            ctx.step(&format!("synthetic {name}"));
+            let distinct = keys.iter().collect::<std::collections::HashSet<_>>().len() as u64;
+            let mut series: [Vec<(f64, f64)>; 4] = Default::default();
+            for (pi, pct) in PCTS.into_iter().enumerate() {
+                let cap = (distinct * pct / 100).max(1);
+                let ours = brick_lru::ConcurrentCache::builder(cap)
+                    .hasher(brick_lru::Xxh3BuildHasher::default())
+                    .build()
+                    .expect("valid");
+                let mut lru = brick_lru::LruCache::new(cap).expect("valid");
+                let lru_ratio = replay(keys, |k| {
+                    let hit = lru.get(&k).is_some();
+                    if !hit {
+                        lru.insert(k, k);
+                    }
+                    hit
+                });
+                let moka = moka::sync::Cache::<u64, u64>::with_capacity(cap);
+                let qc = quick_cache::sync::Cache::<u64, u64>::with_capacity(cap);
+                let ratios = [
+                    replay(keys, |k| {
+                        let hit = ours.get(&k).is_some();
+                        if !hit {
+                            let _ = ours.insert(k, k);
+                        }
+                        hit
+                    }),
+                    lru_ratio,
+                    replay(keys, |k| get_or_put(&moka, k)),
+                    replay(keys, |k| get_or_put(&qc, k)),
+                ];
+                let params = format!("{name} cap={cap} ({pct}%)");
+                let names = ["brick-lru ConcurrentCache", "LRU", "moka", "quick_cache"];
+                for (i, (&ratio, impl_name)) in ratios.iter().zip(names).enumerate() {
+                    let record = Record::new(
+                        BRICK,
+                        impl_name,
+                        impl_name,
+                        i == 0,
+                        "synthetic hit ratio",
+                        params.clone(),
+                    );
+                    out.push(if i == 0 && pct >= 5 {
+                        // Target: at most 1 point below LRU.
+                        record
+                            .with_metric(
+                                "hit_ratio (bound: LRU − 0.01)",
+                                ratio,
+                                Some(lru_ratio - 0.01),
+                            )
+                            .at_least()
+                    } else {
+                        record.with_metric("hit_ratio", ratio, None)
+                    });
+                    series[i].push((cap as f64, ratio));
+                    sums[pi][i] += ratio;
+                }
+            }
+            let drop = series[0]
+                .windows(2)
+                .map(|w| 100.0 * (w[1].1 - w[0].1))
+                .fold(f64::INFINITY, f64::min);
+            out.push(
+                Record::target(
+                    BRICK,
+                    "brick-lru ConcurrentCache",
+                    "synthetic monotonicity",
+                    name.clone(),
+                )
+                .with_metric("worst change with more memory (points)", drop, Some(-0.2))
+                .at_least(),
+            );
+            let [ours, lru, moka, qc] = series;
+            let slug: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let chart = Chart::new(
+                format!("synthetic {name}: hit ratio against capacity"),
+                "capacity (entries)",
+                "hit ratio",
+            )
+            .log(true, false)
+            .with(Series::line("brick-lru ConcurrentCache", ours))
+            .with(Series::line("LRU", lru))
+            .with(Series::line("moka", moka))
+            .with(Series::line("quick_cache", qc));
+            ctx.chart(&format!("lru_concurrent_synthetic_{slug}"), &chart);
+        }
+        let count = corpus.len() as f64;
+        for (pi, pct) in PCTS.into_iter().enumerate() {
+            let [ours, lru, moka, qc] = sums[pi].map(|s| s / count);
+            let best = lru.max(moka).max(qc);
+            out.push(
+                Record::target(
+                    BRICK,
+                    "brick-lru ConcurrentCache",
+                    "mean synthetic hit ratio",
+                    format!("mean over {count} synthetic traces at {pct}% (LRU {lru:.4}, moka {moka:.4}, quick_cache {qc:.4})"),
+                )
+                .with_metric("points above the best of LRU, moka, quick_cache", 100.0 * (ours - best), Some(0.0))
+                .at_least(),
+            );
+        }
+    }
+
     fn traces(&self, ctx: &Ctx, out: &mut Vec<Record>) {
         let reference = reference();
         let traces = reference["traces"].as_object().expect("traces");
