@@ -400,3 +400,6 @@ impl<S> std::fmt::Debug for BlockedBloomFilter<S> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!("BlockedBloomFilter", impl[S: FilterHasher] BlockedBloomFilter<S>);

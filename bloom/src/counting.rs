@@ -278,3 +278,6 @@ impl<S> std::fmt::Debug for CountingBloomFilter<S> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!("CountingBloomFilter", impl[S: FilterHasher] CountingBloomFilter<S>);

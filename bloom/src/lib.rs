@@ -235,6 +235,10 @@
 //! # Features
 //! None by default: the crate depends on xxhash-rust (the default hasher) and siphasher (the
 //! keyed one).
+//! - `serde`: `Serialize` and `Deserialize` for `BloomFilter`, `BlockedBloomFilter` and
+//!   `CountingBloomFilter`, as their versioned byte format (`to_bytes`): serde and the format
+//!   cannot disagree, and untrusted input meets the same checks. A keyed filter serializes, but
+//!   reads back only through `from_bytes_with_hasher`.
 //! - `redis`: `RedisBloomFilter`, `RedisClient` and `RedisError` (the redis crate's blocking
 //!   client, and parking_lot for its connection pool).
 //! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
@@ -263,6 +267,8 @@ mod hasher;
 mod pool;
 mod probe;
 mod scalable;
+#[cfg(feature = "serde")]
+mod serde_wire;
 mod sizing;
 mod standard;
 mod sync;

@@ -306,3 +306,6 @@ impl<S> std::fmt::Debug for BloomFilter<S> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!("BloomFilter", impl[S: FilterHasher] BloomFilter<S>);

@@ -414,3 +414,42 @@ fn filters_above_2_pow_32_bits_use_their_top_bits() {
     assert!((2_650..=2_950).contains(&top), "{top}");
     assert!((0..2_000u64).all(|k| f.contains(&k)));
 }
+
+/// serde (feature `serde`) is the byte format: every filter round-trips through JSON, and on
+/// any bytes — a valid encoding with one byte changed, a truncation, noise — deserializing
+/// agrees with `from_bytes`.
+#[cfg(feature = "serde")]
+mod serde_wire;
+
+#[cfg(feature = "serde")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn serde_is_the_byte_format((bits, k) in shape(), items in keys(), damage in serde_wire::damage()) {
+        let mut standard = BloomFilter::with_params(bits, k).unwrap();
+        let mut blocked = BlockedBloomFilter::with_params(bits, k).unwrap();
+        let mut counting = CountingBloomFilter::with_params(bits, k).unwrap();
+        for x in &items {
+            standard.insert(x);
+            blocked.insert(x);
+            counting.insert(x);
+        }
+        serde_wire::round_trips(&standard, BloomFilter::to_bytes);
+        serde_wire::round_trips(&blocked, BlockedBloomFilter::to_bytes);
+        serde_wire::round_trips(&counting, CountingBloomFilter::to_bytes);
+        for good in [standard.to_bytes(), blocked.to_bytes(), counting.to_bytes()] {
+            serde_wire::agrees_when_damaged(&good, &damage, BloomFilter::<DefaultBuildHasher>::from_bytes, BloomFilter::to_bytes);
+            serde_wire::agrees_when_damaged(&good, &damage, BlockedBloomFilter::<DefaultBuildHasher>::from_bytes, BlockedBloomFilter::to_bytes);
+            serde_wire::agrees_when_damaged(&good, &damage, CountingBloomFilter::<DefaultBuildHasher>::from_bytes, CountingBloomFilter::to_bytes);
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_refuses_values_that_are_not_bytes() {
+    serde_wire::refuses_other_shapes::<BloomFilter>();
+    serde_wire::refuses_other_shapes::<BlockedBloomFilter>();
+    serde_wire::refuses_other_shapes::<CountingBloomFilter>();
+}

@@ -188,6 +188,9 @@
 //!
 //! # Features
 //! None by default.
+//! - `serde`: `Serialize` and `Deserialize` for `CountMinSketch` (either update rule), as its
+//!   versioned byte format (`to_bytes`): serde and the format cannot disagree, and untrusted
+//!   input meets the same checks.
 //! - `redis`: `RedisCountMin`, `RedisTopK`, `RedisClient` and `RedisError` (the redis crate's
 //!   blocking client, and parking_lot for its connection pool).
 //! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
@@ -242,6 +245,8 @@ mod heap;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
 mod probe;
+#[cfg(feature = "serde")]
+mod serde_wire;
 mod sketch;
 mod sync;
 mod topk;

@@ -420,3 +420,9 @@ impl<C: Counter, S, U: UpdateRule> fmt::Debug for CountMinSketch<C, S, U> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!(
+    "CountMinSketch",
+    impl[C: Counter, S: SketchHasher, U: UpdateRule] CountMinSketch<C, S, U>
+);

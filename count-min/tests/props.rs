@@ -412,3 +412,30 @@ fn shared_types_are_send_and_sync() {
     check::<TopK<String>>();
     check::<SpaceSaving<String>>();
 }
+
+/// serde (feature `serde`) is the byte format: sketches round-trip through JSON, and on
+/// damaged encodings deserializing agrees with `from_bytes`.
+#[cfg(feature = "serde")]
+mod serde_wire;
+
+#[cfg(feature = "serde")]
+proptest! {
+    #[test]
+    fn serde_is_the_byte_format(items in stream(), dims in shape(), seed: u64, damage in serde_wire::damage()) {
+        let p = plain::<u32>(dims, seed, &items);
+        let c = conservative(dims, seed, &items);
+        serde_wire::round_trips(&p, CountMinSketch::to_bytes);
+        serde_wire::round_trips(&c, ConservativeCountMin::to_bytes);
+        for good in [p.to_bytes(), c.to_bytes()] {
+            serde_wire::agrees_when_damaged(&good, &damage, CountMinSketch::<u32>::from_bytes, CountMinSketch::to_bytes);
+            serde_wire::agrees_when_damaged(&good, &damage, ConservativeCountMin::<u32>::from_bytes, ConservativeCountMin::to_bytes);
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_refuses_values_that_are_not_bytes() {
+    serde_wire::refuses_other_shapes::<CountMinSketch>();
+    serde_wire::refuses_other_shapes::<ConservativeCountMin>();
+}

@@ -618,7 +618,7 @@ impl GeoHash {
     /// Always writes all 12 characters of the left-aligned bits (a fixed, unrolled loop with no
     /// data-dependent trip count) and reports how many belong to this hash.
     #[inline]
-    pub fn to_bytes(self) -> ([u8; 12], usize) {
+    pub fn to_ascii(self) -> ([u8; 12], usize) {
         let full = self.bits << (60 - 5 * u32::from(self.len));
         let mut buf = [0u8; 12];
         for (i, b) in buf.iter_mut().enumerate() {
@@ -679,7 +679,7 @@ impl FromStr for GeoHash {
 
 impl fmt::Display for GeoHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (buf, n) = self.to_bytes();
+        let (buf, n) = self.to_ascii();
         // ALPHABET is ASCII, so the buffer is valid UTF-8.
         f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
     }
@@ -703,6 +703,35 @@ impl Ord for GeoHash {
         let a = self.bits << (60 - 5 * u32::from(self.len));
         let b = other.bits << (60 - 5 * u32::from(other.len));
         a.cmp(&b).then(self.len.cmp(&other.len))
+    }
+}
+
+/// serde (feature `serde`): a geohash is its text, `"u4pruydqqvj"`, read back through
+/// [`FromStr`], so a malformed one is the same typed error.
+#[cfg(feature = "serde")]
+impl serde::Serialize for GeoHash {
+    fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        let (buf, n) = self.to_ascii();
+        // ALPHABET is ASCII, so the buffer is valid UTF-8.
+        let text = std::str::from_utf8(&buf[..n]).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for GeoHash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = GeoHash;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("geohash text: 1 to 12 characters of the base-32 alphabet")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<GeoHash, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 

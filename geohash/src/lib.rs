@@ -118,6 +118,7 @@
 //! | feature | default | cost |
 //! |---|---|---|
 //! | *(none)* | — | no dependencies |
+//! | `serde` | no | `serde`: a [`GeoHash`] serializes as its text and reads back through `FromStr` |
 //!
 //! # Limits
 //! - Precision is 1 to 12 characters (60 bits); [`GeoIndex`] keys are 52-bit cells (Redis's

@@ -364,3 +364,23 @@ fn poles_and_antimeridian_conventions() {
     let wrapped = east.neighbor(Direction::E).unwrap();
     assert_eq!(wrapped.bbox().west, -180.0);
 }
+
+#[cfg(feature = "serde")]
+proptest! {
+    /// serde (feature `serde`): a geohash serializes as its text and reads back equal; any
+    /// string reads back exactly as `FromStr` parses it (the same value or the same error).
+    #[test]
+    fn serde_is_the_text_form(p in point(), precision in precision(), text in "\\PC{0,14}") {
+        let hash = GeoHash::from_point(p, precision).unwrap();
+        let json = serde_json::to_string(&hash).unwrap();
+        prop_assert_eq!(&json, &format!("\"{hash}\""));
+        prop_assert_eq!(serde_json::from_str::<GeoHash>(&json).unwrap(), hash);
+        let quoted = serde_json::to_string(&text).unwrap();
+        match (text.parse::<GeoHash>(), serde_json::from_str::<GeoHash>(&quoted)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert!(b.to_string().contains(&a.to_string()), "{} vs {}", b, a),
+            (a, b) => prop_assert!(false, "FromStr {:?} but serde {:?}", a, b),
+        }
+        prop_assert!(serde_json::from_str::<GeoHash>("42").is_err());
+    }
+}

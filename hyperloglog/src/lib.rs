@@ -154,7 +154,11 @@
 //! | 18 | 262,144 | 131,072 | 0.20 % |
 //!
 //! # Features
-//! None: the crate depends on xxhash-rust (the default hasher) and siphasher (the keyed one).
+//! None by default: the crate depends on xxhash-rust (the default hasher) and siphasher (the
+//! keyed one).
+//! - `serde`: `Serialize` and `Deserialize` for `HyperLogLog`, as its versioned byte format
+//!   (`to_bytes`, sparse or dense): serde and the format cannot disagree, and untrusted input
+//!   meets the same checks.
 //!
 //! # Limits
 //! - Precision 4 to 18 ([`MIN_PRECISION`], [`MAX_PRECISION`]); anything else is a typed error.
@@ -170,6 +174,8 @@ mod estimate;
 mod hasher;
 mod hll;
 mod redis;
+#[cfg(feature = "serde")]
+mod serde_wire;
 mod sync;
 mod wire;
 

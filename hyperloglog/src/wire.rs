@@ -391,3 +391,6 @@ impl<S: SketchHasher> HyperLogLog<S> {
         Ok(hll)
     }
 }
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!("HyperLogLog", impl[S: SketchHasher] HyperLogLog<S>);

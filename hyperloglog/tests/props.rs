@@ -533,3 +533,24 @@ mod redis_format {
         assert!(RedisHyperLogLog::from_redis_bytes(&high).is_ok());
     }
 }
+
+/// serde (feature `serde`) is the byte format: sketches, sparse and dense, round-trip through
+/// JSON, and on damaged encodings deserializing agrees with `from_bytes`.
+#[cfg(feature = "serde")]
+mod serde_wire;
+
+#[cfg(feature = "serde")]
+proptest! {
+    #[test]
+    fn serde_is_the_byte_format(p in 4u8..=12, hs in hashes(3_000), damage in serde_wire::damage()) {
+        let hll = sketch(p, &hs);
+        serde_wire::round_trips(&hll, HyperLogLog::to_bytes);
+        serde_wire::agrees_when_damaged(&hll.to_bytes(), &damage, HyperLogLog::<DefaultBuildHasher>::from_bytes, HyperLogLog::to_bytes);
+    }
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_refuses_values_that_are_not_bytes() {
+    serde_wire::refuses_other_shapes::<HyperLogLog>();
+}

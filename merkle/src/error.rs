@@ -127,6 +127,13 @@ pub enum DecodeError {
     BadLength(u64),
     /// A LEB128 number longer than 10 bytes, overflowing 64 bits, or not in its shortest form.
     BadVarint,
+    /// Digests of another size than the type read into (a proof of another hash function).
+    DigestLength {
+        /// The size the reading type holds.
+        expected: usize,
+        /// The size the bytes carry.
+        got: u8,
+    },
 }
 
 impl fmt::Display for Error {
@@ -198,7 +205,9 @@ impl fmt::Display for Error {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DecodeError::BadMagic => write!(f, "not a brick-merkle sync message (bad magic)"),
+            DecodeError::BadMagic => {
+                write!(f, "not a brick-merkle message of this kind (bad magic)")
+            }
             DecodeError::UnsupportedVersion(v) => {
                 write!(f, "unsupported format version {v}")
             }
@@ -209,6 +218,9 @@ impl fmt::Display for DecodeError {
             DecodeError::TrailingBytes(n) => write!(f, "{n} bytes after the end of the message"),
             DecodeError::BadLength(n) => write!(f, "length field {n} exceeds the message"),
             DecodeError::BadVarint => write!(f, "malformed LEB128 number"),
+            DecodeError::DigestLength { expected, got } => {
+                write!(f, "digests of {got} bytes where {expected} were expected")
+            }
         }
     }
 }

@@ -181,6 +181,7 @@
 //! | feature | default | cost |
 //! |---|---|---|
 //! | *(none)* | — | `sha2`, `xxhash-rust` |
+//! | `serde` | no | `serde`: [`MerkleLog`], [`Proof`] and [`TreeHead`] as their versioned byte formats (`to_bytes`: `"BML"`, `"BMP"`, `"BMT"`, version 1) |
 //!
 //! # Limits
 //! - Leaf indices and sizes are `u64`; a log holds what memory holds (about 64 bytes per leaf).
@@ -198,6 +199,8 @@ mod hasher;
 mod log;
 mod proof;
 mod reconcile;
+#[cfg(feature = "serde")]
+mod serde_wire;
 mod wire;
 
 pub use antientropy::{

@@ -1,5 +1,7 @@
 //! The append-only log tree of RFC 6962 / RFC 9162 §2.
 
+use crate::error::DecodeError;
+use crate::wire::{Reader, put_varint};
 use crate::{Error, MerkleHasher, Proof, Sha256};
 use std::sync::OnceLock;
 
@@ -240,3 +242,59 @@ impl<H: MerkleHasher> MerkleLog<H> {
         }
     }
 }
+
+/// Magic and version of a stored log: `"BML"`, 1.
+const LOG_MAGIC: &[u8; 3] = b"BML";
+const LOG_VERSION: u8 = 1;
+
+impl<H: MerkleHasher> MerkleLog<H> {
+    /// The log as bytes to store or send: `"BML"`, version 1, the hasher's id, the digest
+    /// size, the number of leaves (LEB128), then the leaf hashes — what a log is; the inner
+    /// nodes are rebuilt on reading.
+    ///
+    /// Computes in **O(n)** time.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let len = H::Digest::default().as_ref().len();
+        let leaves = &self.levels[0];
+        let mut out = Vec::with_capacity(6 + 10 + leaves.len() * len);
+        out.extend_from_slice(LOG_MAGIC);
+        out.push(LOG_VERSION);
+        out.push(H::ID);
+        out.push(len as u8);
+        put_varint(&mut out, leaves.len() as u64);
+        for leaf in leaves {
+            out.extend_from_slice(leaf.as_ref());
+        }
+        out
+    }
+
+    /// Reads a log [`to_bytes`](Self::to_bytes) wrote, rebuilding its inner nodes (one node
+    /// hash per leaf).
+    ///
+    /// Computes in **O(n)** time and hashes.
+    ///
+    /// # Errors
+    /// [`Error::HasherMismatch`] for a log of another hasher; [`Error::Decode`] for another
+    /// magic or version, a count the bytes do not hold, or trailing bytes. Never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::open(bytes, LOG_MAGIC, LOG_VERSION)?;
+        let theirs = r.u8()?;
+        if theirs != H::ID {
+            return Err(Error::HasherMismatch {
+                ours: H::ID,
+                theirs,
+            });
+        }
+        let len = crate::proof::digest_len::<H::Digest>(&mut r)?;
+        let n = r.varint_count(len)?;
+        let mut log = Self::new();
+        for _ in 0..n {
+            log.push_hash(r.digest::<H::Digest>()?);
+        }
+        r.finish().map_err(|e: DecodeError| Error::Decode(e))?;
+        Ok(log)
+    }
+}
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!("MerkleLog", impl[H: MerkleHasher] MerkleLog<H>);

@@ -1,6 +1,8 @@
 //! Proofs and their verification (RFC 9162 §2.1.3.2 and §2.1.4.2).
 
+use crate::error::DecodeError;
 use crate::log::split;
+use crate::wire::{Reader, put_varint};
 use crate::{Error, MerkleHasher};
 
 /// An inclusion or consistency proof: sibling hashes, leaf level first.
@@ -75,6 +77,103 @@ impl<D> TreeHead<D> {
         verify_consistency::<H>(self.size, newer.size, &self.root, &newer.root, proof)
     }
 }
+
+/// Magic and version of a stored proof: `"BMP"`, 1.
+const PROOF_MAGIC: &[u8; 3] = b"BMP";
+/// Magic and version of a stored tree head: `"BMT"`, 1.
+const HEAD_MAGIC: &[u8; 3] = b"BMT";
+const VERSION: u8 = 1;
+
+/// The digest size byte of the stored formats, checked against the type read into.
+pub(crate) fn digest_len<D: Default + AsRef<[u8]>>(
+    r: &mut Reader<'_>,
+) -> Result<usize, DecodeError> {
+    let expected = D::default().as_ref().len();
+    match r.u8()? {
+        got if usize::from(got) == expected => Ok(expected),
+        got => Err(DecodeError::DigestLength { expected, got }),
+    }
+}
+
+impl<D: AsRef<[u8]> + AsMut<[u8]> + Default> Proof<D> {
+    /// The proof as bytes to store or send: `"BMP"`, version 1, the digest size, the number
+    /// of hashes (LEB128), then the hashes.
+    ///
+    /// Computes in **O(hashes)** time.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let len = D::default().as_ref().len();
+        let mut out = Vec::with_capacity(4 + 1 + 10 + self.hashes.len() * len);
+        out.extend_from_slice(PROOF_MAGIC);
+        out.push(VERSION);
+        out.push(len as u8);
+        put_varint(&mut out, self.hashes.len() as u64);
+        for h in &self.hashes {
+            out.extend_from_slice(h.as_ref());
+        }
+        out
+    }
+
+    /// Reads a proof [`to_bytes`](Self::to_bytes) wrote. Untrusted bytes are safe: nothing is
+    /// reserved before the bytes are known to hold it.
+    ///
+    /// Computes in **O(bytes)** time.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for another magic or version, digests of another size, a count the
+    /// bytes do not hold, or trailing bytes. Never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::open(bytes, PROOF_MAGIC, VERSION)?;
+        let len = digest_len::<D>(&mut r)?;
+        let n = r.varint_count(len)?;
+        let hashes = (0..n).map(|_| r.digest()).collect::<Result<_, _>>()?;
+        r.finish()?;
+        Ok(Self { hashes })
+    }
+}
+
+impl<D: AsRef<[u8]> + AsMut<[u8]> + Default> TreeHead<D> {
+    /// The head as bytes to store or send: `"BMT"`, version 1, the digest size, the size
+    /// (u64 LE), then the root.
+    ///
+    /// Computes in **O(1)** time.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let len = D::default().as_ref().len();
+        let mut out = Vec::with_capacity(4 + 1 + 8 + len);
+        out.extend_from_slice(HEAD_MAGIC);
+        out.push(VERSION);
+        out.push(len as u8);
+        out.extend_from_slice(&self.size.to_le_bytes());
+        out.extend_from_slice(self.root.as_ref());
+        out
+    }
+
+    /// Reads a head [`to_bytes`](Self::to_bytes) wrote.
+    ///
+    /// Computes in **O(1)** time.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for another magic or version, digests of another size, a truncation
+    /// or trailing bytes. Never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::open(bytes, HEAD_MAGIC, VERSION)?;
+        digest_len::<D>(&mut r)?;
+        let size = r.u64()?;
+        let root = r.digest()?;
+        r.finish()?;
+        Ok(Self { size, root })
+    }
+}
+
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!(
+    "Proof",
+    impl[D: AsRef<[u8]> + AsMut<[u8]> + Default] Proof<D>
+);
+#[cfg(feature = "serde")]
+crate::serde_wire::serde_via_bytes!(
+    "TreeHead",
+    impl[D: AsRef<[u8]> + AsMut<[u8]> + Default] TreeHead<D>
+);
 
 /// Hashes an inclusion proof for leaf `index` of a tree of `size` leaves must have.
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {

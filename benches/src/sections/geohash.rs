@@ -150,7 +150,7 @@ impl Section for GeohashSection {
                             black_box(
                                 brick_geohash::encode(lat, lon, precision)
                                     .expect("valid")
-                                    .to_bytes(),
+                                    .to_ascii(),
                             );
                         }
                     },
