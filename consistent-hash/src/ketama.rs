@@ -146,6 +146,20 @@ impl KetamaRing {
             .map(|&(p, i)| (p, self.nodes[i as usize].0.as_str()))
     }
 
+    /// Which client's continuum this is.
+    ///
+    /// Computes in **O(1)** time.
+    pub fn flavor(&self) -> KetamaFlavor {
+        self.flavor
+    }
+
+    /// The nodes with their weights, in insertion order.
+    ///
+    /// Computes in **O(1)** time; iterating is O(n).
+    pub fn nodes(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.nodes.iter().map(|(n, w)| (n.as_str(), *w))
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -109,6 +109,7 @@
 //! | feature | default | cost |
 //! |---|---|---|
 //! | *(none)* | — | `xxhash-rust`, `md-5` |
+//! | `serde` | no | `serde` (derive): [`HashRing`], [`Rendezvous`], [`Maglev`] (default hasher) and [`KetamaRing`] as their membership under a format version, rebuilt through the constructors on reading (the same lookups; what `add` refuses, deserializing refuses) |
 //!
 //! # Limits
 //! - A ring holds at most 2^32 points; a Maglev table at most 2^26 slots.
@@ -123,6 +124,8 @@ mod ketama;
 mod maglev;
 mod rendezvous;
 mod ring;
+#[cfg(feature = "serde")]
+mod serde_form;
 mod shared;
 mod stats;
 mod sync;

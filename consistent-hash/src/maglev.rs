@@ -203,6 +203,13 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
         self.size
     }
 
+    /// The nodes, sorted by node hash (the order the table is built in).
+    ///
+    /// Computes in **O(1)** time; iterating is O(n).
+    pub fn nodes(&self) -> impl Iterator<Item = &N> + '_ {
+        self.nodes.iter().map(|(n, _)| n)
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -80,6 +80,13 @@ impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
         Some(w)
     }
 
+    /// The nodes with their weights, in insertion order.
+    ///
+    /// Computes in **O(1)** time; iterating is O(n).
+    pub fn nodes(&self) -> impl Iterator<Item = (&N, f64)> + '_ {
+        self.nodes.iter().map(|(n, w, _)| (n, *w))
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -274,6 +274,13 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         Ok(Some(&self.nodes[owner(self.entries[start]) as usize].0))
     }
 
+    /// Virtual nodes per unit of weight (fixed at construction).
+    ///
+    /// Computes in **O(1)** time.
+    pub fn vnodes_per_weight(&self) -> u32 {
+        self.vnodes
+    }
+
     /// The nodes with their weights, in insertion order.
     pub fn nodes(&self) -> impl Iterator<Item = (&N, u32)> + '_ {
         self.nodes.iter().map(|(n, w, _)| (n, *w))

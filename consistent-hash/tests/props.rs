@@ -215,3 +215,105 @@ fn empty_structures_and_bad_input_are_none_or_typed_errors() {
     assert_eq!(KetamaRing::new(KetamaFlavor::Libketama).get(b"k"), None);
     assert!(Error::NoBuckets.to_string().contains("at least 1 bucket"));
 }
+
+#[cfg(feature = "serde")]
+proptest! {
+    /// serde (feature `serde`): every ring, rendezvous set, Maglev table and ketama continuum
+    /// reads back as one that sends every key to the same node, with the same members.
+    #[test]
+    fn serde_round_trips_keep_every_lookup(nodes in node_set(), vnodes in 1u32..40, keys in prop::collection::vec(any::<u64>(), 100)) {
+        let ring = ring_of(&nodes, vnodes);
+        let mut rendezvous = Rendezvous::new();
+        let mut maglev = Maglev::new(251).unwrap();
+        let mut ketama = KetamaRing::new(KetamaFlavor::Libketama);
+        for &n in &nodes {
+            rendezvous.add(n, 0.5 + f64::from(n % 4)).unwrap();
+            maglev.add(n).unwrap();
+            ketama.add(&format!("10.0.0.{n}:11211"), 1 + u32::from(n % 3)).unwrap();
+        }
+        let ring2: HashRing<u16> = serde_json::from_str(&serde_json::to_string(&ring).unwrap()).unwrap();
+        let rendezvous2: Rendezvous<u16> = serde_json::from_str(&serde_json::to_string(&rendezvous).unwrap()).unwrap();
+        let maglev2: Maglev<u16> = serde_json::from_str(&serde_json::to_string(&maglev).unwrap()).unwrap();
+        let ketama2: KetamaRing = serde_json::from_str(&serde_json::to_string(&ketama).unwrap()).unwrap();
+        prop_assert!(ring2.nodes().eq(ring.nodes()));
+        prop_assert_eq!(ring2.vnodes_per_weight(), vnodes);
+        prop_assert!(rendezvous2.nodes().eq(rendezvous.nodes()));
+        prop_assert!(maglev2.nodes().eq(maglev.nodes()));
+        prop_assert_eq!(ketama2.flavor(), KetamaFlavor::Libketama);
+        prop_assert!(ketama2.nodes().eq(ketama.nodes()));
+        for k in &keys {
+            prop_assert_eq!(ring2.get(k), ring.get(k));
+            prop_assert_eq!(rendezvous2.get(k), rendezvous.get(k));
+            prop_assert_eq!(maglev2.get(k), maglev.get(k));
+            prop_assert_eq!(ketama2.get(&k.to_le_bytes()), ketama.get(&k.to_le_bytes()));
+        }
+    }
+}
+
+/// serde: what the constructors refuse, deserializing refuses with the same error — a zero
+/// weight, a duplicate node, zero virtual nodes, a zero table size — and so is another format
+/// version or another shape; nothing panics.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_refuses_what_the_constructors_refuse() {
+    let refused = |json: &str, why: &str| {
+        let errors = [
+            serde_json::from_str::<HashRing<u16>>(json).err(),
+            serde_json::from_str::<Rendezvous<u16>>(json).err(),
+            serde_json::from_str::<Maglev<u16>>(json).err(),
+            serde_json::from_str::<KetamaRing>(json).err(),
+        ];
+        errors
+            .into_iter()
+            .flatten()
+            .any(|e| e.to_string().contains(why))
+    };
+    let dup = Error::DuplicateNode.to_string();
+    assert!(refused(
+        r#"{"version":1,"vnodes_per_weight":10,"nodes":[[1,1],[1,2]]}"#,
+        &dup
+    ));
+    assert!(refused(r#"{"version":1,"nodes":[[1,1.0],[1,2.0]]}"#, &dup));
+    assert!(refused(r#"{"version":1,"size":251,"nodes":[3,3]}"#, &dup));
+    assert!(refused(
+        r#"{"version":1,"flavor":"libketama","nodes":[["a",1],["a",1]]}"#,
+        &dup
+    ));
+    let zero = Error::InvalidWeight(0.0).to_string();
+    assert!(refused(
+        r#"{"version":1,"vnodes_per_weight":10,"nodes":[[1,0]]}"#,
+        &zero
+    ));
+    assert!(refused(
+        r#"{"version":1,"flavor":"uhashring","nodes":[["a",0]]}"#,
+        &zero
+    ));
+    assert!(refused(
+        r#"{"version":1,"vnodes_per_weight":0,"nodes":[]}"#,
+        &Error::ZeroVirtualNodes.to_string()
+    ));
+    assert!(serde_json::from_str::<Maglev<u16>>(r#"{"version":1,"size":0,"nodes":[]}"#).is_err());
+    assert!(
+        serde_json::from_str::<Rendezvous<u16>>(r#"{"version":1,"nodes":[[1,-1.0]]}"#).is_err()
+    );
+    assert!(refused(
+        r#"{"version":2,"vnodes_per_weight":10,"nodes":[]}"#,
+        "unsupported ring format version 2"
+    ));
+    assert!(refused(
+        r#"{"version":2,"flavor":"uhashring","nodes":[]}"#,
+        "unsupported ring format version 2"
+    ));
+    for other in [
+        "null",
+        "[]",
+        "{}",
+        r#"{"version":1}"#,
+        r#"{"version":1,"flavor":"md5","nodes":[]}"#,
+    ] {
+        assert!(serde_json::from_str::<HashRing<u16>>(other).is_err());
+        assert!(serde_json::from_str::<Rendezvous<u16>>(other).is_err());
+        assert!(serde_json::from_str::<Maglev<u16>>(other).is_err());
+        assert!(serde_json::from_str::<KetamaRing>(other).is_err());
+    }
+}
