@@ -5,6 +5,7 @@ use std::time::Duration;
 
 /// The answer to one check: whether it passed, and what a client should be told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[must_use = "a decision that is not looked at admits nothing and denies nothing"]
 pub struct Decision {
     /// Whether the request may proceed.

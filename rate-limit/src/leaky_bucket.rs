@@ -14,7 +14,7 @@ use crate::{Algorithm, Decision, Error, ExceedsCapacity, Gcra, GcraState};
 /// is a [`Gcra`] under the name the guides use; its decisions are identical. A leaky bucket as
 /// a *queue* (shaping) is [`LeakyQueue`](crate::LeakyQueue).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeakyBucket(Gcra);
+pub struct LeakyBucket(pub(crate) Gcra);
 
 impl LeakyBucket {
     /// A bucket of `capacity` units leaking `rate` units per `window`.
@@ -54,7 +54,7 @@ impl Algorithm for LeakyBucket {
 /// The state is the time the queue will be empty; admitting n units at t moves it to
 /// max(empty, t) + n·T, and the request runs at max(empty, t). One compare-and-swap, as GCRA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeakyQueue(Gcra);
+pub struct LeakyQueue(pub(crate) Gcra);
 
 impl LeakyQueue {
     /// A queue of up to `queue` units draining `rate` units per `window`.

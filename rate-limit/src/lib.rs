@@ -269,6 +269,7 @@
 //! | `redis` | no | the Redis backend: `RedisClient`, the five `Redis*` limiters, `RedisHierarchy` (the `redis` crate, sync client) |
 //! | `tokio` | no | `redis`, plus `AsyncRedisClient` and the `check_async` methods (the `redis` crate's `ConnectionManager`; tokio's time driver) |
 //! | `cluster` | no | `redis`, plus `RedisClient::cluster` over a Redis Cluster (the `redis` crate's cluster connection) |
+//! | `serde` | no | `Serialize`/`Deserialize` for the configurations (`Gcra`, `TokenBucket`, `FixedWindow`, `SlidingLog`, `SlidingWindowCounter`, `LeakyBucket`, `LeakyQueue`: their constructor's arguments under a format version, read back through the constructor) and for `Decision` (`serde` with derive) |
 //! | `tower` | no | `middleware`: `RateLimitLayer`, a tower layer that answers 429 with the headers (`tower-layer`, `tower-service`, `http`, `pin-project-lite`; no runtime) |
 //!
 //! # Limits
@@ -295,6 +296,8 @@ mod limiter;
 pub mod middleware;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
+#[cfg(feature = "serde")]
+mod serde_form;
 mod sliding_log;
 mod sliding_window;
 mod sync;

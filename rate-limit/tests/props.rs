@@ -392,3 +392,104 @@ fn two_threads_racing_on_one_key_admit_exactly_the_limit() {
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     assert_eq!(total, (1000, 1000));
 }
+
+#[cfg(feature = "serde")]
+mod serde_forms {
+    use super::*;
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    /// `config` through JSON and back is the same configuration, and any JSON reads back
+    /// exactly as the constructor `build` (given the same arguments) answers.
+    fn round_trips<T>(config: &T)
+    where
+        T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let json = serde_json::to_string(config).unwrap();
+        assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), config, "{json}");
+    }
+
+    /// `json` refused by both readers with the constructor's error, or accepted as its value.
+    fn agrees<T, E: std::fmt::Display>(json: &str, built: Result<T, E>)
+    where
+        T: DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        match (serde_json::from_str::<T>(json), built) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(a), Err(b)) => assert!(a.to_string().contains(&b.to_string()), "{a} vs {b}"),
+            (a, b) => panic!(
+                "serde {a:?} but the constructor {:?}",
+                b.map(|_| ()).map_err(|e| e.to_string())
+            ),
+        }
+    }
+
+    proptest! {
+        /// serde (feature `serde`): every configuration reads back equal, and for any
+        /// arguments (valid or not) deserializing answers as the constructor does.
+        #[test]
+        fn configurations_read_back_through_their_constructors(
+            a in 0u32..5_000,
+            b in 0u32..5_000,
+            secs in 0u64..100_000,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let window = Duration::new(secs, nanos);
+            let w = serde_json::to_string(&window).unwrap();
+            agrees::<Gcra, _>(&format!(r#"{{"version":1,"limit":{a},"window":{w},"burst":{b}}}"#), Gcra::with_burst(a, window, b));
+            agrees::<TokenBucket, _>(&format!(r#"{{"version":1,"capacity":{a},"refill":{b},"period":{w}}}"#), TokenBucket::new(a, b, window));
+            agrees::<FixedWindow, _>(&format!(r#"{{"version":1,"limit":{a},"window":{w}}}"#), FixedWindow::new(a, window));
+            agrees::<SlidingLog, _>(&format!(r#"{{"version":1,"limit":{a},"window":{w}}}"#), SlidingLog::new(a, window));
+            agrees::<SlidingWindowCounter, _>(&format!(r#"{{"version":1,"limit":{a},"window":{w}}}"#), SlidingWindowCounter::new(a, window));
+            agrees::<LeakyBucket, _>(&format!(r#"{{"version":1,"capacity":{a},"rate":{b},"window":{w}}}"#), LeakyBucket::new(a, b, window));
+            agrees::<LeakyQueue, _>(&format!(r#"{{"version":1,"queue":{a},"rate":{b},"window":{w}}}"#), LeakyQueue::new(a, b, window));
+            if let Ok(g) = Gcra::with_burst(a, window, b) { round_trips(&g); }
+            if let Ok(t) = TokenBucket::new(a, b, window) { round_trips(&t); }
+            if let Ok(f) = FixedWindow::new(a, window) { round_trips(&f); }
+            if let Ok(l) = SlidingLog::new(a, window) { round_trips(&l); }
+            if let Ok(s) = SlidingWindowCounter::new(a, window) { round_trips(&s); }
+            if let Ok(l) = LeakyBucket::new(a, b, window) { round_trips(&l); }
+            if let Ok(q) = LeakyQueue::new(a, b, window) { round_trips(&q); }
+        }
+
+        /// Decisions read back equal, whatever their fields.
+        #[test]
+        fn decisions_read_back(allowed: bool, limit: u64, remaining: u64, ns in prop::array::uniform4(any::<u64>())) {
+            let d = Decision {
+                allowed,
+                limit,
+                window: Duration::from_nanos(ns[0]),
+                remaining,
+                reset_after: Duration::from_nanos(ns[1]),
+                retry_after: Duration::from_nanos(ns[2]),
+                wait: Duration::from_nanos(ns[3]),
+            };
+            round_trips(&d);
+        }
+    }
+
+    /// Another version, an unknown field or another shape is refused, never a panic.
+    #[test]
+    fn other_versions_fields_and_shapes_are_refused() {
+        let w = r#"{"secs":1,"nanos":0}"#;
+        let v2 = serde_json::from_str::<Gcra>(&format!(
+            r#"{{"version":2,"limit":5,"window":{w},"burst":5}}"#
+        ));
+        assert!(
+            v2.unwrap_err()
+                .to_string()
+                .contains("unsupported limiter format version 2")
+        );
+        assert!(
+            serde_json::from_str::<FixedWindow>(&format!(
+                r#"{{"version":1,"limit":5,"window":{w},"burst":5}}"#
+            ))
+            .is_err()
+        );
+        for other in ["null", "[]", "{}", "7", r#"{"version":1}"#] {
+            assert!(serde_json::from_str::<Gcra>(other).is_err());
+            assert!(serde_json::from_str::<TokenBucket>(other).is_err());
+            assert!(serde_json::from_str::<LeakyQueue>(other).is_err());
+        }
+    }
+}
