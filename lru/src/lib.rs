@@ -298,7 +298,12 @@
 //! SipHash.
 //!
 //! # Features
-//! None. Dependencies: `hashbrown` (the tables; no default features but `inline-more`),
+//! - `serde` (off by default): an [`LruCache`] (default hasher, weigher and clock) serializes
+//!   as a snapshot of its capacity and live entries, oldest first, and reads back with the
+//!   same recency order (a warm restart; times to live are not kept). A snapshot no cache
+//!   could write — over its capacity, a key twice — is refused.
+//!
+//! Dependencies: `hashbrown` (the tables; no default features but `inline-more`),
 //! `foldhash` (the default hasher, keyed per cache), `xxhash-rust` (the deterministic
 //! [`Xxh3BuildHasher`] for replays) and `parking_lot` (the concurrent cache's shard locks).
 //!
@@ -327,6 +332,8 @@ mod error;
 mod hasher;
 mod lfu;
 mod lru;
+#[cfg(feature = "serde")]
+mod serde_form;
 mod stats;
 mod store;
 mod sync;

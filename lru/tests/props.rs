@@ -272,3 +272,53 @@ fn get_or_insert_with_hands_back_a_value_too_heavy() {
     assert_eq!(lfu.get_or_insert(2, 12).unwrap_err(), (2, 12));
     assert!(lfu.is_empty());
 }
+
+#[cfg(feature = "serde")]
+proptest! {
+    /// serde (feature `serde`): a snapshot of any cache reads back as a cache with the same
+    /// capacity and the same entries in the same recency order, which then evicts as the
+    /// original does.
+    #[test]
+    fn snapshots_restore_the_recency_order(cap in 1u64..40, ops in prop::collection::vec((any::<bool>(), 0u16..60), 0..200), more in prop::collection::vec(0u16..80, 0..40)) {
+        let mut cache: LruCache<u16, u32> = LruCache::new(cap).unwrap();
+        for (i, &(read, k)) in ops.iter().enumerate() {
+            if read {
+                let _ = cache.get(&k);
+            } else {
+                cache.insert(k, i as u32);
+            }
+        }
+        let json = serde_json::to_string(&cache).unwrap();
+        let mut back: LruCache<u16, u32> = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back.capacity(), cap);
+        let entries = |c: &LruCache<u16, u32>| c.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>();
+        prop_assert_eq!(entries(&back), entries(&cache));
+        for &k in &more {
+            prop_assert_eq!(back.insert(k, 0), cache.insert(k, 0));
+        }
+        prop_assert_eq!(entries(&back), entries(&cache));
+    }
+}
+
+/// serde: a snapshot no cache could have written is refused — more entries than its capacity,
+/// a key twice, capacity 0, another version or unknown fields — never a panic.
+#[cfg(feature = "serde")]
+#[test]
+fn impossible_snapshots_are_refused() {
+    type Cache = LruCache<u16, u32>;
+    let err = |json: &str| serde_json::from_str::<Cache>(json).unwrap_err().to_string();
+    assert!(err(r#"{"version":1,"capacity":1,"entries":[[1,1],[2,2]]}"#).contains("does not fit"));
+    assert!(err(r#"{"version":1,"capacity":4,"entries":[[1,1],[1,2]]}"#).contains("twice"));
+    assert!(
+        err(r#"{"version":1,"capacity":0,"entries":[]}"#)
+            .contains(&Error::ZeroCapacity.to_string())
+    );
+    assert!(err(r#"{"version":2,"capacity":4,"entries":[]}"#).contains("version 2"));
+    assert!(
+        serde_json::from_str::<Cache>(r#"{"version":1,"capacity":4,"entries":[],"ttl":5}"#)
+            .is_err()
+    );
+    for other in ["null", "[]", "{}", r#"{"version":1}"#] {
+        assert!(serde_json::from_str::<Cache>(other).is_err());
+    }
+}
