@@ -165,7 +165,7 @@ impl Section for GeohashSection {
             out.push(
                 Record::new(
                     BRICK,
-                    "encode + to_bytes",
+                    "encode + to_ascii",
                     OURS,
                     true,
                     "encode_text",
@@ -218,7 +218,7 @@ impl Section for GeohashSection {
                     for s in &strings {
                         let nb = s.parse::<GeoHash>().expect("valid").neighbors();
                         for d in brick_geohash::Direction::ALL {
-                            black_box(nb.get(d).map(GeoHash::to_bytes));
+                            black_box(nb.get(d).map(GeoHash::to_ascii));
                         }
                     }
                 },
@@ -241,7 +241,7 @@ impl Section for GeohashSection {
         out.push(
             Record::new(
                 BRICK,
-                "parse + neighbors + to_bytes",
+                "parse + neighbors + to_ascii",
                 OURS,
                 true,
                 "neighbors_text",
