@@ -325,7 +325,7 @@ impl<S: FilterHasher> BlockedBloomFilter<S> {
     fn decode(bytes: &[u8], hasher: Option<S>) -> Result<Self, Error> {
         // Bits that are not whole blocks get an impossible word count, so decode refuses them.
         let words_for = |bits: u64| {
-            if bits.is_multiple_of(BLOCK_BITS) {
+            if bits % BLOCK_BITS == 0 {
                 bits / 64
             } else {
                 u64::MAX

@@ -37,7 +37,7 @@ fn is_prime(m: u64) -> bool {
     }
     let mut d = 2;
     while d * d <= m {
-        if m.is_multiple_of(d) {
+        if m % d == 0 {
             return false;
         }
         d += 1;

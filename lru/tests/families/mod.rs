@@ -60,7 +60,7 @@ pub(crate) fn create_then_read(distinct: u64, reuse: u64, seed: u64) -> Vec<u64>
             out.extend(due.remove());
         }
         out.push(k);
-        if r.next_u64().is_multiple_of(2) {
+        if r.next_u64() % 2 == 0 {
             let at = out.len() as u64 + r.next_u64() % reuse;
             pending.entry(at).or_default().push(k);
         }
