@@ -188,7 +188,7 @@ pub fn median(samples: &[f64]) -> Option<f64> {
 /// descheduled run should not move the figure.
 // Never inlined: each timed closure then gets its own function, so LLVM inlines the code under
 // test as it would in a caller of normal size. Inlined into a section's large `run`, the
-// inliner's size budget ran out and left hashing as calls (2 ns became 7 per key).
+// inliner's size budget ran out and left hashing as calls (several times slower per key).
 #[inline(never)]
 pub fn ns_per_op(runs: usize, ops: u64, mut run: impl FnMut()) -> f64 {
     let ops = ops.max(1) as f64;

@@ -1,4 +1,4 @@
-//! Measured false-positive rates against the sizing formulas (STYLE.md R10).
+//! Measured false-positive rates against the sizing formulas.
 //!
 //! Every filter holds keys 0..n and is queried with 10^6 keys it never saw. A measured rate r̂
 //! from N = 10^6 queries has binomial standard deviation σ = √(r(1 − r)/N); each check allows

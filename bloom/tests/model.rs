@@ -1,4 +1,4 @@
-//! Model-based tests: random operation sequences against exact sets (STYLE.md R13).
+//! Model-based tests: random operation sequences against exact sets.
 //!
 //! A Bloom filter may answer "present" wrongly, so the model checks what it promises: every
 //! item the model holds is present, `insert` reports a repeat as present, and a counting filter

@@ -200,7 +200,7 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
         let key = hash & HIGH;
         let below = |run: &[u64]| run.iter().map(|&e| usize::from(e < key)).sum::<usize>();
         // Compare a fixed four entries: a loop over the bucket's 0–3 points mispredicted its
-        // exit about every other lookup (5 ns). Entries past the bucket belong to higher
+        // exit about every other lookup. Entries past the bucket belong to higher
         // buckets, so they are above the key and count 0. Rare longer buckets, and the last few
         // entries, take the loop.
         let i = lo

@@ -1,9 +1,9 @@
 //! serde (feature `serde`): a ring serializes as its membership — the configuration and the
 //! nodes with their weights, under a format version — and deserializes by building the ring
 //! again through its own constructors, so a deserialized ring is exactly one `add` could have
-//! built (the same lookups), and a hostile input meets the same checks (unknown fields are
-//! refused too): a zero weight, a
-//! duplicate node or a zero table size is the crate's typed error. Only rings with the
+//! built (the same lookups), and a hostile input meets the same checks: a zero weight, a
+//! duplicate node or a zero table size is the crate's typed error, and unknown fields are
+//! refused. Only rings with the
 //! default hasher have a serde form: a custom hasher is not data, and the same membership
 //! under another hasher would place keys elsewhere.
 

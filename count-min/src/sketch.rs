@@ -216,7 +216,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
         self.total = self.total.saturating_add(count);
         if U::CONSERVATIVE {
             // The cells are computed once and kept on the stack for the second pass: recomputing
-            // them made the add twice as slow (22 ns, not 12). A buffer of 8 covers δ down to
+            // them made the add about twice as slow. A buffer of 8 covers δ down to
             // e^-8 without clearing the 64-entry one on every add.
             if self.depth <= 8 {
                 self.add_conservative(hash, count, &mut [0; 8][..self.depth])

@@ -1,4 +1,4 @@
-//! loom models of `AtomicCountMinSketch` (STYLE.md §4): every interleaving of two threads.
+//! loom models of `AtomicCountMinSketch`: every interleaving of two threads.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
 //! cargo test --release -p brick-count-min --test loom`.

@@ -16,10 +16,9 @@ use crate::{Error, HyperLogLog};
 /// the register is already as high) and, rarely, one `fetch_max` on that byte. Packing
 /// 6-bit registers into 64-bit words (as Redis does in bytes) needs a compare-and-swap
 /// loop over the whole word, which threads updating neighbouring registers then contend on.
-/// Both were measured on 10^7 distinct hashes at p = 14 (a throwaway harness, 3 rounds): bytes
-/// 1.2–1.4 ns an insert on one thread against 2.1–2.6 packed, 1.0–1.1 ns against 2.0–2.1 (wall
-/// time per insert) with two threads on one sketch, 1.9–2.0 against 2.7–2.9 on fresh sketches
-/// where most inserts write. Bytes won, for a third more memory (16 KiB instead of 12; the
+/// Both were measured on 10^7 distinct hashes at p = 14: bytes took about half the time per
+/// insert of packed words on one thread and with two threads on one sketch, and about a third
+/// less on fresh sketches where most inserts write. Bytes won, for a third more memory (16 KiB instead of 12; the
 /// plain sketch's 4-bit registers with a moving base would need a lock to rebase).
 ///
 /// ```

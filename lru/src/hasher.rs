@@ -54,7 +54,7 @@ impl BuildHasher for Xxh3BuildHasher {
 const INLINE: usize = 64;
 
 /// The hasher of [`Xxh3BuildHasher`]. A lone integer (a `u64` key) is kept as a word and
-/// hashed as its 8 bytes with a length the compiler knows, about 2 ns; other short inputs (a URL
+/// hashed as its 8 bytes with a length the compiler knows (the fastest path); other short inputs (a URL
 /// of up to 64 bytes) are buffered inline and hashed one-shot; longer ones move to the streaming
 /// state. All three give the identical result for the same bytes.
 #[derive(Clone)]
@@ -119,7 +119,7 @@ impl Hasher for Xxh3Hasher {
 }
 
 // The rare paths stay out of line, so the common ones inline into `Hash::hash` and that into
-// the caller's loop: with them inlined, std's `Hash for u64` became a call (5 ns, not 1.5).
+// the caller's loop: with them inlined, std's `Hash for u64` became a call, several times slower.
 impl Xxh3Hasher {
     #[cold]
     #[inline(never)]

@@ -151,18 +151,14 @@
 //!   admission had spared it against a candidate since, otherwise one time in four (a use in
 //!   probation is often one a larger window would have served too).
 //!
-//! This replaced Caffeine's hill climber, which sampled the hit ratio every 2.5 × capacity
-//! lookups and stepped the window the way that last helped: on traffic where neighbouring
-//! window sizes hit alike it drifted on noise, hit *less* with more memory, and grew too slowly
-//! for reuse distances of 10^3–10^4 requests (20–29 points below LRU); it also needed a
-//! small-shard exception and sampled counters on the read path, both gone. On 15 synthetic
-//! traces (create-then-read at reuse distances 10 to 10^5 and at 2·10^4 to 10^6 keys, Zipf with
-//! scans, shifting popularity, pure recency, Zipf alone, a loop), one shard, the mean hit ratio
-//! at 1 / 5 / 10 / 25 % rose from 28.5 / 34.9 / 37.7 / 43.5 % (below LRU's 29.1 / 40.0 / 43.7 /
-//! 46.8 at every capacity) to 30.7 / 40.7 / 44.5 / 48.3 % (30.9 / 41.0 / 44.4 / 47.5 with the
-//! default sharding), and every trace's hit ratio became non-decreasing in the capacity with
-//! one shard (with the default sharding 5 of the 45 steps fall, by up to 1.2 points). On the 15
-//! shared traces the means rose too (table above; they were 16.24 / 32.35 / 40.33 / 51.24).
+//! Why not Caffeine's hill climber (sample the hit ratio every few capacities of lookups and
+//! step the window the way that last helped): where neighbouring window sizes hit alike it
+//! drifts on noise and can hit *less* with more memory, and it grows too slowly for reuse
+//! distances of 10^3–10^4 requests; it also needs sampled counters on the read path. The ghost
+//! reacts to each eviction that proved wrong, whatever the traffic. On the synthetic corpus
+//! (the `lru-concurrent` compare section: create-then-read, pure recency, shifting
+//! popularity, Zipf with and without scans, a loop) the mean hit ratio beats LRU, moka and
+//! quick_cache at every capacity measured; see "Where it loses" for the traces it does not.
 //!
 //! **Where it loses.** To LRU, on traffic where only recency pays, by what adaptation costs:
 //! on the synthetic corpus (the `lru-concurrent` compare section) it falls up to 11 points

@@ -1,4 +1,4 @@
-//! Model-based tests (STYLE.md R13): random operation sequences against naive references —
+//! Model-based tests: random operation sequences against naive references —
 //! a recency-ordered `Vec` for LRU, a counted list for LFU — with weights and TTLs under a
 //! `ManualClock`. After every step: same answers, same evicted entries in the same order, same
 //! live contents in the same order, same weight.

@@ -1,4 +1,4 @@
-//! One property per promised invariant (STYLE.md R13).
+//! One property per promised invariant.
 #![cfg(not(loom))]
 
 use brick_lru::{DefaultBuildHasher, Error, LfuCache, LruCache, ManualClock, Removal, UnitWeigher};

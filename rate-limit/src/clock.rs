@@ -59,8 +59,9 @@ impl Clock for SystemClock {
 }
 
 /// The CPU's time-stamp counter, calibrated against the system clock (the `quanta` crate, which
-/// governor also uses): monotonic nanoseconds for about 3 ns a reading, where `Instant::now`
-/// costs 20–30 ns on a virtual machine. That is most of a limiter check. Needs the `quanta`
+/// governor also uses): monotonic nanoseconds for a fraction of what `Instant::now` costs on
+/// a virtual machine, where the clock read is most of a limiter check (the README has the
+/// figures). Needs the `quanta`
 /// feature (on by default); where there is no usable TSC, quanta falls back to the OS clock.
 ///
 /// Like [`SystemClock`], it counts from the Unix epoch (read once at construction), so windows

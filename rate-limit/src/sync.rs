@@ -134,7 +134,7 @@ pub(crate) use loom::sync::Arc;
 /// Called after a failed compare-and-swap, before retrying with the value it returned. A failure
 /// means another thread's update succeeded, so there is nothing to wait for: a PAUSE here made
 /// two contending GCRA threads 30 % slower. Under loom it yields, because loom's scheduler needs
-/// every retry loop to (STYLE.md §4.4).
+/// every retry loop to.
 #[inline(always)]
 pub(crate) fn cas_retry() {
     #[cfg(loom)]

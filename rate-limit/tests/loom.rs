@@ -1,4 +1,4 @@
-//! loom models (STYLE.md §4): every interleaving of two threads racing on one limiter.
+//! loom models: every interleaving of two threads racing on one limiter.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
 //! cargo test --release -p brick-rate-limit --test loom`.
