@@ -4,8 +4,13 @@
 //! its entry, so it leaves with the entry (evicted, removed or overwritten by a newer write)
 //! and a late reload can never resurrect or overwrite anything.
 
+use super::shard::Found;
+use super::{Cell, ConcurrentCache, Removed};
 use crate::sync::{Arc, Mutex};
+use crate::{Clock, Weigher};
+use std::borrow::Borrow;
 use std::future::Future;
+use std::hash::{BuildHasher, Hash};
 use std::pin::Pin;
 
 /// What a reload has left for the next read of its key.
@@ -135,4 +140,66 @@ where
             }))
         })
     })
+}
+
+impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
+    ConcurrentCache<K, V, S, W, C>
+{
+    /// A read found `key`'s entry (holding `stale`) due for a refresh: installs the reload that
+    /// landed for it, or starts one. Returns the value the read sees.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn refresh<Q>(&self, cell: &Cell<K, V>, hash: u64, key: &Q, stale: V) -> V
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let Some(reloader) = &self.reloader else {
+            return stale;
+        };
+        let mut out = Removed::None;
+        let mut start: Option<Start> = None;
+        let seen = {
+            let mut shard = cell.shard.write();
+            let now = self.now();
+            let Found::Live(i) = shard.lookup(hash, key, now) else {
+                return stale; // removed meanwhile: the read still saw it
+            };
+            if !shard.wants_refresh(i, now, self.refresh_after) {
+                // Another reader got here first, or a write made it fresh.
+                return shard.entries[i as usize].value.clone();
+            }
+            let landed = shard.refresh[i as usize].slot.as_ref().map(|s| s.take());
+            match landed {
+                Some(Outcome::Landed(k, v)) => {
+                    let weight = self.weigher.weigh(&k, &v);
+                    if u64::from(weight) > shard.capacity {
+                        // Too heavy to cache: the old value stays, and a later read retries.
+                        shard.counters.rejections += 1;
+                        shard.refresh[i as usize].slot = None;
+                        stale
+                    } else {
+                        let expires = self.default_expiry(&mut shard, now);
+                        shard.insert(hash, k, v.clone(), weight, expires, now, &mut out);
+                        v
+                    }
+                }
+                // In flight (`wants_refresh` said not, but a pending slot only ever lands).
+                Some(Outcome::Pending) => stale,
+                _ => {
+                    // None started yet, or the last one failed: start one.
+                    let slot = Arc::new(Slot::new());
+                    shard.refresh[i as usize].slot = Some(Arc::clone(&slot));
+                    let e = &shard.entries[i as usize];
+                    start = Some(reloader(&e.key, e.value.clone(), Reload::new(slot)));
+                    stale
+                }
+            }
+        };
+        self.notify(out);
+        if let Some(start) = start {
+            start();
+        }
+        seen
+    }
 }
