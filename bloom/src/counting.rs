@@ -2,7 +2,8 @@
 
 use crate::probe::{self, Probes};
 use crate::wire::{self, Header, Kind};
-use crate::{DecodeError, DefaultBuildHasher, Error, FilterHasher, Params};
+use crate::xxh3::hash_bytes;
+use crate::{DecodeError, DefaultBuildHasher, Error, Params, StableHasher};
 use std::hash::{BuildHasher, Hash};
 
 /// Counters per `u64` word.
@@ -168,6 +169,45 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
         self.hasher.hash_one(item)
     }
 
+    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// Computes in **O(k + len)** time.
+    #[inline]
+    pub fn insert_bytes(&mut self, bytes: &[u8]) -> bool {
+        self.insert_hash(hash_bytes(&self.hasher, bytes))
+    }
+
+    /// [`contains`](Self::contains) of a byte string, hashed as
+    /// [`insert_bytes`](Self::insert_bytes) hashes it.
+    ///
+    /// Computes in **O(k + len)** time.
+    #[inline]
+    #[must_use]
+    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
+        self.contains_hash(hash_bytes(&self.hasher, bytes))
+    }
+
+    /// The 64-bit hash this filter computes for a byte string (XXH3-64 of the bytes with the
+    /// default hasher).
+    #[must_use]
+    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
+        hash_bytes(&self.hasher, bytes)
+    }
+
+    /// [`remove`](Self::remove) of a byte string, hashed as [`insert_bytes`](Self::insert_bytes)
+    /// hashes it.
+    ///
+    /// Computes in **O(k + len)** time.
+    ///
+    /// # Errors
+    /// As [`remove`](Self::remove).
+    pub fn remove_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.remove_hash(hash_bytes(&self.hasher, bytes))
+    }
+
     /// Counters stuck at 15. Non-zero only under heavy overload; each one is a position that
     /// can no longer return to 0.
     ///
@@ -220,7 +260,7 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 }
 
-impl<S: FilterHasher> CountingBloomFilter<S> {
+impl<S: StableHasher> CountingBloomFilter<S> {
     /// The filter in the versioned wire format (kind 3; 16 counters per word).
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = Header {
@@ -280,4 +320,4 @@ impl<S> std::fmt::Debug for CountingBloomFilter<S> {
 }
 
 #[cfg(feature = "serde")]
-crate::serde_wire::serde_via_bytes!("CountingBloomFilter", impl[S: FilterHasher] CountingBloomFilter<S>);
+crate::serde_wire::serde_via_bytes!("CountingBloomFilter", impl[S: StableHasher] CountingBloomFilter<S>);

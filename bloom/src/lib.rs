@@ -187,6 +187,12 @@
 //! # Ok::<(), brick_bloom::Error>(())
 //! ```
 //!
+//! **Across machines.** Through `Hash`, an item is hashed as the bytes its `Hash` impl writes:
+//! std writes integers in native byte order and width, and does not promise to keep its impls
+//! across releases. Filters that cross machines or releases should use the `_bytes` methods
+//! (`insert_bytes`, `contains_bytes`, `remove_bytes`), which hash exactly the bytes given: XXH3-64 with the default hasher, checked
+//! against the reference implementation's vectors.
+//!
 //! # Sharing one filter through Redis
 //! With feature `redis`, `RedisBloomFilter` keeps a blocked filter's bits in Redis, so every
 //! process that opens the same prefix with the same parameters shares one filter. The blocked
@@ -223,11 +229,11 @@
 //! | 0 | 4 | magic `BRBL` |
 //! | 4 | 1 | version (1) |
 //! | 5 | 1 | kind: 1 standard, 2 blocked, 3 counting |
-//! | 6 | 1 | hasher id ([`FilterHasher::ID`]) |
+//! | 6 | 1 | hasher id ([`StableHasher::ID`]) |
 //! | 7 | 1 | reserved, 0 |
 //! | 8 | 4 | hashes (k) |
 //! | 12 | 8 | bits (m; counters for the counting filter) |
-//! | 20 | 8 | hasher tag ([`FilterHasher::tag`]) |
+//! | 20 | 8 | hasher tag ([`StableHasher::tag`]) |
 //! | 28 | 8 | payload words (w) |
 //! | 36 | 8·w | payload, one `u64` per word |
 //! | 36 + 8·w | 8 | XXH3-64 (seed 0) of every byte before it |
@@ -270,9 +276,11 @@ mod scalable;
 #[cfg(feature = "serde")]
 mod serde_wire;
 mod sizing;
+mod stable;
 mod standard;
 mod sync;
 mod wire;
+mod xxh3;
 
 pub use atomic::AtomicBloomFilter;
 pub use blocked::BlockedBloomFilter;
@@ -282,7 +290,7 @@ pub use error::{DecodeError, Error};
 pub use fleet::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
 pub use fleet::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
-pub use hasher::{DefaultBuildHasher, FilterHasher, SipBuildHasher, Xxh3Hasher};
+pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use scalable::{DEFAULT_GROWTH, DEFAULT_TIGHTENING, ScalableBloomFilter};
 pub use sizing::{
     BLOCK_BITS, MAX_BITS, MAX_HASHES, Params, blocked_false_positive_rate, capacity,

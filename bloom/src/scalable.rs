@@ -1,5 +1,6 @@
 //! The scalable Bloom filter: a chain of growing, tightening filters for an unknown n.
 
+use crate::xxh3::hash_bytes;
 use crate::{BloomFilter, DefaultBuildHasher, Error, Params};
 use std::hash::{BuildHasher, Hash};
 
@@ -143,6 +144,24 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     #[must_use]
     pub fn contains<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.contains_hash(self.hasher.hash_one(item))
+    }
+
+    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert).
+    pub fn insert_bytes(&mut self, bytes: &[u8]) -> Result<bool, Error> {
+        self.insert_hash(hash_bytes(&self.hasher, bytes))
+    }
+
+    /// [`contains`](Self::contains) of a byte string, hashed as
+    /// [`insert_bytes`](Self::insert_bytes) hashes it.
+    #[must_use]
+    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
+        self.contains_hash(hash_bytes(&self.hasher, bytes))
     }
 
     /// [`insert`](Self::insert) by a well-mixed 64-bit hash.

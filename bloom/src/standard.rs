@@ -2,7 +2,8 @@
 
 use crate::probe::{self, Probes};
 use crate::wire::{self, Header, Kind};
-use crate::{DefaultBuildHasher, Error, FilterHasher, Params};
+use crate::xxh3::hash_bytes;
+use crate::{DefaultBuildHasher, Error, Params, StableHasher};
 use std::hash::{BuildHasher, Hash};
 
 /// A Bloom filter of m bits and k hash functions: `contains` never answers `false` for an
@@ -116,6 +117,34 @@ impl<S: BuildHasher> BloomFilter<S> {
         self.hasher.hash_one(item)
     }
 
+    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// Computes in **O(k + len)** time.
+    #[inline]
+    pub fn insert_bytes(&mut self, bytes: &[u8]) -> bool {
+        self.insert_hash(hash_bytes(&self.hasher, bytes))
+    }
+
+    /// [`contains`](Self::contains) of a byte string, hashed as
+    /// [`insert_bytes`](Self::insert_bytes) hashes it.
+    ///
+    /// Computes in **O(k + len)** time.
+    #[inline]
+    #[must_use]
+    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
+        self.contains_hash(hash_bytes(&self.hasher, bytes))
+    }
+
+    /// The 64-bit hash this filter computes for a byte string (XXH3-64 of the bytes with the
+    /// default hasher).
+    #[must_use]
+    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
+        hash_bytes(&self.hasher, bytes)
+    }
+
     /// Swamidass–Baldi estimate of the distinct items inserted: −(m/k)·ln(1 − X/m) where X is
     /// the number of set bits. Infinite when every bit is set.
     ///
@@ -198,7 +227,7 @@ impl<S: BuildHasher> BloomFilter<S> {
     }
 }
 
-impl<S: FilterHasher> BloomFilter<S> {
+impl<S: StableHasher> BloomFilter<S> {
     fn check_compatible(&self, other: &Self) -> Result<(), Error> {
         let ours = (self.bits, self.hashes, self.hasher.tag());
         let theirs = (other.bits, other.hashes, other.hasher.tag());
@@ -308,4 +337,4 @@ impl<S> std::fmt::Debug for BloomFilter<S> {
 }
 
 #[cfg(feature = "serde")]
-crate::serde_wire::serde_via_bytes!("BloomFilter", impl[S: FilterHasher] BloomFilter<S>);
+crate::serde_wire::serde_via_bytes!("BloomFilter", impl[S: StableHasher] BloomFilter<S>);

@@ -1,7 +1,7 @@
 //! The wire format shared by every filter, version 1: its layout is in the crate docs' "Wire
 //! format" section, where docs.rs shows it.
 
-use crate::{DecodeError, Error, FilterHasher, MAX_BITS, MAX_HASHES};
+use crate::{DecodeError, Error, MAX_BITS, MAX_HASHES, StableHasher};
 
 pub(crate) const MAGIC: [u8; 4] = *b"BRBL";
 pub(crate) const VERSION: u8 = 1;
@@ -21,7 +21,7 @@ pub(crate) struct Header {
     pub(crate) hashes: u32,
 }
 
-pub(crate) fn encode<S: FilterHasher>(
+pub(crate) fn encode<S: StableHasher>(
     kind: Kind,
     hasher: &S,
     header: Header,
@@ -50,7 +50,7 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
 
 /// Parses and checks everything but the payload's meaning. `words_for` gives the payload words
 /// a filter of `bits` bits must have; the caller checks its own invariants (trailing bits).
-pub(crate) fn decode<S: FilterHasher>(
+pub(crate) fn decode<S: StableHasher>(
     bytes: &[u8],
     kind: Kind,
     hasher: Option<S>,

@@ -108,13 +108,18 @@
 //! # Features
 //! | feature | default | cost |
 //! |---|---|---|
-//! | *(none)* | — | `xxhash-rust`, `md-5` |
+//! | *(none)* | — | `xxhash-rust`, `siphasher`, `md-5` |
 //! | `serde` | no | `serde` (derive): [`HashRing`], [`Rendezvous`], [`Maglev`] (default hasher) and [`KetamaRing`] as their membership under a format version, rebuilt through the constructors on reading (the same lookups; what `add` refuses, deserializing refuses) |
 //!
 //! # Limits
 //! - A ring holds at most 2^32 points; a Maglev table at most 2^26 slots.
 //! - The default hasher is deterministic (seeded XXH3) so every process agrees; if keys are
-//!   chosen by an adversary, use a keyed `BuildHasher` (SipHash-1-3 with a secret key).
+//!   chosen by an adversary, use [`SipBuildHasher`] with a secret key.
+//! - Through `Hash`, a key is hashed as the bytes its `Hash` impl writes (integers in native
+//!   byte order and width; std does not promise to keep its impls across releases). Fleets of
+//!   mixed machines look keys up with `get_bytes`, which hashes exactly the bytes given
+//!   (XXH3-64, checked against the reference vectors), and name nodes with strings; or use
+//!   [`KetamaRing`], whose placement is defined on bytes throughout.
 
 mod alloc;
 mod error;
@@ -127,11 +132,13 @@ mod ring;
 #[cfg(feature = "serde")]
 mod serde_form;
 mod shared;
+mod stable;
 mod stats;
 mod sync;
+mod xxh3;
 
 pub use error::Error;
-pub use hasher::{DefaultBuildHasher, DefaultHasher};
+pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use jump::jump;
 pub use ketama::{KetamaFlavor, KetamaRing, ketama_hash};
 pub use maglev::{DEFAULT_TABLE_SIZE, Maglev};

@@ -1,6 +1,7 @@
 //! Maglev hashing (Eisenbud et al., NSDI 2016): a fixed prime-sized lookup table.
 
-use crate::hasher::{fmix64, hash_one};
+use crate::hasher::fmix64;
+use crate::xxh3::{hash_bytes, hash_one};
 use crate::{DefaultBuildHasher, Error};
 use std::hash::{BuildHasher, Hash};
 
@@ -186,6 +187,17 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     /// Computes in **O(1)**: one hash, one table read.
     pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Option<&N> {
         self.get_hash(hash_one(&self.hasher, key))
+    }
+
+    /// [`get`](Self::get) of a byte-string key, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a key hashed through std's `Hash`. (Nodes are placed
+    /// by their `Hash`: give them the same type and names on every machine.)
+    #[inline]
+    #[must_use]
+    pub fn get_bytes(&self, key: &[u8]) -> Option<&N> {
+        self.get_hash(hash_bytes(&self.hasher, key))
     }
 
     /// The node for a precomputed key hash.

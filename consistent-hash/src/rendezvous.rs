@@ -1,6 +1,7 @@
 //! Rendezvous (highest random weight) hashing, weighted by the logarithmic method.
 
-use crate::hasher::{fmix64, hash_one};
+use crate::hasher::fmix64;
+use crate::xxh3::{hash_bytes, hash_one};
 use crate::{DefaultBuildHasher, Error};
 use std::hash::{BuildHasher, Hash};
 
@@ -119,7 +120,25 @@ impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
     ///
     /// Computes in **O(n)**.
     pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Option<&N> {
-        let km = fmix64(hash_one(&self.hasher, key));
+        self.get_hash(hash_one(&self.hasher, key))
+    }
+
+    /// [`get`](Self::get) of a byte-string key, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a key hashed through std's `Hash`. (Nodes are placed
+    /// by their `Hash`: give them the same type and names on every machine.)
+    #[must_use]
+    pub fn get_bytes(&self, key: &[u8]) -> Option<&N> {
+        self.get_hash(hash_bytes(&self.hasher, key))
+    }
+
+    /// The node for a precomputed key hash (as [`get`](Self::get) computes it).
+    ///
+    /// Computes in **O(n)**.
+    #[must_use]
+    pub fn get_hash(&self, hash: u64) -> Option<&N> {
+        let km = fmix64(hash);
         if self.uniform {
             return self
                 .nodes

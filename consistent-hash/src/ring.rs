@@ -1,7 +1,7 @@
 //! The hash ring: virtual nodes on a sorted array, weights, replicas and bounded loads.
 
 use crate::alloc;
-use crate::hasher::hash_one;
+use crate::xxh3::{hash_bytes, hash_one};
 use crate::{DefaultBuildHasher, Error};
 use std::hash::{BuildHasher, Hash};
 
@@ -175,6 +175,17 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     #[inline]
     pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Option<&N> {
         self.get_hash(hash_one(&self.hasher, key))
+    }
+
+    /// [`get`](Self::get) of a byte-string key, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a key hashed through std's `Hash`. (Nodes are placed
+    /// by their `Hash`: give them the same type and names on every machine.)
+    #[inline]
+    #[must_use]
+    pub fn get_bytes(&self, key: &[u8]) -> Option<&N> {
+        self.get_hash(hash_bytes(&self.hasher, key))
     }
 
     /// The node owning a precomputed key hash.

@@ -1,5 +1,6 @@
 //! A Count-Min sketch shared between threads: counters are `AtomicU64`s updated in place.
 
+use crate::xxh3::hash_bytes;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::marker::PhantomData;
@@ -201,6 +202,41 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.estimate_hash(self.hash_item(item))
+    }
+
+    /// The 64-bit hash of a byte string, for the `_hash` methods: exactly these bytes are hashed.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    #[inline(always)]
+    #[must_use]
+    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
+        hash_bytes(&self.hasher, bytes)
+    }
+
+    /// [`increment`](Self::increment) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
+    ///
+    /// Cost: as [`increment`](Self::increment), plus hashing `len` bytes.
+    #[inline]
+    pub fn increment_bytes(&self, bytes: &[u8]) {
+        self.increment_hash(hash_bytes(&self.hasher, bytes));
+    }
+
+    /// [`add`](Self::add) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
+    ///
+    /// Cost: as [`add`](Self::add), plus hashing `len` bytes.
+    #[inline]
+    pub fn add_bytes(&self, bytes: &[u8], count: u64) {
+        self.add_hash(hash_bytes(&self.hasher, bytes), count);
+    }
+
+    /// [`estimate`](Self::estimate) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
+    ///
+    /// Cost: as [`estimate`](Self::estimate), plus hashing `len` bytes.
+    #[inline]
+    #[must_use]
+    pub fn estimate_bytes(&self, bytes: &[u8]) -> u64 {
+        self.estimate_hash(hash_bytes(&self.hasher, bytes))
     }
 
     /// [`estimate`](Self::estimate) of an item whose hash is known.

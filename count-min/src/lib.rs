@@ -155,6 +155,13 @@
 //! smaller on skewed data — at the cost of estimates that can fall below the truth. This crate
 //! does not implement it.
 //!
+//! # Hashing across machines
+//! **Across machines.** Through `Hash`, an item is hashed as the bytes its `Hash` impl writes:
+//! std writes integers in native byte order and width, and does not promise to keep its impls
+//! across releases. Sketches that cross machines or releases should use the `_bytes` methods
+//! (`increment_bytes`, `add_bytes`, `estimate_bytes`, `hash_bytes`), which hash exactly the bytes given: XXH3-64 with the default hasher, checked
+//! against the reference implementation's vectors.
+//!
 //! # When to use which
 //! | need | use |
 //! |---|---|
@@ -221,10 +228,10 @@
 //! | 4 | 1 | version (1) |
 //! | 5 | 1 | bytes per counter (1, 2, 4 or 8) |
 //! | 6 | 1 | update rule: 1 plain, 2 conservative |
-//! | 7 | 1 | hasher id ([`SketchHasher::ID`]) |
+//! | 7 | 1 | hasher id ([`StableHasher::ID`]) |
 //! | 8 | 8 | width |
 //! | 16 | 8 | depth |
-//! | 24 | 8 | hasher tag ([`SketchHasher::tag`]) |
+//! | 24 | 8 | hasher tag ([`StableHasher::tag`]) |
 //! | 32 | 8 | total |
 //! | 40 | b·w·d | counters, row-major |
 //! | 40 + b·w·d | 8 | XXH3-64 (seed 0) of every byte before it |
@@ -248,9 +255,11 @@ mod probe;
 #[cfg(feature = "serde")]
 mod serde_wire;
 mod sketch;
+mod stable;
 mod sync;
 mod topk;
 mod wire;
+mod xxh3;
 
 pub use atomic::{ATOMIC_COUNTER_MAX, AtomicConservativeCountMin, AtomicCountMinSketch};
 pub use counter::Counter;
@@ -259,7 +268,7 @@ pub use error::{DecodeError, Error};
 pub use fleet::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
 pub use fleet::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
-pub use hasher::{DefaultBuildHasher, SipBuildHasher, SketchHasher, Xxh3Hasher};
+pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use sketch::{
     Conservative, ConservativeCountMin, CountMinSketch, Plain, UpdateRule, dimensions,
 };

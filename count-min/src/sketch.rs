@@ -1,12 +1,13 @@
 //! The Count-Min sketch: `depth` rows of `width` counters, one hash per item.
 
+use crate::xxh3::hash_bytes;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::marker::PhantomData;
 
 use crate::probe::{Cells, alloc_counters};
 use crate::wire;
-use crate::{Counter, DefaultBuildHasher, Error, MAX_DEPTH, MAX_WIDTH, SketchHasher};
+use crate::{Counter, DefaultBuildHasher, Error, MAX_DEPTH, MAX_WIDTH, StableHasher};
 
 mod private {
     pub trait Sealed {}
@@ -263,6 +264,41 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
         self.estimate_hash(self.hash_item(item))
     }
 
+    /// The 64-bit hash of a byte string, for the `_hash` methods: exactly these bytes are hashed.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    #[inline(always)]
+    #[must_use]
+    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
+        hash_bytes(&self.hasher, bytes)
+    }
+
+    /// [`increment`](Self::increment) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
+    ///
+    /// Cost: as [`increment`](Self::increment), plus hashing `len` bytes.
+    #[inline]
+    pub fn increment_bytes(&mut self, bytes: &[u8]) {
+        self.increment_hash(hash_bytes(&self.hasher, bytes));
+    }
+
+    /// [`add`](Self::add) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
+    ///
+    /// Cost: as [`add`](Self::add), plus hashing `len` bytes.
+    #[inline]
+    pub fn add_bytes(&mut self, bytes: &[u8], count: u64) -> u64 {
+        self.add_hash(hash_bytes(&self.hasher, bytes), count)
+    }
+
+    /// [`estimate`](Self::estimate) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
+    ///
+    /// Cost: as [`estimate`](Self::estimate), plus hashing `len` bytes.
+    #[inline]
+    #[must_use]
+    pub fn estimate_bytes(&self, bytes: &[u8]) -> u64 {
+        self.estimate_hash(hash_bytes(&self.hasher, bytes))
+    }
+
     /// [`estimate`](Self::estimate) of an item whose hash is known.
     #[inline]
     #[must_use]
@@ -356,7 +392,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     }
 }
 
-impl<C: Counter, S: SketchHasher, U: UpdateRule> CountMinSketch<C, S, U> {
+impl<C: Counter, S: StableHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     /// Adds `other`'s counters to this sketch's, counter by counter (saturating).
     ///
     /// With [`Plain`] updates the result equals, counter for counter, the sketch of both streams
@@ -424,5 +460,5 @@ impl<C: Counter, S, U: UpdateRule> fmt::Debug for CountMinSketch<C, S, U> {
 #[cfg(feature = "serde")]
 crate::serde_wire::serde_via_bytes!(
     "CountMinSketch",
-    impl[C: Counter, S: SketchHasher, U: UpdateRule] CountMinSketch<C, S, U>
+    impl[C: Counter, S: StableHasher, U: UpdateRule] CountMinSketch<C, S, U>
 );

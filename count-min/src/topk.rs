@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
 use crate::heap::{IndexedHeap, Slot};
-use crate::{ConservativeCountMin, Counter, DefaultBuildHasher, Error, MAX_K, SketchHasher};
+use crate::{ConservativeCountMin, Counter, DefaultBuildHasher, Error, MAX_K, StableHasher};
 
 /// A reported heavy hitter: the key, its estimated count, and how far above the true count that
 /// estimate may be.
@@ -214,7 +214,7 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     }
 }
 
-impl<K: Hash + Eq + Clone, C: Counter, S: SketchHasher + Clone> TopK<K, C, S> {
+impl<K: Hash + Eq + Clone, C: Counter, S: StableHasher + Clone> TopK<K, C, S> {
     /// Adds `other` into `self`: the sketches merge (see
     /// [`CountMinSketch::merge`](crate::CountMinSketch::merge)), then both candidate sets are
     /// re-estimated against the sum and the k largest kept. Heavy hitters of shards combine this

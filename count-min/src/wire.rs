@@ -2,7 +2,7 @@
 //! section, where docs.rs shows them.
 
 use crate::{
-    CountMinSketch, Counter, DecodeError, Error, MAX_DEPTH, MAX_WIDTH, SketchHasher, UpdateRule,
+    CountMinSketch, Counter, DecodeError, Error, MAX_DEPTH, MAX_WIDTH, StableHasher, UpdateRule,
 };
 
 const MAGIC: [u8; 4] = *b"BRCM";
@@ -10,7 +10,7 @@ const VERSION: u8 = 1;
 const HEADER: usize = 40;
 const TRAILER: usize = 8;
 
-pub(crate) fn encode<C: Counter, S: SketchHasher, U: UpdateRule>(
+pub(crate) fn encode<C: Counter, S: StableHasher, U: UpdateRule>(
     sketch: &CountMinSketch<C, S, U>,
 ) -> Vec<u8> {
     let counters = sketch.counters();
@@ -35,7 +35,7 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b)
 }
 
-pub(crate) fn decode<C: Counter, S: SketchHasher, U: UpdateRule>(
+pub(crate) fn decode<C: Counter, S: StableHasher, U: UpdateRule>(
     bytes: &[u8],
     hasher: Option<S>,
 ) -> Result<CountMinSketch<C, S, U>, Error> {

@@ -1,9 +1,10 @@
 //! [`AtomicHyperLogLog`]: dense registers that any number of threads insert into at once.
 
+use crate::xxh3::hash_bytes;
 use std::hash::Hash;
 
 use crate::estimate::{ertl, histogram};
-use crate::hasher::{DefaultBuildHasher, SketchHasher};
+use crate::hasher::{DefaultBuildHasher, StableHasher};
 use crate::hll::{Dense, Repr, check_precision, split};
 use crate::sync::{AtomicU8, Ordering};
 use crate::{Error, HyperLogLog};
@@ -133,11 +134,20 @@ impl<S> AtomicHyperLogLog<S> {
     }
 }
 
-impl<S: SketchHasher> AtomicHyperLogLog<S> {
+impl<S: StableHasher> AtomicHyperLogLog<S> {
     /// Adds an item; returns whether a register changed.
     #[inline]
     pub fn insert<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.insert_hash(self.hasher.hash_one(item))
+    }
+
+    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    #[inline]
+    pub fn insert_bytes(&self, bytes: &[u8]) -> bool {
+        self.insert_hash(hash_bytes(&self.hasher, bytes))
     }
 
     /// A plain (dense) [`HyperLogLog`] with the same registers and hasher: to merge, fold or

@@ -1,10 +1,11 @@
 //! [`HyperLogLog`]: sparse while small, dense 4-bit registers after.
 
+use crate::xxh3::hash_bytes;
 use std::hash::Hash;
 
 use crate::Error;
 use crate::estimate::ertl_terms;
-use crate::hasher::{DefaultBuildHasher, SketchHasher};
+use crate::hasher::{DefaultBuildHasher, StableHasher};
 
 /// The smallest and largest precision.
 pub const MIN_PRECISION: u8 = 4;
@@ -647,13 +648,22 @@ impl<S> HyperLogLog<S> {
     }
 }
 
-impl<S: SketchHasher> HyperLogLog<S> {
+impl<S: StableHasher> HyperLogLog<S> {
     /// Adds an item. Returns whether a register changed (false for an item already counted, and
     /// for some new ones: that is the approximation).
     #[inline]
     pub fn insert<T: Hash + ?Sized>(&mut self, item: &T) -> bool {
         let hash = self.hasher.hash_one(item);
         self.insert_hash(hash)
+    }
+
+    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
+    ///
+    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
+    /// every machine and release, unlike a value hashed through std's `Hash`.
+    #[inline]
+    pub fn insert_bytes(&mut self, bytes: &[u8]) -> bool {
+        self.insert_hash(hash_bytes(&self.hasher, bytes))
     }
 
     fn check_compatible(&self, other: &Self) -> Result<(), Error> {

@@ -163,8 +163,11 @@
 //! # Limits
 //! - Precision 4 to 18 ([`MIN_PRECISION`], [`MAX_PRECISION`]); anything else is a typed error.
 //! - Union only: there is no intersection or difference.
-//! - `insert_hash` expects well-mixed 64-bit hashes; the default hasher hashes std `Hash`
-//!   output, which std does not promise to keep across platforms or releases.
+//! - `insert_hash` expects well-mixed 64-bit hashes. Through `Hash`, an item is hashed as the
+//!   bytes its `Hash` impl writes (integers in native byte order and width; std does not
+//!   promise to keep its impls across releases): sketches that cross machines should be filled
+//!   with [`HyperLogLog::insert_bytes`], which hashes exactly the bytes given (XXH3-64 with the
+//!   default hasher, checked against the reference vectors).
 //! - The byte format refuses what no sketch could be (see [`HyperLogLog::to_bytes`]) and
 //!   allocates at most 3 bytes per input byte.
 
@@ -176,12 +179,14 @@ mod hll;
 mod redis;
 #[cfg(feature = "serde")]
 mod serde_wire;
+mod stable;
 mod sync;
 mod wire;
+mod xxh3;
 
 pub use atomic::AtomicHyperLogLog;
 pub use error::{DecodeError, Error};
-pub use hasher::{DefaultBuildHasher, SipBuildHasher, SketchHasher, Xxh3Hasher};
+pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use hll::{HyperLogLog, MAX_PRECISION, MIN_PRECISION};
 pub use redis::{
     REDIS_DENSE_LEN, REDIS_REGISTERS, REDIS_SPARSE_MAX_BYTES, RedisHyperLogLog, murmur64a,

@@ -63,7 +63,7 @@ impl<'de> Visitor<'de> for Bytes {
 }
 
 /// Implements `Serialize` and `Deserialize` for a type with `to_bytes` and `from_bytes`:
-/// `serde_via_bytes!("BloomFilter", impl[S: FilterHasher] BloomFilter<S>);`.
+/// `serde_via_bytes!("BloomFilter", impl[S: StableHasher] BloomFilter<S>);`.
 macro_rules! serde_via_bytes {
     ($what:literal, impl[$($generics:tt)*] $ty:ty) => {
         impl<$($generics)*> serde::Serialize for $ty {

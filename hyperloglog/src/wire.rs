@@ -4,7 +4,7 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::hll::{Dense, Repr, get6, sparse_entry, sparse_key, valid_sparse_entry};
-use crate::{DecodeError, HyperLogLog, SketchHasher};
+use crate::{DecodeError, HyperLogLog, StableHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
 const VERSION: u8 = 2;
@@ -14,7 +14,7 @@ const VERSION_1: u8 = 1;
 const V1_SPARSE_P: u32 = 25;
 const HEADER: usize = 28;
 
-pub(crate) fn encode<S: SketchHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
+pub(crate) fn encode<S: StableHasher>(hll: &HyperLogLog<S>) -> Vec<u8> {
     let (repr, count, body): (u8, u32, Vec<u8>) = match hll.repr() {
         Repr::Sparse(entries) => (
             0,
@@ -303,7 +303,7 @@ fn v1_sparse_entry(index: u32, rank: u8) -> u32 {
     sparse_entry((u64::from(index) << (64 - V1_SPARSE_P)) | one)
 }
 
-impl<S: SketchHasher> HyperLogLog<S> {
+impl<S: StableHasher> HyperLogLog<S> {
     /// The sketch in the crate's versioned byte format: header, entries or registers,
     /// checksum. A secret hasher key is never written.
     ///
@@ -393,4 +393,4 @@ impl<S: SketchHasher> HyperLogLog<S> {
 }
 
 #[cfg(feature = "serde")]
-crate::serde_wire::serde_via_bytes!("HyperLogLog", impl[S: SketchHasher] HyperLogLog<S>);
+crate::serde_wire::serde_via_bytes!("HyperLogLog", impl[S: StableHasher] HyperLogLog<S>);

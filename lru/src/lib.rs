@@ -334,6 +334,7 @@ mod stats;
 mod store;
 mod sync;
 mod weigher;
+mod xxh3;
 
 pub use cache::{Cache, Removal};
 pub use clock::{Clock, ManualClock, SystemClock};

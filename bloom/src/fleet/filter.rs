@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use super::client::{Op, Request, claim_op, parse};
 use super::{RedisClient, RedisError};
 use crate::blocked::Locator;
-use crate::{BLOCK_BITS, BlockedBloomFilter, DefaultBuildHasher, FilterHasher, Params};
+use crate::{BLOCK_BITS, BlockedBloomFilter, DefaultBuildHasher, Params, StableHasher};
 
 /// Sets an item's bits in one key and answers whether they were all set already, for each of
 /// the items given, in order. The key is created at its full size on first use, so a key of
@@ -173,7 +173,7 @@ impl RedisBloomFilter<DefaultBuildHasher> {
     }
 }
 
-impl<S: FilterHasher> RedisBloomFilter<S, RedisClient> {
+impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     /// The filter of shape `params` (bits rounded up to whole blocks, as in process) and
     /// `hasher` under `prefix`. Every process sharing the filter must pass the same parameters,
     /// hasher and options.
@@ -277,7 +277,7 @@ impl<S: FilterHasher> RedisBloomFilter<S, RedisClient> {
     }
 }
 
-impl<S: FilterHasher + Clone> RedisBloomFilter<S, RedisClient> {
+impl<S: StableHasher + Clone> RedisBloomFilter<S, RedisClient> {
     /// The whole filter, read key by key: a [`BlockedBloomFilter`] with these parameters and
     /// hasher, bit for bit what Redis holds (its `to_bytes` gives the versioned wire format).
     /// Keys no insert has reached yet read as zeros. Not a snapshot: inserts that run meanwhile
@@ -313,7 +313,7 @@ impl<S: FilterHasher + Clone> RedisBloomFilter<S, RedisClient> {
 }
 
 #[cfg(feature = "tokio")]
-impl<S: FilterHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
+impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
     /// [`with_hasher`](RedisBloomFilter::with_hasher) on an async client.
     ///
     /// # Errors
@@ -384,7 +384,7 @@ impl<S: FilterHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
 }
 
 #[cfg(feature = "tokio")]
-impl<S: FilterHasher + Clone> RedisBloomFilter<S, super::AsyncRedisClient> {
+impl<S: StableHasher + Clone> RedisBloomFilter<S, super::AsyncRedisClient> {
     /// [`download`](RedisBloomFilter::download), awaiting each key.
     ///
     /// # Errors
@@ -412,7 +412,7 @@ impl<S: FilterHasher + Clone> RedisBloomFilter<S, super::AsyncRedisClient> {
 }
 
 /// What both transports share: the layout and the requests.
-impl<S: FilterHasher, C> RedisBloomFilter<S, C> {
+impl<S: StableHasher, C> RedisBloomFilter<S, C> {
     /// The handle, its parameters checked, before its shape is claimed in Redis.
     fn unclaimed(
         client: C,

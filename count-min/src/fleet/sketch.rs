@@ -9,7 +9,7 @@ use super::client::{Op, Request, claim_op, parse};
 use super::{RedisClient, RedisError};
 use crate::probe::Cells;
 use crate::{
-    Conservative, CountMinSketch, DefaultBuildHasher, HeavyHitter, MAX_K, Plain, SketchHasher,
+    Conservative, CountMinSketch, DefaultBuildHasher, HeavyHitter, MAX_K, Plain, StableHasher,
     UpdateRule,
 };
 
@@ -266,7 +266,7 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
     }
 }
 
-impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, RedisClient> {
+impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     /// The sketch of the given shape and hasher under `prefix`. Every process sharing it must
     /// pass the same shape, rule and hasher. Creates the metadata key if the prefix has none.
     ///
@@ -359,7 +359,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, RedisClient> {
     }
 }
 
-impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static> RedisCountMin<U, S, RedisClient> {
+impl<U: UpdateRule, S: StableHasher + Clone + Send + 'static> RedisCountMin<U, S, RedisClient> {
     /// The sketch as Redis holds it now: an in-process [`CountMinSketch`] with the same
     /// counters, total, shape and hasher (one script reads both, so the two agree).
     ///
@@ -372,7 +372,7 @@ impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static> RedisCountMin<U, S
 }
 
 #[cfg(feature = "tokio")]
-impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, super::AsyncRedisClient> {
+impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient> {
     /// [`with_hasher`](RedisCountMin::with_hasher) on an async client.
     ///
     /// # Errors
@@ -444,7 +444,7 @@ impl<U: UpdateRule, S: SketchHasher> RedisCountMin<U, S, super::AsyncRedisClient
 }
 
 #[cfg(feature = "tokio")]
-impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static>
+impl<U: UpdateRule, S: StableHasher + Clone + Send + 'static>
     RedisCountMin<U, S, super::AsyncRedisClient>
 {
     /// [`download`](RedisCountMin::download), awaiting the reply.
@@ -457,7 +457,7 @@ impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static>
 }
 
 /// What both transports share: the layout and the requests.
-impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
+impl<U: UpdateRule, S: StableHasher, C> RedisCountMin<U, S, C> {
     /// The handle, its parameters checked, before its shape is claimed in Redis.
     fn unclaimed(
         client: C,
@@ -662,7 +662,7 @@ impl<U: UpdateRule, S: SketchHasher, C> RedisCountMin<U, S, C> {
     }
 }
 
-impl<U: UpdateRule, S: SketchHasher + Clone + Send + 'static, C> RedisCountMin<U, S, C> {
+impl<U: UpdateRule, S: StableHasher + Clone + Send + 'static, C> RedisCountMin<U, S, C> {
     fn download_op(&self) -> Op<'static, CountMinSketch<u32, S, U>> {
         let mut invocation = READ_SCRIPT.prepare_invoke();
         invocation.key(&self.keys.counters).key(&self.keys.total);
@@ -759,7 +759,7 @@ fn check_k(k: u64) -> Result<(), RedisError> {
     Ok(())
 }
 
-impl<S: SketchHasher> RedisTopK<S, RedisClient> {
+impl<S: StableHasher> RedisTopK<S, RedisClient> {
     /// The `k` heaviest keys over a sketch of the given shape and hasher.
     ///
     /// # Errors
@@ -843,7 +843,7 @@ impl<S: SketchHasher> RedisTopK<S, RedisClient> {
 }
 
 #[cfg(feature = "tokio")]
-impl<S: SketchHasher> RedisTopK<S, super::AsyncRedisClient> {
+impl<S: StableHasher> RedisTopK<S, super::AsyncRedisClient> {
     /// [`with_hasher`](RedisTopK::with_hasher) on an async client.
     ///
     /// # Errors
@@ -898,7 +898,7 @@ impl<S: SketchHasher> RedisTopK<S, super::AsyncRedisClient> {
     }
 }
 
-impl<S: SketchHasher, C> RedisTopK<S, C> {
+impl<S: StableHasher, C> RedisTopK<S, C> {
     fn add_op<'a>(&self, items: impl IntoIterator<Item = (&'a str, u64)>) -> Op<'static, Vec<u64>> {
         let hashed: Vec<(u64, u64, &[u8])> = items
             .into_iter()
