@@ -260,6 +260,7 @@
 //! - Overfilling does not fail: it raises the rate (see `current_false_positive_rate`).
 //! - `insert_hash` and `contains_hash` expect well-mixed 64-bit hashes: every bit is used.
 
+mod alloc;
 mod atomic;
 #[cfg(any(loom, feature = "redis"))]
 mod backoff;

@@ -62,16 +62,17 @@ pub(crate) fn zeroed_words(words: u64) -> Result<Vec<u64>, Error> {
 /// `len` values from `make`, with the allocation's failure as [`Error::OutOfMemory`] and a
 /// length beyond `usize` as [`Error::TooLarge`].
 pub(crate) fn alloc_with<T>(len: u64, make: impl FnMut() -> T) -> Result<Vec<T>, Error> {
-    let elem = size_of::<T>() as u64;
-    let n = usize::try_from(len).map_err(|_| Error::TooLarge {
-        bits: len as f64 * elem as f64 * 8.0,
-    })?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| Error::OutOfMemory {
-        bytes: len.saturating_mul(elem),
-    })?;
-    v.extend(std::iter::repeat_with(make).take(n));
-    Ok(v)
+    crate::alloc::filled_with(len, make).map_err(|refused| {
+        if usize::try_from(len).is_err() {
+            Error::TooLarge {
+                bits: len as f64 * size_of::<T>() as f64 * 8.0,
+            }
+        } else {
+            Error::OutOfMemory {
+                bytes: refused.bytes,
+            }
+        }
+    })
 }
 
 /// Words of 64 bits needed for `bits` bits.

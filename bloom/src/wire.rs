@@ -63,7 +63,7 @@ pub(crate) fn decode<S: StableHasher>(
     }
     let magic = [bytes[0], bytes[1], bytes[2], bytes[3]];
     if magic != MAGIC {
-        return Err(DecodeError::BadMagic(magic).into());
+        return Err(DecodeError::BadMagic.into());
     }
     if bytes[4] != VERSION {
         return Err(DecodeError::UnsupportedVersion(bytes[4]).into());

@@ -43,7 +43,7 @@ pub enum Error {
 #[non_exhaustive]
 pub enum DecodeError {
     /// The first four bytes are not the crate's magic.
-    BadMagic([u8; 4]),
+    BadMagic,
     /// A format version this release cannot read.
     UnsupportedVersion(u8),
     /// The bytes hold another counter width or update rule than the type being decoded.
@@ -113,7 +113,7 @@ impl fmt::Display for Error {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DecodeError::BadMagic(m) => write!(f, "bad magic {m:02x?}"),
+            DecodeError::BadMagic => write!(f, "not this crate's format (bad magic)"),
             DecodeError::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
             DecodeError::WrongKind { expected, found } => write!(
                 f,

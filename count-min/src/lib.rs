@@ -240,6 +240,7 @@
 //! saturated ones aside, sum past the total (checked unless the total saturated at u64::MAX). A decoder allocates
 //! the counters, at most as many bytes as the input holds, after checking the length.
 
+mod alloc;
 mod atomic;
 #[cfg(any(loom, feature = "redis"))]
 mod backoff;

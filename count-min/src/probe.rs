@@ -42,21 +42,17 @@ impl Cells {
 /// `len` values from `make`, with the allocator's refusal as [`Error::OutOfMemory`] and a length
 /// beyond `usize` as [`Error::TooLarge`].
 fn alloc_with<T>(len: u64, make: impl FnMut() -> T) -> Result<Vec<T>, Error> {
-    let elem = size_of::<T>() as u64;
-    let n = usize::try_from(len).map_err(|_| Error::TooLarge {
-        counters: len as f64,
-    })?;
-    if len.checked_mul(elem).is_none_or(|b| b > isize::MAX as u64) {
-        return Err(Error::TooLarge {
-            counters: len as f64,
-        });
-    }
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| Error::OutOfMemory {
-        bytes: len.saturating_mul(elem),
-    })?;
-    v.extend(std::iter::repeat_with(make).take(n));
-    Ok(v)
+    crate::alloc::filled_with(len, make).map_err(|refused| {
+        if refused.bytes > isize::MAX as u64 {
+            Error::TooLarge {
+                counters: len as f64,
+            }
+        } else {
+            Error::OutOfMemory {
+                bytes: refused.bytes,
+            }
+        }
+    })
 }
 
 /// Refuses a width or depth no sketch may have.

@@ -36,18 +36,24 @@ pub enum DecodeError {
     BadMagic,
     /// A format version this release does not read.
     UnsupportedVersion(u8),
-    /// A length other than the header promises.
-    WrongLength {
-        /// Bytes expected.
-        expected: usize,
+    /// Fewer or more bytes than the header promises.
+    Length {
+        /// Bytes the header implies.
+        needed: u64,
         /// Bytes given.
-        got: usize,
+        got: u64,
     },
     /// A representation byte other than sparse (0) or dense (1).
     BadRepresentation(u8),
-    /// A hasher other than the one this sketch type uses, or one that cannot be rebuilt from
-    /// its stored tag (a secret key): use `from_bytes_with_hasher`.
-    Hasher,
+    /// The bytes were written with a different hash function or key.
+    HasherMismatch {
+        /// `(id, tag)` of the hasher given (tag 0 when none was given).
+        expected: (u8, u64),
+        /// `(id, tag)` in the bytes.
+        found: (u8, u64),
+    },
+    /// The hasher's key is secret and not stored: decode with `from_bytes_with_hasher`.
+    NeedsHasher,
     /// A register or sparse entry out of range, or sparse entries not strictly increasing.
     BadRegister {
         /// Its position.
@@ -87,11 +93,20 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::BadMagic => write!(f, "missing the BHLL magic"),
             DecodeError::UnsupportedVersion(v) => write!(f, "format version {v} is not supported"),
-            DecodeError::WrongLength { expected, got } => {
-                write!(f, "{got} bytes where {expected} were expected")
+            DecodeError::Length { needed, got } => {
+                write!(f, "expected {needed} bytes, got {got}")
             }
             DecodeError::BadRepresentation(r) => write!(f, "unknown representation {r}"),
-            DecodeError::Hasher => write!(f, "a hasher this sketch type cannot rebuild"),
+            DecodeError::HasherMismatch { expected, found } => write!(
+                f,
+                "written with hasher (id, tag) {found:?}, decoding with {expected:?}"
+            ),
+            DecodeError::NeedsHasher => {
+                write!(
+                    f,
+                    "the hasher key is not stored; use from_bytes_with_hasher"
+                )
+            }
             DecodeError::BadRegister { index } => write!(f, "register or entry {index} is invalid"),
             DecodeError::Checksum => write!(f, "checksum mismatch"),
             DecodeError::BadEstimate => {

@@ -208,9 +208,9 @@ impl RedisHyperLogLog {
         match bytes[4] {
             DENSE => {
                 if bytes.len() != REDIS_DENSE_LEN {
-                    return Err(DecodeError::WrongLength {
-                        expected: REDIS_DENSE_LEN,
-                        got: bytes.len(),
+                    return Err(DecodeError::Length {
+                        needed: REDIS_DENSE_LEN as u64,
+                        got: bytes.len() as u64,
                     }
                     .into());
                 }
@@ -224,9 +224,9 @@ impl RedisHyperLogLog {
                 let (mut at, mut covered) = (0, 0);
                 while at < ops.len() {
                     let Some(op) = Op::at(ops, at) else {
-                        return Err(DecodeError::WrongLength {
-                            expected: HEADER + at + 2,
-                            got: bytes.len(),
+                        return Err(DecodeError::Length {
+                            needed: (HEADER + at + 2) as u64,
+                            got: bytes.len() as u64,
                         }
                         .into());
                     };

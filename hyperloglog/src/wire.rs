@@ -65,9 +65,9 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 
 pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError> {
     if bytes.len() < HEADER + 8 {
-        return Err(DecodeError::WrongLength {
-            expected: HEADER + 8,
-            got: bytes.len(),
+        return Err(DecodeError::Length {
+            needed: (HEADER + 8) as u64,
+            got: bytes.len() as u64,
         });
     }
     if &bytes[..4] != MAGIC {
@@ -81,12 +81,15 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     if !(crate::MIN_PRECISION..=crate::MAX_PRECISION).contains(&precision) {
         return Err(DecodeError::BadRegister { index: 0 });
     }
-    if bytes[7] != hasher_id {
-        return Err(DecodeError::Hasher);
-    }
     let mut tag = [0u8; 8];
     tag.copy_from_slice(&bytes[8..16]);
     let tag = u64::from_le_bytes(tag);
+    if bytes[7] != hasher_id {
+        return Err(DecodeError::HasherMismatch {
+            expected: (hasher_id, 0),
+            found: (bytes[7], tag),
+        });
+    }
     let count = u32_at(bytes, 16) as usize;
     let m = 1usize << precision;
     let entries_len = count
@@ -100,9 +103,9 @@ pub(crate) fn decode(bytes: &[u8], hasher_id: u8) -> Result<Parsed, DecodeError>
     };
     let expected = HEADER + body + 8;
     if bytes.len() != expected {
-        return Err(DecodeError::WrongLength {
-            expected,
-            got: bytes.len(),
+        return Err(DecodeError::Length {
+            needed: expected as u64,
+            got: bytes.len() as u64,
         });
     }
     let (content, sum) = bytes.split_at(expected - 8);
@@ -358,7 +361,7 @@ impl<S: StableHasher> HyperLogLog<S> {
     /// the bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::Error> {
         let parsed = decode(bytes, S::ID)?;
-        let hasher = S::from_tag(parsed.tag).ok_or(DecodeError::Hasher)?;
+        let hasher = S::from_tag(parsed.tag).ok_or(DecodeError::NeedsHasher)?;
         Self::from_parsed(parsed, hasher, bytes)
     }
 
@@ -366,12 +369,16 @@ impl<S: StableHasher> HyperLogLog<S> {
     /// secret key); it must be the one that wrote them.
     ///
     /// # Errors
-    /// As [`from_bytes`](Self::from_bytes), and [`DecodeError::Hasher`] when `hasher`'s tag
-    /// differs from the stored one.
+    /// As [`from_bytes`](Self::from_bytes), and [`DecodeError::HasherMismatch`] when `hasher`'s
+    /// tag differs from the stored one.
     pub fn from_bytes_with_hasher(bytes: &[u8], hasher: S) -> Result<Self, crate::Error> {
         let parsed = decode(bytes, S::ID)?;
         if parsed.tag != hasher.tag() {
-            return Err(DecodeError::Hasher.into());
+            return Err(DecodeError::HasherMismatch {
+                expected: (S::ID, hasher.tag()),
+                found: (S::ID, parsed.tag),
+            }
+            .into());
         }
         Self::from_parsed(parsed, hasher, bytes)
     }

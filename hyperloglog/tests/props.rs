@@ -396,7 +396,7 @@ fn forged_bytes_with_a_valid_checksum_are_still_checked() {
     count[16] = 200;
     assert!(matches!(
         decode(&reseal(count)),
-        Err(Error::Decode(DecodeError::WrongLength { .. }))
+        Err(Error::Decode(DecodeError::Length { .. }))
     ));
 
     let mut dense_sketch = HyperLogLog::new(4).unwrap();

@@ -1,6 +1,6 @@
 //! Fallible allocation. A size that comes from a caller's parameter is reserved with
 //! `try_reserve_exact`, so an allocator's refusal becomes a typed error instead of aborting
-//! the process. (This file is the same in every brick that needs it.)
+//! the process. (One of the workspace's deliberate copies, listed in `.ci/shared-files`.)
 
 /// An allocation the allocator refused, or one larger than the address space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,4 +31,13 @@ pub(crate) fn reserve<T>(v: &mut Vec<T>, additional: u64) -> Result<(), Refused>
     let refused = Refused { bytes };
     let additional = usize::try_from(additional).map_err(|_| refused)?;
     v.try_reserve_exact(additional).map_err(|_| refused)
+}
+
+/// `len` values from `make`, in a vector reserved fallibly.
+#[allow(dead_code)]
+pub(crate) fn filled_with<T>(len: u64, make: impl FnMut() -> T) -> Result<Vec<T>, Refused> {
+    let mut v = vec_with_capacity(len)?;
+    // The reservation succeeded, so `len` fits in `usize`.
+    v.extend(std::iter::repeat_with(make).take(len as usize));
+    Ok(v)
 }

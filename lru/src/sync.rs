@@ -6,12 +6,6 @@
 pub(crate) use std::sync::atomic::Ordering;
 
 #[cfg(not(loom))]
-pub(crate) use std::hint::spin_loop;
-
-#[cfg(loom)]
-pub(crate) use loom::hint::spin_loop;
-
-#[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
 
 #[cfg(loom)]
@@ -186,4 +180,13 @@ impl<T> RwLock<T> {
         #[cfg(loom)]
         return self.0.write().unwrap();
     }
+}
+
+/// Called after a failed compare-and-swap, before retrying with the value it returned. A failure
+/// means another thread's update succeeded, so there is nothing to wait for. Under loom it
+/// yields, because loom's scheduler needs every retry loop to.
+#[inline(always)]
+pub(crate) fn cas_retry() {
+    #[cfg(loom)]
+    loom::hint::spin_loop();
 }

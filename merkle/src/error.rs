@@ -114,15 +114,14 @@ pub enum DecodeError {
     UnsupportedVersion(u8),
     /// An unknown message type byte.
     UnknownType(u8),
-    /// Input ends early.
-    Truncated {
-        /// Bytes needed at this point.
-        needed: usize,
-        /// Bytes there.
-        got: usize,
+    /// Fewer or more bytes than the message's fields imply: input that ends early (`got <
+    /// needed`) or bytes left over after the message (`got > needed`).
+    Length {
+        /// Bytes the fields read so far imply.
+        needed: u64,
+        /// Bytes given.
+        got: u64,
     },
-    /// Bytes left over after the message.
-    TrailingBytes(usize),
     /// A count or length field larger than the message could hold.
     BadLength(u64),
     /// A LEB128 number longer than 10 bytes, overflowing 64 bits, or not in its shortest form.
@@ -212,10 +211,9 @@ impl fmt::Display for DecodeError {
                 write!(f, "unsupported format version {v}")
             }
             DecodeError::UnknownType(t) => write!(f, "unknown message type {t}"),
-            DecodeError::Truncated { needed, got } => {
-                write!(f, "truncated: needed {needed} bytes, got {got}")
+            DecodeError::Length { needed, got } => {
+                write!(f, "expected {needed} bytes, got {got}")
             }
-            DecodeError::TrailingBytes(n) => write!(f, "{n} bytes after the end of the message"),
             DecodeError::BadLength(n) => write!(f, "length field {n} exceeds the message"),
             DecodeError::BadVarint => write!(f, "malformed LEB128 number"),
             DecodeError::DigestLength { expected, got } => {

@@ -46,9 +46,9 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if n > self.rest() {
-            return Err(DecodeError::Truncated {
-                needed: self.pos.saturating_add(n),
-                got: self.bytes.len(),
+            return Err(DecodeError::Length {
+                needed: (self.pos as u64).saturating_add(n as u64),
+                got: self.bytes.len() as u64,
             });
         }
         let s = &self.bytes[self.pos..self.pos + n];
@@ -122,7 +122,10 @@ impl<'a> Reader<'a> {
     pub(crate) fn finish(&self) -> Result<(), DecodeError> {
         match self.rest() {
             0 => Ok(()),
-            n => Err(DecodeError::TrailingBytes(n)),
+            _ => Err(DecodeError::Length {
+                needed: self.pos as u64,
+                got: self.bytes.len() as u64,
+            }),
         }
     }
 }

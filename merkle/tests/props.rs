@@ -473,7 +473,7 @@ fn sessions_refuse_bad_peers_and_can_restart() {
     );
     assert_eq!(
         Frame::<[u8; 32]>::from_bytes(b"BMK\x02\x01\x03\x04\x04\x00"),
-        Err(Error::Decode(DecodeError::TrailingBytes(1)))
+        Err(Error::Decode(DecodeError::Length { needed: 8, got: 9 }))
     );
     assert!(matches!(
         Frame::<[u8; 32]>::from_bytes(b"BMK\x02\x01\x03\x04\x02\x04\x00\xff\xff\xff\xff"),

@@ -1,38 +1,32 @@
-//! Time, injected: every limiter reads a [`Clock`] it was given, never `Instant::now()` itself.
+//! Time, injected: every structure that reads the time reads a [`Clock`] it was given, never
+//! `Instant::now()` itself, so tests and examples control it.
+//!
+//! One of the workspace's deliberate copies (listed in `.ci/shared-files`): a user of two bricks
+//! gets the same clocks, with the same bounds, in both.
 
 use crate::sync::{Arc, AtomicU64, Ordering, cas_retry};
 use std::time::{Duration, Instant};
 
-/// A monotonic clock in nanoseconds from an origin of its own ([`SystemClock`] and
-/// `QuantaClock`: the Unix epoch; [`ManualClock`]: zero, or whatever the test sets).
+/// A monotonic clock in nanoseconds from an origin of its own ([`SystemClock`]: the Unix epoch;
+/// [`ManualClock`]: zero, or whatever the test sets). `Send + Sync`, so one clock can serve a
+/// structure shared across threads.
 pub trait Clock: Send + Sync {
-    /// Nanoseconds since the clock's origin. Limiters tolerate a clock that goes backwards
+    /// Nanoseconds since the clock's origin. Readers tolerate a clock that goes backwards
     /// (they treat it as no time passing), but a monotonic one is expected.
     fn now_nanos(&self) -> u64;
 }
 
 /// Nanoseconds since the Unix epoch now, by the wall clock (0 if it reads before 1970).
-fn unix_nanos() -> u64 {
+pub(crate) fn unix_nanos() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// The system's monotonic clock (`Instant`), counting nanoseconds since the Unix epoch: the
-/// wall clock is read once, at construction, and the monotonic clock advances it. So windows
-/// align as the Redis scripts' do (they read Redis's `TIME`, also Unix time): a fixed window of
-/// a minute resets on the minute, in every process and in Redis alike, to within the machines'
-/// clock synchronisation; and an NTP step after construction cannot move it backwards.
-///
-/// ```
-/// use brick_rate_limit::{Clock, SystemClock};
-/// use std::time::{SystemTime, UNIX_EPOCH};
-///
-/// let unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
-/// let clock = SystemClock::default();
-/// assert!(clock.now_nanos().abs_diff(unix) < 1_000_000_000); // Unix time, as Redis's TIME
-/// assert!(clock.now_nanos() <= clock.now_nanos()); // and monotonic
-/// ```
+/// wall clock is read once, at construction, and the monotonic clock advances it. So time-based
+/// windows align across processes and with Redis's `TIME` (also Unix time), to within the
+/// machines' clock synchronisation, and an NTP step after construction cannot move it backwards.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
     origin: Instant,
@@ -58,47 +52,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// The CPU's time-stamp counter, calibrated against the system clock (the `quanta` crate, which
-/// governor also uses): monotonic nanoseconds for a fraction of what `Instant::now` costs on
-/// a virtual machine, where the clock read is most of a limiter check (the README has the
-/// figures). Needs the `quanta`
-/// feature (on by default); where there is no usable TSC, quanta falls back to the OS clock.
-///
-/// Like [`SystemClock`], it counts from the Unix epoch (read once at construction), so windows
-/// align with Redis's.
-#[cfg(feature = "quanta")]
-#[derive(Debug, Clone)]
-pub struct QuantaClock {
-    clock: quanta::Clock,
-    origin: u64,
-    /// Unix nanoseconds at `origin`.
-    epoch: u64,
-}
-
-#[cfg(feature = "quanta")]
-impl Default for QuantaClock {
-    fn default() -> Self {
-        let clock = quanta::Clock::new();
-        let origin = clock.raw();
-        Self {
-            clock,
-            origin,
-            epoch: unix_nanos(),
-        }
-    }
-}
-
-#[cfg(feature = "quanta")]
-impl Clock for QuantaClock {
-    #[inline]
-    fn now_nanos(&self) -> u64 {
-        self.epoch
-            .saturating_add(self.clock.delta_as_nanos(self.origin, self.clock.raw()))
-    }
-}
-
 /// A clock that moves only when told to, for tests, examples and teaching. Clones share the
-/// time: a test keeps one clone and hands the other to the limiter.
+/// time: a test keeps one clone and hands the other to the structure under test.
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     nanos: Arc<AtomicU64>,
@@ -140,7 +95,7 @@ impl ManualClock {
         }
     }
 
-    /// Sets the time, also backwards (to test how limiters take a clock that jumps back).
+    /// Sets the time, also backwards (to test how a reader takes a clock that jumps back).
     pub fn set_nanos(&self, nanos: u64) {
         self.nanos.store(nanos, Ordering::Relaxed);
     }

@@ -296,6 +296,8 @@ mod limiter;
 pub mod middleware;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
+#[cfg(feature = "quanta")]
+mod quanta_clock;
 #[cfg(feature = "serde")]
 mod serde_form;
 mod sliding_log;
@@ -303,8 +305,6 @@ mod sliding_window;
 mod sync;
 mod token_bucket;
 
-#[cfg(feature = "quanta")]
-pub use clock::QuantaClock;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{Decision, Error, ExceedsCapacity, HeaderField};
 pub use fixed_window::{FixedWindow, FixedWindowState};
@@ -321,6 +321,8 @@ pub use hierarchy::Hierarchy;
 pub use keyed::{KeyLimiter, KeyedLimiter};
 pub use leaky_bucket::{LeakyBucket, LeakyQueue};
 pub use limiter::{Algorithm, Limiter, RateLimiter};
+#[cfg(feature = "quanta")]
+pub use quanta_clock::QuantaClock;
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindowCounter, SlidingWindowState};
 pub use token_bucket::{TokenBucket, TokenBucketState};
