@@ -3,7 +3,7 @@
 //! one in one step (moka's `entry` and `and_compute_with`, std's `Entry::or_insert_with`).
 
 use crate::store::{self, Policy};
-use crate::{Clock, ConcurrentCache, LfuCache, LruCache, Removal, TooHeavy, Weigher};
+use crate::{Clock, ConcurrentCache, LfuCache, LruCache, RemovalCause, TooHeavy, Weigher};
 use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 
@@ -157,13 +157,14 @@ macro_rules! single_threaded_entry {
                 match (decision, live) {
                     (Compute::Keep, _) | (Compute::Remove, None) => Ok(Computed::Unchanged),
                     (Compute::Remove, Some(i)) => {
+                        Policy::store_mut(cache).stats.removals += 1;
                         <$ty<K, V, S, W, C> as Policy<K, V, S, W, C>>::remove_at(cache, i);
                         Ok(Computed::Removed)
                     }
                     (Compute::Put(value), live) => {
                         let mut rejected = None;
                         cache.insert_with(key, value, |k, v, why| {
-                            if why == Removal::Rejected {
+                            if why == RemovalCause::Rejected {
                                 rejected = Some((k, v));
                             }
                         });

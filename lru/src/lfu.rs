@@ -1,7 +1,9 @@
 //! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared table.
 
 use crate::store::{self, Links as _, NIL, Placement, Store, check_capacity, nanos, remapped};
-use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
+use crate::{
+    CacheStats, Clock, DefaultBuildHasher, Error, RemovalCause, SystemClock, UnitWeigher, Weigher,
+};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
@@ -211,7 +213,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
 
     /// Inserts or replaces `key`, calling `removed` with every entry pushed out and why.
     #[inline]
-    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, Removal)) {
+    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, RemovalCause)) {
         let ttl = self.store.ttl;
         self.insert_full(key, value, ttl, &mut removed);
     }
@@ -236,7 +238,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         let mut rejected = None;
         let ttl = self.store.ttl;
         let placed = self.insert_full(key, make(), ttl, &mut |k, v, why| {
-            if why == Removal::Rejected {
+            if why == RemovalCause::Rejected {
                 rejected = Some((k, v));
             }
         });
@@ -263,7 +265,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         key: K,
         value: V,
         ttl: Option<u64>,
-        removed: &mut impl FnMut(K, V, Removal),
+        removed: &mut impl FnMut(K, V, RemovalCause),
     ) -> Option<u32> {
         let p = match self.store.begin_insert(key, value, ttl, removed) {
             None => return None,
@@ -292,7 +294,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         &mut self,
         incoming: u64,
         keep: Option<u32>,
-        removed: &mut impl FnMut(K, V, Removal),
+        removed: &mut impl FnMut(K, V, RemovalCause),
     ) {
         while self.store.must_evict(incoming) {
             let Some(victim) = self.victim(keep) else {
@@ -300,7 +302,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             };
             let (k, v) = self.remove_at(victim);
             self.store.stats.evictions += 1;
-            removed(k, v, Removal::Evicted);
+            removed(k, v, RemovalCause::Size);
         }
     }
 
@@ -335,6 +337,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     #[inline]
     pub fn pop_lfu(&mut self) -> Option<(K, V)> {
         let i = self.victim(None)?;
+        self.store.stats.removals += 1;
         Some(self.remove_at(i))
     }
 
@@ -369,7 +372,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
 
     /// The counters.
     #[inline]
-    pub fn stats(&self) -> Stats {
+    pub fn stats(&self) -> CacheStats {
         self.store.stats
     }
 
@@ -453,6 +456,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
 
     /// Removes every entry (the counters stay).
     pub fn clear(&mut self) {
+        self.store.stats.removals += self.len() as u64;
         self.store.clear();
         self.buckets.clear();
         self.free.clear();

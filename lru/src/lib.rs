@@ -336,17 +336,15 @@ mod sync;
 mod weigher;
 mod xxh3;
 
-pub use cache::{Cache, Removal};
+pub use cache::RemovalCause;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use concurrent::{
-    AsyncTask, BlockingTask, Builder, CacheStats, ConcurrentCache, RemovalCause, TooHeavy,
-};
+pub use concurrent::{AsyncTask, BlockingTask, Builder, ConcurrentCache, TooHeavy};
 pub use entry::{Compute, Computed, Entry, EntryRef};
 pub use error::Error;
 pub use hasher::{DefaultBuildHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use lfu::LfuCache;
 pub use lru::LruCache;
-pub use stats::Stats;
+pub use stats::CacheStats;
 pub use weigher::{UnitWeigher, Weigher};
 
 /// The most entries a cache holds. Links are `u32` bucket indices with `u32::MAX` meaning

@@ -1,7 +1,9 @@
 //! The LRU cache: a recency list threaded through the hash table's buckets by `u32` indices.
 
 use crate::store::{self, Links as _, NIL, Placement, Store, check_capacity, nanos, remapped};
-use crate::{Clock, DefaultBuildHasher, Error, Removal, Stats, SystemClock, UnitWeigher, Weigher};
+use crate::{
+    CacheStats, Clock, DefaultBuildHasher, Error, RemovalCause, SystemClock, UnitWeigher, Weigher,
+};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
@@ -172,7 +174,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     ///
     /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
     #[inline]
-    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, Removal)) {
+    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, RemovalCause)) {
         let ttl = self.store.ttl;
         self.insert_full(key, value, ttl, &mut removed);
     }
@@ -197,7 +199,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         let mut rejected = None;
         let ttl = self.store.ttl;
         let placed = self.insert_full(key, make(), ttl, &mut |k, v, why| {
-            if why == Removal::Rejected {
+            if why == RemovalCause::Rejected {
                 rejected = Some((k, v));
             }
         });
@@ -224,7 +226,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         key: K,
         value: V,
         ttl: Option<u64>,
-        removed: &mut impl FnMut(K, V, Removal),
+        removed: &mut impl FnMut(K, V, RemovalCause),
     ) -> Option<u32> {
         let p = match self.store.begin_insert(key, value, ttl, removed) {
             None => return None,
@@ -249,11 +251,11 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     }
 
     #[inline(always)]
-    fn evict_to_fit(&mut self, incoming: u64, removed: &mut impl FnMut(K, V, Removal)) {
+    fn evict_to_fit(&mut self, incoming: u64, removed: &mut impl FnMut(K, V, RemovalCause)) {
         while self.tail != NIL && self.store.must_evict(incoming) {
             let (k, v) = self.remove_at(self.tail);
             self.store.stats.evictions += 1;
-            removed(k, v, Removal::Evicted);
+            removed(k, v, RemovalCause::Size);
         }
     }
 
@@ -286,7 +288,10 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     /// Computes in **O(1)** expected time.
     #[inline]
     pub fn pop_lru(&mut self) -> Option<(K, V)> {
-        (self.tail != NIL).then(|| self.remove_at(self.tail))
+        (self.tail != NIL).then(|| {
+            self.store.stats.removals += 1;
+            self.remove_at(self.tail)
+        })
     }
 
     /// The least recently used entry, the next to be evicted, without marking it used.
@@ -329,7 +334,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 
     /// The counters.
     #[inline]
-    pub fn stats(&self) -> Stats {
+    pub fn stats(&self) -> CacheStats {
         self.store.stats
     }
 
@@ -378,6 +383,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 
     /// Removes every entry (the counters stay).
     pub fn clear(&mut self) {
+        self.store.stats.removals += self.len() as u64;
         self.store.clear();
         self.head = NIL;
         self.tail = NIL;

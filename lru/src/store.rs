@@ -1,7 +1,7 @@
 //! What both policies share: the hash table that holds the entries, weights, expiry times and
 //! counters. The policies own the links that order the entries.
 
-use crate::{Clock, Error, MAX_ENTRIES, Stats, Weigher};
+use crate::{CacheStats, Clock, Error, MAX_ENTRIES, Weigher};
 use hashbrown::HashTable;
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -96,7 +96,7 @@ pub(crate) struct Store<K, V, L, S, W, C> {
     pub(crate) capacity: u64,
     /// Time to live of entries inserted without one, in nanoseconds (`None`: forever).
     pub(crate) ttl: Option<u64>,
-    pub(crate) stats: Stats,
+    pub(crate) stats: CacheStats,
     hasher: S,
     pub(crate) weigher: W,
     clock: C,
@@ -150,7 +150,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
             weight: 0,
             capacity,
             ttl: None,
-            stats: Stats::default(),
+            stats: CacheStats::default(),
             hasher,
             weigher,
             clock,
@@ -296,12 +296,12 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         key: K,
         value: V,
         ttl: Option<u64>,
-        removed: &mut impl FnMut(K, V, crate::Removal),
+        removed: &mut impl FnMut(K, V, crate::RemovalCause),
     ) -> Option<Placement<K, V>> {
         let weight = self.weigher.weigh(&key, &value);
         if u64::from(weight) > self.capacity {
-            self.stats.evictions += 1;
-            removed(key, value, crate::Removal::Rejected);
+            self.stats.rejections += 1;
+            removed(key, value, crate::RemovalCause::Rejected);
             return None;
         }
         self.stats.insertions += 1;
@@ -321,7 +321,8 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         let old_key = std::mem::replace(&mut slot.key, key);
         let old_value = std::mem::replace(&mut slot.value, value);
         self.set_meta(i, self.weight_of(i), weight, expires);
-        removed(old_key, old_value, crate::Removal::Replaced);
+        self.stats.replacements += 1;
+        removed(old_key, old_value, crate::RemovalCause::Replaced);
         Some(Placement::Replaced(i))
     }
 
@@ -528,6 +529,7 @@ where
         p.store_mut().stats.expirations += 1;
         return None;
     }
+    p.store_mut().stats.removals += 1;
     Some(entry)
 }
 
@@ -548,6 +550,7 @@ where
         let slot = store.slot_mut(i);
         if expired || !keep(&slot.key, &mut slot.value) {
             store.stats.expirations += u64::from(expired);
+            store.stats.removals += u64::from(!expired);
             p.remove_at(i);
         }
     }

@@ -182,6 +182,7 @@ proptest! {
                     RemovalCause::Expired => prop_assert!(expires <= model.now || tti.is_some()),
                     RemovalCause::Removed | RemovalCause::Size => {}
                     RemovalCause::Replaced => prop_assert!(false, "replacement of {} unmatched", k),
+                    RemovalCause::Rejected => prop_assert!(false, "rejection of {}, which was held", k),
                 }
             }
             cache.check_invariants();

@@ -5,7 +5,8 @@
 #![cfg(not(loom))]
 
 use brick_lru::{
-    Compute, Computed, DefaultBuildHasher, LfuCache, LruCache, ManualClock, Removal, UnitWeigher,
+    Compute, Computed, DefaultBuildHasher, LfuCache, LruCache, ManualClock, RemovalCause,
+    UnitWeigher,
 };
 use proptest::prelude::*;
 use std::time::Duration;
@@ -112,11 +113,11 @@ impl Model {
             candidates.next_back().map(|(p, _)| p)
         }
     }
-    fn evict(&mut self, incoming: u64, keep: Option<u8>, out: &mut Vec<(u8, u8, Removal)>) {
+    fn evict(&mut self, incoming: u64, keep: Option<u8>, out: &mut Vec<(u8, u8, RemovalCause)>) {
         while self.weight() + incoming > self.capacity {
             let Some(p) = self.victim(keep) else { break };
             let it = self.items.remove(p);
-            out.push((it.key, it.value, Removal::Evicted));
+            out.push((it.key, it.value, RemovalCause::Size));
         }
     }
     fn get(&mut self, k: u8) -> Option<u8> {
@@ -129,10 +130,10 @@ impl Model {
         let p = self.pos(k).unwrap();
         Some(self.items[p].value)
     }
-    fn insert(&mut self, k: u8, v: u8, w: u64, ttl: Option<u64>) -> Vec<(u8, u8, Removal)> {
+    fn insert(&mut self, k: u8, v: u8, w: u64, ttl: Option<u64>) -> Vec<(u8, u8, RemovalCause)> {
         let mut out = Vec::new();
         if w > self.capacity {
-            return vec![(k, v, Removal::Rejected)];
+            return vec![(k, v, RemovalCause::Rejected)];
         }
         let expires = ttl.map_or(u64::MAX, |t| self.now + t);
         if let Some(p) = self.pos(k) {
@@ -141,7 +142,7 @@ impl Model {
             self.items[p].weight = w;
             self.items[p].expires = expires;
             self.touch(p);
-            out.push((k, old, Removal::Replaced));
+            out.push((k, old, RemovalCause::Replaced));
             self.evict(0, Some(k), &mut out);
             return out;
         }
@@ -284,7 +285,7 @@ macro_rules! run_model {
                             Ok(Computed::Removed)
                         }
                         (Compute::Put(v), old) => match model.insert(k, v, w(v), None).first() {
-                            Some(&(k, v, Removal::Rejected)) => Err((k, v)),
+                            Some(&(k, v, RemovalCause::Rejected)) => Err((k, v)),
                             _ if old.is_some() => Ok(Computed::Updated),
                             _ => Ok(Computed::Inserted),
                         },
@@ -296,7 +297,7 @@ macro_rules! run_model {
                     let expected = match model.get(k) {
                         Some(old) => Ok(old),
                         None => match model.insert(k, v, w(v), None).first() {
-                            Some(&(k, v, Removal::Rejected)) => Err((k, v)),
+                            Some(&(k, v, RemovalCause::Rejected)) => Err((k, v)),
                             _ => Ok(v),
                         },
                     };
@@ -307,6 +308,14 @@ macro_rules! run_model {
             prop_assert_eq!(contents(&cache), model.order());
             prop_assert_eq!(cache.len(), model.items.len());
             prop_assert_eq!(cache.weight(), model.weight());
+            // The counters add up to what is resident.
+            let s = cache.stats();
+            prop_assert_eq!(
+                s.insertions - s.replacements - s.evictions - s.expirations - s.removals,
+                cache.len() as u64,
+                "{:?}",
+                s
+            );
         }
     }};
 }

@@ -1,7 +1,9 @@
 //! One property per promised invariant.
 #![cfg(not(loom))]
 
-use brick_lru::{DefaultBuildHasher, Error, LfuCache, LruCache, ManualClock, Removal, UnitWeigher};
+use brick_lru::{
+    DefaultBuildHasher, Error, LfuCache, LruCache, ManualClock, RemovalCause, UnitWeigher,
+};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -76,7 +78,7 @@ proptest! {
         let mut lru = LruCache::with_parts(cap, DefaultBuildHasher::default(), weigher, brick_lru::SystemClock::default()).unwrap();
         for (k, w) in items {
             let mut rejected = false;
-            lru.insert_with(k, w, |_, _, why| rejected |= why == Removal::Rejected);
+            lru.insert_with(k, w, |_, _, why| rejected |= why == RemovalCause::Rejected);
             prop_assert!(lru.weight() <= cap);
             // Too heavy: handed back, not inserted; otherwise present.
             prop_assert_eq!(rejected, u64::from(w) > cap);

@@ -2,7 +2,7 @@
 //! request and the same final contents, for LRU and LFU.
 #![cfg(not(loom))]
 
-use brick_lru::{Cache, LfuCache, LruCache};
+use brick_lru::{LfuCache, LruCache};
 use serde_json::Value;
 
 fn traces() -> serde_json::Map<String, Value> {
@@ -16,16 +16,21 @@ fn traces() -> serde_json::Map<String, Value> {
 }
 
 /// The replay protocol: get each key; on a miss, insert it. One hit bit per request.
-fn replay(cache: &mut impl Cache<u64, u64>, keys: &[u64]) -> Vec<bool> {
-    keys.iter()
-        .map(|&k| {
-            let hit = cache.get(&k).is_some();
-            if !hit {
-                cache.insert(k, k);
-            }
-            hit
-        })
-        .collect()
+/// (A macro: the single-threaded caches share these methods but no trait.)
+macro_rules! replay {
+    ($cache:expr, $keys:expr) => {{
+        let cache = &mut $cache;
+        $keys
+            .iter()
+            .map(|&k| {
+                let hit = cache.get(&k).is_some();
+                if !hit {
+                    cache.insert(k, k);
+                }
+                hit
+            })
+            .collect::<Vec<bool>>()
+    }};
 }
 
 fn bits_hex(hits: &[bool]) -> String {
@@ -64,7 +69,7 @@ fn cachetools_cases_are_reproduced_exactly() {
         match case["policy"].as_str().unwrap() {
             "lru" => {
                 let mut c = LruCache::new(capacity).unwrap();
-                hits = replay(&mut c, &keys);
+                hits = replay!(c, keys);
                 c.check_invariants();
                 let mut lru_to_mru: Vec<u64> = c.iter().map(|(k, _)| *k).collect();
                 lru_to_mru.reverse();
@@ -78,7 +83,7 @@ fn cachetools_cases_are_reproduced_exactly() {
             }
             "lfu" => {
                 let mut c = LfuCache::new(capacity).unwrap();
-                hits = replay(&mut c, &keys);
+                hits = replay!(c, keys);
                 c.check_invariants();
                 let order: Vec<(u64, u64)> = c.iter().map(|(k, _, n)| (*k, n)).collect();
                 let expected: Vec<(u64, u64)> = case["final_keys_eviction_order_with_counts"]

@@ -4,7 +4,8 @@
 use super::refresh::{self, AsyncTask, BlockingTask, Reloader};
 use super::removal::Listener;
 use super::shard::Shard;
-use super::{Cell, ConcurrentCache, RemovalCause};
+use super::{Cell, ConcurrentCache};
+use crate::RemovalCause;
 use crate::store::{NEVER, check_capacity, nanos};
 use crate::sync::{AtomicU8, AtomicU64, RwLock};
 use crate::{Clock, DefaultBuildHasher, Error, SystemClock, UnitWeigher, Weigher};

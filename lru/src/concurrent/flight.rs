@@ -3,7 +3,8 @@
 //! that fails, unwinds or is cancelled hands the key to a waiter.
 
 use super::shard::Found;
-use super::{Cell, ConcurrentCache, RemovalCause, Removed};
+use super::{Cell, ConcurrentCache, Removed};
+use crate::RemovalCause;
 use crate::sync::{Arc, Condvar, Mutex};
 use crate::{Clock, Weigher};
 use std::future::Future;
@@ -263,7 +264,7 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
                 let weight = self.weigher.weigh(&key, &value);
                 if u64::from(weight) > shard.capacity {
                     shard.counters.rejections += 1;
-                    out.push(key, value.clone(), RemovalCause::Size);
+                    out.push(key, value.clone(), RemovalCause::Rejected);
                 } else {
                     let now = self.now();
                     let expires = self.default_expiry(&mut shard, now);

@@ -6,15 +6,14 @@ mod refresh;
 mod removal;
 mod shard;
 mod sketch;
-mod stats;
 
 pub use builder::Builder;
 pub use refresh::{AsyncTask, BlockingTask};
-pub use removal::{RemovalCause, TooHeavy};
-pub use stats::CacheStats;
+pub use removal::TooHeavy;
 
 use crate::store::{NEVER, nanos};
 use crate::sync::{AtomicU8, AtomicU64, Ordering, RwLock};
+use crate::{CacheStats, RemovalCause};
 use crate::{Clock, Compute, Computed, DefaultBuildHasher, SystemClock, UnitWeigher, Weigher};
 pub(crate) use flight::Loading;
 use refresh::Reloader;

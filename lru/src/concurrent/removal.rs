@@ -1,20 +1,7 @@
 //! Why entries leave a concurrent cache, and how they reach the eviction listener.
 
+use crate::RemovalCause;
 use std::fmt;
-
-/// Why an entry left a [`ConcurrentCache`](crate::ConcurrentCache), as told to the eviction listener.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RemovalCause {
-    /// Pushed out by the policy to stay within the capacity, or (a loaded value) heavier
-    /// than a shard's capacity and never cached.
-    Size,
-    /// Its time to live or time to idle had passed.
-    Expired,
-    /// The key was inserted again; this is the old value.
-    Replaced,
-    /// Removed by `remove`, `retain` or `clear`.
-    Removed,
-}
 
 /// An insert refused because the entry is heavier than a shard's capacity; it holds the
 /// entry, which was not inserted.

@@ -10,7 +10,8 @@
 
 use super::refresh::Refresh;
 use super::sketch::FrequencySketch;
-use super::{Loading, RemovalCause, Removed};
+use super::{Loading, Removed};
+use crate::RemovalCause;
 use crate::alloc::Refused;
 use crate::store::{NEVER, NIL};
 use crate::sync::{AtomicU8, AtomicU64, Ordering};
@@ -555,6 +556,7 @@ impl<K: Eq, V> Shard<K, V> {
             RemovalCause::Removed => self.counters.removals += 1,
             RemovalCause::Replaced => self.counters.replacements += 1,
             RemovalCause::Size => self.counters.evictions += 1,
+            RemovalCause::Rejected => self.counters.rejections += 1,
         }
         let (k, v) = self.remove_at(i);
         out.push(k, v, cause);
