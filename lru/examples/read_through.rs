@@ -38,7 +38,7 @@ fn requests(n: usize) -> Vec<u64> {
 
 fn main() -> Result<(), Error> {
     let mut cache = LruCache::new(500)?;
-    cache.set_ttl(Some(Duration::from_secs(30)));
+    cache.set_time_to_live(Some(Duration::from_secs(30)));
     let start = Instant::now();
     for user in requests(20_000) {
         if cache.get(&user).is_none() {

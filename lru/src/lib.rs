@@ -327,6 +327,7 @@ mod entry;
 mod error;
 mod hasher;
 mod lfu;
+mod local_builder;
 mod lru;
 #[cfg(feature = "serde")]
 mod serde_form;
@@ -343,6 +344,7 @@ pub use entry::{Compute, Computed, Entry, EntryRef};
 pub use error::Error;
 pub use hasher::{DefaultBuildHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use lfu::LfuCache;
+pub use local_builder::CacheBuilder;
 pub use lru::LruCache;
 pub use stats::CacheStats;
 pub use weigher::{UnitWeigher, Weigher};

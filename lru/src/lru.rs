@@ -54,23 +54,30 @@ impl<K: Hash + Eq, V> LruCache<K, V> {
     /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
     ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES).
     pub fn new(capacity: u64) -> Result<Self, Error> {
-        Self::with_parts(
+        Self::from_parts(
             capacity,
             DefaultBuildHasher::default(),
             UnitWeigher,
             SystemClock::default(),
         )
     }
+
+    /// Configures a cache: capacity first, then any of a hasher, a weigher, a clock and a
+    /// default time to live (see [`CacheBuilder`](crate::CacheBuilder)).
+    pub fn builder(capacity: u64) -> crate::CacheBuilder<Self> {
+        crate::CacheBuilder::new(capacity)
+    }
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V, S, W, C> {
     /// A cache from all its parts: capacity (entries, or total weight with a weigher), hasher,
-    /// weigher and clock.
-    ///
-    /// # Errors
-    /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
-    ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES) for the unit weigher.
-    pub fn with_parts(capacity: u64, hasher: S, weigher: W, clock: C) -> Result<Self, Error> {
+    /// weigher and clock ([`builder`](Self::builder) names them).
+    pub(crate) fn from_parts(
+        capacity: u64,
+        hasher: S,
+        weigher: W,
+        clock: C,
+    ) -> Result<Self, Error> {
         Ok(Self {
             store: Store::new(capacity, hasher, weigher, clock)?,
             head: NIL,
@@ -80,7 +87,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 
     /// Gives entries inserted without their own time to live this one (`None`: forever).
     /// Entries already in the cache keep theirs.
-    pub fn set_ttl(&mut self, ttl: Option<Duration>) {
+    pub fn set_time_to_live(&mut self, ttl: Option<Duration>) {
         self.store.ttl = ttl.map(nanos);
     }
 
@@ -369,7 +376,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     /// back.
     ///
     /// # Errors
-    /// - As [`with_parts`](Self::with_parts); the cache is then unchanged.
+    /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
+    ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES) for the unit weigher; the cache is then unchanged.
     pub fn resize(&mut self, capacity: u64) -> Result<Vec<(K, V)>, Error> {
         check_capacity(capacity, W::UNIT)?;
         self.store.capacity = capacity;

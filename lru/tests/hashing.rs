@@ -66,13 +66,11 @@ fn two_caches_built_by_new_hash_a_key_differently() {
     assert_ne!(a.hasher().hash_one(key), b.hasher().hash_one(key));
     // The deterministic hasher, asked for explicitly, agrees with itself: replays repeat.
     let fixed = Xxh3BuildHasher::with_seed(7);
-    let a = LruCache::<&str, u32, _>::with_parts(
-        10,
-        fixed,
-        brick_lru::UnitWeigher,
-        brick_lru::SystemClock::default(),
-    )
-    .unwrap();
+    let a = LruCache::<&str, u32, _>::builder(10)
+        .hasher(fixed)
+        .weigher(brick_lru::UnitWeigher)
+        .build()
+        .unwrap();
     assert_eq!(
         a.hasher().hash_one(key),
         Xxh3BuildHasher::with_seed(7).hash_one(key)

@@ -6,7 +6,6 @@
 
 use brick_lru::{
     Compute, Computed, DefaultBuildHasher, LfuCache, LruCache, ManualClock, RemovalCause,
-    UnitWeigher,
 };
 use proptest::prelude::*;
 use std::time::Duration;
@@ -365,28 +364,28 @@ proptest! {
     #[test]
     fn lru_by_count_matches_a_recency_list(ops in prop::collection::vec(op(), 0..120), cap in 1u64..8) {
         let clock = ManualClock::new();
-        let cache = LruCache::with_parts(cap, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        let cache = LruCache::builder(cap).clock(clock.clone()).build().unwrap();
         run_model!(cache, false, false, ops, clock, cap);
     }
 
     #[test]
     fn lru_by_weight_matches_a_recency_list(ops in prop::collection::vec(op(), 0..120), cap in 1u64..16) {
         let clock = ManualClock::new();
-        let cache = LruCache::with_parts(cap, DefaultBuildHasher::default(), weigh as WeighFn, clock.clone()).unwrap();
+        let cache = LruCache::builder(cap).weigher(weigh as WeighFn).clock(clock.clone()).build().unwrap();
         run_model!(cache, false, true, ops, clock, cap);
     }
 
     #[test]
     fn lfu_by_count_matches_a_counted_list(ops in prop::collection::vec(op(), 0..120), cap in 1u64..8) {
         let clock = ManualClock::new();
-        let cache = LfuCache::with_parts(cap, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        let cache = LfuCache::builder(cap).clock(clock.clone()).build().unwrap();
         run_model!(cache, true, false, ops, clock, cap);
     }
 
     #[test]
     fn lfu_by_weight_matches_a_counted_list(ops in prop::collection::vec(op(), 0..120), cap in 1u64..16) {
         let clock = ManualClock::new();
-        let cache = LfuCache::with_parts(cap, DefaultBuildHasher::default(), weigh as WeighFn, clock.clone()).unwrap();
+        let cache = LfuCache::builder(cap).weigher(weigh as WeighFn).clock(clock.clone()).build().unwrap();
         run_model!(cache, true, true, ops, clock, cap);
     }
 }

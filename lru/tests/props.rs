@@ -1,9 +1,7 @@
 //! One property per promised invariant.
 #![cfg(not(loom))]
 
-use brick_lru::{
-    DefaultBuildHasher, Error, LfuCache, LruCache, ManualClock, RemovalCause, UnitWeigher,
-};
+use brick_lru::{Error, LfuCache, LruCache, ManualClock, RemovalCause};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -61,7 +59,7 @@ proptest! {
     #[test]
     fn expired_entries_are_invisible(ttl in 1u64..100, wait in 0u64..200) {
         let clock = ManualClock::new();
-        let mut lru = LruCache::with_parts(10, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        let mut lru = LruCache::builder(10).clock(clock.clone()).build().unwrap();
         lru.insert_with_ttl(1u8, 1u8, Duration::from_nanos(ttl));
         lru.insert(2u8, 2u8);
         clock.advance_nanos(wait);
@@ -75,7 +73,7 @@ proptest! {
     #[test]
     fn weight_never_exceeds_capacity(cap in 1u64..100, items in prop::collection::vec((0u32..50, 0u32..40), 0..200)) {
         let weigher = |_: &u32, v: &u32| *v;
-        let mut lru = LruCache::with_parts(cap, DefaultBuildHasher::default(), weigher, brick_lru::SystemClock::default()).unwrap();
+        let mut lru = LruCache::builder(cap).weigher(weigher).build().unwrap();
         for (k, w) in items {
             let mut rejected = false;
             lru.insert_with(k, w, |_, _, why| rejected |= why == RemovalCause::Rejected);
@@ -136,12 +134,12 @@ proptest! {
     #[test]
     fn the_cache_ttl_applies_to_later_inserts(ttl in 1u64..100, wait in 0u64..200) {
         let clock = ManualClock::new();
-        let mut lru = LruCache::with_parts(10, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
-        let mut lfu = LfuCache::with_parts(10, DefaultBuildHasher::default(), UnitWeigher, clock.clone()).unwrap();
+        let mut lru = LruCache::builder(10).clock(clock.clone()).build().unwrap();
+        let mut lfu = LfuCache::builder(10).clock(clock.clone()).build().unwrap();
         lru.insert(0u8, 0u8); // before the TTL is set: lives forever
         lfu.insert(0u8, 0u8);
-        lru.set_ttl(Some(Duration::from_nanos(ttl)));
-        lfu.set_ttl(Some(Duration::from_nanos(ttl)));
+        lru.set_time_to_live(Some(Duration::from_nanos(ttl)));
+        lfu.set_time_to_live(Some(Duration::from_nanos(ttl)));
         lru.insert(1, 1);
         lfu.insert(1, 1);
         clock.advance_nanos(wait);
@@ -254,23 +252,11 @@ proptest! {
 #[test]
 fn get_or_insert_with_hands_back_a_value_too_heavy() {
     let weigh = |_: &u8, v: &u64| u32::try_from(*v).unwrap_or(u32::MAX);
-    let mut lru = LruCache::with_parts(
-        10,
-        DefaultBuildHasher::default(),
-        weigh,
-        brick_lru::SystemClock::default(),
-    )
-    .unwrap();
+    let mut lru = LruCache::builder(10).weigher(weigh).build().unwrap();
     assert_eq!(lru.get_or_insert_with(1, || 11).unwrap_err(), (1, 11));
     assert!(lru.is_empty());
     assert_eq!(*lru.get_or_insert_with(1, || 4).unwrap(), 4);
-    let mut lfu = LfuCache::with_parts(
-        10,
-        DefaultBuildHasher::default(),
-        weigh,
-        brick_lru::SystemClock::default(),
-    )
-    .unwrap();
+    let mut lfu = LfuCache::builder(10).weigher(weigh).build().unwrap();
     assert_eq!(lfu.get_or_insert(2, 12).unwrap_err(), (2, 12));
     assert!(lfu.is_empty());
 }

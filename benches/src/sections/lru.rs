@@ -115,13 +115,11 @@ cache!(brick_lru::LruCache<K, V>, "brick-lru LruCache", true, true,
     |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
 cache!(brick_lru::LruCache<K, V, std::collections::hash_map::RandomState>,
     "brick-lru LruCache (std RandomState)", true, true,
-    |cap| brick_lru::LruCache::with_parts(cap as u64, Default::default(), brick_lru::UnitWeigher,
-        brick_lru::SystemClock::default()).expect("valid"),
+    |cap| brick_lru::LruCache::builder(cap as u64).hasher(Default::default()).build().expect("valid"),
     |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
 cache!(brick_lru::LruCache<K, V, brick_lru::Xxh3BuildHasher>,
     "brick-lru LruCache (Xxh3BuildHasher, fixed seed)", true, true,
-    |cap| brick_lru::LruCache::with_parts(cap as u64, Default::default(), brick_lru::UnitWeigher,
-        brick_lru::SystemClock::default()).expect("valid"),
+    |cap| brick_lru::LruCache::builder(cap as u64).hasher(Default::default()).build().expect("valid"),
     |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
 cache!(brick_lru::LfuCache<K, V>, "brick-lru LfuCache", true, false,
     |cap| brick_lru::LfuCache::new(cap as u64).expect("valid"),
