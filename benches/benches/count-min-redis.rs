@@ -17,17 +17,12 @@ fn count_min_redis(c: &mut Criterion) {
     };
     let client = RedisClient::open(&redis.url).expect("valid URL");
     let run = std::process::id();
-    let plain =
-        RedisCountMin::<Plain>::with_error(client.clone(), &format!("crit-cms-{run}"), 1e-4, 0.01)
+    let plain = RedisCountMin::<Plain>::new(client.clone(), &format!("crit-cms-{run}"), 1e-4, 0.01)
+        .unwrap();
+    let conservative =
+        RedisCountMin::<Conservative>::new(client.clone(), &format!("crit-ccms-{run}"), 1e-4, 0.01)
             .unwrap();
-    let conservative = RedisCountMin::<Conservative>::with_error(
-        client.clone(),
-        &format!("crit-ccms-{run}"),
-        1e-4,
-        0.01,
-    )
-    .unwrap();
-    let top = RedisTopK::with_error(client, &format!("crit-topk-{run}"), 100, 1e-4, 0.01).unwrap();
+    let top = RedisTopK::new(client, &format!("crit-topk-{run}"), 100, 1e-4, 0.01).unwrap();
     let keys: Vec<String> = zipf_keys(100_000, 100_000, 1.1, 7)
         .into_iter()
         .map(|k| format!("key-{k}"))

@@ -38,12 +38,12 @@ fn hyperloglog(c: &mut Criterion) {
     bench_one(
         c,
         "brick-hyperloglog HyperLogLog",
-        HyperLogLog::new(P).expect("p"),
+        HyperLogLog::with_params(P).expect("p"),
     );
     bench_one(
         c,
         "brick-hyperloglog AtomicHyperLogLog",
-        AtomicHyperLogLog::new(P).expect("p"),
+        AtomicHyperLogLog::with_params(P).expect("p"),
     );
     bench_one(
         c,

@@ -31,7 +31,7 @@ fn main() -> Result<(), brick_count_min::Error> {
         )
     };
 
-    let mut top = TopK::<String>::with_error(10, 0.0005, 0.001)?;
+    let mut top = TopK::<String>::new(10, 0.0005, 0.001)?;
     let mut exact: HashMap<String, u64> = HashMap::new();
     for _ in 0..10_000_000 {
         let line = format!("{} - - [23/Nov/2026] \"GET /api HTTP/1.1\" 200", next_ip());

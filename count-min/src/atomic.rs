@@ -32,7 +32,7 @@ pub const ATOMIC_COUNTER_MAX: u64 = 1 << 63;
 /// use brick_count_min::AtomicCountMinSketch;
 /// use std::sync::Arc;
 ///
-/// let hits: Arc<AtomicCountMinSketch> = Arc::new(AtomicCountMinSketch::new(1024, 4)?);
+/// let hits: Arc<AtomicCountMinSketch> = Arc::new(AtomicCountMinSketch::with_params(1024, 4)?);
 /// let workers: Vec<_> = (0..2)
 ///     .map(|_| {
 ///         let hits = Arc::clone(&hits);
@@ -57,20 +57,20 @@ pub struct AtomicCountMinSketch<S = DefaultBuildHasher, U: UpdateRule = Plain> {
 pub type AtomicConservativeCountMin<S = DefaultBuildHasher> = AtomicCountMinSketch<S, Conservative>;
 
 impl<U: UpdateRule> AtomicCountMinSketch<DefaultBuildHasher, U> {
-    /// As [`CountMinSketch::with_error`].
+    /// As [`CountMinSketch::new`].
     ///
     /// # Errors
-    /// As [`CountMinSketch::with_error`].
-    pub fn with_error(epsilon: f64, delta: f64) -> Result<Self, Error> {
+    /// As [`CountMinSketch::new`].
+    pub fn new(epsilon: f64, delta: f64) -> Result<Self, Error> {
         let (width, depth) = crate::dimensions(epsilon, delta)?;
         Self::with_hasher(width, depth, DefaultBuildHasher::default())
     }
 
-    /// As [`CountMinSketch::new`].
+    /// As [`CountMinSketch::with_params`].
     ///
     /// # Errors
-    /// As [`CountMinSketch::new`].
-    pub fn new(width: u64, depth: u64) -> Result<Self, Error> {
+    /// As [`CountMinSketch::with_params`].
+    pub fn with_params(width: u64, depth: u64) -> Result<Self, Error> {
         Self::with_hasher(width, depth, DefaultBuildHasher::default())
     }
 }
@@ -79,7 +79,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     /// As [`CountMinSketch::with_hasher`].
     ///
     /// # Errors
-    /// As [`CountMinSketch::new`].
+    /// As [`CountMinSketch::with_params`].
     pub fn with_hasher(width: u64, depth: u64, hasher: S) -> Result<Self, Error> {
         let counters = alloc_counters(width, depth, || AtomicU64::new(0))?.into_boxed_slice();
         Ok(Self {

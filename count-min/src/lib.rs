@@ -7,7 +7,7 @@
 //! use brick_count_min::{ConservativeCountMin, CountMinSketch, SpaceSaving};
 //!
 //! // ε = 0.1 %, δ = 1 %: 2719 × 5 counters of 4 bytes (53 KiB), whatever the number of keys.
-//! let mut hits: CountMinSketch = CountMinSketch::with_error(0.001, 0.01)?;
+//! let mut hits: CountMinSketch = CountMinSketch::new(0.001, 0.01)?;
 //! assert_eq!((hits.width(), hits.depth(), hits.len_bytes()), (2719, 5, 54_380));
 //! for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.1"] {
 //!     hits.increment(ip);
@@ -16,13 +16,13 @@
 //! assert!(hits.estimate("10.0.0.1") as f64 <= 2.0 + hits.error_bound()); // w.p. 1 − δ
 //!
 //! // Shards merge exactly: the sum is the sketch of both streams.
-//! let mut other: CountMinSketch = CountMinSketch::with_error(0.001, 0.01)?;
+//! let mut other: CountMinSketch = CountMinSketch::new(0.001, 0.01)?;
 //! other.add("10.0.0.1", 5);
 //! hits.merge(&other)?;
 //! assert!(hits.estimate("10.0.0.1") >= 7);
 //!
 //! // Conservative update: same guarantee, smaller errors.
-//! let mut cu: ConservativeCountMin = ConservativeCountMin::with_error(0.001, 0.01)?;
+//! let mut cu: ConservativeCountMin = ConservativeCountMin::new(0.001, 0.01)?;
 //! assert_eq!(cu.add("/index.html", 3), 3); // returns the new estimate
 //!
 //! // Heavy hitters with deterministic bounds.

@@ -87,7 +87,7 @@ pub fn dimensions(epsilon: f64, delta: f64) -> Result<(u64, u64), Error> {
 /// ```
 /// use brick_count_min::CountMinSketch;
 ///
-/// let mut hits: CountMinSketch = CountMinSketch::with_error(0.001, 0.01)?;
+/// let mut hits: CountMinSketch = CountMinSketch::new(0.001, 0.01)?;
 /// for path in ["/", "/login", "/", "/", "/about"] {
 ///     hits.increment(path);
 /// }
@@ -118,7 +118,7 @@ impl<C: Counter, U: UpdateRule> CountMinSketch<C, DefaultBuildHasher, U> {
     ///
     /// # Errors
     /// As [`dimensions`], plus [`Error::OutOfMemory`].
-    pub fn with_error(epsilon: f64, delta: f64) -> Result<Self, Error> {
+    pub fn new(epsilon: f64, delta: f64) -> Result<Self, Error> {
         Self::with_error_and_hasher(epsilon, delta, DefaultBuildHasher::default())
     }
 
@@ -127,25 +127,25 @@ impl<C: Counter, U: UpdateRule> CountMinSketch<C, DefaultBuildHasher, U> {
     /// # Errors
     /// [`Error::InvalidWidth`], [`Error::InvalidDepth`], [`Error::TooLarge`],
     /// [`Error::OutOfMemory`].
-    pub fn new(width: u64, depth: u64) -> Result<Self, Error> {
+    pub fn with_params(width: u64, depth: u64) -> Result<Self, Error> {
         Self::with_hasher(width, depth, DefaultBuildHasher::default())
     }
 }
 
 impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
-    /// As [`with_error`](Self::with_error), with a given hasher.
+    /// As [`new`](Self::new), with a given hasher.
     ///
     /// # Errors
-    /// As [`with_error`](Self::with_error).
+    /// As [`new`](Self::new).
     pub fn with_error_and_hasher(epsilon: f64, delta: f64, hasher: S) -> Result<Self, Error> {
         let (width, depth) = dimensions(epsilon, delta)?;
         Self::with_hasher(width, depth, hasher)
     }
 
-    /// As [`new`](Self::new), with a given hasher.
+    /// As [`with_params`](Self::with_params), with a given hasher.
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// As [`with_params`](Self::with_params).
     pub fn with_hasher(width: u64, depth: u64, hasher: S) -> Result<Self, Error> {
         let counters = alloc_counters(width, depth, C::default)?;
         Ok(Self::from_parts(

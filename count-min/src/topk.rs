@@ -46,7 +46,7 @@ fn check_k(k: u64) -> Result<usize, Error> {
 /// ```
 /// use brick_count_min::TopK;
 ///
-/// let mut top = TopK::<&str>::with_error(2, 0.01, 0.01)?;
+/// let mut top = TopK::<&str>::new(2, 0.01, 0.01)?;
 /// for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.3", "10.0.0.1", "10.0.0.2"] {
 ///     top.insert(&ip);
 /// }
@@ -68,7 +68,7 @@ impl<K: Hash + Eq + Clone, C: Counter> TopK<K, C, DefaultBuildHasher> {
     /// # Errors
     /// [`Error::InvalidK`] for k = 0 or k > [`MAX_K`], and the errors of
     /// [`dimensions`](crate::dimensions).
-    pub fn with_error(k: u64, epsilon: f64, delta: f64) -> Result<Self, Error> {
+    pub fn new(k: u64, epsilon: f64, delta: f64) -> Result<Self, Error> {
         let (width, depth) = crate::dimensions(epsilon, delta)?;
         Self::with_hasher(k, width, depth, DefaultBuildHasher::default())
     }
@@ -76,17 +76,17 @@ impl<K: Hash + Eq + Clone, C: Counter> TopK<K, C, DefaultBuildHasher> {
     /// Tracks the `k` largest items over a sketch of `depth` rows of `width` counters.
     ///
     /// # Errors
-    /// [`Error::InvalidK`], and the errors of [`CountMinSketch::new`](crate::CountMinSketch::new).
-    pub fn new(k: u64, width: u64, depth: u64) -> Result<Self, Error> {
+    /// [`Error::InvalidK`], and the errors of [`CountMinSketch::with_params`](crate::CountMinSketch::with_params).
+    pub fn with_params(k: u64, width: u64, depth: u64) -> Result<Self, Error> {
         Self::with_hasher(k, width, depth, DefaultBuildHasher::default())
     }
 }
 
 impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
-    /// As [`new`](TopK::new), with a given hasher (for the sketch and the key index).
+    /// As [`new`](TopK::with_params), with a given hasher (for the sketch and the key index).
     ///
     /// # Errors
-    /// As [`new`](TopK::new).
+    /// As [`new`](TopK::with_params).
     pub fn with_hasher(k: u64, width: u64, depth: u64, hasher: S) -> Result<Self, Error> {
         let k = check_k(k)?;
         let sketch = ConservativeCountMin::with_hasher(width, depth, hasher.clone())?;

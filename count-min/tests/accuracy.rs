@@ -205,9 +205,9 @@ fn zipf(n: usize, keys: usize, s: f64, seed: u64) -> (Vec<u32>, Vec<u64>) {
 #[test]
 fn ten_million_zipf_items_stay_within_the_bound_and_top_k_recalls_the_heavy_hitters() {
     let (stream, counts) = zipf(10_000_000, 1_000_000, 1.1, 7);
-    let mut plain: CountMinSketch = CountMinSketch::with_error(0.001, 0.01).unwrap();
-    let mut cons: ConservativeCountMin = ConservativeCountMin::with_error(0.001, 0.01).unwrap();
-    let mut top = TopK::<u32>::with_error(100, 0.001, 0.01).unwrap();
+    let mut plain: CountMinSketch = CountMinSketch::new(0.001, 0.01).unwrap();
+    let mut cons: ConservativeCountMin = ConservativeCountMin::new(0.001, 0.01).unwrap();
+    let mut top = TopK::<u32>::new(100, 0.001, 0.01).unwrap();
     let mut ss = SpaceSaving::<u32>::new(1000).unwrap();
     for &r in &stream {
         let h = plain.hash_item(&r);

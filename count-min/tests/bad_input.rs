@@ -26,7 +26,7 @@ fn top_keys<K: Clone + Ord>(top: &[brick_count_min::HeavyHitter<K>]) -> Vec<(K, 
 /// SpaceSaving displaced the smallest counter.
 #[test]
 fn zero_weight_adds_change_nothing() {
-    let mut topk: TopK<u32> = TopK::new(3, 256, 4).unwrap();
+    let mut topk: TopK<u32> = TopK::with_params(3, 256, 4).unwrap();
     assert_eq!(topk.add(&7, 0), 0);
     assert!(topk.top().is_empty());
     let mut ss: SpaceSaving<u32> = SpaceSaving::new(3).unwrap();
@@ -42,7 +42,7 @@ fn zero_weight_adds_change_nothing() {
     assert_eq!(top_keys(&ss.top()), ss_before);
     assert_eq!(top_keys(&topk.top()), topk_before);
     assert_eq!(ss.total(), 60);
-    let mut cms: CountMinSketch = CountMinSketch::new(64, 3).unwrap();
+    let mut cms: CountMinSketch = CountMinSketch::with_params(64, 3).unwrap();
     cms.add(&1u8, 5);
     let bytes = cms.to_bytes();
     assert_eq!(cms.add(&2u8, 0), cms.estimate(&2u8));
@@ -53,7 +53,7 @@ fn zero_weight_adds_change_nothing() {
 /// checksum recomputed) are refused.
 #[test]
 fn rows_summing_past_the_total_are_refused() {
-    let mut cms: CountMinSketch = CountMinSketch::new(16, 2).unwrap();
+    let mut cms: CountMinSketch = CountMinSketch::with_params(16, 2).unwrap();
     for i in 0..100u32 {
         cms.increment(&i);
     }
@@ -196,23 +196,23 @@ proptest! {
     fn constructors_with_arbitrary_parameters(w in weird_u64(), d in weird_u64(), k in weird_u64(), eps in weird_f64(), delta in weird_f64()) {
         let small = w <= 1 << 16 && d <= 64;
         if small {
-            match CountMinSketch::<u32>::new(w, d) {
+            match CountMinSketch::<u32>::with_params(w, d) {
                 Ok(s) => prop_assert!(s.width() == w && s.depth() == d),
                 Err(e) => prop_assert!(matches!(e, Error::InvalidWidth(_) | Error::InvalidDepth(_)), "{}", e),
             }
         }
         let valid = eps > 0.0 && eps < 1.0 && delta > 0.0 && delta < 1.0;
         if !valid {
-            prop_assert!(CountMinSketch::<u32>::with_error(eps, delta).is_err());
+            prop_assert!(CountMinSketch::<u32>::new(eps, delta).is_err());
         } else if let Ok((width, depth)) = brick_count_min::dimensions(eps, delta)
             && width <= 1 << 16
         {
-            let s = CountMinSketch::<u32>::with_error(eps, delta).unwrap();
+            let s = CountMinSketch::<u32>::new(eps, delta).unwrap();
             prop_assert!(s.width() == width && s.depth() == depth);
         }
         if k <= 1 << 12 && small {
             prop_assert_eq!(SpaceSaving::<u8>::new(k).is_ok(), k >= 1);
-            if let Ok(mut t) = TopK::<u8>::new(k, w, d) {
+            if let Ok(mut t) = TopK::<u8>::with_params(k, w, d) {
                 t.add(&1, 5);
                 prop_assert!(t.top().len() <= 1);
             }

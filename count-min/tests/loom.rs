@@ -18,14 +18,14 @@ const DEPTH: u64 = 2;
 fn concurrent_increments_of_one_key_are_both_counted() {
     loom::model(|| {
         let s: Arc<AtomicCountMinSketch> =
-            Arc::new(AtomicCountMinSketch::new(WIDTH, DEPTH).unwrap());
+            Arc::new(AtomicCountMinSketch::with_params(WIDTH, DEPTH).unwrap());
         let t = {
             let s = Arc::clone(&s);
             thread::spawn(move || s.increment(&7u64))
         };
         s.increment(&7u64);
         t.join().unwrap();
-        let mut expected = CountMinSketch::<u64>::new(WIDTH, DEPTH).unwrap();
+        let mut expected = CountMinSketch::<u64>::with_params(WIDTH, DEPTH).unwrap();
         expected.add(&7u64, 2);
         assert_eq!(s.to_sketch(), expected);
         assert_eq!(s.estimate(&7u64), 2);
@@ -37,7 +37,7 @@ fn concurrent_increments_of_one_key_are_both_counted() {
 fn concurrent_weighted_adds_are_both_counted() {
     loom::model(|| {
         let s: Arc<AtomicCountMinSketch> =
-            Arc::new(AtomicCountMinSketch::new(WIDTH, DEPTH).unwrap());
+            Arc::new(AtomicCountMinSketch::with_params(WIDTH, DEPTH).unwrap());
         let t = {
             let s = Arc::clone(&s);
             thread::spawn(move || s.add(&7u64, 3))
@@ -56,7 +56,7 @@ fn concurrent_weighted_adds_are_both_counted() {
 fn concurrent_conservative_adds_never_lose_an_increment() {
     loom::model(|| {
         let s: Arc<AtomicConservativeCountMin> =
-            Arc::new(AtomicConservativeCountMin::new(WIDTH, DEPTH).unwrap());
+            Arc::new(AtomicConservativeCountMin::with_params(WIDTH, DEPTH).unwrap());
         let t = {
             let s = Arc::clone(&s);
             thread::spawn(move || {

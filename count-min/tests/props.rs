@@ -75,8 +75,8 @@ proptest! {
 
     #[test]
     fn add_returns_the_new_estimate(items in stream(), dims in shape()) {
-        let mut p: CountMinSketch = CountMinSketch::new(dims.0, dims.1).unwrap();
-        let mut c: ConservativeCountMin = ConservativeCountMin::new(dims.0, dims.1).unwrap();
+        let mut p: CountMinSketch = CountMinSketch::with_params(dims.0, dims.1).unwrap();
+        let mut c: ConservativeCountMin = ConservativeCountMin::with_params(dims.0, dims.1).unwrap();
         for (k, n) in &items {
             prop_assert_eq!(p.add(k, *n), p.estimate(k));
             prop_assert_eq!(c.add(k, *n), c.estimate(k));
@@ -197,8 +197,8 @@ proptest! {
 
     #[test]
     fn top_k_reports_upper_bounds_largest_first(a in stream(), b in stream(), k in 1u64..20, dims in shape()) {
-        let mut top = TopK::<u16>::new(k, dims.0, dims.1).unwrap();
-        let mut other = TopK::<u16>::new(k, dims.0, dims.1).unwrap();
+        let mut top = TopK::<u16>::with_params(k, dims.0, dims.1).unwrap();
+        let mut other = TopK::<u16>::with_params(k, dims.0, dims.1).unwrap();
         for (key, n) in &a {
             top.add(key, *n);
         }
@@ -229,10 +229,10 @@ proptest! {
 
     #[test]
     fn atomic_sketches_equal_their_single_threaded_twins(items in stream(), dims in shape()) {
-        let atomic: AtomicCountMinSketch = AtomicCountMinSketch::new(dims.0, dims.1).unwrap();
-        let atomic_cu: AtomicConservativeCountMin = AtomicConservativeCountMin::new(dims.0, dims.1).unwrap();
-        let mut single = CountMinSketch::<u64>::new(dims.0, dims.1).unwrap();
-        let mut single_cu = ConservativeCountMin::<u64>::new(dims.0, dims.1).unwrap();
+        let atomic: AtomicCountMinSketch = AtomicCountMinSketch::with_params(dims.0, dims.1).unwrap();
+        let atomic_cu: AtomicConservativeCountMin = AtomicConservativeCountMin::with_params(dims.0, dims.1).unwrap();
+        let mut single = CountMinSketch::<u64>::with_params(dims.0, dims.1).unwrap();
+        let mut single_cu = ConservativeCountMin::<u64>::with_params(dims.0, dims.1).unwrap();
         for (k, n) in &items {
             if *n == 1 { atomic.increment(k) } else { atomic.add(k, *n) }
             atomic_cu.add(k, *n);
@@ -249,9 +249,9 @@ proptest! {
 #[test]
 fn threaded_increments_are_all_counted() {
     let atomic: std::sync::Arc<AtomicCountMinSketch> =
-        std::sync::Arc::new(AtomicCountMinSketch::new(64, 3).unwrap());
+        std::sync::Arc::new(AtomicCountMinSketch::with_params(64, 3).unwrap());
     let cu: std::sync::Arc<AtomicConservativeCountMin> =
-        std::sync::Arc::new(AtomicConservativeCountMin::new(64, 3).unwrap());
+        std::sync::Arc::new(AtomicConservativeCountMin::with_params(64, 3).unwrap());
     let workers: Vec<_> = (0..2)
         .map(|t| {
             let (atomic, cu) = (atomic.clone(), cu.clone());
@@ -266,7 +266,7 @@ fn threaded_increments_are_all_counted() {
     for w in workers {
         w.join().unwrap();
     }
-    let mut single = CountMinSketch::<u64>::new(64, 3).unwrap();
+    let mut single = CountMinSketch::<u64>::with_params(64, 3).unwrap();
     for _ in 0..2 {
         for i in 0..20_000u64 {
             single.increment(&(i % 100));
@@ -284,7 +284,7 @@ fn threaded_increments_are_all_counted() {
 fn sizing_follows_the_formulas() {
     assert_eq!(dimensions(0.001, 0.01).unwrap(), (2719, 5));
     assert_eq!(dimensions(0.5, 0.5).unwrap(), (6, 1));
-    let s: CountMinSketch = CountMinSketch::with_error(0.01, 0.001).unwrap();
+    let s: CountMinSketch = CountMinSketch::new(0.01, 0.001).unwrap();
     assert_eq!((s.width(), s.depth()), (272, 7));
     assert!(s.epsilon() <= 0.01 && s.delta() <= 0.001);
     assert_eq!(s.len_bytes(), 272 * 7 * 4);
@@ -305,32 +305,35 @@ fn bad_parameters_are_typed_errors() {
         Err(Error::InvalidDepth(691))
     ));
     assert_eq!(
-        CountMinSketch::<u32>::new(0, 3).unwrap_err(),
+        CountMinSketch::<u32>::with_params(0, 3).unwrap_err(),
         Error::InvalidWidth(0)
     );
     assert_eq!(
-        CountMinSketch::<u32>::new(3, 0).unwrap_err(),
+        CountMinSketch::<u32>::with_params(3, 0).unwrap_err(),
         Error::InvalidDepth(0)
     );
     assert_eq!(
-        CountMinSketch::<u32>::new(3, 65).unwrap_err(),
+        CountMinSketch::<u32>::with_params(3, 65).unwrap_err(),
         Error::InvalidDepth(65)
     );
     assert_eq!(
-        CountMinSketch::<u32>::new(1 << 32, 1).unwrap_err(),
+        CountMinSketch::<u32>::with_params(1 << 32, 1).unwrap_err(),
         Error::InvalidWidth(1 << 32)
     );
     // u32::MAX × 64 counters of 8 bytes: more than the allocator gives (or than usize holds).
     assert!(matches!(
-        CountMinSketch::<u64>::new(u32::MAX as u64, 64),
+        CountMinSketch::<u64>::with_params(u32::MAX as u64, 64),
         Err(Error::OutOfMemory { .. } | Error::TooLarge { .. })
     ));
-    assert_eq!(TopK::<u8>::new(0, 10, 2).unwrap_err(), Error::InvalidK(0));
+    assert_eq!(
+        TopK::<u8>::with_params(0, 10, 2).unwrap_err(),
+        Error::InvalidK(0)
+    );
     assert_eq!(
         SpaceSaving::<u8>::new(1 << 25).unwrap_err(),
         Error::InvalidK(1 << 25)
     );
-    assert!(AtomicCountMinSketch::<DefaultBuildHasher>::new(0, 1).is_err());
+    assert!(AtomicCountMinSketch::<DefaultBuildHasher>::with_params(0, 1).is_err());
     for e in [
         Error::InvalidEpsilon(2.0),
         Error::InvalidK(0),
@@ -342,10 +345,10 @@ fn bad_parameters_are_typed_errors() {
 
 #[test]
 fn merge_refuses_other_shapes_and_hashers_unchanged() {
-    let mut a: CountMinSketch = CountMinSketch::new(100, 3).unwrap();
+    let mut a: CountMinSketch = CountMinSketch::with_params(100, 3).unwrap();
     a.increment("x");
     let before = a.clone();
-    let b: CountMinSketch = CountMinSketch::new(100, 4).unwrap();
+    let b: CountMinSketch = CountMinSketch::with_params(100, 4).unwrap();
     assert!(matches!(a.merge(&b), Err(Error::ShapeMismatch { .. })));
     let c = CountMinSketch::with_hasher(100, 3, DefaultBuildHasher::with_seed(1)).unwrap();
     assert!(matches!(a.merge(&c), Err(Error::ShapeMismatch { .. })));
@@ -394,7 +397,7 @@ fn decoding_checks_kind_and_hasher() {
 
 #[test]
 fn clear_empties_and_keeps_the_shape() {
-    let mut s: ConservativeCountMin = ConservativeCountMin::new(10, 2).unwrap();
+    let mut s: ConservativeCountMin = ConservativeCountMin::with_params(10, 2).unwrap();
     assert!(s.is_empty());
     s.add(&1u8, 5);
     assert!(!s.is_empty());

@@ -113,7 +113,7 @@ proptest! {
         stream in prop::collection::vec((0..40u32, 1..4u64), 1..120),
     ) {
         let top = RedisTopK::with_hasher(client(), &unique("topk"), k, width, 3, DefaultBuildHasher::default()).unwrap();
-        let mut local = ConservativeCountMin::<u32>::new(width, 3).unwrap();
+        let mut local = ConservativeCountMin::<u32>::with_params(width, 3).unwrap();
         let mut truth = std::collections::HashMap::new();
         for (x, c) in &stream {
             let key = format!("k{x}");
@@ -152,7 +152,7 @@ fn topk_matches_the_in_process_topk_on_distinct_counts() {
         DefaultBuildHasher::default(),
     )
     .unwrap();
-    let mut local = TopK::<String>::new(10, 1 << 16, 5).unwrap();
+    let mut local = TopK::<String>::with_params(10, 1 << 16, 5).unwrap();
     // Key i occurs 3·(40 − i) + 1 times, round-robin, so the ranking builds up over time.
     let mut batch = Vec::new();
     for round in 0..121u64 {
@@ -184,7 +184,7 @@ fn topk_matches_the_in_process_topk_on_distinct_counts() {
 #[ignore = "needs redis-server; .ci/run starts one"]
 fn concurrent_clients_lose_no_increment() {
     let prefix = unique("concurrent");
-    let make = || RedisCountMin::<Plain>::new(client(), &prefix, 512, 4).unwrap();
+    let make = || RedisCountMin::<Plain>::with_params(client(), &prefix, 512, 4).unwrap();
     let threads: Vec<_> = (0..16u32)
         .map(|t| {
             let sketch = make();
@@ -234,7 +234,8 @@ fn a_killed_server_loses_no_acknowledged_add() {
         reconnect_backoff: Duration::from_millis(20),
     };
     let client = RedisClient::with_options(&server.url(), options).unwrap();
-    let sketch = Arc::new(RedisCountMin::<Conservative>::new(client, "faults", 2_048, 4).unwrap());
+    let sketch =
+        Arc::new(RedisCountMin::<Conservative>::with_params(client, "faults", 2_048, 4).unwrap());
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (sketch, stop) = (Arc::clone(&sketch), Arc::clone(&stop));
@@ -275,7 +276,7 @@ fn a_killed_server_loses_no_acknowledged_add() {
 #[ignore = "needs redis-server; .ci/run starts one"]
 fn foreign_values_and_other_shapes_are_typed_errors() {
     let prefix = unique("foreign");
-    let sketch = RedisCountMin::<Plain>::new(client(), &prefix, 100, 3).unwrap();
+    let sketch = RedisCountMin::<Plain>::with_params(client(), &prefix, 100, 3).unwrap();
     let [counters, ..] = sketch.key_names();
     let counters = counters.to_owned();
     let mut raw = raw(&shared_url());
@@ -299,9 +300,9 @@ fn foreign_values_and_other_shapes_are_typed_errors() {
     assert_eq!(sketch.total().unwrap(), 0, "a refused add counted nothing");
 
     for attempt in [
-        RedisCountMin::<Plain>::new(client(), &prefix, 101, 3).map(drop),
-        RedisCountMin::<Plain>::new(client(), &prefix, 100, 4).map(drop),
-        RedisCountMin::<Conservative>::new(client(), &prefix, 100, 3).map(drop),
+        RedisCountMin::<Plain>::with_params(client(), &prefix, 101, 3).map(drop),
+        RedisCountMin::<Plain>::with_params(client(), &prefix, 100, 4).map(drop),
+        RedisCountMin::<Conservative>::with_params(client(), &prefix, 100, 3).map(drop),
         RedisCountMin::<Plain, _>::with_hasher(
             client(),
             &prefix,
@@ -318,7 +319,7 @@ fn foreign_values_and_other_shapes_are_typed_errors() {
             "{attempt:?}"
         );
     }
-    assert!(RedisCountMin::<Plain>::new(client(), &prefix, 100, 3).is_ok());
+    assert!(RedisCountMin::<Plain>::with_params(client(), &prefix, 100, 3).is_ok());
 }
 
 /// The shapes the in-process sketch refuses, k out of range and a bad prefix are refused the
@@ -327,30 +328,31 @@ fn foreign_values_and_other_shapes_are_typed_errors() {
 fn bad_parameters_are_typed_errors_before_any_io() {
     let nowhere = RedisClient::open("redis://127.0.0.1:1/").unwrap();
     for (w, d) in [(0, 3), (10, 0), (10, 65), (u64::MAX, 3)] {
-        let ours = RedisCountMin::<Plain>::new(nowhere.clone(), "bad", w, d).unwrap_err();
-        let theirs = CountMinSketch::<u32>::new(w, d).unwrap_err();
+        let ours = RedisCountMin::<Plain>::with_params(nowhere.clone(), "bad", w, d).unwrap_err();
+        let theirs = CountMinSketch::<u32>::with_params(w, d).unwrap_err();
         assert_eq!(ours, RedisError::Config(theirs));
     }
     for (e, d) in [(0.0, 0.1), (0.1, 1.0), (f64::NAN, 0.1)] {
-        let ours = RedisCountMin::<Plain>::with_error(nowhere.clone(), "bad", e, d).unwrap_err();
-        let theirs = CountMinSketch::<u32>::with_error(e, d).unwrap_err();
+        let ours = RedisCountMin::<Plain>::new(nowhere.clone(), "bad", e, d).unwrap_err();
+        let theirs = CountMinSketch::<u32>::new(e, d).unwrap_err();
         assert_eq!(ours.to_string(), RedisError::Config(theirs).to_string());
     }
     // Counters past Redis's 512 MiB string.
-    let e = RedisCountMin::<Plain>::new(nowhere.clone(), "big", u32::MAX as u64, 64).unwrap_err();
+    let e = RedisCountMin::<Plain>::with_params(nowhere.clone(), "big", u32::MAX as u64, 64)
+        .unwrap_err();
     assert!(
         matches!(e, RedisError::Config(Error::TooLarge { .. })),
         "{e:?}"
     );
     for k in [0, MAX_K + 1] {
-        let ours = RedisTopK::with_error(nowhere.clone(), "bad", k, 0.01, 0.01).unwrap_err();
-        let theirs = TopK::<String>::with_error(k, 0.01, 0.01).unwrap_err();
+        let ours = RedisTopK::new(nowhere.clone(), "bad", k, 0.01, 0.01).unwrap_err();
+        let theirs = TopK::<String>::new(k, 0.01, 0.01).unwrap_err();
         assert_eq!(ours, RedisError::Config(theirs));
     }
     for prefix in ["", "a{b", "c}"] {
-        let e = RedisCountMin::<Plain>::new(nowhere.clone(), prefix, 10, 3).unwrap_err();
+        let e = RedisCountMin::<Plain>::with_params(nowhere.clone(), prefix, 10, 3).unwrap_err();
         assert!(matches!(e, RedisError::BadPrefix(_)), "{e:?}");
     }
-    let e = RedisCountMin::<Plain>::new(nowhere, "ok", 10, 3).unwrap_err();
+    let e = RedisCountMin::<Plain>::with_params(nowhere, "ok", 10, 3).unwrap_err();
     assert!(matches!(e, RedisError::Connection(_)), "{e:?}");
 }

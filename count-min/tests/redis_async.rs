@@ -33,7 +33,7 @@ async fn async_operations_match_the_twins() {
     )
     .await
     .unwrap();
-    let mut local = ConservativeCountMin::<u32>::new(64, 4).unwrap();
+    let mut local = ConservativeCountMin::<u32>::with_params(64, 4).unwrap();
     for x in 0..300u32 {
         assert_eq!(
             sketch
@@ -65,7 +65,7 @@ async fn async_operations_match_the_twins() {
     )
     .await
     .unwrap();
-    let mut twin = TopK::<String>::new(3, 1 << 12, 4).unwrap();
+    let mut twin = TopK::<String>::with_params(3, 1 << 12, 4).unwrap();
     for (key, n) in [("a", 9u64), ("b", 7), ("c", 5), ("d", 3), ("e", 1)] {
         for _ in 0..n {
             top.add_async(key, 1).await.unwrap();

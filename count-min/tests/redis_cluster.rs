@@ -42,7 +42,7 @@ fn sketches_spread_over_a_cluster_match_their_twins_and_survive_a_reshard() {
         })
         .collect();
     let mut twins: Vec<ConservativeCountMin> = (0..12)
-        .map(|_| ConservativeCountMin::new(1_024, 4).unwrap())
+        .map(|_| ConservativeCountMin::with_params(1_024, 4).unwrap())
         .collect();
     for (s, twin) in sketches.iter().zip(&mut twins) {
         for x in 0..300u32 {

@@ -32,10 +32,10 @@ fn traffic(server: u64) -> Vec<u64> {
 
 fn main() -> Result<(), brick_hyperloglog::Error> {
     let mut exact = HashSet::new();
-    let mut day = HyperLogLog::new(14)?;
+    let mut day = HyperLogLog::with_params(14)?;
     for server in 0..4 {
         let requests = traffic(server);
-        let sketch = AtomicHyperLogLog::new(14)?;
+        let sketch = AtomicHyperLogLog::with_params(14)?;
         // Two request threads per server insert into the same sketch, lock-free.
         std::thread::scope(|s| {
             for half in requests.chunks(requests.len() / 2) {

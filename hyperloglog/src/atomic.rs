@@ -26,7 +26,7 @@ use crate::{Error, HyperLogLog};
 /// use brick_hyperloglog::AtomicHyperLogLog;
 /// use std::sync::Arc;
 ///
-/// let visitors = Arc::new(AtomicHyperLogLog::new(14)?);
+/// let visitors = Arc::new(AtomicHyperLogLog::with_params(14)?);
 /// std::thread::scope(|s| {
 ///     for t in 0..2u64 {
 ///         let visitors = Arc::clone(&visitors);
@@ -59,12 +59,22 @@ impl<S> std::fmt::Debug for AtomicHyperLogLog<S> {
 
 impl AtomicHyperLogLog<DefaultBuildHasher> {
     /// An empty sketch of 2^`precision` registers, hashing with seeded XXH3 (seed 0), so it
-    /// agrees with `HyperLogLog::new`.
+    /// agrees with `HyperLogLog::with_params`.
     ///
     /// # Errors
     /// [`Error::InvalidPrecision`] outside 4..=18.
-    pub fn new(precision: u8) -> Result<Self, Error> {
+    pub fn with_params(precision: u8) -> Result<Self, Error> {
         Self::with_hasher(precision, DefaultBuildHasher::default())
+    }
+
+    /// An empty sketch whose relative standard error is at most `relative_error` (the
+    /// precision of [`precision_for`](crate::precision_for)), agreeing with
+    /// `HyperLogLog::new`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRelativeError`] when no precision in 4..=18 reaches it.
+    pub fn new(relative_error: f64) -> Result<Self, Error> {
+        Self::with_params(crate::precision_for(relative_error)?)
     }
 }
 

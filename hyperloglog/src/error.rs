@@ -8,6 +8,9 @@ use std::fmt;
 pub enum Error {
     /// A precision outside 4..=18.
     InvalidPrecision(u8),
+    /// A relative error no precision in 4..=18 reaches (below 0.2 %), or one that is not a
+    /// positive number.
+    InvalidRelativeError,
     /// A merge of sketches with different precisions (fold the finer one first).
     PrecisionMismatch {
         /// This sketch's precision.
@@ -75,6 +78,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidPrecision(p) => write!(f, "precision {p} is outside 4..=18"),
+            Error::InvalidRelativeError => write!(
+                f,
+                "relative error must be a positive number at least 1.04/sqrt(2^18) (0.2 %)"
+            ),
             Error::PrecisionMismatch { ours, theirs } => write!(
                 f,
                 "cannot merge precision {theirs} into {ours}: fold the finer sketch first"

@@ -7,8 +7,8 @@
 //! use brick_hyperloglog::HyperLogLog;
 //!
 //! // One sketch per shard: 2^14 registers, 0.81 % standard error, about 8 KiB each.
-//! let mut monday = HyperLogLog::new(14)?;
-//! let mut tuesday = HyperLogLog::new(14)?;
+//! let mut monday = HyperLogLog::with_params(14)?;
+//! let mut tuesday = HyperLogLog::with_params(14)?;
 //! for user in 0..50_000u64 {
 //!     monday.insert(&user);
 //! }
@@ -21,7 +21,7 @@
 //! assert!((n / 75_000.0 - 1.0).abs() < 0.03, "{n}");
 //!
 //! // Small sets are almost exact while the sketch is sparse.
-//! let mut few = HyperLogLog::new(14)?;
+//! let mut few = HyperLogLog::with_params(14)?;
 //! for word in ["a", "b", "c", "a"] {
 //!     few.insert(word);
 //! }
@@ -187,7 +187,7 @@ mod xxh3;
 pub use atomic::AtomicHyperLogLog;
 pub use error::{DecodeError, Error};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
-pub use hll::{HyperLogLog, MAX_PRECISION, MIN_PRECISION};
+pub use hll::{HyperLogLog, MAX_PRECISION, MIN_PRECISION, precision_for};
 pub use redis::{
     REDIS_DENSE_LEN, REDIS_REGISTERS, REDIS_SPARSE_MAX_BYTES, RedisHyperLogLog, murmur64a,
     redis_register,

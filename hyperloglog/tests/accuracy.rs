@@ -88,7 +88,7 @@ fn reference_trials_match_redis_and_compare_with_datasketches() {
             .iter()
             .enumerate()
         {
-            let mut hll = HyperLogLog::new(P).unwrap();
+            let mut hll = HyperLogLog::with_params(P).unwrap();
             let mut r = brick_hyperloglog::RedisHyperLogLog::new();
             for i in 0..n {
                 let e = format

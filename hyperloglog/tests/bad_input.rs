@@ -27,7 +27,7 @@ fn with_hip(bytes: &[u8], hip: f64) -> Vec<u8> {
 }
 
 fn filled(p: u8, n: u64) -> Hll {
-    let mut hll = HyperLogLog::new(p).unwrap();
+    let mut hll = HyperLogLog::with_params(p).unwrap();
     for i in 0..n {
         hll.insert(&i);
     }
@@ -42,7 +42,7 @@ fn a_register_past_the_last_is_none_everywhere() {
         let sparse = filled(p, 1);
         let dense = filled(p, 20 * m as u64);
         assert!(sparse.is_sparse() && !dense.is_sparse());
-        let atomic = AtomicHyperLogLog::new(p).unwrap();
+        let atomic = AtomicHyperLogLog::with_params(p).unwrap();
         for hll in [&sparse, &dense] {
             assert!(hll.register(m - 1).is_some());
             for i in [m, m + 1, usize::MAX] {
@@ -159,7 +159,7 @@ proptest! {
     /// decoder's HIP range and canonical check never refuse a genuine sketch.
     #[test]
     fn every_genuine_sketch_reads_back((p, hs) in streams(), fold_by in 0u8..3, merge in any::<bool>()) {
-        let mut hll = HyperLogLog::new(p).unwrap();
+        let mut hll = HyperLogLog::with_params(p).unwrap();
         for &h in &hs {
             hll.insert_hash(h);
         }
@@ -168,7 +168,7 @@ proptest! {
         prop_assert_eq!(back.to_bytes(), bytes);
         prop_assert_eq!(back.estimate().to_bits(), hll.estimate().to_bits());
         if merge {
-            let mut other = HyperLogLog::new(p).unwrap();
+            let mut other = HyperLogLog::with_params(p).unwrap();
             other.insert(&"x");
             hll.merge(&other).unwrap();
         }
@@ -181,7 +181,7 @@ proptest! {
     /// exactly themselves, and what is accepted can be used.
     #[test]
     fn forged_bytes_are_refused_or_canonical((p, hs) in streams(), edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)) {
-        let mut hll = HyperLogLog::new(p).unwrap();
+        let mut hll = HyperLogLog::with_params(p).unwrap();
         for &h in &hs {
             hll.insert_hash(h);
         }
@@ -205,11 +205,11 @@ proptest! {
     #[test]
     fn arbitrary_parameters_and_calls(p in any::<u8>(), q in any::<u8>(), index in any::<usize>(), items in prop::collection::vec(any::<u32>(), 0..300)) {
         let valid = (4..=18).contains(&p);
-        let made = HyperLogLog::new(p);
+        let made = HyperLogLog::with_params(p);
         prop_assert_eq!(made.is_ok(), valid);
-        prop_assert_eq!(AtomicHyperLogLog::new(p).is_ok(), valid);
+        prop_assert_eq!(AtomicHyperLogLog::with_params(p).is_ok(), valid);
         if let Ok(mut hll) = made {
-            let atomic = AtomicHyperLogLog::new(p).unwrap();
+            let atomic = AtomicHyperLogLog::with_params(p).unwrap();
             for x in &items {
                 hll.insert(x);
                 atomic.insert(x);
@@ -225,7 +225,7 @@ proptest! {
             }
             let e = hll.estimate();
             prop_assert!(e.is_finite() && e >= 0.0 && e <= 2.0 * items.len() as f64 + 1.0);
-            if let Ok(other) = HyperLogLog::new(q) {
+            if let Ok(other) = HyperLogLog::with_params(q) {
                 prop_assert_eq!(hll.clone().merge(&other).is_ok(), q == p);
             }
         }

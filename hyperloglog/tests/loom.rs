@@ -18,7 +18,7 @@ fn hash(i: u64, rank: u32) -> u64 {
 #[test]
 fn concurrent_inserts_lose_no_update() {
     loom::model(|| {
-        let hll = Arc::new(AtomicHyperLogLog::new(4).unwrap());
+        let hll = Arc::new(AtomicHyperLogLog::with_params(4).unwrap());
         let other = Arc::clone(&hll);
         let t = thread::spawn(move || {
             let a = other.insert_hash(hash(0, 3));
@@ -41,7 +41,7 @@ fn concurrent_inserts_lose_no_update() {
 #[test]
 fn equal_raises_report_one_change() {
     loom::model(|| {
-        let hll = Arc::new(AtomicHyperLogLog::new(4).unwrap());
+        let hll = Arc::new(AtomicHyperLogLog::with_params(4).unwrap());
         let other = Arc::clone(&hll);
         let t = thread::spawn(move || other.insert_hash(hash(7, 6)));
         let mine = hll.insert_hash(hash(7, 6));

@@ -25,7 +25,7 @@ fn registers<S>(hll: &HyperLogLog<S>) -> Vec<u8> {
 }
 
 fn sketch(p: u8, hashes: &[u64]) -> HyperLogLog {
-    let mut hll = HyperLogLog::new(p).unwrap();
+    let mut hll = HyperLogLog::with_params(p).unwrap();
     for &h in hashes {
         hll.insert_hash(h);
     }
@@ -52,7 +52,7 @@ proptest! {
     /// says true exactly when one of them changed.
     #[test]
     fn registers_follow_the_model_through_promotion(p in 4u8..=10, hs in hashes(400)) {
-        let mut hll = HyperLogLog::new(p).unwrap();
+        let mut hll = HyperLogLog::with_params(p).unwrap();
         let mut seen = Vec::new();
         for &h in &hs {
             let before = model(p, &seen);
@@ -74,7 +74,7 @@ proptest! {
     /// The atomic sketch holds the same registers as the plain one, and converts both ways.
     #[test]
     fn atomic_matches_plain(p in 4u8..=10, hs in hashes(400)) {
-        let atomic = brick_hyperloglog::AtomicHyperLogLog::new(p).unwrap();
+        let atomic = brick_hyperloglog::AtomicHyperLogLog::with_params(p).unwrap();
         for &h in &hs {
             atomic.insert_hash(h);
         }
@@ -150,7 +150,7 @@ proptest! {
 
 #[test]
 fn sparse_until_dense_is_smaller_and_eight_kib_after() {
-    let mut hll = HyperLogLog::new(14).unwrap();
+    let mut hll = HyperLogLog::with_params(14).unwrap();
     let h = DefaultBuildHasher::default();
     let mut i = 0u64;
     while hll.is_sparse() {
@@ -295,7 +295,7 @@ fn version_one_sparse_bytes_read_as_their_registers() {
 /// union then reports Ertl's estimate of its registers), and `clear` starts it afresh.
 #[test]
 fn the_hip_estimate_follows_the_insert_history() {
-    let mut a = HyperLogLog::new(12).unwrap();
+    let mut a = HyperLogLog::with_params(12).unwrap();
     for i in 0..20_000u64 {
         a.insert(&i);
     }
@@ -304,7 +304,9 @@ fn the_hip_estimate_follows_the_insert_history() {
     let copy: HyperLogLog = HyperLogLog::from_bytes(&a.to_bytes()).unwrap();
     assert_eq!(copy.estimate().to_bits(), a.estimate().to_bits());
     let mut merged = a.clone();
-    merged.merge(&HyperLogLog::new(12).unwrap()).unwrap();
+    merged
+        .merge(&HyperLogLog::with_params(12).unwrap())
+        .unwrap();
     assert_eq!(merged.estimate().to_bits(), a.register_estimate().to_bits());
     let folded = a.fold(10).unwrap();
     assert_eq!(
@@ -320,13 +322,16 @@ fn the_hip_estimate_follows_the_insert_history() {
 
 #[test]
 fn configuration_and_merge_errors_are_typed() {
-    assert_eq!(HyperLogLog::new(3).unwrap_err(), Error::InvalidPrecision(3));
     assert_eq!(
-        HyperLogLog::new(19).unwrap_err(),
+        HyperLogLog::with_params(3).unwrap_err(),
+        Error::InvalidPrecision(3)
+    );
+    assert_eq!(
+        HyperLogLog::with_params(19).unwrap_err(),
         Error::InvalidPrecision(19)
     );
-    let mut a = HyperLogLog::new(12).unwrap();
-    let b = HyperLogLog::new(10).unwrap();
+    let mut a = HyperLogLog::with_params(12).unwrap();
+    let b = HyperLogLog::with_params(10).unwrap();
     assert_eq!(
         a.merge(&b).unwrap_err(),
         Error::PrecisionMismatch {
@@ -399,7 +404,7 @@ fn forged_bytes_with_a_valid_checksum_are_still_checked() {
         Err(Error::Decode(DecodeError::Length { .. }))
     ));
 
-    let mut dense_sketch = HyperLogLog::new(4).unwrap();
+    let mut dense_sketch = HyperLogLog::with_params(4).unwrap();
     for i in 0..100u64 {
         dense_sketch.insert(&i);
     }
@@ -553,4 +558,27 @@ proptest! {
 #[test]
 fn serde_refuses_values_that_are_not_bytes() {
     serde_wire::refuses_other_shapes::<HyperLogLog>();
+}
+
+proptest! {
+    /// `new(relative_error)` picks the smallest precision whose standard error 1.04/√m meets
+    /// the target, and the atomic sketch picks the same.
+    #[test]
+    fn new_picks_the_smallest_precision_meeting_the_error(error in 1.04 / 512.0f64..2.0) {
+        let hll = HyperLogLog::new(error).unwrap();
+        let p = hll.precision();
+        let standard_error = |p: u8| 1.04 / ((1u64 << p) as f64).sqrt();
+        prop_assert!(standard_error(p) <= error || p == brick_hyperloglog::MIN_PRECISION);
+        prop_assert!(p == brick_hyperloglog::MIN_PRECISION || standard_error(p - 1) > error);
+        prop_assert_eq!(brick_hyperloglog::AtomicHyperLogLog::new(error).unwrap().precision(), p);
+    }
+
+    /// A target no precision reaches, or one that is not a positive number, is a typed error.
+    #[test]
+    fn unreachable_errors_are_typed(error in prop_oneof![
+        Just(f64::NAN), Just(0.0), Just(-0.01), Just(f64::NEG_INFINITY),
+        (0.0f64..1.04 / 512.0 * 0.999),
+    ]) {
+        prop_assert_eq!(HyperLogLog::new(error).map(drop), Err(Error::InvalidRelativeError));
+    }
 }

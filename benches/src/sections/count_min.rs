@@ -66,13 +66,13 @@ macro_rules! sketch {
 }
 
 sketch!(Ours, "brick-count-min CountMinSketch", true, false,
-    |e, d| Ours::with_error(e, d).expect("valid"),
+    |e, d| Ours::new(e, d).expect("valid"),
     |s, k| inc s.increment(k), est s.estimate(k), bytes s.len_bytes());
 sketch!(OursCu, "brick-count-min ConservativeCountMin", true, true,
-    |e, d| OursCu::with_error(e, d).expect("valid"),
+    |e, d| OursCu::new(e, d).expect("valid"),
     |s, k| inc s.increment(k), est s.estimate(k), bytes s.len_bytes());
 sketch!(OursAtomic, "brick-count-min AtomicCountMinSketch", true, false,
-    |e, d| OursAtomic::with_error(e, d).expect("valid"),
+    |e, d| OursAtomic::new(e, d).expect("valid"),
     |s, k| inc s.increment(k), est s.estimate(k), bytes s.len_bytes());
 // count-min-sketch sizes width as next_pow2(2 / (tolerance / capacity)) and depth from the
 // confidence 1 − δ; capacity 1 makes tolerance the ε of the others.
@@ -100,7 +100,7 @@ fn ours_at_bytes<U: brick_count_min::UpdateRule>(
 ) -> brick_count_min::CountMinSketch<u32, brick_count_min::DefaultBuildHasher, U> {
     let (_, depth) = brick_count_min::dimensions(EPSILON, DELTA).expect("valid");
     let width = bytes as u64 / (depth * 4);
-    brick_count_min::CountMinSketch::new(width, depth).expect("valid")
+    brick_count_min::CountMinSketch::with_params(width, depth).expect("valid")
 }
 
 const BRICK: &str = "count-min";
@@ -376,8 +376,7 @@ impl Section for CountMinSection {
         };
         ctx.step("count-min: heavy hitters");
         let build_topk = || {
-            let mut t =
-                brick_count_min::TopK::<u64>::with_error(100, EPSILON, DELTA).expect("valid");
+            let mut t = brick_count_min::TopK::<u64>::new(100, EPSILON, DELTA).expect("valid");
             stream.iter().for_each(|k| t.insert(k));
             t
         };

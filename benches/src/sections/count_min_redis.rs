@@ -81,21 +81,21 @@ impl Section for CountMinRedisSection {
             .map(|k| format!("key-{k}"))
             .collect();
 
-        let plain = RedisCountMin::<Plain>::with_error(
+        let plain = RedisCountMin::<Plain>::new(
             client(&redis),
             &format!("bench-cms-{run}"),
             EPSILON,
             DELTA,
         )
         .expect("the sketch");
-        let conservative = RedisCountMin::<Conservative>::with_error(
+        let conservative = RedisCountMin::<Conservative>::new(
             client(&redis),
             &format!("bench-ccms-{run}"),
             EPSILON,
             DELTA,
         )
         .expect("the sketch");
-        let top = RedisTopK::with_error(
+        let top = RedisTopK::new(
             client(&redis),
             &format!("bench-topk-{run}"),
             K,
@@ -220,7 +220,7 @@ impl Section for CountMinRedisSection {
 
         ctx.step("count-min-redis: top-k recall on a Zipf stream");
         top.clear().expect("clear");
-        let mut local = TopK::<String>::with_error(K, EPSILON, DELTA).expect("the twin");
+        let mut local = TopK::<String>::new(K, EPSILON, DELTA).expect("the twin");
         for chunk in stream.chunks(1_000) {
             top.add_many(chunk.iter().map(|k| (k.as_str(), 1)))
                 .expect("add_many");
@@ -274,7 +274,7 @@ impl Section for CountMinRedisSection {
 
         ctx.step("count-min-redis: memory");
         let usage = memory_usage(&mut con, plain.key_names()[0]);
-        let local_bytes = CountMinSketch::<u32>::with_error(EPSILON, DELTA)
+        let local_bytes = CountMinSketch::<u32>::new(EPSILON, DELTA)
             .expect("sketch")
             .len_bytes() as u64;
         out.push(

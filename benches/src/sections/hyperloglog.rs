@@ -124,12 +124,12 @@ pub fn contenders() -> Vec<Contender> {
         Contender {
             name: "brick-hyperloglog HyperLogLog",
             ours: true,
-            make: || Box::new(HyperLogLog::new(P).expect("valid")),
+            make: || Box::new(HyperLogLog::with_params(P).expect("valid")),
         },
         Contender {
             name: "brick-hyperloglog AtomicHyperLogLog",
             ours: true,
-            make: || Box::new(AtomicHyperLogLog::new(P).expect("valid")),
+            make: || Box::new(AtomicHyperLogLog::with_params(P).expect("valid")),
         },
         Contender {
             name: "hyperloglogplus",
@@ -235,12 +235,14 @@ impl Section for HyperLogLogSection {
             (
                 "brick-hyperloglog HyperLogLog",
                 true,
-                time_inserts(ctx, &items, || HyperLogLog::new(P).expect("p")),
+                time_inserts(ctx, &items, || HyperLogLog::with_params(P).expect("p")),
             ),
             (
                 "brick-hyperloglog AtomicHyperLogLog",
                 true,
-                time_inserts(ctx, &items, || AtomicHyperLogLog::new(P).expect("p")),
+                time_inserts(ctx, &items, || {
+                    AtomicHyperLogLog::with_params(P).expect("p")
+                }),
             ),
             (
                 "hyperloglogplus",

@@ -186,7 +186,7 @@ const MAX_COUNT: u64 = u32::MAX as u64;
 ///
 /// let client = RedisClient::open("redis://127.0.0.1:6379/")?;
 /// // Every API server counts into the same sketch: 0.01 % of all hits, 99 % of the time.
-/// let hits = RedisCountMin::<brick_count_min::Plain>::with_error(client, "hits", 0.0001, 0.01)?;
+/// let hits = RedisCountMin::<brick_count_min::Plain>::new(client, "hits", 0.0001, 0.01)?;
 /// hits.increment("/login")?;
 /// assert!(hits.estimate("/login")? >= 1);
 /// # Ok::<(), brick_count_min::RedisError>(())
@@ -242,7 +242,7 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
     ///
     /// # Errors
     /// As [`with_hasher`](RedisCountMin::with_hasher).
-    pub fn with_error(
+    pub fn new(
         client: RedisClient,
         prefix: &str,
         epsilon: f64,
@@ -256,7 +256,7 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
     ///
     /// # Errors
     /// As [`with_hasher`](RedisCountMin::with_hasher).
-    pub fn new(
+    pub fn with_params(
         client: RedisClient,
         prefix: &str,
         width: u64,
@@ -714,7 +714,7 @@ fn member_str(member: &[u8]) -> Result<&str, RedisError> {
 /// use brick_count_min::{RedisClient, RedisTopK};
 ///
 /// let client = RedisClient::open("redis://127.0.0.1:6379/")?;
-/// let trending = RedisTopK::with_error(client, "hashtags", 10, 0.0001, 0.01)?;
+/// let trending = RedisTopK::new(client, "hashtags", 10, 0.0001, 0.01)?;
 /// trending.insert("#rust")?;
 /// for hit in trending.top()? {
 ///     println!("{} ~{} (±{})", hit.key, hit.count, hit.error);
@@ -732,7 +732,7 @@ impl RedisTopK<DefaultBuildHasher, RedisClient> {
     /// # Errors
     /// [`RedisError::Config`] for k = 0 or above [`MAX_K`], and as
     /// [`RedisCountMin::with_hasher`].
-    pub fn with_error(
+    pub fn new(
         client: RedisClient,
         prefix: &str,
         k: u64,
@@ -763,7 +763,7 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
     /// The `k` heaviest keys over a sketch of the given shape and hasher.
     ///
     /// # Errors
-    /// As [`with_error`](RedisTopK::with_error).
+    /// As [`new`](RedisTopK::new).
     pub fn with_hasher(
         client: RedisClient,
         prefix: &str,
