@@ -11,6 +11,10 @@
 //! latitude 85.05112878) gets offset 2^26, a 27th bit, so the score is ≥ 2^52. GEOPOS clamps
 //! such a point back to the edge, GEOHASH of longitude 180 prints the cell of -180, and
 //! GEOSEARCH never returns such a member (its range scans stop at 2^52).
+//!
+//! Points are (lat, lon) here as in the rest of the crate, the reverse of Redis's commands
+//! (`GEOADD key lon lat member`, `FROMLONLAT lon lat`, GEOPOS's reply): swap when you read a
+//! Redis command line or reply.
 
 use crate::hash::{spread, squash};
 use crate::point::REDIS_EARTH_RADIUS_M;
@@ -26,12 +30,14 @@ pub const LAT_MIN: f64 = -85.051_128_78;
 /// Bits per axis in a score.
 pub const STEP: u32 = 26;
 
-/// The score GEOADD stores for (lon, lat): Redis's argument order.
+/// The score GEOADD stores for a point. Arguments are (lat, lon), as everywhere in this crate
+/// (Redis's commands take them the other way round: `GEOADD key lon lat member`).
 ///
 /// # Errors
 /// - [`Error::RedisOutOfRange`] (Redis's own text) for longitude outside [-180, 180], latitude
 ///   outside [-85.05112878, 85.05112878], or NaN.
-pub fn score(lon: f64, lat: f64) -> Result<u64, Error> {
+#[must_use = "the score is the result"]
+pub fn score(lat: f64, lon: f64) -> Result<u64, Error> {
     if !(-180.0..=180.0).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
         return Err(Error::RedisOutOfRange { lon, lat });
     }
@@ -52,12 +58,17 @@ fn interleave_offsets(lon: f64, lat: f64, lon_range: (f64, f64), lat_range: (f64
     spread(lat_off as u32) | (spread(lon_off as u32) << 1)
 }
 
-/// The point GEOPOS returns for a score: the cell centre, clamped to Redis's ranges.
-/// Returned as (lon, lat), Redis's order.
+/// The point GEOPOS returns for a score: the cell centre, clamped to Redis's ranges, as
+/// (lat, lon) (GEOPOS prints lon first).
 ///
 /// # Errors
 /// - [`Error::InvalidScore`] for a score of 2^54 or more (no input encodes to it).
 pub fn position(score: u64) -> Result<(f64, f64), Error> {
+    position_lon_lat(score).map(|(lon, lat)| (lat, lon))
+}
+
+/// [`position`] in Redis's order, (lon, lat), for this module's arithmetic.
+fn position_lon_lat(score: u64) -> Result<(f64, f64), Error> {
     if score >> 54 != 0 {
         return Err(Error::InvalidScore(score));
     }
@@ -80,7 +91,7 @@ pub fn position(score: u64) -> Result<(f64, f64), Error> {
 /// # Errors
 /// - [`Error::InvalidScore`] as [`position`].
 pub fn geohash(score: u64) -> Result<String, Error> {
-    let (lon, lat) = position(score)?;
+    let (lon, lat) = position_lon_lat(score)?;
     let bits = interleave_offsets(lon, lat, (-180.0, 180.0), (-90.0, 90.0));
     let mut s = String::with_capacity(11);
     for i in 0..10 {
@@ -107,9 +118,11 @@ pub fn format_coord(x: f64) -> String {
     if s == "-0" { "0".to_owned() } else { s }
 }
 
-/// Great-circle distance in metres as Redis computes it (`geohashGetDistance`): haversine on a
-/// sphere of [`REDIS_EARTH_RADIUS_M`], with Redis's shortcut for equal longitudes.
-pub fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+/// Great-circle distance in metres between (lat1, lon1) and (lat2, lon2) as Redis computes it
+/// (`geohashGetDistance`): haversine on a sphere of [`REDIS_EARTH_RADIUS_M`], with Redis's
+/// shortcut for equal longitudes.
+#[must_use]
+pub fn distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (lon1r, lon2r) = (lon1.to_radians_redis(), lon2.to_radians_redis());
     let v = ((lon2r - lon1r) / 2.0).sin();
     if v == 0.0 {
@@ -203,9 +216,9 @@ pub fn format_distance(value: f64) -> String {
 
 /// Where a GEOSEARCH starts.
 #[derive(Debug, Clone, PartialEq)]
-pub enum From {
-    /// `FROMLONLAT lon lat`.
-    LonLat(f64, f64),
+pub enum Center {
+    /// `FROMLONLAT lon lat`, given as (lat, lon) like every point in this crate.
+    LatLon(f64, f64),
     /// `FROMMEMBER name`: the member's stored (cell-centre) position.
     Member(String),
 }
@@ -232,7 +245,7 @@ pub enum Order {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Search {
     /// Centre.
-    pub from: From,
+    pub from: Center,
     /// Shape.
     pub by: By,
     /// Order; `None` is Redis's unsorted reply (here: ascending score order), except that a
@@ -251,7 +264,7 @@ pub struct Hit {
     pub dist: f64,
     /// The member's score (`WITHHASH`).
     pub score: u64,
-    /// The member's position (lon, lat) as GEOPOS gives it (`WITHCOORD`).
+    /// The member's position as GEOPOS gives it (`WITHCOORD`), as (lat, lon).
     pub coord: (f64, f64),
 }
 
@@ -269,12 +282,12 @@ impl GeoSet {
         Self::default()
     }
 
-    /// GEOADD: stores `member` at (lon, lat); returns whether it is new.
+    /// GEOADD: stores `member` at (lat, lon); returns whether it is new.
     ///
     /// # Errors
     /// - [`Error::RedisOutOfRange`] as [`score`]; the set is unchanged.
-    pub fn add(&mut self, member: &str, lon: f64, lat: f64) -> Result<bool, Error> {
-        let s = score(lon, lat)?;
+    pub fn add(&mut self, member: &str, lat: f64, lon: f64) -> Result<bool, Error> {
+        let s = score(lat, lon)?;
         Ok(self.members.insert(member.to_owned(), s).is_none())
     }
 
@@ -293,9 +306,13 @@ impl GeoSet {
         self.members.get(member).copied()
     }
 
-    /// GEOPOS: (lon, lat) of the member.
+    /// GEOPOS: (lat, lon) of the member.
     pub fn pos(&self, member: &str) -> Option<(f64, f64)> {
         self.score(member).and_then(|s| position(s).ok())
+    }
+
+    fn pos_lon_lat(&self, member: &str) -> Option<(f64, f64)> {
+        self.score(member).and_then(|s| position_lon_lat(s).ok())
     }
 
     /// GEOHASH: the member's 11-character string.
@@ -305,9 +322,9 @@ impl GeoSet {
 
     /// GEODIST: distance between two members in `unit`; `None` if either is missing.
     pub fn dist(&self, a: &str, b: &str, unit: Unit) -> Option<f64> {
-        let (lon1, lat1) = self.pos(a)?;
-        let (lon2, lat2) = self.pos(b)?;
-        Some(distance(lon1, lat1, lon2, lat2) / unit.metres())
+        let (lat1, lon1) = self.pos(a)?;
+        let (lat2, lon2) = self.pos(b)?;
+        Some(distance(lat1, lon1, lat2, lon2) / unit.metres())
     }
 
     /// GEOSEARCH: members inside the circle or box, with their distance, score and position.
@@ -318,11 +335,11 @@ impl GeoSet {
     /// - [`Error::InvalidRadius`] for a negative or non-finite radius, width or height.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>, Error> {
         let (clon, clat) = match &q.from {
-            From::LonLat(lon, lat) => {
-                score(*lon, *lat)?;
+            Center::LatLon(lat, lon) => {
+                score(*lat, *lon)?;
                 (*lon, *lat)
             }
-            From::Member(m) => match self.pos(m) {
+            Center::Member(m) => match self.pos_lon_lat(m) {
                 Some(p) => p,
                 None => return Ok(Vec::new()),
             },
@@ -342,20 +359,20 @@ impl GeoSet {
             if s >= 1 << 52 {
                 continue;
             }
-            let Ok((lon, lat)) = position(s) else {
+            let Ok((lon, lat)) = position_lon_lat(s) else {
                 continue;
             };
             let (inside, dist_m, unit) = match q.by {
                 By::Radius(r, unit) => {
-                    let d = distance(clon, clat, lon, lat);
+                    let d = distance(clat, clon, lat, lon);
                     (d <= r * unit.metres(), d, unit)
                 }
                 By::Box(w, h, unit) => {
                     // geohashGetDistanceIfInRectangle: latitude first, then the east-west
                     // distance along the centre's parallel.
                     let inside = lat_distance(lat, clat) <= h * unit.metres() / 2.0
-                        && distance(lon, clat, clon, clat) <= w * unit.metres() / 2.0;
-                    (inside, distance(clon, clat, lon, lat), unit)
+                        && distance(clat, lon, clat, clon) <= w * unit.metres() / 2.0;
+                    (inside, distance(clat, clon, lat, lon), unit)
                 }
             };
             if inside {
@@ -363,7 +380,7 @@ impl GeoSet {
                     member: member.clone(),
                     dist: dist_m / unit.metres(),
                     score: s,
-                    coord: (lon, lat),
+                    coord: (lat, lon),
                 });
             }
         }
@@ -390,7 +407,9 @@ impl GeoSet {
     }
 }
 
-/// A Redis position as a [`Point`] (always valid: Redis's ranges lie inside the standard ones).
-pub fn to_point(lon: f64, lat: f64) -> Point {
+/// A Redis position, (lat, lon), as a [`Point`] (always valid: Redis's ranges lie inside the
+/// standard ones).
+#[must_use]
+pub fn to_point(lat: f64, lon: f64) -> Point {
     Point::from_valid(lat, lon)
 }

@@ -197,12 +197,12 @@ proptest! {
         lon in -180.0..180.0f64,
         lat in redis::LAT_MIN..redis::LAT_MAX,
     ) {
-        let s = redis::score(lon, lat).unwrap();
+        let s = redis::score(lat, lon).unwrap();
         prop_assert!(s < 1 << 52);
-        let (plon, plat) = redis::position(s).unwrap();
-        prop_assert_eq!(redis::score(plon, plat).unwrap(), s);
+        let (plat, plon) = redis::position(s).unwrap();
+        prop_assert_eq!(redis::score(plat, plon).unwrap(), s);
         // Redis's cells are at most 0.6 m across: GEOPOS is within a metre of the input.
-        prop_assert!(redis::distance(lon, lat, plon, plat) < 1.0);
+        prop_assert!(redis::distance(lat, lon, plat, plon) < 1.0);
     }
 }
 
@@ -318,7 +318,7 @@ fn bad_input_is_a_typed_error() {
     assert!(GeoIndex::<u8>::new().within(c, -5.0).is_err());
     assert_eq!(redis::position(1 << 54), Err(Error::InvalidScore(1 << 54)));
     assert_eq!(
-        redis::score(0.0, 85.06).unwrap_err().to_string(),
+        redis::score(85.06, 0.0).unwrap_err().to_string(),
         "invalid longitude,latitude pair 0.000000,85.060000"
     );
     assert!("furlong".parse::<redis::Unit>().is_err());

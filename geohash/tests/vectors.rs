@@ -1,7 +1,7 @@
 //! Every case of the golden vectors in tests/data (see tests/data/README.md for provenance):
 //! python-geohash for the standard geohash, Redis 7.0.15 for the GEO commands.
 
-use brick_geohash::redis::{self, By, From, GeoSet, Order, Search, Unit};
+use brick_geohash::redis::{self, By, Center, GeoSet, Order, Search, Unit};
 use brick_geohash::{Direction, GeoHash, encode};
 use serde_json::Value;
 
@@ -76,7 +76,7 @@ fn redis_members_scores_geohash_and_geopos() {
     let mut overflow = 0;
     for m in &members {
         let (lon, lat) = (f(&m["lon"]), f(&m["lat"]));
-        let score = redis::score(lon, lat).unwrap();
+        let score = redis::score(lat, lon).unwrap();
         assert_eq!(score, m["score"].as_u64().unwrap(), "score of {m}");
         if score >= 1 << 52 {
             overflow += 1;
@@ -86,7 +86,7 @@ fn redis_members_scores_geohash_and_geopos() {
             m["geohash"].as_str().unwrap(),
             "GEOHASH of {m}"
         );
-        let (plon, plat) = redis::position(score).unwrap();
+        let (plat, plon) = redis::position(score).unwrap();
         assert_eq!(
             redis::format_coord(plon),
             m["geopos"][0].as_str().unwrap(),
@@ -105,7 +105,7 @@ fn redis_members_scores_geohash_and_geopos() {
 fn geo_set() -> GeoSet {
     let mut set = GeoSet::new();
     for m in lines("redis_geo_members.jsonl") {
-        set.add(m["member"].as_str().unwrap(), f(&m["lon"]), f(&m["lat"]))
+        set.add(m["member"].as_str().unwrap(), f(&m["lat"]), f(&m["lon"]))
             .unwrap();
     }
     set
@@ -137,14 +137,15 @@ fn parse_search(cmd: &[Value]) -> (Search, bool, bool, bool) {
     while i < args.len() {
         match args[i] {
             "FROMLONLAT" => {
-                from = Some(From::LonLat(
-                    args[i + 1].parse().unwrap(),
+                // Redis takes lon then lat; the crate takes (lat, lon).
+                from = Some(Center::LatLon(
                     args[i + 2].parse().unwrap(),
+                    args[i + 1].parse().unwrap(),
                 ));
                 i += 3;
             }
             "FROMMEMBER" => {
-                from = Some(From::Member(args[i + 1].to_owned()));
+                from = Some(Center::Member(args[i + 1].to_owned()));
                 i += 2;
             }
             "BYRADIUS" => {
@@ -223,11 +224,11 @@ fn redis_geosearch_matches_results_and_order() {
             }
             if coord {
                 assert_eq!(
-                    redis::format_coord(g.coord.0),
+                    redis::format_coord(g.coord.1),
                     w["coord"][0].as_str().unwrap()
                 );
                 assert_eq!(
-                    redis::format_coord(g.coord.1),
+                    redis::format_coord(g.coord.0),
                     w["coord"][1].as_str().unwrap()
                 );
             }
@@ -243,7 +244,7 @@ fn redis_geosearch_matches_results_and_order() {
 #[test]
 fn redis_rejects_what_redis_rejects_with_its_text() {
     for c in lines("redis_geo_errors.jsonl") {
-        let err = redis::score(f(&c["lon"]), f(&c["lat"])).unwrap_err();
+        let err = redis::score(f(&c["lat"]), f(&c["lon"])).unwrap_err();
         assert_eq!(err.to_string(), c["error"].as_str().unwrap());
     }
 }
