@@ -319,11 +319,13 @@ impl Params {
     }
 
     /// Expected false-positive rate of a standard filter of this shape holding `n` items.
+    #[must_use]
     pub fn false_positive_rate(&self, n: u64) -> f64 {
         standard_rate(self.bits as f64, n as f64, self.hashes)
     }
 
     /// Expected false-positive rate of a blocked filter of this shape holding `n` items.
+    #[must_use]
     pub fn blocked_false_positive_rate(&self, n: u64) -> f64 {
         blocked_rate(self.bits.div_ceil(BLOCK_BITS), n as f64, self.hashes)
     }

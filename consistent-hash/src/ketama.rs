@@ -28,6 +28,7 @@ pub struct KetamaRing {
 }
 
 /// The 32-bit ketama hash of a key: the first little-endian word of its MD5.
+#[must_use]
 pub fn ketama_hash(key: &[u8]) -> u32 {
     let d = Md5::digest(key);
     u32::from_le_bytes([d[0], d[1], d[2], d[3]])
@@ -35,6 +36,7 @@ pub fn ketama_hash(key: &[u8]) -> u32 {
 
 impl KetamaRing {
     /// An empty ring following `flavor`.
+    #[must_use]
     pub fn new(flavor: KetamaFlavor) -> Self {
         Self {
             flavor,
@@ -109,11 +111,13 @@ impl KetamaRing {
     /// The node for `key` (its UTF-8 or raw bytes); `None` when empty.
     ///
     /// Computes in **O(log P)** after one MD5.
+    #[must_use]
     pub fn get(&self, key: &[u8]) -> Option<&str> {
         self.get_hash(ketama_hash(key))
     }
 
     /// The node for a precomputed [`ketama_hash`].
+    #[must_use]
     pub fn get_hash(&self, h: u32) -> Option<&str> {
         if self.points.is_empty() {
             return None;
@@ -127,6 +131,7 @@ impl KetamaRing {
     }
 
     /// Points per node, in insertion order.
+    #[must_use]
     pub fn points_per_node(&self) -> Vec<(&str, u64)> {
         let mut counts = vec![0u64; self.nodes.len()];
         for &(_, i) in &self.points {
@@ -149,6 +154,7 @@ impl KetamaRing {
     /// Which client's continuum this is.
     ///
     /// Computes in **O(1)** time.
+    #[must_use]
     pub fn flavor(&self) -> KetamaFlavor {
         self.flavor
     }
@@ -161,11 +167,13 @@ impl KetamaRing {
     }
 
     /// Number of nodes.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
     /// Whether the ring has no nodes.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

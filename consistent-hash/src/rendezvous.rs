@@ -28,6 +28,7 @@ impl<N: Hash + Eq> Default for Rendezvous<N> {
 
 impl<N: Hash + Eq> Rendezvous<N> {
     /// An empty set of nodes with the default hasher.
+    #[must_use]
     pub fn new() -> Self {
         Self::with_hasher(DefaultBuildHasher::default())
     }

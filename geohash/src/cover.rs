@@ -11,6 +11,7 @@ pub const DEFAULT_MAX_CELLS: usize = 32;
 
 /// Height and width in metres of a cell of `precision` characters at the equator (width shrinks
 /// with cos(latitude)); `None` for a precision outside 1..=12.
+#[must_use]
 pub fn cell_size_m(precision: u8) -> Option<(f64, f64)> {
     if precision == 0 || precision > MAX_PRECISION {
         return None;

@@ -251,6 +251,7 @@ impl Direction {
     ];
 
     /// The opposite direction (N ↔ S, NE ↔ SW, …).
+    #[must_use]
     pub fn opposite(self) -> Direction {
         Direction::ALL[(self as usize + 4) % 8]
     }
@@ -296,6 +297,7 @@ pub struct Neighbors {
 
 impl Neighbors {
     /// The neighbour in `dir`.
+    #[must_use]
     pub fn get(&self, dir: Direction) -> Option<GeoHash> {
         match dir {
             Direction::N => self.n,
@@ -332,6 +334,7 @@ pub struct BBox {
 
 impl BBox {
     /// Whether the box contains the point (edges included).
+    #[must_use]
     pub fn contains(&self, p: Point) -> bool {
         (self.south..=self.north).contains(&p.lat()) && (self.west..=self.east).contains(&p.lon())
     }
@@ -471,17 +474,20 @@ impl GeoHash {
 
     /// The integer form: 5 bits per character, right-aligned.
     #[inline]
+    #[must_use]
     pub fn as_u64(self) -> u64 {
         self.bits
     }
 
     /// Length in characters (1..=12).
     #[inline]
+    #[must_use]
     pub fn len(self) -> u8 {
         self.len
     }
 
     /// Always false: a geohash has at least one character (here for the `len` convention).
+    #[must_use]
     pub fn is_empty(self) -> bool {
         false
     }
@@ -511,6 +517,7 @@ impl GeoHash {
     ///
     /// Computes in **O(1)** time; the edges are exact dyadic fractions of the ranges.
     #[inline]
+    #[must_use]
     pub fn bbox(self) -> BBox {
         let (h, w) = self.cell_degrees();
         let (lat_i, lon_i) = self.indices();
@@ -536,6 +543,7 @@ impl GeoHash {
 
     /// The cell's centre.
     #[inline]
+    #[must_use]
     pub fn center(self) -> Point {
         let (h, w) = self.cell_degrees();
         let (lat_i, lon_i) = self.indices();
@@ -549,6 +557,7 @@ impl GeoHash {
     /// Half the cell's height and width in degrees: the centre ± these is the box, and the most a
     /// decoded centre can be off from any point in the cell, per axis.
     #[inline]
+    #[must_use]
     pub fn error(self) -> (f64, f64) {
         let (h, w) = self.cell_degrees();
         (h / 2.0, w / 2.0)
@@ -556,6 +565,7 @@ impl GeoHash {
 
     /// The enclosing cell one character shorter; `None` at length 1.
     #[inline]
+    #[must_use]
     pub fn parent(self) -> Option<GeoHash> {
         (self.len > 1).then(|| GeoHash {
             bits: self.bits >> 5,
@@ -564,6 +574,7 @@ impl GeoHash {
     }
 
     /// The 32 cells one character longer, in string order; `None` at length 12.
+    #[must_use]
     pub fn children(self) -> Option<[GeoHash; 32]> {
         (self.len < MAX_PRECISION).then(|| {
             std::array::from_fn(|i| GeoHash {
@@ -575,6 +586,7 @@ impl GeoHash {
 
     /// Whether `self` is `other` or one of its ancestors (its string is a prefix of `other`'s).
     #[inline]
+    #[must_use]
     pub fn contains(self, other: GeoHash) -> bool {
         other.len >= self.len && other.bits >> (5 * u32::from(other.len - self.len)) == self.bits
     }
@@ -584,6 +596,7 @@ impl GeoHash {
     ///
     /// Computes in **O(1)** time: deinterleave, step the indices, interleave.
     #[inline]
+    #[must_use]
     pub fn neighbor(self, dir: Direction) -> Option<GeoHash> {
         let (lat_bits, lon_bits) = axis_bits(self.len);
         let (lat_i, lon_i) = self.indices();
@@ -598,6 +611,7 @@ impl GeoHash {
 
     /// The cell and its eight neighbours.
     #[inline]
+    #[must_use]
     pub fn neighbors(self) -> Neighbors {
         let at = |d| self.neighbor(d);
         Neighbors {
@@ -618,6 +632,7 @@ impl GeoHash {
     /// Always writes all 12 characters of the left-aligned bits (a fixed, unrolled loop with no
     /// data-dependent trip count) and reports how many belong to this hash.
     #[inline]
+    #[must_use]
     pub fn to_ascii(self) -> ([u8; 12], usize) {
         let full = self.bits << (60 - 5 * u32::from(self.len));
         let mut buf = [0u8; 12];

@@ -45,6 +45,7 @@ impl<K: Hash + Eq + Clone> Default for GeoIndex<K> {
 
 impl<K: Hash + Eq + Clone> GeoIndex<K> {
     /// An empty index.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             by_key: HashMap::new(),
@@ -54,11 +55,13 @@ impl<K: Hash + Eq + Clone> GeoIndex<K> {
     }
 
     /// Number of keys.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.by_key.len()
     }
 
     /// Whether the index is empty.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
     }
@@ -131,6 +134,7 @@ impl<K: Hash + Eq + Clone> GeoIndex<K> {
     ///
     /// Searches growing circles (×4 radius each round) until one holds `count` keys: every key
     /// outside a circle is farther than every key inside it, so the first `count` are exact.
+    #[must_use]
     pub fn nearest(&self, center: Point, count: usize) -> Vec<Hit<'_, K>> {
         if count == 0 || self.is_empty() {
             return Vec::new();

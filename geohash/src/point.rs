@@ -37,12 +37,14 @@ impl Point {
 
     /// Latitude in degrees.
     #[inline]
+    #[must_use]
     pub fn lat(self) -> f64 {
         self.lat
     }
 
     /// Longitude in degrees.
     #[inline]
+    #[must_use]
     pub fn lon(self) -> f64 {
         self.lon
     }
@@ -58,6 +60,7 @@ impl Point {
 /// Great-circle distance in metres on a sphere of [`EARTH_RADIUS_M`].
 ///
 /// Computes in **O(1)** time.
+#[must_use]
 pub fn haversine(a: Point, b: Point) -> f64 {
     haversine_with_radius(a, b, EARTH_RADIUS_M)
 }
@@ -66,6 +69,7 @@ pub fn haversine(a: Point, b: Point) -> f64 {
 ///
 /// hav(d/R) = hav(Δφ) + cos φ1 cos φ2 hav(Δλ), with hav(x) = sin²(x/2); the arcsine form stays
 /// accurate for small distances, where the spherical law of cosines loses digits.
+#[must_use]
 pub fn haversine_with_radius(a: Point, b: Point, radius: f64) -> f64 {
     let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
     let dphi = p2 - p1;

@@ -105,6 +105,7 @@ pub fn geohash(score: u64) -> Result<String, Error> {
 
 /// Formats a coordinate as Redis replies it: 17 digits after the point, trailing zeros (and a
 /// trailing point) removed.
+#[must_use]
 pub fn format_coord(x: f64) -> String {
     let mut s = format!("{x:.17}");
     if s.contains('.') {
@@ -165,6 +166,7 @@ pub enum Unit {
 
 impl Unit {
     /// Metres per unit, as Redis defines them.
+    #[must_use]
     pub fn metres(self) -> f64 {
         match self {
             Unit::M => 1.0,
@@ -202,6 +204,7 @@ impl fmt::Display for Unit {
 
 /// Formats a distance already converted to its unit as Redis prints it: 4 decimals, from the
 /// value scaled by 10^4 and rounded half to even (`fixedpoint_d2string`).
+#[must_use]
 pub fn format_distance(value: f64) -> String {
     let scaled = (value * 10_000.0).round_ties_even();
     let neg = scaled < 0.0;
@@ -278,6 +281,7 @@ pub struct GeoSet {
 
 impl GeoSet {
     /// An empty set.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -292,21 +296,25 @@ impl GeoSet {
     }
 
     /// Number of members.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.members.len()
     }
 
     /// Whether the set is empty.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
 
     /// ZSCORE: the member's score.
+    #[must_use]
     pub fn score(&self, member: &str) -> Option<u64> {
         self.members.get(member).copied()
     }
 
     /// GEOPOS: (lat, lon) of the member.
+    #[must_use]
     pub fn pos(&self, member: &str) -> Option<(f64, f64)> {
         self.score(member).and_then(|s| position(s).ok())
     }
@@ -316,11 +324,13 @@ impl GeoSet {
     }
 
     /// GEOHASH: the member's 11-character string.
+    #[must_use]
     pub fn hash(&self, member: &str) -> Option<String> {
         self.score(member).and_then(|s| geohash(s).ok())
     }
 
     /// GEODIST: distance between two members in `unit`; `None` if either is missing.
+    #[must_use]
     pub fn dist(&self, a: &str, b: &str, unit: Unit) -> Option<f64> {
         let (lat1, lon1) = self.pos(a)?;
         let (lat2, lon2) = self.pos(b)?;

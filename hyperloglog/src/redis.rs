@@ -25,6 +25,7 @@ const VAL_MAX: u8 = 32;
 const STALE: u8 = 0x80;
 
 /// MurmurHash64A (Austin Appleby's 64-bit MurmurHash2), as Redis hashes HLL elements.
+#[must_use]
 pub fn murmur64a(data: &[u8], seed: u64) -> u64 {
     const M: u64 = 0xc6a4_a793_5bd1_e995;
     const R: u32 = 47;
@@ -51,6 +52,7 @@ pub fn murmur64a(data: &[u8], seed: u64) -> u64 {
 }
 
 /// Register and rank of an element, as `PFADD` computes them.
+#[must_use]
 pub fn redis_register(element: &[u8]) -> (usize, u8) {
     let hash = murmur64a(element, SEED);
     let index = (hash & (REDIS_REGISTERS as u64 - 1)) as usize;
@@ -177,12 +179,14 @@ impl Default for RedisHyperLogLog {
 impl RedisHyperLogLog {
     /// An empty sketch, as `PFADD key` creates it: sparse, one XZERO covering all 16,384
     /// registers, cached cardinality stale (18 bytes).
+    #[must_use]
     pub fn new() -> Self {
         Self::with_sparse_max_bytes(REDIS_SPARSE_MAX_BYTES)
     }
 
     /// An empty sketch promoted to dense once its sparse value would exceed `max_bytes`
     /// (Redis's `hll-sparse-max-bytes`; default 3000).
+    #[must_use]
     pub fn with_sparse_max_bytes(max_bytes: usize) -> Self {
         let mut bytes = vec![
             b'H', b'Y', b'L', b'L', SPARSE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -255,6 +259,7 @@ impl RedisHyperLogLog {
 
     /// The value as Redis holds it after a `PFCOUNT`: the cached cardinality filled in and
     /// valid. This is what `GET` returns once the key has been counted.
+    #[must_use]
     pub fn to_redis_bytes(&self) -> Vec<u8> {
         let mut out = self.bytes.clone();
         if out[15] & STALE != 0 {
@@ -265,16 +270,19 @@ impl RedisHyperLogLog {
 
     /// The value exactly as it stands, cached cardinality marked stale if an insert or merge
     /// changed it: what `GET` returns before any `PFCOUNT`.
+    #[must_use]
     pub fn as_redis_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// Whether the value is in Redis's sparse encoding.
+    #[must_use]
     pub fn is_sparse(&self) -> bool {
         self.bytes[4] == SPARSE
     }
 
     /// Bytes of the value, header included (12,304 when dense).
+    #[must_use]
     pub fn len_bytes(&self) -> usize {
         self.bytes.len()
     }
@@ -404,6 +412,7 @@ impl RedisHyperLogLog {
     }
 
     /// The 16,384 register values (rank 0..=51 each).
+    #[must_use]
     pub fn registers(&self) -> Vec<u8> {
         let mut regs = vec![0u8; REDIS_REGISTERS];
         if self.is_sparse() {
@@ -445,6 +454,7 @@ impl RedisHyperLogLog {
     }
 
     /// `PFCOUNT key1 key2 ...`: the cardinality of the union, storing nothing.
+    #[must_use]
     pub fn union_count(sketches: &[&RedisHyperLogLog]) -> u64 {
         redis_estimate(Self::max_registers(sketches))
     }
@@ -490,6 +500,7 @@ impl RedisHyperLogLog {
     }
 
     /// `PFMERGE dest sources...` into a `dest` that did not exist.
+    #[must_use]
     pub fn merged(sources: &[&RedisHyperLogLog]) -> RedisHyperLogLog {
         let mut dest = RedisHyperLogLog::new();
         let max = Self::max_registers(sources);

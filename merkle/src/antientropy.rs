@@ -113,6 +113,7 @@ impl<H: MerkleHasher> SyncTree<H> {
 
     /// A tree sized for about `n` keys: about 8 keys per bucket, so a differing key costs one
     /// bucket's key list, and the tree has depth ⌈log2(n / 8)⌉ (between 1 and 24).
+    #[must_use]
     pub fn with_expected_keys(n: u64) -> Self {
         let depth = (n / 8)
             .max(2)
@@ -124,26 +125,31 @@ impl<H: MerkleHasher> SyncTree<H> {
     }
 
     /// Depth (the tree has 2^depth buckets).
+    #[must_use]
     pub fn depth(&self) -> u8 {
         self.depth
     }
 
     /// Number of keys.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the tree has no keys.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The root hash: equal roots mean (up to hash collisions) equal key-value sets.
+    #[must_use]
     pub fn root(&self) -> H::Digest {
         self.nodes[1]
     }
 
     /// The bucket a key falls in (the top `depth` bits of a fixed-seed xxh3 of the key).
+    #[must_use]
     pub fn bucket_of(&self, key: &[u8]) -> u32 {
         (xxhash_rust::xxh3::xxh3_64_with_seed(key, BUCKET_SEED) >> (64 - u32::from(self.depth)))
             as u32
@@ -189,6 +195,7 @@ impl<H: MerkleHasher> SyncTree<H> {
     }
 
     /// The entry hash H(key, value) stored for `key`.
+    #[must_use]
     pub fn entry_hash(&self, key: &[u8]) -> Option<H::Digest> {
         self.buckets[self.bucket_of(key) as usize].get(key).copied()
     }
@@ -248,6 +255,7 @@ impl<H: MerkleHasher> SyncTree<H> {
     /// The bytes a full exchange spends on this tree's entries: what sending every key with
     /// its entry hash costs, the yardstick a [`SyncSession`] never exceeds by more than
     /// [`SyncSession::slack`].
+    #[must_use]
     pub fn full_exchange_bytes(&self) -> u64 {
         keys_len(1, self.weights[1])
     }
@@ -612,6 +620,7 @@ pub enum Difference {
 
 impl Difference {
     /// The key.
+    #[must_use]
     pub fn key(&self) -> &[u8] {
         match self {
             Difference::MissingHere(k)
@@ -673,6 +682,7 @@ enum Step {
 
 impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     /// A session over the local replica's tree (either side) with fan-out [`DEFAULT_FANOUT`].
+    #[must_use]
     pub fn new(tree: &'a SyncTree<H>) -> Self {
         Self {
             tree,
@@ -700,6 +710,7 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// The fan-out.
+    #[must_use]
     pub fn fanout(&self) -> u32 {
         1 << self.bits
     }
@@ -712,6 +723,7 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     /// never grows with the number of differences. The responder knows the full exchange's
     /// size only from the initiator's `Hello`, so before it (and for a session not started)
     /// this is the floor.
+    #[must_use]
     pub fn slack(&self) -> u64 {
         let dlen = H::Digest::default().as_ref().len() as u64;
         let floor = 2 * (u64::from(self.fanout()) * (dlen + 4 + 10) + 64);
@@ -753,11 +765,13 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// Whether the session has its result.
+    #[must_use]
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done(_))
     }
 
     /// The differing keys, sorted, once the session is done.
+    #[must_use]
     pub fn differences(&self) -> Option<&[Difference]> {
         match &self.state {
             State::Done(d) => Some(d),
@@ -766,6 +780,7 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// Bytes of every frame this side sent and received in this session.
+    #[must_use]
     pub fn bytes(&self) -> u64 {
         self.spent
     }

@@ -44,6 +44,7 @@ impl<H: MerkleHasher> Default for MerkleLog<H> {
 
 impl<H: MerkleHasher> MerkleLog<H> {
     /// An empty log.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             levels: vec![Vec::new()],

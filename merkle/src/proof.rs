@@ -100,6 +100,7 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default> Proof<D> {
     /// of hashes (LEB128), then the hashes.
     ///
     /// Computes in **O(hashes)** time.
+    #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let len = D::default().as_ref().len();
         let mut out = Vec::with_capacity(4 + 1 + 10 + self.hashes.len() * len);
@@ -176,6 +177,7 @@ crate::serde_wire::serde_via_bytes!(
 );
 
 /// Hashes an inclusion proof for leaf `index` of a tree of `size` leaves must have.
+#[must_use]
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
     fn len(m: u64, n: u64) -> usize {
         if n <= 1 {
@@ -188,6 +190,7 @@ pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
 }
 
 /// Hashes a consistency proof from `old` to `new` leaves must have (0 when equal).
+#[must_use]
 pub fn consistency_proof_len(old: u64, new: u64) -> usize {
     fn len(m: u64, n: u64, complete: bool) -> usize {
         if m == n {

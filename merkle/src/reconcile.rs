@@ -344,6 +344,7 @@ pub enum SymbolMessage<D> {
 /// How far ahead of the initiator's last acknowledgement the responder may stream, in
 /// symbols: 64 plus an eighth of what was acknowledged, so what is in flight when the stream
 /// stops is bounded by about 12 % of the symbols it took (plus a few frames at the start).
+#[must_use]
 pub fn window(acked: u64) -> u64 {
     64 + acked / 8
 }
@@ -371,6 +372,7 @@ pub struct SymbolFrame<D> {
 impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
     /// The versioned wire form: `"BRI"`, version, hasher id, type, then LEB128 numbers; a symbol
     /// is its zigzag count, 8-byte checksum, hash, key-length XOR, key length and key bytes.
+    #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
         out.extend_from_slice(MAGIC);
@@ -552,6 +554,7 @@ impl<'a, H: MerkleHasher> std::fmt::Debug for Reconciler<'a, H> {
 
 impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     /// A reconciler over a replica's tree (either side).
+    #[must_use]
     pub fn new(tree: &'a SyncTree<H>) -> Self {
         Self {
             tree,
@@ -572,6 +575,7 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// Salts the item checksums (the initiator's choice; the responder takes the request's).
+    #[must_use]
     pub fn with_salt(mut self, salt: u64) -> Self {
         self.salt = salt;
         self
@@ -579,12 +583,14 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
 
     /// The most symbols the initiator takes before it gives up with [`Error::SymbolLimit`]
     /// (default: 2 × both sets' sizes + 64, more than any honest stream needs).
+    #[must_use]
     pub fn with_limit(mut self, symbols: u64) -> Self {
         self.limit = Some(symbols);
         self
     }
 
     /// The longest key a symbol may carry (default [`DEFAULT_MAX_KEY`]).
+    #[must_use]
     pub fn with_max_key(mut self, bytes: usize) -> Self {
         self.max_key = bytes;
         self
@@ -619,16 +625,19 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// Whether the initiator has the difference, or the responder was stopped.
+    #[must_use]
     pub fn is_done(&self) -> bool {
         matches!(self.role, Role::Done)
     }
 
     /// The differing keys from this side's view, sorted, once the initiator is done.
+    #[must_use]
     pub fn differences(&self) -> Option<&[Difference]> {
         self.result.as_deref()
     }
 
     /// Symbols produced (responder) or received (initiator) so far.
+    #[must_use]
     pub fn symbols(&self) -> u64 {
         self.produced.max(self.cells.len() as u64)
     }

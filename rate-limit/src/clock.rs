@@ -67,6 +67,7 @@ impl Default for ManualClock {
 
 impl ManualClock {
     /// A clock at time 0.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             nanos: Arc::new(AtomicU64::new(0)),

@@ -55,6 +55,7 @@ impl Decision {
     /// assert!(denied.headers().contains(&("Retry-After", "6".to_owned())));
     /// assert!(denied.headers().contains(&("RateLimit", "\"default\";r=0;t=60".to_owned())));
     /// ```
+    #[must_use]
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         let mut h = Vec::with_capacity(6);
         self.for_each_header(|field, value| h.push((field.name(), value.to_owned())));
@@ -153,6 +154,7 @@ pub enum HeaderField {
 
 impl HeaderField {
     /// The name as the specifications write it.
+    #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Policy => "RateLimit-Policy",
@@ -165,6 +167,7 @@ impl HeaderField {
     }
 
     /// The name in lowercase, as HTTP/2 requires and the `http` crate stores names.
+    #[must_use]
     pub const fn lowercase(self) -> &'static str {
         match self {
             Self::Policy => "ratelimit-policy",

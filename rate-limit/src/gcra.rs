@@ -65,6 +65,7 @@ impl Gcra {
     }
 
     /// The emission interval T: the time one unit takes to come back.
+    #[must_use]
     pub fn emission_interval(&self) -> Duration {
         Duration::from_nanos(self.t)
     }

@@ -33,6 +33,7 @@ pub struct Hierarchy<'a> {
 
 impl<'a> Hierarchy<'a> {
     /// The limits, checked in this order (put the most likely to deny first).
+    #[must_use]
     pub fn new(limits: Vec<&'a dyn RateLimiter>) -> Self {
         Self { limits }
     }

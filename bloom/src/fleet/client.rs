@@ -263,6 +263,7 @@ impl RedisClient {
     }
 
     /// The options.
+    #[must_use]
     pub fn options(&self) -> RedisOptions {
         self.shared.options
     }

@@ -130,6 +130,7 @@ impl AsyncRedisClient {
     }
 
     /// The options.
+    #[must_use]
     pub fn options(&self) -> RedisOptions {
         self.shared.options
     }

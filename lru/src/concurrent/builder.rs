@@ -61,6 +61,7 @@ impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
 
     /// Starts configuring a cache of capacity `capacity` (entries, or total weight with a
     /// [`Weigher`]).
+    #[must_use]
     pub fn builder(capacity: u64) -> Builder<K, V> {
         Builder {
             capacity,

@@ -221,6 +221,7 @@ impl RedisClient {
     }
 
     /// The options.
+    #[must_use]
     pub fn options(&self) -> RedisOptions {
         self.shared.options
     }

@@ -60,6 +60,7 @@ impl KeyExtractor {
     ///
     /// The forwarding headers are ignored: anyone can send `X-Forwarded-For`. Behind a proxy,
     /// see [`behind`](Self::behind).
+    #[must_use]
     pub fn peer_ip() -> Self {
         Self::peer_ip_with(|e| e.get::<SocketAddr>().map(SocketAddr::ip))
     }
@@ -154,6 +155,7 @@ enum Repr<'r> {
 
 impl<'r> RequestKey<'r> {
     /// The address, when the key is one (from a peer-IP extractor).
+    #[must_use]
     pub fn ip(&self) -> Option<IpAddr> {
         match self.0 {
             Repr::Ip(ip) => Some(ip),
@@ -163,6 +165,7 @@ impl<'r> RequestKey<'r> {
 
     /// The key as text: an address as `Display` writes it (`10.0.0.1`, `2001:db8::1`), on the
     /// stack.
+    #[must_use]
     pub fn text(&self) -> KeyText<'_> {
         KeyText(match &self.0 {
             Repr::Ip(ip) => TextRepr::ip(*ip),
@@ -338,6 +341,7 @@ impl TrustedProxies {
     }
 
     /// Whether `ip` is in one of the networks (an IPv4-mapped IPv6 address counts as IPv4).
+    #[must_use]
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.networks

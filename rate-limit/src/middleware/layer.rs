@@ -238,6 +238,7 @@ impl RateLimitLayer {
     }
 
     /// What to answer when a level's key cannot be extracted (default: 400).
+    #[must_use]
     pub fn on_missing_key(self, missing: MissingKey) -> Self {
         self.with(|c| c.missing = missing)
     }
@@ -248,6 +249,7 @@ impl RateLimitLayer {
     /// more than the layer's check itself (the `rate-limit-http` compare rows measure a
     /// handler that sends the same five headers with no layer), so
     /// [`AllowedHeaders::Ietf`] or [`AllowedHeaders::None`] suit high-rate internal APIs.
+    #[must_use]
     pub fn headers_on_allowed(self, headers: AllowedHeaders) -> Self {
         self.with(|c| c.allowed_headers = headers)
     }
