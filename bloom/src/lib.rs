@@ -268,7 +268,7 @@ mod blocked;
 mod counting;
 mod error;
 #[cfg(all(feature = "redis", not(loom)))]
-mod fleet;
+mod redis_backend;
 mod hasher;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
@@ -288,9 +288,9 @@ pub use blocked::BlockedBloomFilter;
 pub use counting::CountingBloomFilter;
 pub use error::{DecodeError, Error};
 #[cfg(all(feature = "tokio", not(loom)))]
-pub use fleet::AsyncRedisClient;
+pub use redis_backend::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
-pub use fleet::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
+pub use redis_backend::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use scalable::{DEFAULT_GROWTH, DEFAULT_TIGHTENING, ScalableBloomFilter};
 pub use sizing::{

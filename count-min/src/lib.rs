@@ -247,7 +247,7 @@ mod backoff;
 mod counter;
 mod error;
 #[cfg(all(feature = "redis", not(loom)))]
-mod fleet;
+mod redis_backend;
 mod hasher;
 mod heap;
 #[cfg(any(loom, feature = "redis"))]
@@ -266,9 +266,9 @@ pub use atomic::{ATOMIC_COUNTER_MAX, AtomicConservativeCountMin, AtomicCountMinS
 pub use counter::Counter;
 pub use error::{DecodeError, Error};
 #[cfg(all(feature = "tokio", not(loom)))]
-pub use fleet::AsyncRedisClient;
+pub use redis_backend::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
-pub use fleet::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
+pub use redis_backend::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use sketch::{
     Conservative, ConservativeCountMin, CountMinSketch, Plain, UpdateRule, dimensions,

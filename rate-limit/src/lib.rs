@@ -284,9 +284,8 @@
 mod backoff;
 mod clock;
 mod decision;
+mod error;
 mod fixed_window;
-#[cfg(all(feature = "redis", not(loom)))]
-mod fleet;
 mod gcra;
 mod hierarchy;
 mod keyed;
@@ -298,6 +297,8 @@ pub mod middleware;
 mod pool;
 #[cfg(feature = "quanta")]
 mod quanta_clock;
+#[cfg(all(feature = "redis", not(loom)))]
+mod redis_backend;
 #[cfg(feature = "serde")]
 mod serde_form;
 mod sliding_log;
@@ -306,16 +307,9 @@ mod sync;
 mod token_bucket;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use decision::{Decision, Error, ExceedsCapacity, HeaderField};
+pub use decision::{Decision, ExceedsCapacity, HeaderField};
+pub use error::Error;
 pub use fixed_window::{FixedWindow, FixedWindowState};
-#[cfg(all(feature = "tokio", not(loom)))]
-pub use fleet::AsyncRedisClient;
-#[cfg(all(feature = "redis", not(loom)))]
-pub use fleet::{
-    FailurePolicy, RedisAlgorithm, RedisClient, RedisDecision, RedisError, RedisFixedWindow,
-    RedisGcra, RedisHierarchy, RedisLevel, RedisLimiter, RedisOptions, RedisSlidingLog,
-    RedisSlidingWindowCounter, RedisTokenBucket, RedisTransport,
-};
 pub use gcra::{Gcra, GcraState};
 pub use hierarchy::Hierarchy;
 pub use keyed::{KeyLimiter, KeyedLimiter};
@@ -323,6 +317,14 @@ pub use leaky_bucket::{LeakyBucket, LeakyQueue};
 pub use limiter::{Algorithm, Limiter, RateLimiter};
 #[cfg(feature = "quanta")]
 pub use quanta_clock::QuantaClock;
+#[cfg(all(feature = "tokio", not(loom)))]
+pub use redis_backend::AsyncRedisClient;
+#[cfg(all(feature = "redis", not(loom)))]
+pub use redis_backend::{
+    FailurePolicy, RedisAlgorithm, RedisClient, RedisDecision, RedisError, RedisFixedWindow,
+    RedisGcra, RedisHierarchy, RedisLevel, RedisLimiter, RedisOptions, RedisSlidingLog,
+    RedisSlidingWindowCounter, RedisTokenBucket, RedisTransport,
+};
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindowCounter, SlidingWindowState};
 pub use token_bucket::{TokenBucket, TokenBucketState};
