@@ -267,12 +267,12 @@ mod backoff;
 mod blocked;
 mod counting;
 mod error;
-#[cfg(all(feature = "redis", not(loom)))]
-mod redis_backend;
 mod hasher;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
 mod probe;
+#[cfg(all(feature = "redis", not(loom)))]
+mod redis_backend;
 mod scalable;
 #[cfg(feature = "serde")]
 mod serde_wire;
@@ -287,11 +287,13 @@ pub use atomic::AtomicBloomFilter;
 pub use blocked::BlockedBloomFilter;
 pub use counting::CountingBloomFilter;
 pub use error::{DecodeError, Error};
+pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 #[cfg(all(feature = "tokio", not(loom)))]
 pub use redis_backend::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
-pub use redis_backend::{RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions};
-pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
+pub use redis_backend::{
+    RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions,
+};
 pub use scalable::{DEFAULT_GROWTH, DEFAULT_TIGHTENING, ScalableBloomFilter};
 pub use sizing::{
     BLOCK_BITS, MAX_BITS, MAX_HASHES, Params, blocked_false_positive_rate, capacity,

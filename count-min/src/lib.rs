@@ -246,13 +246,13 @@ mod atomic;
 mod backoff;
 mod counter;
 mod error;
-#[cfg(all(feature = "redis", not(loom)))]
-mod redis_backend;
 mod hasher;
 mod heap;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
 mod probe;
+#[cfg(all(feature = "redis", not(loom)))]
+mod redis_backend;
 #[cfg(feature = "serde")]
 mod serde_wire;
 mod sketch;
@@ -265,11 +265,11 @@ mod xxh3;
 pub use atomic::{ATOMIC_COUNTER_MAX, AtomicConservativeCountMin, AtomicCountMinSketch};
 pub use counter::Counter;
 pub use error::{DecodeError, Error};
+pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 #[cfg(all(feature = "tokio", not(loom)))]
 pub use redis_backend::AsyncRedisClient;
 #[cfg(all(feature = "redis", not(loom)))]
 pub use redis_backend::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
-pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
 pub use sketch::{
     Conservative, ConservativeCountMin, CountMinSketch, Plain, UpdateRule, dimensions,
 };
