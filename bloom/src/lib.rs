@@ -260,6 +260,10 @@
 //! - Overfilling does not fail: it raises the rate (see `current_false_positive_rate`).
 //! - `insert_hash` and `contains_hash` expect well-mixed 64-bit hashes: every bit is used.
 
+// The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
+// users do.
+#[cfg(all(test, loom))]
+extern crate self as brick_bloom;
 mod alloc;
 mod atomic;
 #[cfg(any(loom, feature = "redis"))]
@@ -268,6 +272,8 @@ mod blocked;
 mod counting;
 mod error;
 mod hasher;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
 mod probe;

@@ -121,11 +121,17 @@
 //!   (XXH3-64, checked against the reference vectors), and name nodes with strings; or use
 //!   [`KetamaRing`], whose placement is defined on bytes throughout.
 
+// The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
+// users do.
+#[cfg(all(test, loom))]
+extern crate self as brick_consistent_hash;
 mod alloc;
 mod error;
 mod hasher;
 mod jump;
 mod ketama;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod maglev;
 mod rendezvous;
 mod ring;

@@ -240,6 +240,10 @@
 //! saturated ones aside, sum past the total (checked unless the total saturated at u64::MAX). A decoder allocates
 //! the counters, at most as many bytes as the input holds, after checking the length.
 
+// The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
+// users do.
+#[cfg(all(test, loom))]
+extern crate self as brick_count_min;
 mod alloc;
 mod atomic;
 #[cfg(any(loom, feature = "redis"))]
@@ -248,6 +252,8 @@ mod counter;
 mod error;
 mod hasher;
 mod heap;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[cfg(any(loom, feature = "redis"))]
 mod pool;
 mod probe;

@@ -2,7 +2,7 @@
 //! connection, chosen round-robin; a connection is opened lazily, dropped when a command says
 //! so, and after a failed connect no slot tries again until a back-off has passed.
 //!
-//! Generic over the [`Connector`] so that the loom model (`tests/loom.rs`) can run it with a
+//! Generic over the [`Connector`] so that the loom model (`src/loom_tests.rs`) can run it with a
 //! fake connection; the Redis backend is its only user otherwise.
 // `pub` so that `--cfg loom` can re-export it to the loom test; crate-private otherwise.
 #![cfg_attr(not(loom), allow(unreachable_pub))]

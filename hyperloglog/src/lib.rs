@@ -171,14 +171,22 @@
 //! - The byte format refuses what no sketch could be (see [`HyperLogLog::to_bytes`]) and
 //!   allocates at most 3 bytes per input byte.
 
+// The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
+// users do.
+#[cfg(all(test, loom))]
+extern crate self as brick_hyperloglog;
 mod atomic;
+mod dense;
 mod error;
 mod estimate;
 mod hasher;
 mod hll;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod redis;
 #[cfg(feature = "serde")]
 mod serde_wire;
+mod sparse;
 mod stable;
 mod sync;
 mod wire;

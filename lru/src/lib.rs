@@ -261,7 +261,7 @@
 //! woken by the waker each registered, and never block a thread. Cancellation is safe: if the
 //! loading task's future is dropped, its registration is cleared as a failed load would be and
 //! one waiter awaits its own future instead, so no task waits for a load that will not finish
-//! (`tests/single_flight_async.rs` steps through it by hand; `tests/loom.rs` model-checks the
+//! (`tests/single_flight_async.rs` steps through it by hand; `src/loom_tests.rs` model-checks the
 //! wake-up against a racing load).
 //!
 //! **Expiry, weights, listener.** Time to live and time to idle per cache (and a TTL per
@@ -319,6 +319,10 @@
 //!   frequency sketch is sized for up to 65,536 entries, so shards holding many more small
 //!   entries see more sketch collisions (a slightly weaker admission filter).
 
+// The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
+// users do.
+#[cfg(all(test, loom))]
+extern crate self as brick_lru;
 mod alloc;
 mod cache;
 mod clock;
@@ -328,6 +332,8 @@ mod error;
 mod hasher;
 mod lfu;
 mod local_builder;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod lru;
 #[cfg(feature = "serde")]
 mod serde_form;

@@ -281,6 +281,10 @@
 //!   standing still: nothing refills, and nothing panics.
 
 #[cfg(any(loom, feature = "redis"))]
+// The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
+// users do.
+#[cfg(all(test, loom))]
+extern crate self as brick_rate_limit;
 mod backoff;
 mod clock;
 mod decision;
@@ -291,6 +295,8 @@ mod hierarchy;
 mod keyed;
 mod leaky_bucket;
 mod limiter;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[cfg(all(feature = "tower", not(loom)))]
 pub mod middleware;
 #[cfg(any(loom, feature = "redis"))]

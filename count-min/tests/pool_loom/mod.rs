@@ -1,6 +1,6 @@
 //! Loom models of the Redis clients' back-off and connection pool (`src/backoff.rs`,
-//! `src/pool.rs`). This file is the same in every brick that has them; the including
-//! `tests/loom.rs` names its crate `brick`.
+//! `src/pool.rs`). This file is the same in every brick that has them; `src/loom_tests.rs`
+//! includes it, inside the library, which exports the two under `cfg(loom)`.
 
 use loom::sync::Arc;
 use loom::thread;
@@ -8,7 +8,7 @@ use loom::thread;
 /// The Redis clients' back-off (the blocking pool's and the async client's, one type).
 mod backoff {
     use super::*;
-    use crate::brick::Backoff;
+    use crate::Backoff;
 
     /// Two failures reported in either order by two threads: the back-off lasts until the
     /// later failure's end, never the earlier one's (a plain store would let a slow thread's
@@ -46,7 +46,7 @@ mod backoff {
 /// depend on the network.
 mod pool {
     use super::*;
-    use crate::brick::{Connector, Pool, PoolError};
+    use crate::{Connector, Pool, PoolError};
     use loom::sync::atomic::{AtomicUsize, Ordering};
 
     /// Counts connects; fails them all when `fail`.

@@ -87,13 +87,13 @@ impl FrequencySketch {
     }
 
     /// Increments since the last halving.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn size(&self) -> u64 {
         self.size
     }
 
     /// The increments between two halvings.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn sample_size(&self) -> u64 {
         self.sample_size
     }

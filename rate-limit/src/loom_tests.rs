@@ -1,7 +1,7 @@
 //! loom models: every interleaving of two threads racing on one limiter.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
-//! cargo test --release -p brick-rate-limit --test loom`.
+//! cargo test --release -p brick-rate-limit --lib loom_tests`.
 #![cfg(loom)]
 
 use std::time::Duration;
@@ -121,5 +121,5 @@ fn hierarchy_denial_returns_what_it_took() {
 }
 
 // The Redis clients' back-off and pool: the same models in every brick that has the pool.
-use brick_rate_limit as brick;
+#[path = "../tests/pool_loom/mod.rs"]
 mod pool_loom;

@@ -1,7 +1,7 @@
 //! loom model (every interleaving of two threads) of `AtomicHyperLogLog`'s concurrent inserts.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
-//! cargo test --release -p brick-hyperloglog --test loom`.
+//! cargo test --release -p brick-hyperloglog --lib loom_tests`.
 #![cfg(loom)]
 
 use brick_hyperloglog::AtomicHyperLogLog;

@@ -1,7 +1,7 @@
 //! loom models of `AtomicCountMinSketch`: every interleaving of two threads.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
-//! cargo test --release -p brick-count-min --test loom`.
+//! cargo test --release -p brick-count-min --lib loom_tests`.
 #![cfg(loom)]
 
 use brick_count_min::{AtomicConservativeCountMin, AtomicCountMinSketch, CountMinSketch};
@@ -73,5 +73,5 @@ fn concurrent_conservative_adds_never_lose_an_increment() {
 }
 
 // The Redis client's back-off and pool: the same models in every brick that has the pool.
-use brick_count_min as brick;
+#[path = "../tests/pool_loom/mod.rs"]
 mod pool_loom;

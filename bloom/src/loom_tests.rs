@@ -1,7 +1,7 @@
 //! loom models of `AtomicBloomFilter`: every interleaving of two threads.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
-//! cargo test --release -p brick-bloom --test loom`.
+//! cargo test --release -p brick-bloom --lib loom_tests`.
 #![cfg(loom)]
 
 use brick_bloom::{AtomicBloomFilter, BloomFilter};
@@ -92,5 +92,5 @@ fn reader_sees_whole_words() {
 }
 
 // The Redis client's back-off and pool: the same models in every brick that has the pool.
-use brick_bloom as brick;
+#[path = "../tests/pool_loom/mod.rs"]
 mod pool_loom;
