@@ -193,20 +193,16 @@
 //!   deletion as a value) to tell "deleted" from "not yet received".
 
 mod alloc;
-mod antientropy;
 mod error;
 mod hasher;
 mod log;
 mod proof;
 mod reconcile;
+mod replica_sync;
 #[cfg(feature = "serde")]
 mod serde_wire;
 mod wire;
 
-pub use antientropy::{
-    BucketDelta, BucketEntries, DEFAULT_FANOUT, Difference, Entry, Frame, MAX_DEPTH, MAX_FANOUT,
-    Message, NodeGroup, SLACK, SLACK_FRACTION, SyncSession, SyncTree,
-};
 pub use error::{DecodeError, Error};
 pub use hasher::{MerkleHasher, Sha256, Xxh3_128};
 pub use log::MerkleLog;
@@ -215,6 +211,10 @@ pub use proof::{
     verify_inclusion,
 };
 pub use reconcile::{CodedSymbol, DEFAULT_MAX_KEY, Reconciler, SymbolFrame, SymbolMessage, window};
+pub use replica_sync::{
+    BucketDelta, BucketEntries, DEFAULT_FANOUT, Difference, Entry, Frame, MAX_DEPTH, MAX_FANOUT,
+    Message, NodeGroup, SLACK, SLACK_FRACTION, SyncSession, SyncTree,
+};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -4,8 +4,8 @@
 //! once it has it, after about 1.35·d symbols for d differences, with no tree and no estimate
 //! of d beforehand.
 
-use crate::antientropy::Difference;
 use crate::error::DecodeError;
+use crate::replica_sync::Difference;
 use crate::wire::{Reader, put_varint};
 use crate::{Error, MerkleHasher, Sha256, SyncTree};
 use std::collections::{BTreeMap, HashSet};
