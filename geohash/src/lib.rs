@@ -128,10 +128,12 @@
 //!   and infinities are errors, never wrapped or clamped.
 //! - The Redis module accepts latitude only within ±85.05112878 (Redis's Web-Mercator limit).
 
+mod bits;
 mod cover;
 mod error;
 mod hash;
 mod index;
+mod neighbors;
 mod point;
 pub mod redis;
 
@@ -139,9 +141,12 @@ pub use cover::{
     DEFAULT_MAX_CELLS, MAX_COVER_CELLS, cell_size_m, cover, cover_with, precision_for_radius,
 };
 pub use error::Error;
-pub use hash::{ALPHABET, BBox, Direction, GeoHash, MAX_PRECISION, Neighbors, decode, encode};
+pub use hash::{ALPHABET, GeoHash, MAX_PRECISION, decode, encode};
 pub use index::{GeoIndex, Hit};
-pub use point::{EARTH_RADIUS_M, Point, REDIS_EARTH_RADIUS_M, haversine, haversine_with_radius};
+pub use neighbors::{Direction, Neighbors};
+pub use point::{
+    BBox, EARTH_RADIUS_M, Point, REDIS_EARTH_RADIUS_M, haversine, haversine_with_radius,
+};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

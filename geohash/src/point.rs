@@ -77,3 +77,25 @@ pub fn haversine_with_radius(a: Point, b: Point, radius: f64) -> f64 {
     let h = (dphi / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dlambda / 2.0).sin().powi(2);
     2.0 * radius * h.sqrt().min(1.0).asin()
 }
+
+/// A latitude/longitude box in degrees: south ≤ north, west ≤ east (geohash cells never cross
+/// the antimeridian).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// Southern edge (minimum latitude).
+    pub south: f64,
+    /// Western edge (minimum longitude).
+    pub west: f64,
+    /// Northern edge (maximum latitude).
+    pub north: f64,
+    /// Eastern edge (maximum longitude).
+    pub east: f64,
+}
+
+impl BBox {
+    /// Whether the box contains the point (edges included).
+    #[must_use]
+    pub fn contains(&self, p: Point) -> bool {
+        (self.south..=self.north).contains(&p.lat()) && (self.west..=self.east).contains(&p.lon())
+    }
+}
