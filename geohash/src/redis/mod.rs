@@ -9,12 +9,20 @@
 //!
 //! Quirk kept for compatibility: a coordinate exactly at the top of its range (longitude 180,
 //! latitude 85.05112878) gets offset 2^26, a 27th bit, so the score is ≥ 2^52. GEOPOS clamps
-//! such a point back to the edge, GEOHASH of longitude 180 prints the cell of -180, and
-//! GEOSEARCH never returns such a member (its range scans stop at 2^52).
+//! such a point back to the edge, and GEOHASH of longitude 180 prints the cell of -180.
+//!
+//! GEOSEARCH answers from the score ranges of at most nine cells, the centre's and its
+//! neighbours, at a size Redis estimates from the radius; a member outside them is not found,
+//! however close. Near the antimeridian that misses members on the other side: from longitude
+//! 180 Redis's centre cell is past the end of the range and finds nothing there. [`GeoSet`]
+//! reproduces those cells (and is checked against a live Redis around ±180); for geometrically
+//! exact answers use [`crate::GeoIndex`].
 //!
 //! Points are (lat, lon) here as in the rest of the crate, the reverse of Redis's commands
 //! (`GEOADD key lon lat member`, `FROMLONLAT lon lat`, GEOPOS's reply): swap when you read a
 //! Redis command line or reply.
+
+mod areas;
 
 use crate::hash::{spread, squash};
 use crate::point::REDIS_EARTH_RADIUS_M;
@@ -251,8 +259,8 @@ pub struct Search {
     pub from: Center,
     /// Shape.
     pub by: By,
-    /// Order; `None` is Redis's unsorted reply (here: ascending score order), except that a
-    /// `COUNT` sorts ascending.
+    /// Order; `None` is Redis's unsorted reply (the cells' scan order, each in score order),
+    /// except that a `COUNT` sorts ascending.
     pub order: Option<Order>,
     /// `COUNT n` (without ANY): the first n after sorting.
     pub count: Option<usize>,
@@ -272,8 +280,9 @@ pub struct Hit {
 }
 
 /// An in-memory GEO key: what GEOADD builds, answering GEOPOS, GEOHASH, GEODIST and GEOSEARCH as
-/// Redis does. Searches scan every member (a Redis key is usually small; for large sets use
-/// [`crate::GeoIndex`]).
+/// Redis does, including which members a GEOSEARCH misses (see the module docs). A search sorts
+/// the members once and reads only the cells' ranges; for large sets, or for geometrically
+/// exact answers, use [`crate::GeoIndex`].
 #[derive(Debug, Clone, Default)]
 pub struct GeoSet {
     members: HashMap<String, u64>,
@@ -337,7 +346,10 @@ impl GeoSet {
         Some(distance(lat1, lon1, lat2, lon2) / unit.metres())
     }
 
-    /// GEOSEARCH: members inside the circle or box, with their distance, score and position.
+    /// GEOSEARCH: members inside the circle or box and in the cells Redis scans, with their
+    /// distance, score and position, in Redis's order.
+    ///
+    /// Computes in **O(n log n)** for n members (one sort), plus the members in the cells.
     /// An unknown `FROMMEMBER` gives an empty reply (Redis answers an error; here nothing is found).
     ///
     /// # Errors
@@ -362,36 +374,43 @@ impl GeoSet {
                 return Err(Error::InvalidRadius(v));
             }
         }
+        // Redis scans the score ranges of the cells it picks, in its order, each in sorted-set
+        // order (score, then member); a member outside those cells is not found.
+        let mut by_score: Vec<(&String, u64)> = self.members.iter().map(|(m, &s)| (m, s)).collect();
+        by_score.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
         let mut hits: Vec<Hit> = Vec::new();
-        for (member, &s) in &self.members {
-            // Redis searches by score ranges of 52-bit cells, so a member whose score overflowed
-            // to 2^52 or more (the top-of-range quirk) is never found; neither is it here.
-            if s >= 1 << 52 {
-                continue;
-            }
-            let Ok((lon, lat)) = position_lon_lat(s) else {
-                continue;
-            };
-            let (inside, dist_m, unit) = match q.by {
-                By::Radius(r, unit) => {
-                    let d = distance(clat, clon, lat, lon);
-                    (d <= r * unit.metres(), d, unit)
+        for (min, max) in areas::search_ranges(clon, clat, q.by) {
+            // Sorted-set scores are doubles: compare as Redis does.
+            let (min, max) = (min as f64, max as f64);
+            let from = by_score.partition_point(|&(_, s)| (s as f64) < min);
+            for &(member, s) in by_score[from..]
+                .iter()
+                .take_while(|&&(_, s)| (s as f64) < max)
+            {
+                let Ok((lon, lat)) = position_lon_lat(s) else {
+                    continue;
+                };
+                let (inside, dist_m, unit) = match q.by {
+                    By::Radius(r, unit) => {
+                        let d = distance(clat, clon, lat, lon);
+                        (d <= r * unit.metres(), d, unit)
+                    }
+                    By::Box(w, h, unit) => {
+                        // geohashGetDistanceIfInRectangle: latitude first, then the east-west
+                        // distance along the member's parallel.
+                        let inside = lat_distance(lat, clat) <= h * unit.metres() / 2.0
+                            && distance(lat, lon, lat, clon) <= w * unit.metres() / 2.0;
+                        (inside, distance(clat, clon, lat, lon), unit)
+                    }
+                };
+                if inside {
+                    hits.push(Hit {
+                        member: member.clone(),
+                        dist: dist_m / unit.metres(),
+                        score: s,
+                        coord: (lat, lon),
+                    });
                 }
-                By::Box(w, h, unit) => {
-                    // geohashGetDistanceIfInRectangle: latitude first, then the east-west
-                    // distance along the centre's parallel.
-                    let inside = lat_distance(lat, clat) <= h * unit.metres() / 2.0
-                        && distance(clat, lon, clat, clon) <= w * unit.metres() / 2.0;
-                    (inside, distance(clat, clon, lat, lon), unit)
-                }
-            };
-            if inside {
-                hits.push(Hit {
-                    member: member.clone(),
-                    dist: dist_m / unit.metres(),
-                    score: s,
-                    coord: (lat, lon),
-                });
             }
         }
         // COUNT without an order sorts ascending, as Redis does.
@@ -406,9 +425,8 @@ impl GeoSet {
                     .total_cmp(&a.dist)
                     .then_with(|| a.member.cmp(&b.member))
             }),
-            None => {
-                hits.sort_by(|a, b| a.score.cmp(&b.score).then_with(|| a.member.cmp(&b.member)))
-            }
+            // Unsorted: the scan order.
+            None => {}
         }
         if let Some(n) = q.count {
             hits.truncate(n);
