@@ -55,6 +55,10 @@ impl<K, V, S, W, C> fmt::Debug for Builder<K, V, S, W, C> {
 
 impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
     /// A cache of `capacity` entries with the default shard count, hasher and system clock.
+    ///
+    /// # Errors
+    /// As [`Builder::build`]: [`Error::ZeroCapacity`], or a capacity above
+    /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) per shard.
     pub fn new(capacity: u64) -> Result<Self, Error> {
         Self::builder(capacity).build()
     }
@@ -249,6 +253,11 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
     /// The cache, or why the configuration is invalid: zero capacity, a count capacity above
     /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) per shard, an invalid shard count, or a zero TTL or
     /// TTI.
+    ///
+    /// # Errors
+    /// [`Error::ZeroCapacity`], [`Error::CapacityTooLarge`], [`Error::InvalidShards`],
+    /// [`Error::ZeroDuration`] for a zero TTL or TTI, [`Error::InvalidJitter`], or
+    /// [`Error::InvalidRefresh`] when the refresh age is not below the TTL.
     pub fn build(self) -> Result<ConcurrentCache<K, V, S, W, C>, Error> {
         check_capacity(self.capacity, false)?;
         let shards = match self.shards {

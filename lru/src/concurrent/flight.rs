@@ -146,6 +146,11 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     /// (or a panic) goes to the caller whose `load` ran; nothing is cached, and one of the
     /// waiting threads runs its own `load` instead. `load` must not load the same key from
     /// this cache: it would wait for itself.
+    ///
+    /// Computes in **O(1)** expected time, plus the load on a miss.
+    ///
+    /// # Errors
+    /// The error of this caller's `load`, when it ran and failed; nothing is cached then.
     pub fn try_get_or_insert_with<E>(
         &self,
         key: K,

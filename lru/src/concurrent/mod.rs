@@ -174,11 +174,22 @@ where
 
     /// Inserts or replaces `key`'s value with the cache's time to live; entries pushed out are
     /// reported to the listener. Refused (and handed back) if heavier than a shard holds.
+    ///
+    /// Computes in **O(1)** amortized time, under the key's shard lock.
+    ///
+    /// # Errors
+    /// [`TooHeavy`], holding the entry, when it weighs more than a shard holds; the cache is
+    /// then unchanged.
     pub fn insert(&self, key: K, value: V) -> Result<(), TooHeavy<K, V>> {
         self.insert_for(key, value, None)
     }
 
     /// Inserts or replaces `key`'s value, expiring `ttl` from now whatever the cache's default.
+    ///
+    /// Computes in **O(1)** amortized time, under the key's shard lock.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert).
     pub fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) -> Result<(), TooHeavy<K, V>> {
         if self.expiring.load(Ordering::Relaxed) == 0 {
             // Published before the entry: a reader that finds the entry (through the shard
