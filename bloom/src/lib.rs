@@ -266,7 +266,7 @@
 extern crate self as brick_bloom;
 mod alloc;
 mod atomic;
-#[cfg(any(loom, feature = "redis"))]
+#[cfg(any(all(test, loom), feature = "redis"))]
 mod backoff;
 mod blocked;
 mod counting;
@@ -274,10 +274,10 @@ mod error;
 mod hasher;
 #[cfg(all(test, loom))]
 mod loom_tests;
-#[cfg(any(loom, feature = "redis"))]
+#[cfg(any(all(test, loom), feature = "redis"))]
 mod pool;
 mod probe;
-#[cfg(all(feature = "redis", not(loom)))]
+#[cfg(all(feature = "redis", not(all(test, loom))))]
 mod redis_backend;
 mod scalable;
 #[cfg(feature = "serde")]
@@ -294,9 +294,9 @@ pub use blocked::BlockedBloomFilter;
 pub use counting::CountingBloomFilter;
 pub use error::{DecodeError, Error};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
-#[cfg(all(feature = "tokio", not(loom)))]
+#[cfg(all(feature = "tokio", not(all(test, loom))))]
 pub use redis_backend::AsyncRedisClient;
-#[cfg(all(feature = "redis", not(loom)))]
+#[cfg(all(feature = "redis", not(all(test, loom))))]
 pub use redis_backend::{
     RedisBloomFilter, RedisBloomOptions, RedisClient, RedisError, RedisOptions,
 };
@@ -307,7 +307,7 @@ pub use sizing::{
 };
 pub use standard::BloomFilter;
 /// The Redis client's back-off and pool, public only for the loom model.
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 #[doc(hidden)]
 pub use {
     backoff::Backoff,

@@ -1,5 +1,5 @@
 //! Loom models of SharedRing: readers see a whole ring, old or new; writers lose no update.
-#![cfg(loom)]
+#![cfg(all(test, loom))]
 
 use brick_consistent_hash::{HashRing, SharedRing};
 use loom::sync::Arc;

@@ -4,16 +4,16 @@
 //! shim's type from a direct use of the real one.
 #![allow(clippy::disallowed_types)] // the one place allowed to name the real types
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::Arc;
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) use loom::sync::Arc;
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 use parking_lot::{RwLock as Inner, RwLockReadGuard as ReadGuard, RwLockWriteGuard as WriteGuard};
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 use loom::sync::{RwLock as Inner, RwLockReadGuard as ReadGuard, RwLockWriteGuard as WriteGuard};
 
 /// A reader-writer lock: parking_lot's normally, loom's under `--cfg loom`.
@@ -25,23 +25,23 @@ impl<T> RwLock<T> {
         Self(Inner::new(value))
     }
 
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(crate) fn read(&self) -> ReadGuard<'_, T> {
         self.0.read()
     }
 
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
         self.0.write()
     }
 
     // Poisoned only if a model thread panicked, and then the model fails anyway.
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn read(&self) -> ReadGuard<'_, T> {
         self.0.read().unwrap()
     }
 
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
         self.0.write().unwrap()
     }

@@ -246,7 +246,7 @@
 extern crate self as brick_count_min;
 mod alloc;
 mod atomic;
-#[cfg(any(loom, feature = "redis"))]
+#[cfg(any(all(test, loom), feature = "redis"))]
 mod backoff;
 mod counter;
 mod error;
@@ -254,10 +254,10 @@ mod hasher;
 mod heap;
 #[cfg(all(test, loom))]
 mod loom_tests;
-#[cfg(any(loom, feature = "redis"))]
+#[cfg(any(all(test, loom), feature = "redis"))]
 mod pool;
 mod probe;
-#[cfg(all(feature = "redis", not(loom)))]
+#[cfg(all(feature = "redis", not(all(test, loom))))]
 mod redis_backend;
 #[cfg(feature = "serde")]
 mod serde_wire;
@@ -272,16 +272,16 @@ pub use atomic::{ATOMIC_COUNTER_MAX, AtomicConservativeCountMin, AtomicCountMinS
 pub use counter::Counter;
 pub use error::{DecodeError, Error};
 pub use hasher::{DefaultBuildHasher, SipBuildHasher, StableHasher, Xxh3BuildHasher, Xxh3Hasher};
-#[cfg(all(feature = "tokio", not(loom)))]
+#[cfg(all(feature = "tokio", not(all(test, loom))))]
 pub use redis_backend::AsyncRedisClient;
-#[cfg(all(feature = "redis", not(loom)))]
+#[cfg(all(feature = "redis", not(all(test, loom))))]
 pub use redis_backend::{RedisClient, RedisCountMin, RedisError, RedisOptions, RedisTopK};
 pub use sketch::{
     Conservative, ConservativeCountMin, CountMinSketch, Plain, UpdateRule, dimensions,
 };
 pub use topk::{HeavyHitter, SpaceSaving, TopK};
 /// The Redis client's back-off and pool, public only for the loom model.
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 #[doc(hidden)]
 pub use {
     backoff::Backoff,

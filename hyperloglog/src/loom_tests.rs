@@ -2,7 +2,7 @@
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2
 //! cargo test --release -p brick-hyperloglog --lib loom_tests`.
-#![cfg(loom)]
+#![cfg(all(test, loom))]
 
 use brick_hyperloglog::AtomicHyperLogLog;
 use loom::sync::Arc;

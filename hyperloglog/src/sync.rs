@@ -5,10 +5,10 @@
 
 pub(crate) use std::sync::atomic::Ordering;
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 use std::sync::atomic::AtomicU8 as Inner;
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 use loom::sync::atomic::AtomicU8 as Inner;
 
 /// One register: std's `AtomicU8` normally, loom's under `--cfg loom`.

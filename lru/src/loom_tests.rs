@@ -1,7 +1,7 @@
 //! loom models of the types brick-lru's threads share: `ManualClock`, and `ConcurrentCache`'s
 //! single-flight loading, insert/remove accounting and listener calls. Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom
 //! LOOM_MAX_PREEMPTIONS=2 cargo test --release -p brick-lru --lib loom_tests`.
-#![cfg(loom)]
+#![cfg(all(test, loom))]
 
 use brick_lru::{Clock, ManualClock};
 use loom::thread;

@@ -5,16 +5,16 @@
 
 pub(crate) use std::sync::atomic::Ordering;
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::Arc;
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) use loom::sync::Arc;
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 use std::sync::atomic::AtomicU64 as Inner;
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 use loom::sync::atomic::AtomicU64 as Inner;
 
 /// A 64-bit atomic: std's normally, loom's under `--cfg loom`.
@@ -53,10 +53,10 @@ impl AtomicU64 {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 use std::sync::atomic::AtomicU8 as InnerU8;
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 use loom::sync::atomic::AtomicU8 as InnerU8;
 
 /// An 8-bit atomic: std's normally, loom's under `--cfg loom`.
@@ -82,29 +82,29 @@ impl AtomicU8 {
 /// A mutex with parking_lot's API: parking_lot's normally, loom's under `--cfg loom`.
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T>(
-    #[cfg(not(loom))] parking_lot::Mutex<T>,
-    #[cfg(loom)] loom::sync::Mutex<T>,
+    #[cfg(not(all(test, loom)))] parking_lot::Mutex<T>,
+    #[cfg(all(test, loom))] loom::sync::Mutex<T>,
 );
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
 
 impl<T> Mutex<T> {
     pub(crate) fn new(value: T) -> Self {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         return Self(parking_lot::Mutex::new(value));
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return Self(loom::sync::Mutex::new(value));
     }
 
     #[inline(always)]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         return self.0.lock();
         // Poisoned only if a model thread panicked, and then the model fails anyway.
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return self.0.lock().unwrap();
     }
 }
@@ -112,27 +112,27 @@ impl<T> Mutex<T> {
 /// A condition variable for [`Mutex`].
 #[derive(Debug, Default)]
 pub(crate) struct Condvar(
-    #[cfg(not(loom))] parking_lot::Condvar,
-    #[cfg(loom)] loom::sync::Condvar,
+    #[cfg(not(all(test, loom)))] parking_lot::Condvar,
+    #[cfg(all(test, loom))] loom::sync::Condvar,
 );
 
 impl Condvar {
     pub(crate) fn new() -> Self {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         return Self(parking_lot::Condvar::new());
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return Self(loom::sync::Condvar::new());
     }
 
     /// Releases the guard's lock until notified, then takes it again.
     pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         {
             let mut guard = guard;
             self.0.wait(&mut guard);
             guard
         }
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return self.0.wait(guard).unwrap();
     }
 
@@ -144,40 +144,40 @@ impl Condvar {
 /// A reader-writer lock with parking_lot's API.
 #[derive(Debug, Default)]
 pub(crate) struct RwLock<T>(
-    #[cfg(not(loom))] parking_lot::RwLock<T>,
-    #[cfg(loom)] loom::sync::RwLock<T>,
+    #[cfg(not(all(test, loom)))] parking_lot::RwLock<T>,
+    #[cfg(all(test, loom))] loom::sync::RwLock<T>,
 );
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) type ReadGuard<'a, T> = parking_lot::RwLockReadGuard<'a, T>;
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) type ReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) type WriteGuard<'a, T> = parking_lot::RwLockWriteGuard<'a, T>;
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) type WriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
 
 impl<T> RwLock<T> {
     pub(crate) fn new(value: T) -> Self {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         return Self(parking_lot::RwLock::new(value));
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return Self(loom::sync::RwLock::new(value));
     }
 
     #[inline(always)]
     pub(crate) fn read(&self) -> ReadGuard<'_, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         return self.0.read();
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return self.0.read().unwrap();
     }
 
     #[inline(always)]
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(all(test, loom)))]
         return self.0.write();
-        #[cfg(loom)]
+        #[cfg(all(test, loom))]
         return self.0.write().unwrap();
     }
 }
@@ -187,6 +187,6 @@ impl<T> RwLock<T> {
 /// yields, because loom's scheduler needs every retry loop to.
 #[inline(always)]
 pub(crate) fn cas_retry() {
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     loom::hint::spin_loop();
 }

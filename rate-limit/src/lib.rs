@@ -280,7 +280,7 @@
 //!   computation saturates instead of wrapping. A clock that goes backwards is treated as time
 //!   standing still: nothing refills, and nothing panics.
 
-#[cfg(any(loom, feature = "redis"))]
+#[cfg(any(all(test, loom), feature = "redis"))]
 // The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
 // users do.
 #[cfg(all(test, loom))]
@@ -297,13 +297,13 @@ mod leaky_bucket;
 mod limiter;
 #[cfg(all(test, loom))]
 mod loom_tests;
-#[cfg(all(feature = "tower", not(loom)))]
+#[cfg(all(feature = "tower", not(all(test, loom))))]
 pub mod middleware;
-#[cfg(any(loom, feature = "redis"))]
+#[cfg(any(all(test, loom), feature = "redis"))]
 mod pool;
 #[cfg(feature = "quanta")]
 mod quanta_clock;
-#[cfg(all(feature = "redis", not(loom)))]
+#[cfg(all(feature = "redis", not(all(test, loom))))]
 mod redis_backend;
 #[cfg(feature = "serde")]
 mod serde_form;
@@ -323,9 +323,9 @@ pub use leaky_bucket::{LeakyBucket, LeakyQueue};
 pub use limiter::{Algorithm, Limiter, RateLimiter};
 #[cfg(feature = "quanta")]
 pub use quanta_clock::QuantaClock;
-#[cfg(all(feature = "tokio", not(loom)))]
+#[cfg(all(feature = "tokio", not(all(test, loom))))]
 pub use redis_backend::AsyncRedisClient;
-#[cfg(all(feature = "redis", not(loom)))]
+#[cfg(all(feature = "redis", not(all(test, loom))))]
 pub use redis_backend::{
     FailurePolicy, RedisAlgorithm, RedisClient, RedisDecision, RedisError, RedisFixedWindow,
     RedisGcra, RedisHierarchy, RedisLevel, RedisLimiter, RedisOptions, RedisSlidingLog,
@@ -335,7 +335,7 @@ pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindowCounter, SlidingWindowState};
 pub use token_bucket::{TokenBucket, TokenBucketState};
 /// The Redis clients' back-off and the blocking client's pool, public only for the loom model.
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 #[doc(hidden)]
 pub use {
     backoff::Backoff,
