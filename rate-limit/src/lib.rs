@@ -280,11 +280,11 @@
 //!   computation saturates instead of wrapping. A clock that goes backwards is treated as time
 //!   standing still: nothing refills, and nothing panics.
 
-#[cfg(any(all(test, loom), feature = "redis"))]
 // The loom models are unit tests, so loom can stay a dev-dependency; they name the crate as its
 // users do.
 #[cfg(all(test, loom))]
 extern crate self as brick_rate_limit;
+#[cfg(any(all(test, loom), feature = "redis"))]
 mod backoff;
 mod clock;
 mod decision;
