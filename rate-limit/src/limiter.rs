@@ -5,9 +5,14 @@ use std::time::Duration;
 
 use crate::{Clock, Decision, Error, ExceedsCapacity, SystemClock};
 
-/// Anything that answers "may this request pass?". Implemented by [`Limiter`] for every
-/// algorithm, by [`Hierarchy`](crate::Hierarchy), and meant for other backends (a Redis-backed
-/// limiter for a fleet answers with the same [`Decision`]).
+/// Anything in this process that answers "may this request pass?": [`Limiter`] for every
+/// algorithm, [`Hierarchy`](crate::Hierarchy), and one key of a
+/// [`KeyedLimiter`](crate::KeyedLimiter) ([`KeyedLimiter::limiter`](crate::KeyedLimiter::limiter)),
+/// so any of them can be a level of a hierarchy.
+///
+/// The Redis-backed limiters (feature `redis`) do not implement it: their check is a round trip
+/// that can fail, so it returns a `Result` of `RedisDecision`, which dereferences to the same
+/// [`Decision`]; `RedisHierarchy` combines them.
 pub trait RateLimiter: Send + Sync {
     /// Checks, and if allowed consumes, `n` units. `n = 0` asks for nothing: every limiter
     /// answers it allowed, from its current state, and leaves the state as it was.
