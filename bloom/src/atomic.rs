@@ -2,7 +2,6 @@
 
 use crate::probe::{self, Probes};
 use crate::sync::{AtomicU64, Ordering};
-use crate::xxh3::hash_bytes;
 use crate::{BloomFilter, DefaultBuildHasher, Error, Params};
 use std::hash::{BuildHasher, Hash};
 
@@ -111,34 +110,6 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
         self.hasher.hash_one(item)
     }
 
-    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
-    ///
-    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
-    /// every machine and release, unlike a value hashed through std's `Hash`.
-    ///
-    /// Computes in **O(k + len)** time.
-    #[inline]
-    pub fn insert_bytes(&self, bytes: &[u8]) -> bool {
-        self.insert_hash(hash_bytes(&self.hasher, bytes))
-    }
-
-    /// [`contains`](Self::contains) of a byte string, hashed as
-    /// [`insert_bytes`](Self::insert_bytes) hashes it.
-    ///
-    /// Computes in **O(k + len)** time.
-    #[inline]
-    #[must_use]
-    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
-        self.contains_hash(hash_bytes(&self.hasher, bytes))
-    }
-
-    /// The 64-bit hash this filter computes for a byte string (XXH3-64 of the bytes with the
-    /// default hasher).
-    #[must_use]
-    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
-        hash_bytes(&self.hasher, bytes)
-    }
-
     /// Swamidass–Baldi estimate of the distinct items inserted (a snapshot; concurrent inserts
     /// may or may not be counted).
     ///
@@ -236,3 +207,5 @@ impl<S> std::fmt::Debug for AtomicBloomFilter<S> {
             .finish_non_exhaustive()
     }
 }
+
+crate::bytes::byte_methods!(AtomicBloomFilter, shared);

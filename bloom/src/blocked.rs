@@ -2,7 +2,6 @@
 
 use crate::probe::{self, reduce};
 use crate::wire::{self, Header, Kind};
-use crate::xxh3::hash_bytes;
 use crate::{BLOCK_BITS, DefaultBuildHasher, Error, Params, StableHasher};
 use std::hash::{BuildHasher, Hash};
 
@@ -207,34 +206,6 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
         self.hasher.hash_one(item)
     }
 
-    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
-    ///
-    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
-    /// every machine and release, unlike a value hashed through std's `Hash`.
-    ///
-    /// Computes in **O(k + len)** time.
-    #[inline]
-    pub fn insert_bytes(&mut self, bytes: &[u8]) -> bool {
-        self.insert_hash(hash_bytes(&self.hasher, bytes))
-    }
-
-    /// [`contains`](Self::contains) of a byte string, hashed as
-    /// [`insert_bytes`](Self::insert_bytes) hashes it.
-    ///
-    /// Computes in **O(k + len)** time.
-    #[inline]
-    #[must_use]
-    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
-        self.contains_hash(hash_bytes(&self.hasher, bytes))
-    }
-
-    /// The 64-bit hash this filter computes for a byte string (XXH3-64 of the bytes with the
-    /// default hasher).
-    #[must_use]
-    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
-        hash_bytes(&self.hasher, bytes)
-    }
-
     /// Swamidass–Baldi estimate of the distinct items inserted (as for the standard filter;
     /// exact in expectation when blocks fill evenly, within a percent at usual loads).
     ///
@@ -432,3 +403,5 @@ impl<S> std::fmt::Debug for BlockedBloomFilter<S> {
 
 #[cfg(feature = "serde")]
 crate::serde_wire::serde_via_bytes!("BlockedBloomFilter", impl[S: StableHasher] BlockedBloomFilter<S>);
+
+crate::bytes::byte_methods!(BlockedBloomFilter, mut);

@@ -269,6 +269,7 @@ mod atomic;
 #[cfg(any(all(test, loom), feature = "redis"))]
 mod backoff;
 mod blocked;
+mod bytes;
 mod counting;
 mod error;
 mod hasher;

@@ -2,7 +2,6 @@
 
 use crate::probe::{self, Probes};
 use crate::wire::{self, Header, Kind};
-use crate::xxh3::hash_bytes;
 use crate::{DefaultBuildHasher, Error, Params, StableHasher};
 use std::hash::{BuildHasher, Hash};
 
@@ -115,34 +114,6 @@ impl<S: BuildHasher> BloomFilter<S> {
     /// The 64-bit hash this filter computes for `item` (for [`insert_hash`](Self::insert_hash)).
     pub fn hash<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.hasher.hash_one(item)
-    }
-
-    /// [`insert`](Self::insert) of a byte string, hashed as exactly these bytes.
-    ///
-    /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
-    /// every machine and release, unlike a value hashed through std's `Hash`.
-    ///
-    /// Computes in **O(k + len)** time.
-    #[inline]
-    pub fn insert_bytes(&mut self, bytes: &[u8]) -> bool {
-        self.insert_hash(hash_bytes(&self.hasher, bytes))
-    }
-
-    /// [`contains`](Self::contains) of a byte string, hashed as
-    /// [`insert_bytes`](Self::insert_bytes) hashes it.
-    ///
-    /// Computes in **O(k + len)** time.
-    #[inline]
-    #[must_use]
-    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
-        self.contains_hash(hash_bytes(&self.hasher, bytes))
-    }
-
-    /// The 64-bit hash this filter computes for a byte string (XXH3-64 of the bytes with the
-    /// default hasher).
-    #[must_use]
-    pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
-        hash_bytes(&self.hasher, bytes)
     }
 
     /// Swamidass–Baldi estimate of the distinct items inserted: −(m/k)·ln(1 − X/m) where X is
@@ -338,3 +309,5 @@ impl<S> std::fmt::Debug for BloomFilter<S> {
 
 #[cfg(feature = "serde")]
 crate::serde_wire::serde_via_bytes!("BloomFilter", impl[S: StableHasher] BloomFilter<S>);
+
+crate::bytes::byte_methods!(BloomFilter, mut);
