@@ -27,7 +27,7 @@ mod areas;
 use crate::hash::{spread, squash};
 use crate::point::REDIS_EARTH_RADIUS_M;
 use crate::{Error, Point};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -280,12 +280,14 @@ pub struct Hit {
 }
 
 /// An in-memory GEO key: what GEOADD builds, answering GEOPOS, GEOHASH, GEODIST and GEOSEARCH as
-/// Redis does, including which members a GEOSEARCH misses (see the module docs). A search sorts
-/// the members once and reads only the cells' ranges; for large sets, or for geometrically
-/// exact answers, use [`crate::GeoIndex`].
+/// Redis does, including which members a GEOSEARCH misses (see the module docs). Like Redis's
+/// sorted set it keeps the members ordered by (score, member), so a search reads only the cells'
+/// ranges; for geometrically exact answers use [`crate::GeoIndex`].
 #[derive(Debug, Clone, Default)]
 pub struct GeoSet {
     members: HashMap<String, u64>,
+    /// The same members in sorted-set order.
+    by_score: BTreeSet<(u64, String)>,
 }
 
 impl GeoSet {
@@ -301,7 +303,12 @@ impl GeoSet {
     /// - [`Error::RedisOutOfRange`] as [`score`]; the set is unchanged.
     pub fn add(&mut self, member: &str, lat: f64, lon: f64) -> Result<bool, Error> {
         let s = score(lat, lon)?;
-        Ok(self.members.insert(member.to_owned(), s).is_none())
+        let old = self.members.insert(member.to_owned(), s);
+        if let Some(old) = old {
+            self.by_score.remove(&(old, member.to_owned()));
+        }
+        self.by_score.insert((s, member.to_owned()));
+        Ok(old.is_none())
     }
 
     /// Number of members.
@@ -349,7 +356,7 @@ impl GeoSet {
     /// GEOSEARCH: members inside the circle or box and in the cells Redis scans, with their
     /// distance, score and position, in Redis's order.
     ///
-    /// Computes in **O(n log n)** for n members (one sort), plus the members in the cells.
+    /// Computes in **O(log n)** per cell for n members, plus the members in the cells.
     /// An unknown `FROMMEMBER` gives an empty reply (Redis answers an error; here nothing is found).
     ///
     /// # Errors
@@ -376,17 +383,20 @@ impl GeoSet {
         }
         // Redis scans the score ranges of the cells it picks, in its order, each in sorted-set
         // order (score, then member); a member outside those cells is not found.
-        let mut by_score: Vec<(&String, u64)> = self.members.iter().map(|(m, &s)| (m, s)).collect();
-        by_score.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
         let mut hits: Vec<Hit> = Vec::new();
         for (min, max) in areas::search_ranges(clon, clat, q.by) {
-            // Sorted-set scores are doubles: compare as Redis does.
-            let (min, max) = (min as f64, max as f64);
-            let from = by_score.partition_point(|&(_, s)| (s as f64) < min);
-            for &(member, s) in by_score[from..]
-                .iter()
-                .take_while(|&&(_, s)| (s as f64) < max)
+            // Sorted-set scores are doubles: compare as Redis does. Below 2^54 a score moves by
+            // at most 1 when made a double, so the members that compare at least `min` all lie
+            // at or above `min - 4`.
+            let (min_f, max_f) = (min as f64, max as f64);
+            let start = (min.saturating_sub(4), String::new());
+            for (s, member) in self
+                .by_score
+                .range(start..)
+                .skip_while(|(s, _)| (*s as f64) < min_f)
+                .take_while(|(s, _)| (*s as f64) < max_f)
             {
+                let s = *s;
                 let Ok((lon, lat)) = position_lon_lat(s) else {
                     continue;
                 };
