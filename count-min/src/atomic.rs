@@ -2,7 +2,7 @@
 
 use crate::xxh3::hash_bytes;
 use std::fmt;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 
 use crate::probe::{Cells, alloc_counters};
@@ -95,12 +95,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     /// The 64-bit hash this sketch uses for `item`.
     #[inline(always)]
     pub fn hash_item<T: Hash + ?Sized>(&self, item: &T) -> u64 {
-        #[allow(clippy::manual_hash_one)] // see CountMinSketch::hash_item
-        {
-            let mut h = self.hasher.build_hasher();
-            item.hash(&mut h);
-            h.finish()
-        }
+        crate::xxh3::hash_one(&self.hasher, item)
     }
 
     #[inline(always)]
