@@ -246,7 +246,7 @@
 //!   cannot disagree, and untrusted input meets the same checks. A keyed filter serializes, but
 //!   reads back only through `from_bytes_with_hasher`.
 //! - `redis`: `RedisBloomFilter`, `RedisClient` and `RedisError` (the redis crate's blocking
-//!   client, and parking_lot for its connection pool).
+//!   client).
 //! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
 //! - `tokio`: `AsyncRedisClient`, one multiplexed self-reconnecting connection with a timeout
 //!   and back-off per call, and the filter' operations as `async fn`s named `_async` (the redis

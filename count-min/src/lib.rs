@@ -199,7 +199,7 @@
 //!   versioned byte format (`to_bytes`): serde and the format cannot disagree, and untrusted
 //!   input meets the same checks.
 //! - `redis`: `RedisCountMin`, `RedisTopK`, `RedisClient` and `RedisError` (the redis crate's
-//!   blocking client, and parking_lot for its connection pool).
+//!   blocking client).
 //! - `cluster`: `RedisClient::cluster`, over a Redis Cluster.
 //! - `tokio`: `AsyncRedisClient`, one multiplexed self-reconnecting connection with a timeout
 //!   and back-off per call, and the sketches' operations as `async fn`s named `_async` (the redis

@@ -301,7 +301,7 @@
 //!
 //! Dependencies: `hashbrown` (the tables; no default features but `inline-more`),
 //! `foldhash` (the default hasher, keyed per cache), `xxhash-rust` (the deterministic
-//! [`Xxh3BuildHasher`] for replays) and `parking_lot` (the concurrent cache's shard locks).
+//! [`Xxh3BuildHasher`] for replays). The shard locks are std's.
 //!
 //! # Limits
 //! - At most [`MAX_ENTRIES`] entries (2^29: the links are `u32` bucket indices, and the table
