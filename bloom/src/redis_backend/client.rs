@@ -1,8 +1,9 @@
 //! [`RedisClient`]: a small pool of connections to one Redis (or one Redis Cluster), with
-//! timeouts, automatic reconnection and a back-off while the server is down — the pattern of
-//! brick-rate-limit's client (the pool and back-off files are the same), without what only a
-//! rate limiter needs. This file is the same in every sketch brick with a Redis backend
-//! (`.ci/shared-files`).
+//! timeouts, automatic reconnection and a back-off while the server is down. This file is the
+//! same in every brick with a Redis backend (`.ci/shared-files`); what differs between them —
+//! the default timeout, and what a brick keeps beside the pool ([`super::ClientExtra`]) — lives
+//! in the brick's `redis_backend/mod.rs`.
+#![allow(dead_code)] // each brick uses part of the file: see the module docs
 
 use std::time::{Duration, Instant};
 
@@ -13,22 +14,23 @@ use crate::sync::Arc;
 /// How a [`RedisClient`] talks to Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RedisOptions {
-    /// Connections in the pool: this many calls can be in flight at once from one process.
-    /// Default 4.
+    /// Connections in the pool: a call holds one for its round trip, so this many calls can be
+    /// in flight at once from one process. Default 4.
     pub connections: usize,
-    /// Connect, read and write timeout. Default 1 s: long enough for a batch, or for one key of
-    /// a download (16 MiB by default).
+    /// Connect, read and write timeout. Default [`RedisOptions::DEFAULT_TIMEOUT`].
     pub timeout: Duration,
-    /// After a failed connect, calls fail at once for this long before a connection is tried
+    /// After a failed connect, calls skip Redis for this long before a connection is tried
     /// again. Default 250 ms.
     pub reconnect_backoff: Duration,
 }
 
 impl Default for RedisOptions {
+    /// Four connections, a [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT) timeout (the brick's,
+    /// and why) and a 250 ms reconnect back-off.
     fn default() -> Self {
         Self {
             connections: 4,
-            timeout: Duration::from_secs(1),
+            timeout: Self::DEFAULT_TIMEOUT,
             reconnect_backoff: Duration::from_millis(250),
         }
     }
@@ -46,6 +48,7 @@ struct Shared {
     pool: Pool<Connector>,
     origin: Instant,
     options: RedisOptions,
+    extra: super::ClientExtra,
 }
 
 /// A pooled connection: to one server, or (feature `cluster`) to a Redis Cluster, which routes
@@ -204,6 +207,8 @@ impl std::fmt::Debug for RedisClient {
 impl RedisClient {
     /// A client for `url` (`redis://[user:password@]host[:port][/db]`) with default options.
     ///
+    /// Computes in **O(1)** time: no I/O until the first call.
+    ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL. Nothing is connected yet.
     pub fn open(url: &str) -> Result<Self, RedisError> {
@@ -211,6 +216,8 @@ impl RedisClient {
     }
 
     /// A client for `url` with the given options.
+    ///
+    /// Computes in **O(1)** time: no I/O until the first call.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL, zero connections or a zero timeout.
@@ -227,6 +234,8 @@ impl RedisClient {
     /// A client for a Redis Cluster reached through `nodes` (any of its masters; the client
     /// learns the rest), with the given options (feature `cluster`). A call goes to the master
     /// of its key's slot; `MOVED` / `ASK` redirections during a resharding are followed.
+    ///
+    /// Computes in **O(nodes)** time: no I/O until the first call.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for no nodes, a malformed URL, zero connections or a zero
@@ -252,23 +261,48 @@ impl RedisClient {
                 pool: Pool::new(connector, options.connections, backoff),
                 origin: Instant::now(),
                 options,
+                extra: super::ClientExtra::default(),
             }),
         }
     }
 
+    /// The same server and options with `extra` beside a pool of its own (opened lazily, like
+    /// every pool).
+    pub(crate) fn with_extra(&self, extra: super::ClientExtra) -> Self {
+        let old = &self.shared;
+        let mut client = Self::from_connector(old.pool.connector().clone(), old.options);
+        if let Some(shared) = Arc::get_mut(&mut client.shared) {
+            shared.extra = extra;
+        }
+        client
+    }
+
+    /// What the brick keeps beside the pool.
+    pub(crate) fn extra(&self) -> &super::ClientExtra {
+        &self.shared.extra
+    }
+
+    /// Whether two handles share one pool.
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// Whether the client talks to a Redis Cluster.
-    #[allow(dead_code)] // a brick whose batches never differ by topology does not ask
     pub(crate) fn is_cluster(&self) -> bool {
         !matches!(self.shared.pool.connector(), Connector::Single { .. })
     }
 
     /// The options.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn options(&self) -> RedisOptions {
         self.shared.options
     }
 
     /// Sends `PING` on one of the pool's connections.
+    ///
+    /// One round trip (and a connect, if the slot had no connection).
     ///
     /// # Errors
     /// What reaching Redis ran into.

@@ -25,3 +25,11 @@ pub use async_client::AsyncRedisClient;
 pub use client::{RedisClient, RedisOptions};
 pub use error::RedisError;
 pub use sketch::{RedisCountMin, RedisTopK};
+
+/// A sketch keeps nothing beside a client's connections.
+pub(crate) type ClientExtra = ();
+
+impl RedisOptions {
+    /// The default timeout, 1 s: long enough for a batch, or for a download.
+    pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+}

@@ -1,66 +1,65 @@
 //! [`AsyncRedisClient`] (feature `tokio`): one multiplexed connection that reconnects by
-//! itself, for checks that must not block a runtime thread.
+//! itself, for calls that must not block a runtime thread. This file is the same in every
+//! brick with a Redis backend (`.ci/shared-files`), as the blocking client's is.
+#![allow(dead_code)] // each brick uses part of the file: see the module docs
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use redis::ScriptInvocation;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 
 use super::RedisError;
-use super::client::{DegradedHook, RedisOptions, RedisTransport, transport};
+use super::client::{RedisOptions, Request, first_error, open_client};
 use crate::backoff::Backoff;
 use crate::sync::Arc;
 
-/// A boxed future of a script's reply.
-type Reply = Pin<Box<dyn Future<Output = redis::RedisResult<Vec<i64>>> + Send>>;
+/// A boxed future of a reply.
+type Reply = Pin<Box<dyn Future<Output = redis::RedisResult<redis::Value>> + Send>>;
 
 /// Any multiplexed async connection: a [`ConnectionManager`], a cluster connection, or the
 /// application's own; cloning it is cheap and every clone shares the one connection.
 trait Connection: Send + Sync {
-    fn eval(&self, invocation: ScriptInvocation<'static>) -> Reply;
+    fn exec(&self, request: Request) -> Reply;
 }
 
 impl<C: ConnectionLike + Clone + Send + Sync + 'static> Connection for C {
-    fn eval(&self, invocation: ScriptInvocation<'static>) -> Reply {
+    fn exec(&self, request: Request) -> Reply {
         let mut con = self.clone();
-        // EVALSHA, and on NOSCRIPT a SCRIPT LOAD and one more EVALSHA: the script is applied
-        // whole or not at all, so a dropped future never leaves a check half done.
-        Box::pin(async move { invocation.invoke_async::<Vec<i64>>(&mut con).await })
+        Box::pin(async move {
+            match request {
+                Request::One(cmd) => cmd.query_async(&mut con).await,
+                Request::Many(commands) => {
+                    if commands.is_empty() {
+                        return Ok(redis::Value::Array(Vec::new()));
+                    }
+                    let mut pipe = redis::pipe();
+                    for cmd in commands {
+                        pipe.add_command(cmd);
+                    }
+                    let replies = pipe.ignore_errors().query_async(&mut con).await?;
+                    first_error(replies).map(redis::Value::Array)
+                }
+                // EVALSHA, and on NOSCRIPT a SCRIPT LOAD and one more EVALSHA: a script runs
+                // whole or not at all, so a dropped future never leaves a call half done.
+                Request::Script(invocation) => invocation.invoke_async(&mut con).await,
+            }
+        })
     }
 }
 
-/// A handle on one Redis for async checks: one multiplexed connection (the `redis` crate's
-/// [`ConnectionManager`], which reconnects by itself) shared by every task, each check one
-/// `EVALSHA` bounded by [`RedisOptions::timeout`]. After a failed or timed-out check, checks
-/// skip Redis for [`RedisOptions::reconnect_backoff`] and the failure policy answers at once,
-/// as the blocking [`RedisClient`](crate::RedisClient) does. Cloning shares the connection.
+/// A handle on one Redis for async calls: one multiplexed connection (the `redis` crate's
+/// [`ConnectionManager`], which reconnects by itself) shared by every task, each call bounded by
+/// [`RedisOptions::timeout`]. After a failed or timed-out call, calls fail at once for
+/// [`RedisOptions::reconnect_backoff`], as with the blocking client. Cloning shares the
+/// connection.
 ///
-/// Needs a tokio runtime (with its time driver) wherever it checks: the timeouts are tokio's.
+/// Needs a tokio runtime (with its time driver) wherever it is used: the timeouts are tokio's.
 /// [`RedisOptions::connections`] is not used: one multiplexed connection carries every
-/// concurrent check, pipelined.
-///
-/// ```no_run
-/// use brick_rate_limit::{AsyncRedisClient, FailurePolicy, Gcra, RedisGcra};
-/// use std::time::Duration;
-///
-/// # async fn handler() -> Result<(), brick_rate_limit::RedisError> {
-/// let redis = AsyncRedisClient::open("redis://127.0.0.1:6379/")?; // connects lazily
-/// let per_user = RedisGcra::new(&redis, "api", Gcra::new(100, Duration::from_secs(60))?,
-///     FailurePolicy::FailOpen)?;
-/// let d = per_user.check_async("user-42").await?;
-/// if !d.allowed { /* 429 with d.headers() */ }
-/// # Ok(())
-/// # }
-/// ```
+/// concurrent call, pipelined.
 #[derive(Clone)]
 pub struct AsyncRedisClient {
     shared: Arc<Shared>,
-}
-
-fn backoff_of(options: &RedisOptions) -> Backoff {
-    Backoff::new(u64::try_from(options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX))
 }
 
 struct Shared {
@@ -69,7 +68,21 @@ struct Shared {
     origin: Instant,
     /// No attempt while it backs off (ns since `origin`).
     backoff: Backoff,
-    on_degraded: Option<DegradedHook>,
+    extra: super::ClientExtra,
+}
+
+/// Another client's connection, so that [`AsyncRedisClient::with_extra`] keeps the one
+/// connection the application gave.
+struct SharedConnection(Arc<Shared>);
+
+impl Connection for SharedConnection {
+    fn exec(&self, request: Request) -> Reply {
+        self.0.connection.exec(request)
+    }
+}
+
+fn backoff_of(options: &RedisOptions) -> Backoff {
+    Backoff::new(u64::try_from(options.reconnect_backoff.as_nanos()).unwrap_or(u64::MAX))
 }
 
 impl std::fmt::Debug for AsyncRedisClient {
@@ -81,7 +94,9 @@ impl std::fmt::Debug for AsyncRedisClient {
 }
 
 impl AsyncRedisClient {
-    /// A client for `url` with default options; nothing is connected until the first check.
+    /// A client for `url` with default options; nothing is connected until the first call.
+    ///
+    /// Computes in **O(1)** time: no I/O until the first call.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL.
@@ -89,14 +104,16 @@ impl AsyncRedisClient {
         Self::with_options(url, RedisOptions::default())
     }
 
-    /// A client for `url`: a lazily connected [`ConnectionManager`] with the options'
-    /// timeout for connecting and for each reply, reconnecting by itself after an error.
+    /// A client for `url`: a lazily connected [`ConnectionManager`] with the options' timeout
+    /// for connecting and for each reply, reconnecting by itself after an error.
+    ///
+    /// Computes in **O(1)** time: no I/O until the first call.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL or a zero timeout.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self, RedisError> {
         check_options(&options)?;
-        let client = super::client::open_client(url)?;
+        let client = open_client(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))
@@ -108,10 +125,13 @@ impl AsyncRedisClient {
         Self::from_connection(manager, options)
     }
 
-    /// A client over the application's own multiplexed connection — a [`ConnectionManager`]
-    /// it built (with TLS, credentials or a custom back-off), a cluster connection, or any
+    /// A client over the application's own multiplexed connection — a [`ConnectionManager`] it
+    /// built (with TLS, credentials or a custom back-off), a cluster connection, or any
     /// [`ConnectionLike`] that clones cheaply onto one shared connection. The options' timeout
-    /// and back-off still bound every check.
+    /// and back-off still bound every call. Commands a call sends together go as one pipeline,
+    /// so a call touching several keys needs them on one server (one cluster slot).
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a zero timeout.
@@ -126,28 +146,38 @@ impl AsyncRedisClient {
                 backoff: backoff_of(&options),
                 options,
                 origin: Instant::now(),
-                on_degraded: None,
+                extra: super::ClientExtra::default(),
             }),
         })
     }
 
-    /// The same connection, calling `hook` with the error each time a limiter on this client
-    /// answers by its failure policy (see [`RedisClient::on_degraded`](crate::RedisClient::on_degraded)).
-    /// Call it before building limiters: they keep the client they were given.
-    pub fn on_degraded(self, hook: impl Fn(&RedisError) + Send + Sync + 'static) -> Self {
-        let shared = &self.shared;
+    /// The same connection and options with `extra` beside them (and a back-off of its own).
+    pub(crate) fn with_extra(&self, extra: super::ClientExtra) -> Self {
+        let old = &self.shared;
         Self {
             shared: Arc::new(Shared {
-                connection: Box::new(SharedConnection(Arc::clone(&self.shared))),
-                backoff: backoff_of(&shared.options),
-                options: shared.options,
+                connection: Box::new(SharedConnection(Arc::clone(old))),
+                backoff: backoff_of(&old.options),
+                options: old.options,
                 origin: Instant::now(),
-                on_degraded: Some(Arc::new(hook)),
+                extra,
             }),
         }
     }
 
+    /// What the brick keeps beside the connection.
+    pub(crate) fn extra(&self) -> &super::ClientExtra {
+        &self.shared.extra
+    }
+
+    /// Whether two handles share one connection state.
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// The options.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn options(&self) -> RedisOptions {
         self.shared.options
@@ -157,14 +187,10 @@ impl AsyncRedisClient {
         u64::try_from(self.shared.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Runs one script invocation: at once an error while backing off, otherwise the reply
-    /// within the timeout. A failure starts the back-off.
-    pub(crate) async fn eval(
-        &self,
-        invocation: ScriptInvocation<'static>,
-    ) -> Result<Vec<i64>, RedisError> {
-        let now = self.now();
-        if let Err(retry_in) = self.shared.backoff.check(now) {
+    /// Sends `request`: at once an error while backing off, otherwise the reply within the
+    /// timeout. A failure that breaks the connection starts the back-off.
+    pub(crate) async fn exec(&self, request: Request) -> Result<redis::Value, RedisError> {
+        if let Err(retry_in) = self.shared.backoff.check(self.now()) {
             return Err(RedisError::Connection(format!(
                 "unreachable at the last attempt; next attempt in {:?}",
                 Duration::from_nanos(retry_in)
@@ -172,33 +198,18 @@ impl AsyncRedisClient {
         }
         let reply = tokio::time::timeout(
             self.shared.options.timeout,
-            self.shared.connection.eval(invocation),
+            self.shared.connection.exec(request),
         )
         .await;
-        let result = match reply {
-            Err(_) => Err((RedisError::Timeout, true)),
-            Ok(Err(e)) => Err(RedisError::from_redis(&e)),
-            Ok(Ok(values)) => Ok(values),
+        let (error, broken) = match reply {
+            Ok(Ok(value)) => return Ok(value),
+            Err(_) => (RedisError::Timeout, true),
+            Ok(Err(e)) => RedisError::from_redis(&e),
         };
-        match result {
-            Ok(values) => Ok(values),
-            Err((error, broken)) => {
-                if broken {
-                    self.shared.backoff.failed(self.now());
-                }
-                Err(error)
-            }
+        if broken {
+            self.shared.backoff.failed(self.now());
         }
-    }
-}
-
-/// Another client's connection, so that [`AsyncRedisClient::on_degraded`] keeps the one
-/// connection the application gave.
-struct SharedConnection(Arc<Shared>);
-
-impl Connection for SharedConnection {
-    fn eval(&self, invocation: ScriptInvocation<'static>) -> Reply {
-        self.0.connection.eval(invocation)
+        Err(error)
     }
 }
 
@@ -207,18 +218,4 @@ fn check_options(options: &RedisOptions) -> Result<(), RedisError> {
         return Err(RedisError::BadOptions("zero timeout".into()));
     }
     Ok(())
-}
-
-impl RedisTransport for AsyncRedisClient {}
-
-impl transport::Sealed for AsyncRedisClient {
-    fn options(&self) -> RedisOptions {
-        self.shared.options
-    }
-    fn same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
-    }
-    fn degraded_hook(&self) -> Option<&DegradedHook> {
-        self.shared.on_degraded.as_ref()
-    }
 }

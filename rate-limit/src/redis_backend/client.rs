@@ -1,5 +1,9 @@
-//! [`RedisClient`]: a small pool of connections to one Redis, with timeouts, automatic
-//! reconnection and a back-off while the server is down.
+//! [`RedisClient`]: a small pool of connections to one Redis (or one Redis Cluster), with
+//! timeouts, automatic reconnection and a back-off while the server is down. This file is the
+//! same in every brick with a Redis backend (`.ci/shared-files`); what differs between them —
+//! the default timeout, and what a brick keeps beside the pool ([`super::ClientExtra`]) — lives
+//! in the brick's `redis_backend/mod.rs`.
+#![allow(dead_code)] // each brick uses part of the file: see the module docs
 
 use std::time::{Duration, Instant};
 
@@ -10,45 +14,31 @@ use crate::sync::Arc;
 /// How a [`RedisClient`] talks to Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RedisOptions {
-    /// Connections in the pool. A check holds one for its round trip, so this many checks can
-    /// be in flight at once from one process. Default 4.
+    /// Connections in the pool: a call holds one for its round trip, so this many calls can be
+    /// in flight at once from one process. Default 4.
     pub connections: usize,
-    /// Connect, read and write timeout. Short by default (50 ms) because a rate limiter that
-    /// waits on a sick Redis stalls every request behind it; the failure policy answers
-    /// instead.
+    /// Connect, read and write timeout. Default [`RedisOptions::DEFAULT_TIMEOUT`].
     pub timeout: Duration,
-    /// After a failed connect, checks skip Redis for this long (the failure policy answers at
-    /// once) before a connection is tried again. Default 250 ms.
+    /// After a failed connect, calls skip Redis for this long before a connection is tried
+    /// again. Default 250 ms.
     pub reconnect_backoff: Duration,
 }
 
 impl Default for RedisOptions {
+    /// Four connections, a [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT) timeout (the brick's,
+    /// and why) and a 250 ms reconnect back-off.
     fn default() -> Self {
         Self {
             connections: 4,
-            timeout: Duration::from_millis(50),
+            timeout: Self::DEFAULT_TIMEOUT,
             reconnect_backoff: Duration::from_millis(250),
         }
     }
 }
 
-/// A handle on one Redis server: a pool of [`RedisOptions::connections`] connections, opened
-/// lazily, each dropped on any I/O error or timeout and reopened by a later check. Cloning
-/// shares the pool. Every [`RedisLimiter`](crate::RedisLimiter) built on a client uses its
-/// pool.
-///
-/// ```
-/// use brick_rate_limit::{RedisClient, RedisOptions};
-/// use std::time::Duration;
-///
-/// // No I/O yet: connections open on the first check.
-/// let client = RedisClient::with_options(
-///     "redis://127.0.0.1:6379/",
-///     RedisOptions { connections: 8, timeout: Duration::from_millis(20), ..Default::default() },
-/// )?;
-/// assert!(RedisClient::open("not a url").is_err());
-/// # Ok::<(), brick_rate_limit::RedisError>(())
-/// ```
+/// A handle on one Redis server or cluster: a pool of [`RedisOptions::connections`]
+/// connections, opened lazily, each dropped on any I/O error or timeout and reopened by a later
+/// call. Cloning shares the pool.
 #[derive(Clone)]
 pub struct RedisClient {
     shared: Arc<Shared>,
@@ -58,48 +48,118 @@ struct Shared {
     pool: Pool<Connector>,
     origin: Instant,
     options: RedisOptions,
-    on_degraded: Option<DegradedHook>,
-}
-
-/// A callback told of every decision the failure policy made because Redis could not (see
-/// [`RedisClient::on_degraded`]).
-pub(crate) type DegradedHook = Arc<dyn Fn(&RedisError) + Send + Sync>;
-
-/// How a limiter reaches Redis: the blocking [`RedisClient`], or the `AsyncRedisClient` of
-/// feature `tokio`. Sealed; it fixes which of `check` and `check_async` a limiter has.
-pub trait RedisTransport: Clone + Send + Sync + 'static + transport::Sealed {}
-
-pub(crate) mod transport {
-    use super::{DegradedHook, RedisOptions};
-
-    #[allow(unreachable_pub)] // public in a private module: nameable by nobody outside
-    pub trait Sealed {
-        /// The options (the fallback's back-off is reported as `retry_after`).
-        fn options(&self) -> RedisOptions;
-        /// Whether two handles share one connection state (a hierarchy needs one).
-        fn same(&self, other: &Self) -> bool;
-        /// The hook told of degraded decisions.
-        fn degraded_hook(&self) -> Option<&DegradedHook>;
-    }
-}
-
-impl RedisTransport for RedisClient {}
-
-impl transport::Sealed for RedisClient {
-    fn options(&self) -> RedisOptions {
-        self.shared.options
-    }
-    fn same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
-    }
-    fn degraded_hook(&self) -> Option<&DegradedHook> {
-        self.shared.on_degraded.as_ref()
-    }
+    extra: super::ClientExtra,
 }
 
 /// A pooled connection: to one server, or (feature `cluster`) to a Redis Cluster, which routes
-/// each script to its keys' slot and follows `MOVED` and `ASK` redirections.
-type Conn = Box<dyn redis::ConnectionLike + Send>;
+/// each command to its key's slot and follows `MOVED` and `ASK` redirections.
+pub(crate) enum Conn {
+    Single(redis::Connection),
+    // Boxed: a cluster connection is four times a plain one's size.
+    #[cfg(feature = "cluster")]
+    Cluster(Box<redis::cluster::ClusterConnection>),
+}
+
+impl Conn {
+    /// The connection, for one command.
+    pub(crate) fn like(&mut self) -> &mut dyn redis::ConnectionLike {
+        match self {
+            Conn::Single(c) => c,
+            #[cfg(feature = "cluster")]
+            Conn::Cluster(c) => &mut **c,
+        }
+    }
+
+    /// Sends `commands` in one pipeline (on a cluster, one after another, each to its key's
+    /// master) and returns their replies in order; the first command that failed is the error,
+    /// with the server's own error code (a pipeline's error would hide it).
+    pub(crate) fn pipeline(
+        &mut self,
+        commands: Vec<redis::Cmd>,
+    ) -> redis::RedisResult<Vec<redis::Value>> {
+        if commands.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Conn::Single(c) => {
+                let mut pipe = redis::pipe();
+                for cmd in commands {
+                    pipe.add_command(cmd);
+                }
+                first_error(pipe.ignore_errors().query(c)?)
+            }
+            // The redis crate's cluster pipelines do not follow MOVED and ASK (a resharding
+            // fails them until the next slot refresh), its single commands do: a command a
+            // round trip. Batches send one command per key they touch.
+            #[cfg(feature = "cluster")]
+            Conn::Cluster(c) => commands.iter().map(|cmd| cmd.query(&mut **c)).collect(),
+        }
+    }
+}
+
+/// What one call sends: a command, commands pipelined, or a script. The blocking
+/// [`RedisClient`] and (feature `tokio`) the async client run the same requests, so every
+/// operation is written once.
+pub(crate) enum Request {
+    /// One command.
+    One(redis::Cmd),
+    /// Commands in one pipeline (see [`Conn::pipeline`]); the reply is an array of theirs.
+    Many(Vec<redis::Cmd>),
+    /// A script: `EVALSHA`, and on `NOSCRIPT` a `SCRIPT LOAD` and `EVALSHA` again.
+    Script(redis::ScriptInvocation<'static>),
+}
+
+/// One operation: what it sends, and how the reply becomes its answer.
+pub(crate) struct Op<'a, T> {
+    pub(crate) request: Request,
+    pub(crate) answer: Box<dyn FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a>,
+}
+
+impl<'a, T> Op<'a, T> {
+    pub(crate) fn new(
+        request: Request,
+        answer: impl FnOnce(redis::Value) -> Result<T, RedisError> + Send + 'a,
+    ) -> Self {
+        Self {
+            request,
+            answer: Box::new(answer),
+        }
+    }
+}
+
+/// A reply as `T`, or [`RedisError::Reply`].
+pub(crate) fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, RedisError> {
+    redis::from_redis_value(value).map_err(|e| RedisError::Reply(e.to_string()))
+}
+
+/// Records `shape` in the metadata key `meta` if it has none (`SET NX`), and checks that the
+/// shape recorded there is `shape`: every handle on one prefix must describe the same
+/// structure, or they would corrupt each other's state.
+pub(crate) fn claim_op(meta: String, shape: String) -> Op<'static, ()> {
+    let request = Request::Many(vec![
+        redis::cmd("SET").arg(&meta).arg(&shape).arg("NX").clone(),
+        redis::cmd("GET").arg(&meta).clone(),
+    ]);
+    Op::new(request, move |reply| {
+        let (_, stored): (redis::Value, String) = parse(reply)?;
+        if stored != shape {
+            return Err(RedisError::Mismatch(format!(
+                "{meta} records {stored:?}; this handle is {shape:?}"
+            )));
+        }
+        Ok(())
+    })
+}
+
+/// The replies, or the first of them that is an error.
+pub(crate) fn first_error(replies: Vec<redis::Value>) -> redis::RedisResult<Vec<redis::Value>> {
+    for reply in &replies {
+        if let redis::Value::ServerError(e) = reply {
+            return Err(e.clone().into());
+        }
+    }
+    Ok(replies)
+}
 
 /// Opens connections with the client's timeouts.
 #[derive(Clone)]
@@ -122,10 +182,10 @@ impl crate::pool::Connector for Connector {
                 let con = client.get_connection_with_timeout(*timeout)?;
                 con.set_read_timeout(Some(*timeout))?;
                 con.set_write_timeout(Some(*timeout))?;
-                Ok(Box::new(con))
+                Ok(Conn::Single(con))
             }
             #[cfg(feature = "cluster")]
-            Connector::Cluster(client) => Ok(Box::new(client.get_connection()?)),
+            Connector::Cluster(client) => Ok(Conn::Cluster(Box::new(client.get_connection()?))),
         }
     }
 }
@@ -147,6 +207,8 @@ impl std::fmt::Debug for RedisClient {
 impl RedisClient {
     /// A client for `url` (`redis://[user:password@]host[:port][/db]`) with default options.
     ///
+    /// Computes in **O(1)** time: no I/O until the first call.
+    ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL. Nothing is connected yet.
     pub fn open(url: &str) -> Result<Self, RedisError> {
@@ -154,6 +216,8 @@ impl RedisClient {
     }
 
     /// A client for `url` with the given options.
+    ///
+    /// Computes in **O(1)** time: no I/O until the first call.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for a malformed URL, zero connections or a zero timeout.
@@ -168,12 +232,10 @@ impl RedisClient {
     }
 
     /// A client for a Redis Cluster reached through `nodes` (any of its masters; the client
-    /// learns the rest), with the given options (feature `cluster`). Each pooled connection is
-    /// the `redis` crate's cluster connection: a check goes to the master of its keys' slot,
-    /// and `MOVED` / `ASK` redirections during a resharding are followed (the `redis` crate's
-    /// retries), so a check costs one more round trip while its slot moves, and nothing else.
-    /// Every limiter key is its own hash tag, so a hierarchy's keys need one shared tag (see
-    /// the crate docs' Redis Cluster paragraph).
+    /// learns the rest), with the given options (feature `cluster`). A call goes to the master
+    /// of its key's slot; `MOVED` / `ASK` redirections during a resharding are followed.
+    ///
+    /// Computes in **O(nodes)** time: no I/O until the first call.
     ///
     /// # Errors
     /// [`RedisError::BadOptions`] for no nodes, a malformed URL, zero connections or a zero
@@ -199,28 +261,40 @@ impl RedisClient {
                 pool: Pool::new(connector, options.connections, backoff),
                 origin: Instant::now(),
                 options,
-                on_degraded: None,
+                extra: super::ClientExtra::default(),
             }),
         }
     }
 
-    /// The same client, calling `hook` with the error each time a limiter on it answers by its
-    /// [`FailurePolicy`](crate::FailurePolicy) because Redis could not (so a fail-open outage
-    /// is never silent): count it, log it, page someone. The hook runs on the checking thread,
-    /// after the decision is made; keep it short.
-    ///
-    /// Call it before building limiters: they keep the client they were given.
-    pub fn on_degraded(self, hook: impl Fn(&RedisError) + Send + Sync + 'static) -> Self {
+    /// The same server and options with `extra` beside a pool of its own (opened lazily, like
+    /// every pool).
+    pub(crate) fn with_extra(&self, extra: super::ClientExtra) -> Self {
         let old = &self.shared;
-        // A pool of its own (opened lazily, like every pool): the hook belongs to this client.
         let mut client = Self::from_connector(old.pool.connector().clone(), old.options);
         if let Some(shared) = Arc::get_mut(&mut client.shared) {
-            shared.on_degraded = Some(Arc::new(hook));
+            shared.extra = extra;
         }
         client
     }
 
+    /// What the brick keeps beside the pool.
+    pub(crate) fn extra(&self) -> &super::ClientExtra {
+        &self.shared.extra
+    }
+
+    /// Whether two handles share one pool.
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Whether the client talks to a Redis Cluster.
+    pub(crate) fn is_cluster(&self) -> bool {
+        !matches!(self.shared.pool.connector(), Connector::Single { .. })
+    }
+
     /// The options.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn options(&self) -> RedisOptions {
         self.shared.options
@@ -228,21 +302,33 @@ impl RedisClient {
 
     /// Sends `PING` on one of the pool's connections.
     ///
+    /// One round trip (and a connect, if the slot had no connection).
+    ///
     /// # Errors
     /// What reaching Redis ran into.
     pub fn ping(&self) -> Result<(), RedisError> {
-        self.run(|con| redis::cmd("PING").query::<String>(con).map(drop))
+        self.run(|con| redis::cmd("PING").query::<String>(con.like()).map(drop))
+    }
+
+    /// Sends `request` on a pooled connection and returns the reply.
+    pub(crate) fn exec(&self, request: Request) -> Result<redis::Value, RedisError> {
+        self.run(|con| match request {
+            Request::One(cmd) => cmd.query(con.like()),
+            Request::Many(commands) => con.pipeline(commands).map(redis::Value::Array),
+            Request::Script(invocation) => invocation.invoke(con.like()),
+        })
     }
 
     /// Runs `f` on a pooled connection, connecting first if the slot has none.
     pub(crate) fn run<T>(
         &self,
-        f: impl FnOnce(&mut dyn redis::ConnectionLike) -> redis::RedisResult<T>,
+        f: impl FnOnce(&mut Conn) -> redis::RedisResult<T>,
     ) -> Result<T, RedisError> {
         let now = u64::try_from(self.shared.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let result = self.shared.pool.run(now, |con| {
-            f(con.as_mut()).map_err(|e| RedisError::from_redis(&e))
-        });
+        let result = self
+            .shared
+            .pool
+            .run(now, |con| f(con).map_err(|e| RedisError::from_redis(&e)));
         result.map_err(|e| match e {
             PoolError::Command(e) => e,
             PoolError::Connect(e) => RedisError::from_redis(&e).0,
@@ -254,6 +340,15 @@ impl RedisClient {
     }
 }
 
+/// The `redis` crate's client for `url`, with Nagle's algorithm off: a call is one small write
+/// waiting for its answer.
+pub(crate) fn open_client(url: &str) -> Result<redis::Client, RedisError> {
+    let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
+    let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
+    let tcp = info.tcp_settings().clone().set_nodelay(true);
+    redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)
+}
+
 /// Refuses options no client can work with.
 fn check_options(options: &RedisOptions) -> Result<(), RedisError> {
     if options.connections == 0 {
@@ -263,13 +358,4 @@ fn check_options(options: &RedisOptions) -> Result<(), RedisError> {
         return Err(RedisError::BadOptions("zero timeout".into()));
     }
     Ok(())
-}
-
-/// The `redis` crate's client for `url`, with Nagle's algorithm off: a check is one small write
-/// waiting for its answer.
-pub(crate) fn open_client(url: &str) -> Result<redis::Client, RedisError> {
-    let bad_url = |e: redis::RedisError| RedisError::BadOptions(format!("{url:?}: {e}"));
-    let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
-    let tcp = info.tcp_settings().clone().set_nodelay(true);
-    redis::Client::open(info.set_tcp_settings(tcp)).map_err(bad_url)
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 #[cfg(feature = "tokio")]
 use super::AsyncRedisClient;
+use super::client::{Request, parse};
 use super::{RedisClient, RedisError, RedisTransport};
 use super::{check::*, limiter::*, script::*};
 use crate::Decision;
@@ -63,6 +64,8 @@ pub struct RedisHierarchy<'a, T: RedisTransport = RedisClient> {
 impl<'a, T: RedisTransport> RedisHierarchy<'a, T> {
     /// The levels, in the order their decisions are reported.
     ///
+    /// Computes in **O(levels)** time (no I/O): each level's client is compared with the first's.
+    ///
     /// # Errors
     /// [`RedisError::Mismatch`] for no levels or levels on different clients.
     pub fn new(levels: Vec<&'a dyn RedisLevel<T>>) -> Result<Self, RedisError> {
@@ -103,6 +106,8 @@ impl RedisHierarchy<'_, RedisClient> {
     /// The decision is the first denying level's, or if all allow, the one with the fewest
     /// remaining.
     ///
+    /// One round trip: one script for every level, **O(levels)** on the server.
+    ///
     /// # Errors
     /// Before any I/O: [`RedisError::Mismatch`] when `keys` and the levels differ in number
     /// or two levels name the same Redis key, [`RedisError::EmptyKey`],
@@ -113,7 +118,10 @@ impl RedisHierarchy<'_, RedisClient> {
         let Some(&(first, _)) = pairs.first() else {
             return Err(RedisError::Mismatch("no levels".into()));
         };
-        let reply = first.client().run(|con| invocation.invoke::<Vec<i64>>(con));
+        let reply = first
+            .client()
+            .exec(Request::Script(invocation))
+            .and_then(parse);
         finish(&pairs, n, reply)
     }
 }
@@ -123,6 +131,8 @@ impl RedisHierarchy<'_, AsyncRedisClient> {
     /// [`check_many`](RedisHierarchy::check_many) without blocking: one `EVALSHA` on the
     /// multiplexed connection. Cancellation-safe: one script decides every level and writes
     /// only if all allow, so a dropped future never leaves a half-applied hierarchy.
+    ///
+    /// One round trip: one script for every level, **O(levels)** on the server.
     ///
     /// # Errors
     /// As [`check_many`](RedisHierarchy::check_many).
@@ -136,7 +146,11 @@ impl RedisHierarchy<'_, AsyncRedisClient> {
         let Some(&(first, _)) = pairs.first() else {
             return Err(RedisError::Mismatch("no levels".into()));
         };
-        let reply = first.client().eval(invocation).await;
+        let reply = first
+            .client()
+            .exec(Request::Script(invocation))
+            .await
+            .and_then(parse);
         finish(&pairs, n, reply)
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 #[cfg(feature = "tokio")]
 use super::AsyncRedisClient;
+use super::client::{Request, parse};
 use super::{RedisClient, RedisError, RedisTransport};
 use super::{check::*, hierarchy::*, script::*};
 use crate::sync::Arc;
@@ -127,6 +128,8 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     /// [`RedisClient`] the limiter has the blocking `check`; with an `AsyncRedisClient`
     /// (feature `tokio`), `check_async`.
     ///
+    /// Computes in **O(len)** time for the prefix (no I/O).
+    ///
     /// # Errors
     /// Before any I/O: [`RedisError::EmptyKey`] or [`RedisError::BadPrefix`] for the prefix,
     /// [`RedisError::NotRepresentable`] for a limit the script cannot compute exactly,
@@ -162,6 +165,8 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     /// (with a [`ManualClock`](crate::ManualClock)), or a fleet whose clocks are trusted. The
     /// `Fallback` limiter reads it too.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// As [`new`](Self::new) (the fallback is rebuilt on the new clock).
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Result<Self, RedisError> {
@@ -186,6 +191,8 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
 
     /// The Redis key that holds `key`'s state.
     ///
+    /// Computes in **O(len)** time for the key.
+    ///
     /// # Errors
     /// [`RedisError::EmptyKey`] for `""`.
     pub fn redis_key(&self, key: &str) -> Result<String, RedisError> {
@@ -200,6 +207,8 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     }
 
     /// The algorithm and its configuration.
+    ///
+    /// Computes in **O(1)** time.
     pub fn algorithm(&self) -> &A {
         &self.algorithm
     }
@@ -211,6 +220,8 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     }
 
     /// The failure policy.
+    ///
+    /// Computes in **O(1)** time.
     pub fn failure_policy(&self) -> FailurePolicy {
         self.policy
     }
@@ -218,6 +229,9 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
     /// Drops the in-process fallback's idle keys (see
     /// [`KeyedLimiter::retain_recent`]); returns how many are left. Worth calling
     /// periodically during a long outage under `Fallback`.
+    ///
+    /// Computes in **O(keys)** time of the fallback, as
+    /// [`KeyedLimiter::retain_recent`](crate::KeyedLimiter::retain_recent).
     pub fn retain_recent_fallback(&self) -> usize {
         self.fallback
             .as_ref()
@@ -228,6 +242,8 @@ impl<A: RedisAlgorithm, T: RedisTransport> RedisLimiter<A, T> {
 impl<A: RedisAlgorithm> RedisLimiter<A, RedisClient> {
     /// Checks, and if allowed consumes, one unit of `key`'s limit.
     ///
+    /// One round trip: one script, **O(1)** on the server (a sliding log's is O(limit) at most).
+    ///
     /// # Errors
     /// [`RedisError::EmptyKey`] for `""`, before any I/O. Failures to reach Redis are not
     /// errors: the [`FailurePolicy`] answers and the decision is [`degraded`](RedisDecision::degraded).
@@ -237,13 +253,18 @@ impl<A: RedisAlgorithm> RedisLimiter<A, RedisClient> {
 
     /// Checks, and if allowed consumes, `n` units of `key`'s limit.
     ///
+    /// One round trip: one script, **O(1)** on the server (a sliding log's is O(limit) at most).
+    ///
     /// # Errors
     /// [`RedisError::EmptyKey`], or [`RedisError::ExceedsCapacity`] when `n` is more than the
     /// limit ever grants at once; both before any I/O.
     pub fn check_n(&self, key: &str, n: u32) -> Result<RedisDecision, RedisError> {
         let levels = [(self as &dyn RedisLevel, key)];
         let invocation = prepare(&levels, n, A::script())?;
-        let reply = self.client.run(|con| invocation.invoke::<Vec<i64>>(con));
+        let reply = self
+            .client
+            .exec(Request::Script(invocation))
+            .and_then(parse);
         finish(&levels, n, reply)
     }
 }
@@ -258,6 +279,8 @@ impl<A: RedisAlgorithm> RedisLimiter<A, AsyncRedisClient> {
     /// future has either not reached Redis or consumed exactly what a completed check would
     /// have; nothing is ever half applied.
     ///
+    /// One round trip: one script, **O(1)** on the server (a sliding log's is O(limit) at most).
+    ///
     /// # Errors
     /// [`RedisError::EmptyKey`] for `""`, before any I/O. Failures to reach Redis are not
     /// errors: the [`FailurePolicy`] answers and the decision is
@@ -268,13 +291,19 @@ impl<A: RedisAlgorithm> RedisLimiter<A, AsyncRedisClient> {
 
     /// [`check_async`](Self::check_async) for `n` units.
     ///
+    /// One round trip: one script, **O(1)** on the server (a sliding log's is O(limit) at most).
+    ///
     /// # Errors
     /// [`RedisError::EmptyKey`], or [`RedisError::ExceedsCapacity`] when `n` is more than the
     /// limit ever grants at once; both before any I/O.
     pub async fn check_n_async(&self, key: &str, n: u32) -> Result<RedisDecision, RedisError> {
         let levels = [(self as &dyn RedisLevel<AsyncRedisClient>, key)];
         let invocation = prepare(&levels, n, A::script())?;
-        let reply = self.client.eval(invocation).await;
+        let reply = self
+            .client
+            .exec(Request::Script(invocation))
+            .await
+            .and_then(parse);
         finish(&levels, n, reply)
     }
 }
