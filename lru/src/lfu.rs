@@ -1,5 +1,6 @@
 //! The LFU cache: O(1) frequency buckets (Shah, Mitra, Matani 2010) over the shared table.
 
+use crate::local_methods::local_cache_methods;
 use crate::store::{self, Links as _, NIL, Placement, Store, check_capacity, nanos, remapped};
 use crate::{
     CacheStats, Clock, DefaultBuildHasher, Error, RemovalCause, SystemClock, UnitWeigher, Weigher,
@@ -74,6 +75,8 @@ pub struct LfuCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemClo
 impl<K: Hash + Eq, V> LfuCache<K, V> {
     /// A cache of at most `capacity` entries, default hasher, no TTL, no decay.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
     ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES).
@@ -88,6 +91,8 @@ impl<K: Hash + Eq, V> LfuCache<K, V> {
 
     /// Configures a cache: capacity first, then any of a hasher, a weigher, a clock and a
     /// default time to live (see [`CacheBuilder`](crate::CacheBuilder)).
+    ///
+    /// Computes in **O(1)** time.
     pub fn builder(capacity: u64) -> crate::CacheBuilder<Self> {
         crate::CacheBuilder::new(capacity)
     }
@@ -112,39 +117,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         })
     }
 
-    /// Gives entries inserted without their own time to live this one (`None`: forever).
-    pub fn set_time_to_live(&mut self, ttl: Option<Duration>) {
-        self.store.ttl = ttl.map(nanos);
-    }
+    local_cache_methods!(used: "counting a use", unused: "without counting a use");
 
     /// Halves every count automatically after each `lookups` lookups (`None` or 0: never).
+    ///
+    /// Computes in **O(1)** time.
     pub fn set_decay_every(&mut self, lookups: Option<u64>) {
         self.decay_every = lookups.filter(|&n| n > 0);
         self.lookups_since_decay = 0;
-    }
-
-    /// The value of `key`, counting a use. An expired entry is removed and counts as a miss.
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline(always)]
-    pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.lookup(key)?;
-        Some(&self.store.slot(i).value)
-    }
-
-    /// [`get`](Self::get), mutably.
-    #[inline]
-    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.lookup(key)?;
-        Some(&mut self.store.slot_mut(i).value)
     }
 
     #[inline(always)]
@@ -162,28 +142,9 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         store::lookup(self, key)
     }
 
-    /// The value of `key` without counting a use.
-    #[inline]
-    pub fn peek<Q>(&self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.store.peek_index(key)?;
-        Some(&self.store.slot(i).value)
-    }
-
-    /// Whether `key` holds a live entry (without counting a use).
-    #[inline]
-    pub fn contains<Q>(&self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.store.peek_index(key).is_some()
-    }
-
     /// The use count of `key`.
+    ///
+    /// Computes in **O(1)** expected time.
     #[inline]
     pub fn count<Q>(&self, key: &Q) -> Option<u64>
     where
@@ -206,63 +167,6 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         let ttl = self.store.ttl;
         self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
         out
-    }
-
-    /// [`insert`](Self::insert) with a time to live for this entry.
-    #[inline]
-    pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<(K, V)> {
-        let mut out = None;
-        self.insert_full(key, value, Some(nanos(ttl)), &mut |k, v, _| {
-            out = Some((k, v))
-        });
-        out
-    }
-
-    /// Inserts or replaces `key`, calling `removed` with every entry pushed out and why.
-    #[inline]
-    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, RemovalCause)) {
-        let ttl = self.store.ttl;
-        self.insert_full(key, value, ttl, &mut removed);
-    }
-
-    /// The value of `key`, inserting `make()` first on a miss (one lookup on a hit, and
-    /// `make` runs only on a miss). Entries the insert pushes out are dropped; use
-    /// [`insert_with`](Self::insert_with) to see them.
-    ///
-    /// Computes in **O(1)** expected time (amortized).
-    ///
-    /// # Errors
-    /// The key and the made value, if it is heavier than the whole capacity (nothing was
-    /// inserted).
-    pub fn get_or_insert_with(
-        &mut self,
-        key: K,
-        make: impl FnOnce() -> V,
-    ) -> Result<&mut V, (K, V)> {
-        if let Some(i) = self.lookup(&key) {
-            return Ok(&mut self.store.slot_mut(i).value);
-        }
-        let mut rejected = None;
-        let ttl = self.store.ttl;
-        let placed = self.insert_full(key, make(), ttl, &mut |k, v, why| {
-            if why == RemovalCause::Rejected {
-                rejected = Some((k, v));
-            }
-        });
-        match (placed, rejected) {
-            (Some(i), _) => Ok(&mut self.store.slot_mut(i).value),
-            (None, Some(kv)) => Err(kv),
-            // insert_full rejects only through the callback.
-            (None, None) => unreachable!("a rejected insert hands its entry back"),
-        }
-    }
-
-    /// [`get_or_insert_with`](Self::get_or_insert_with) with the value at hand.
-    ///
-    /// # Errors
-    /// As [`get_or_insert_with`](Self::get_or_insert_with).
-    pub fn get_or_insert(&mut self, key: K, value: V) -> Result<&mut V, (K, V)> {
-        self.get_or_insert_with(key, || value)
     }
 
     #[inline]
@@ -330,17 +234,9 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         None
     }
 
-    /// Removes `key` and returns its value (an expired entry is removed but reads as absent).
-    #[inline]
-    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        store::remove_entry(self, key).map(|(_, v)| v)
-    }
-
     /// Removes and returns the entry that would be evicted next.
+    ///
+    /// Computes in **O(1)** time.
     #[inline]
     pub fn pop_lfu(&mut self) -> Option<(K, V)> {
         let i = self.victim(None)?;
@@ -348,43 +244,10 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Some(self.remove_at(i))
     }
 
-    /// Entries resident, including expired ones not yet reclaimed.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.store.len()
-    }
-
-    /// Whether no entry is resident.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.store.len() == 0
-    }
-
-    /// The hasher keys are hashed with (for a default-built cache, its own random key).
-    pub fn hasher(&self) -> &S {
-        self.store.hasher()
-    }
-
-    /// The capacity: entries, or total weight with a weigher.
-    #[inline]
-    pub fn capacity(&self) -> u64 {
-        self.store.capacity
-    }
-
-    /// Total weight of the resident entries.
-    #[inline]
-    pub fn weight(&self) -> u64 {
-        self.store.weight
-    }
-
-    /// The counters.
-    #[inline]
-    pub fn stats(&self) -> CacheStats {
-        self.store.stats
-    }
-
     /// Live entries with their counts, in eviction order: smallest count first, and within a
     /// count, oldest first.
+    ///
+    /// Computes in **O(1)** time; the whole walk is O(n + buckets).
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V, u64)> + '_ {
         let now = self.store.now_if_ttl();
         let mut b = self.lowest;
@@ -448,6 +311,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
 
     /// Changes the capacity, evicting until the cache fits, and returns the evicted entries.
     ///
+    /// Computes in **O(evicted)** time, or O(n) when a smaller capacity gives table memory back.
+    ///
     /// # Errors
     /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
     ///   [`MAX_ENTRIES`](crate::MAX_ENTRIES) for the unit weigher; the cache is then unchanged.
@@ -463,22 +328,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     }
 
     /// Removes every entry (the counters stay).
+    ///
+    /// Computes in **O(n)** time: every entry is dropped.
     pub fn clear(&mut self) {
         self.store.stats.removals += self.len() as u64;
         self.store.clear();
         self.buckets.clear();
         self.free.clear();
         self.lowest = NIL;
-    }
-
-    /// Keeps only the entries for which `keep` returns true; expired entries go too.
-    pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
-        store::retain(self, keep)
-    }
-
-    /// Drops every expired entry now and returns how many.
-    pub fn purge_expired(&mut self) -> usize {
-        store::purge_expired(self)
     }
 
     // ---- buckets ----
@@ -610,6 +467,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     }
 
     /// Checks every structural invariant; for tests.
+    ///
+    /// Computes in **O(n)** time.
     #[doc(hidden)]
     pub fn check_invariants(&self) {
         self.store.check();

@@ -332,6 +332,7 @@ mod error;
 mod hasher;
 mod lfu;
 mod local_builder;
+mod local_methods;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod lru;

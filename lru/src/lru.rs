@@ -1,5 +1,6 @@
 //! The LRU cache: a recency list threaded through the hash table's buckets by `u32` indices.
 
+use crate::local_methods::local_cache_methods;
 use crate::store::{self, Links as _, NIL, Placement, Store, check_capacity, nanos, remapped};
 use crate::{
     CacheStats, Clock, DefaultBuildHasher, Error, RemovalCause, SystemClock, UnitWeigher, Weigher,
@@ -64,6 +65,8 @@ impl<K: Hash + Eq, V> LruCache<K, V> {
 
     /// Configures a cache: capacity first, then any of a hasher, a weigher, a clock and a
     /// default time to live (see [`CacheBuilder`](crate::CacheBuilder)).
+    ///
+    /// Computes in **O(1)** time.
     pub fn builder(capacity: u64) -> crate::CacheBuilder<Self> {
         crate::CacheBuilder::new(capacity)
     }
@@ -85,38 +88,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         })
     }
 
-    /// Gives entries inserted without their own time to live this one (`None`: forever).
-    /// Entries already in the cache keep theirs.
-    pub fn set_time_to_live(&mut self, ttl: Option<Duration>) {
-        self.store.ttl = ttl.map(nanos);
-    }
-
-    /// The value of `key`, marking it most recently used. An expired entry is removed and
-    /// counts as a miss.
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline(always)]
-    pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.lookup(key)?;
-        Some(&self.store.slot(i).value)
-    }
-
-    /// [`get`](Self::get), mutably. The entry keeps the weight it was inserted with.
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline]
-    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.lookup(key)?;
-        Some(&mut self.store.slot_mut(i).value)
-    }
+    local_cache_methods!(used: "marking it most recently used", unused: "without marking it used");
 
     #[inline(always)]
     fn lookup<Q>(&mut self, key: &Q) -> Option<u32>
@@ -125,31 +97,6 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         store::lookup(self, key)
-    }
-
-    /// The value of `key` without marking it used (an expired entry reads as absent).
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline]
-    pub fn peek<Q>(&self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.store.peek_index(key)?;
-        Some(&self.store.slot(i).value)
-    }
-
-    /// Whether `key` holds a live entry (without marking it used).
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline]
-    pub fn contains<Q>(&self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.store.peek_index(key).is_some()
     }
 
     /// Inserts or replaces `key` as the most recently used entry, and returns the entry pushed
@@ -165,65 +112,6 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         let ttl = self.store.ttl;
         self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
         out
-    }
-
-    /// [`insert`](Self::insert) with a time to live for this entry.
-    #[inline]
-    pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Duration) -> Option<(K, V)> {
-        let mut out = None;
-        self.insert_full(key, value, Some(nanos(ttl)), &mut |k, v, _| {
-            out = Some((k, v))
-        });
-        out
-    }
-
-    /// Inserts or replaces `key`, calling `removed` with every entry pushed out and why.
-    ///
-    /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
-    #[inline]
-    pub fn insert_with(&mut self, key: K, value: V, mut removed: impl FnMut(K, V, RemovalCause)) {
-        let ttl = self.store.ttl;
-        self.insert_full(key, value, ttl, &mut removed);
-    }
-
-    /// The value of `key`, inserting `make()` first on a miss (one lookup on a hit, and
-    /// `make` runs only on a miss). Entries the insert pushes out are dropped; use
-    /// [`insert_with`](Self::insert_with) to see them.
-    ///
-    /// Computes in **O(1)** expected time (amortized).
-    ///
-    /// # Errors
-    /// The key and the made value, if it is heavier than the whole capacity (nothing was
-    /// inserted).
-    pub fn get_or_insert_with(
-        &mut self,
-        key: K,
-        make: impl FnOnce() -> V,
-    ) -> Result<&mut V, (K, V)> {
-        if let Some(i) = self.lookup(&key) {
-            return Ok(&mut self.store.slot_mut(i).value);
-        }
-        let mut rejected = None;
-        let ttl = self.store.ttl;
-        let placed = self.insert_full(key, make(), ttl, &mut |k, v, why| {
-            if why == RemovalCause::Rejected {
-                rejected = Some((k, v));
-            }
-        });
-        match (placed, rejected) {
-            (Some(i), _) => Ok(&mut self.store.slot_mut(i).value),
-            (None, Some(kv)) => Err(kv),
-            // insert_full rejects only through the callback.
-            (None, None) => unreachable!("a rejected insert hands its entry back"),
-        }
-    }
-
-    /// [`get_or_insert_with`](Self::get_or_insert_with) with the value at hand.
-    ///
-    /// # Errors
-    /// As [`get_or_insert_with`](Self::get_or_insert_with).
-    pub fn get_or_insert(&mut self, key: K, value: V) -> Result<&mut V, (K, V)> {
-        self.get_or_insert_with(key, || value)
     }
 
     #[inline]
@@ -266,30 +154,6 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         }
     }
 
-    /// Removes `key` and returns its value (an expired entry is removed but reads as absent).
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline]
-    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.remove_entry(key).map(|(_, v)| v)
-    }
-
-    /// Removes `key` and returns its entry.
-    ///
-    /// Computes in **O(1)** expected time.
-    #[inline]
-    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        store::remove_entry(self, key)
-    }
-
     /// Removes and returns the least recently used entry (expired or not).
     ///
     /// Computes in **O(1)** expected time.
@@ -302,52 +166,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     }
 
     /// The least recently used entry, the next to be evicted, without marking it used.
+    ///
+    /// Computes in **O(1)** time.
     #[inline]
     pub fn peek_lru(&self) -> Option<(&K, &V)> {
         (self.tail != NIL).then(|| {
             let s = self.store.slot(self.tail);
             (&s.key, &s.value)
         })
-    }
-
-    /// Entries resident, including expired ones not yet reclaimed.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.store.len()
-    }
-
-    /// Whether no entry is resident.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.store.len() == 0
-    }
-
-    /// The hasher keys are hashed with (for a default-built cache, its own random key).
-    pub fn hasher(&self) -> &S {
-        self.store.hasher()
-    }
-
-    /// The capacity: entries, or total weight with a weigher.
-    #[inline]
-    pub fn capacity(&self) -> u64 {
-        self.store.capacity
-    }
-
-    /// Total weight of the resident entries (their count for the unit weigher).
-    #[inline]
-    pub fn weight(&self) -> u64 {
-        self.store.weight
-    }
-
-    /// The counters.
-    #[inline]
-    pub fn stats(&self) -> CacheStats {
-        self.store.stats
-    }
-
-    /// Zeroes the counters.
-    pub fn reset_stats(&mut self) {
-        self.store.stats.reset();
     }
 
     /// Live entries from most to least recently used.
@@ -390,25 +216,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     }
 
     /// Removes every entry (the counters stay).
+    ///
+    /// Computes in **O(n)** time: every entry is dropped.
     pub fn clear(&mut self) {
         self.store.stats.removals += self.len() as u64;
         self.store.clear();
         self.head = NIL;
         self.tail = NIL;
-    }
-
-    /// Keeps only the entries for which `keep` returns true; expired entries go too.
-    ///
-    /// Computes in **O(n)** time.
-    pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
-        store::retain(self, keep)
-    }
-
-    /// Drops every expired entry now and returns how many.
-    ///
-    /// Computes in **O(n)** time.
-    pub fn purge_expired(&mut self) -> usize {
-        store::purge_expired(self)
     }
 
     // ---- the recency list ----
@@ -484,6 +298,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
     }
 
     /// Checks every structural invariant; for tests.
+    ///
+    /// Computes in **O(n)** time.
     #[doc(hidden)]
     pub fn check_invariants(&self) {
         self.store.check();
