@@ -28,6 +28,8 @@ pub struct AtomicBloomFilter<S = DefaultBuildHasher> {
 impl AtomicBloomFilter<DefaultBuildHasher> {
     /// A filter for `n` items at rate `p` ([`Params::optimal`]), default hasher.
     ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
+    ///
     /// # Errors
     /// - Sizing errors as [`Params::optimal`]; [`Error::OutOfMemory`].
     pub fn new(n: u64, p: f64) -> Result<Self, Error> {
@@ -35,6 +37,8 @@ impl AtomicBloomFilter<DefaultBuildHasher> {
     }
 
     /// A filter of exactly `bits` bits and `hashes` hash functions, default hasher.
+    ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
     ///
     /// # Errors
     /// - Shape errors as [`Params::new`]; [`Error::OutOfMemory`].
@@ -45,6 +49,8 @@ impl AtomicBloomFilter<DefaultBuildHasher> {
 
 impl<S: BuildHasher> AtomicBloomFilter<S> {
     /// A filter of the given shape and hasher.
+    ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
     ///
     /// # Errors
     /// - Shape errors as [`Params::new`]; [`Error::OutOfMemory`].
@@ -77,6 +83,8 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
     }
 
     /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
+    ///
+    /// Computes in **O(k)** time: k atomic ORs, no hashing.
     #[inline(always)]
     pub fn insert_hash(&self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
@@ -94,6 +102,8 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
     }
 
     /// [`contains`](Self::contains) by a 64-bit hash.
+    ///
+    /// Computes in **O(k)** time at most: k loads, stopping at the first clear bit.
     #[inline(always)]
     #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
@@ -106,6 +116,8 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
     }
 
     /// The 64-bit hash this filter computes for `item`.
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash.
     pub fn hash<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.hasher.hash_one(item)
     }
@@ -124,27 +136,37 @@ impl<S: BuildHasher> AtomicBloomFilter<S> {
     }
 
     /// m: bits.
+    ///
+    /// Computes in **O(1)** time.
     pub fn bits(&self) -> u64 {
         self.bits
     }
 
     /// k: hash functions.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hashes(&self) -> u32 {
         self.hashes
     }
 
     /// Heap bytes held.
+    ///
+    /// Computes in **O(1)** time.
     pub fn memory_bytes(&self) -> usize {
         self.words.len() * 8
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
 
     /// Removes every item. Takes `&mut self`: clearing under concurrent inserts would leave
     /// those items half-present, which is a false negative.
+    ///
+    /// Computes in **O(m)** time.
     pub fn clear(&mut self) {
         for w in self.words.iter() {
             w.store(0, Ordering::Relaxed);

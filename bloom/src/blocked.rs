@@ -128,6 +128,8 @@ impl BlockedBloomFilter<DefaultBuildHasher> {
     /// A blocked filter of `bits` bits (rounded up to whole 512-bit blocks) and `hashes` bits
     /// per item, default hasher.
     ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
+    ///
     /// # Errors
     /// - Shape errors as [`Params::new`]; [`Error::OutOfMemory`].
     pub fn with_params(bits: u64, hashes: u32) -> Result<Self, Error> {
@@ -137,6 +139,8 @@ impl BlockedBloomFilter<DefaultBuildHasher> {
 
 impl<S: BuildHasher> BlockedBloomFilter<S> {
     /// A blocked filter of the given shape (bits rounded up to whole blocks) and hasher.
+    ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
     ///
     /// # Errors
     /// - Shape errors as [`Params::new`]; [`Error::OutOfMemory`].
@@ -175,6 +179,8 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Adds an item by its well-mixed 64-bit hash.
+    ///
+    /// Computes in **O(k)** time, within one 64-byte block (one cache line), no hashing.
     #[inline(always)]
     pub fn insert_hash(&mut self, hash: u64) -> bool {
         let (block, mask) = self.locate(hash);
@@ -188,6 +194,8 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Whether an item with this 64-bit hash is possibly present.
+    ///
+    /// Computes in **O(k)** time, within one 64-byte block (one cache line), no hashing.
     #[inline(always)]
     #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
@@ -202,6 +210,8 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// The 64-bit hash this filter computes for `item`.
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash.
     pub fn hash<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.hasher.hash_one(item)
     }
@@ -215,6 +225,8 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Bits set.
+    ///
+    /// Computes in **O(m)** time: a population count of every word.
     pub fn count_ones(&self) -> u64 {
         self.words().map(|w| u64::from(w.count_ones())).sum()
     }
@@ -224,21 +236,29 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Expected false-positive rate after `n` inserts, by the blocked formula.
+    ///
+    /// Computes in **O(min(√λ, 2^16))** time, λ = n / blocks (a Poisson sum over block loads).
     pub fn expected_false_positive_rate(&self, n: u64) -> f64 {
         self.params().blocked_false_positive_rate(n)
     }
 
     /// m: bits, a multiple of 512.
+    ///
+    /// Computes in **O(1)** time.
     pub fn bits(&self) -> u64 {
         self.blocks.len() as u64 * BLOCK_BITS
     }
 
     /// k: bits set per item.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hashes(&self) -> u32 {
         self.locator.hashes
     }
 
     /// The filter's shape.
+    ///
+    /// Computes in **O(1)** time.
     pub fn params(&self) -> Params {
         Params {
             bits: self.bits(),
@@ -247,16 +267,22 @@ impl<S: BuildHasher> BlockedBloomFilter<S> {
     }
 
     /// Heap bytes held.
+    ///
+    /// Computes in **O(1)** time.
     pub fn memory_bytes(&self) -> usize {
         self.blocks.len() * 64
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
 
     /// Removes every item.
+    ///
+    /// Computes in **O(m)** time.
     pub fn clear(&mut self) {
         self.blocks.fill(Block([0; 8]));
     }
@@ -289,6 +315,8 @@ impl<S: StableHasher> BlockedBloomFilter<S> {
 
     /// Keeps bits set in both (bitwise AND).
     ///
+    /// Computes in **O(m)** time.
+    ///
     /// # Errors
     /// - [`Error::ShapeMismatch`] if `other` differs in bits, hashes or hasher.
     pub fn intersect(&mut self, other: &Self) -> Result<(), Error> {
@@ -296,6 +324,8 @@ impl<S: StableHasher> BlockedBloomFilter<S> {
     }
 
     /// The filter in the versioned wire format (kind 2).
+    ///
+    /// Computes in **O(m)** time.
     pub fn to_bytes(&self) -> Vec<u8> {
         let words: Vec<u64> = self.words().collect();
         let header = Header {
@@ -307,6 +337,8 @@ impl<S: StableHasher> BlockedBloomFilter<S> {
 
     /// Decodes [`to_bytes`](Self::to_bytes) output, rebuilding the hasher from its tag.
     ///
+    /// Computes in **O(m)** time.
+    ///
     /// # Errors
     /// - [`Error::Decode`] with the reason (as [`BloomFilter::from_bytes`](crate::BloomFilter::from_bytes);
     ///   bits that are not whole blocks are `BadParams`).
@@ -315,6 +347,8 @@ impl<S: StableHasher> BlockedBloomFilter<S> {
     }
 
     /// Decodes with a given hasher, which must match the one that wrote the bytes.
+    ///
+    /// Computes in **O(m)** time.
     ///
     /// # Errors
     /// As [`from_bytes`](Self::from_bytes).

@@ -51,6 +51,8 @@ macro_rules! byte_methods {
 
             /// The 64-bit hash this filter computes for a byte string (XXH3-64 of the bytes
             /// with the default hasher).
+            ///
+            /// Computes in **O(len)** time: one XXH3 pass over the bytes.
             #[must_use]
             pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
                 $crate::xxh3::hash_bytes(&self.hasher, bytes)

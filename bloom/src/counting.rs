@@ -35,6 +35,8 @@ pub struct CountingBloomFilter<S = DefaultBuildHasher> {
 impl CountingBloomFilter<DefaultBuildHasher> {
     /// A counting filter for `n` items at rate `p` ([`Params::optimal`]), default hasher.
     ///
+    /// Computes in **O(m)** time: the m counters are allocated zeroed.
+    ///
     /// # Errors
     /// - Sizing errors as [`Params::optimal`]; [`Error::OutOfMemory`].
     pub fn new(n: u64, p: f64) -> Result<Self, Error> {
@@ -42,6 +44,8 @@ impl CountingBloomFilter<DefaultBuildHasher> {
     }
 
     /// A counting filter of `counters` counters and `hashes` hash functions.
+    ///
+    /// Computes in **O(m)** time: the m counters are allocated zeroed.
     ///
     /// # Errors
     /// - Shape errors as [`Params::new`]; [`Error::OutOfMemory`].
@@ -55,6 +59,8 @@ impl CountingBloomFilter<DefaultBuildHasher> {
 
 impl<S: BuildHasher> CountingBloomFilter<S> {
     /// A counting filter of the given shape (`params.bits` counters) and hasher.
+    ///
+    /// Computes in **O(m)** time: the m counters are allocated zeroed.
     ///
     /// # Errors
     /// - Shape errors as [`Params::new`]; [`Error::OutOfMemory`].
@@ -131,6 +137,8 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 
     /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
+    ///
+    /// Computes in **O(k)** time, no hashing.
     pub fn insert_hash(&mut self, hash: u64) -> bool {
         let present = self.contains_hash(hash);
         let mut probes = Probes::new(hash);
@@ -142,6 +150,8 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 
     /// [`contains`](Self::contains) by a 64-bit hash.
+    ///
+    /// Computes in **O(k)** time at most, stopping at the first zero counter.
     #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         let mut probes = Probes::new(hash);
@@ -149,6 +159,8 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 
     /// [`remove`](Self::remove) by a 64-bit hash.
+    ///
+    /// Computes in **O(k)** time: one pass to check every counter, one to decrement.
     ///
     /// # Errors
     /// - [`Error::NotPresent`] as [`remove`](Self::remove).
@@ -165,6 +177,8 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 
     /// The 64-bit hash this filter computes for `item`.
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash.
     pub fn hash<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.hasher.hash_one(item)
     }
@@ -207,26 +221,36 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
     }
 
     /// m: the number of counters.
+    ///
+    /// Computes in **O(1)** time.
     pub fn counters(&self) -> u64 {
         self.counters
     }
 
     /// k: counters per item.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hashes(&self) -> u32 {
         self.hashes
     }
 
     /// Heap bytes held (m/2).
+    ///
+    /// Computes in **O(1)** time.
     pub fn memory_bytes(&self) -> usize {
         self.words.len() * 8
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
 
     /// Removes every item.
+    ///
+    /// Computes in **O(m)** time.
     pub fn clear(&mut self) {
         self.words.fill(0);
     }
@@ -234,6 +258,8 @@ impl<S: BuildHasher> CountingBloomFilter<S> {
 
 impl<S: StableHasher> CountingBloomFilter<S> {
     /// The filter in the versioned wire format (kind 3; 16 counters per word).
+    ///
+    /// Computes in **O(m)** time.
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = Header {
             bits: self.counters,
@@ -244,6 +270,8 @@ impl<S: StableHasher> CountingBloomFilter<S> {
 
     /// Decodes [`to_bytes`](Self::to_bytes) output, rebuilding the hasher from its tag.
     ///
+    /// Computes in **O(m)** time.
+    ///
     /// # Errors
     /// - [`Error::Decode`] with the reason, as
     ///   [`BloomFilter::from_bytes`](crate::BloomFilter::from_bytes).
@@ -252,6 +280,8 @@ impl<S: StableHasher> CountingBloomFilter<S> {
     }
 
     /// Decodes with a given hasher, which must match the one that wrote the bytes.
+    ///
+    /// Computes in **O(m)** time.
     ///
     /// # Errors
     /// As [`from_bytes`](Self::from_bytes).

@@ -37,6 +37,8 @@ impl ScalableBloomFilter<DefaultBuildHasher> {
     /// A scalable filter starting at `initial` items, compound rate at most `p`, growth 2,
     /// tightening 0.85.
     ///
+    /// Computes in **O(m₀)** time: the first member filter's bits are allocated zeroed.
+    ///
     /// # Errors
     /// - [`Error::InvalidRate`], [`Error::ZeroItems`] and sizing errors; [`Error::OutOfMemory`].
     pub fn new(initial: u64, p: f64) -> Result<Self, Error> {
@@ -44,6 +46,8 @@ impl ScalableBloomFilter<DefaultBuildHasher> {
     }
 
     /// A scalable filter with a chosen growth factor (≥ 1) and tightening ratio (in (0, 1)).
+    ///
+    /// Computes in **O(m₀)** time: the first member filter's bits are allocated zeroed.
     ///
     /// # Errors
     /// - [`Error::InvalidGrowth`] for a growth below 1 or a ratio outside (0, 1) (NaN too);
@@ -61,6 +65,8 @@ impl ScalableBloomFilter<DefaultBuildHasher> {
 
 impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     /// A scalable filter with a chosen hasher (cloned into each member filter).
+    ///
+    /// Computes in **O(m₀)** time: the first member filter's bits are allocated zeroed.
     ///
     /// # Errors
     /// As [`with_growth`](ScalableBloomFilter::with_growth).
@@ -151,6 +157,9 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a value hashed through std's `Hash`.
     ///
+    /// Computes in **O(len + f·k)** time for f member filters (amortized: a full last member adds
+    /// one, O(its bits)).
+    ///
     /// # Errors
     /// As [`insert`](Self::insert).
     pub fn insert_bytes(&mut self, bytes: &[u8]) -> Result<bool, Error> {
@@ -159,12 +168,17 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
 
     /// [`contains`](Self::contains) of a byte string, hashed as
     /// [`insert_bytes`](Self::insert_bytes) hashes it.
+    ///
+    /// Computes in **O(len + f·k)** time for f member filters.
     #[must_use]
     pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
         self.contains_hash(hash_bytes(&self.hasher, bytes))
     }
 
     /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
+    ///
+    /// Computes in **O(f·k)** time for f member filters (amortized: a full last member adds one,
+    /// O(its bits)).
     ///
     /// # Errors
     /// As [`insert`](Self::insert).
@@ -183,39 +197,53 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     }
 
     /// [`contains`](Self::contains) by a 64-bit hash.
+    ///
+    /// Computes in **O(f·k)** time for f member filters.
     #[must_use]
     pub fn contains_hash(&self, hash: u64) -> bool {
         self.filters.iter().rev().any(|f| f.contains_hash(hash))
     }
 
     /// Items added (inserts that returned `Ok(false)`).
+    ///
+    /// Computes in **O(1)** time.
     pub fn len(&self) -> u64 {
         self.len
     }
 
     /// Whether nothing was added.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Member filters so far.
+    ///
+    /// Computes in **O(1)** time.
     pub fn filter_count(&self) -> usize {
         self.filters.len()
     }
 
     /// Items the filters allocated so far hold before the next one is added.
+    ///
+    /// Computes in **O(f)** time for f member filters.
     pub fn capacity(&self) -> u64 {
         self.capacities.iter().sum()
     }
 
     /// The rate the filter promises now: 1 − Π(1 − pᵢ) over the member filters, each at its
     /// full capacity. Always below the requested p.
+    ///
+    /// Computes in **O(f)** time for f member filters.
     pub fn false_positive_bound(&self) -> f64 {
         1.0 - self.rates.iter().map(|p| 1.0 - p).product::<f64>()
     }
 
     /// The expected rate at the current fill: 1 − Π(1 − pᵢ(nᵢ)) with each member's
     /// formula rate at the items it holds.
+    ///
+    /// Computes in **O(f)** time for f member filters.
     pub fn current_false_positive_rate(&self) -> f64 {
         let last = self.filters.len() - 1;
         let keep: f64 = self
@@ -235,16 +263,22 @@ impl<S: BuildHasher + Clone> ScalableBloomFilter<S> {
     }
 
     /// The requested compound rate p.
+    ///
+    /// Computes in **O(1)** time.
     pub fn target_rate(&self) -> f64 {
         self.rate
     }
 
     /// Heap bytes held by the member filters' bits.
+    ///
+    /// Computes in **O(f)** time for f member filters.
     pub fn memory_bytes(&self) -> usize {
         self.filters.iter().map(BloomFilter::memory_bytes).sum()
     }
 
     /// Removes every item and every member filter but the first.
+    ///
+    /// Computes in **O(m₀)** time: the first member's bits are zeroed.
     pub fn clear(&mut self) {
         self.filters.truncate(1);
         self.capacities.truncate(1);

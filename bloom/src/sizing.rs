@@ -220,6 +220,8 @@ pub struct Params {
 impl Params {
     /// A validated shape.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// - [`Error::ZeroBits`] if `bits` is 0; [`Error::TooLarge`] above [`MAX_BITS`].
     /// - [`Error::InvalidHashes`] if `hashes` is 0 or above [`MAX_HASHES`].
@@ -319,18 +321,24 @@ impl Params {
     }
 
     /// Expected false-positive rate of a standard filter of this shape holding `n` items.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn false_positive_rate(&self, n: u64) -> f64 {
         standard_rate(self.bits as f64, n as f64, self.hashes)
     }
 
     /// Expected false-positive rate of a blocked filter of this shape holding `n` items.
+    ///
+    /// Computes in **O(min(√λ, 2^16))** time, λ = n / blocks (a Poisson sum over block loads).
     #[must_use]
     pub fn blocked_false_positive_rate(&self, n: u64) -> f64 {
         blocked_rate(self.bits.div_ceil(BLOCK_BITS), n as f64, self.hashes)
     }
 
     /// Items this shape holds as a standard filter at rate `p` (see [`capacity`]).
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// - [`Error::InvalidRate`] if `p` is not in (0, 1).

@@ -38,6 +38,8 @@ impl BloomFilter<DefaultBuildHasher> {
 
     /// A filter of exactly `bits` bits and `hashes` hash functions, with the default hasher.
     ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
+    ///
     /// # Errors
     /// - [`Error::ZeroBits`], [`Error::InvalidHashes`], [`Error::TooLarge`] from
     ///   [`Params::new`]; [`Error::OutOfMemory`].
@@ -48,6 +50,8 @@ impl BloomFilter<DefaultBuildHasher> {
 
 impl<S: BuildHasher> BloomFilter<S> {
     /// A filter of the given shape hashing with `hasher`.
+    ///
+    /// Computes in **O(m)** time: the m bits are allocated zeroed.
     ///
     /// # Errors
     /// - [`Error::OutOfMemory`] if the allocator refuses the bits; shape errors as
@@ -112,6 +116,8 @@ impl<S: BuildHasher> BloomFilter<S> {
     }
 
     /// The 64-bit hash this filter computes for `item` (for [`insert_hash`](Self::insert_hash)).
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash.
     pub fn hash<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         self.hasher.hash_one(item)
     }
@@ -139,16 +145,22 @@ impl<S: BuildHasher> BloomFilter<S> {
     }
 
     /// m: the number of bits.
+    ///
+    /// Computes in **O(1)** time.
     pub fn bits(&self) -> u64 {
         self.bits
     }
 
     /// k: the number of hash functions.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hashes(&self) -> u32 {
         self.hashes
     }
 
     /// The filter's shape.
+    ///
+    /// Computes in **O(1)** time.
     pub fn params(&self) -> Params {
         Params {
             bits: self.bits,
@@ -157,16 +169,22 @@ impl<S: BuildHasher> BloomFilter<S> {
     }
 
     /// Heap bytes held: the bit array.
+    ///
+    /// Computes in **O(1)** time.
     pub fn memory_bytes(&self) -> usize {
         self.words.len() * 8
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
 
     /// The bit array, 64 bits per word, bit i at word i/64, position i%64.
+    ///
+    /// Computes in **O(1)** time.
     pub fn as_words(&self) -> &[u64] {
         &self.words
     }
@@ -179,6 +197,8 @@ impl<S: BuildHasher> BloomFilter<S> {
     }
 
     /// Whether no bit is set.
+    ///
+    /// Computes in **O(m)** time.
     pub fn is_empty(&self) -> bool {
         self.words.iter().all(|&w| w == 0)
     }
@@ -255,6 +275,8 @@ impl<S: StableHasher> BloomFilter<S> {
 
     /// Decodes [`to_bytes`](Self::to_bytes) output, rebuilding the hasher from its tag.
     ///
+    /// Computes in **O(m)** time.
+    ///
     /// # Errors
     /// - [`Error::Decode`] with the reason: bad magic, version, kind, length, checksum or
     ///   parameters, bits set past m, a different hash function, or
@@ -265,6 +287,8 @@ impl<S: StableHasher> BloomFilter<S> {
     }
 
     /// Decodes with a given hasher, which must match the one that wrote the bytes.
+    ///
+    /// Computes in **O(m)** time.
     ///
     /// # Errors
     /// As [`from_bytes`](Self::from_bytes), with

@@ -28,6 +28,8 @@ pub struct KetamaRing {
 }
 
 /// The 32-bit ketama hash of a key: the first little-endian word of its MD5.
+///
+/// Computes in **O(len)** time: one MD5 of the key.
 #[must_use]
 pub fn ketama_hash(key: &[u8]) -> u32 {
     let d = Md5::digest(key);
@@ -36,6 +38,8 @@ pub fn ketama_hash(key: &[u8]) -> u32 {
 
 impl KetamaRing {
     /// An empty ring following `flavor`.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new(flavor: KetamaFlavor) -> Self {
         Self {
@@ -47,6 +51,9 @@ impl KetamaRing {
 
     /// Adds `name` with `weight` and rebuilds the continuum (every node's point count depends
     /// on n and the total weight, as in both libraries).
+    ///
+    /// Computes in **O(P log P)** time for P points: every node's points are recomputed (MD5s) and
+    /// sorted.
     ///
     /// # Errors
     /// - [`crate::Error::DuplicateNode`]; [`crate::Error::InvalidWeight`] for weight 0.
@@ -63,6 +70,8 @@ impl KetamaRing {
     }
 
     /// Removes `name` and rebuilds; returns whether it was there.
+    ///
+    /// Computes in **O(P log P)** time for P points, as [`add`](Self::add).
     pub fn remove(&mut self, name: &str) -> bool {
         let Some(i) = self.nodes.iter().position(|(n, _)| n == name) else {
             return false;
@@ -117,6 +126,8 @@ impl KetamaRing {
     }
 
     /// The node for a precomputed [`ketama_hash`].
+    ///
+    /// Computes in **O(log P)** time: a binary search of the continuum.
     #[must_use]
     pub fn get_hash(&self, h: u32) -> Option<&str> {
         if self.points.is_empty() {
@@ -131,6 +142,8 @@ impl KetamaRing {
     }
 
     /// Points per node, in insertion order.
+    ///
+    /// Computes in **O(P)** time.
     #[must_use]
     pub fn points_per_node(&self) -> Vec<(&str, u64)> {
         let mut counts = vec![0u64; self.nodes.len()];
@@ -145,6 +158,8 @@ impl KetamaRing {
     }
 
     /// The continuum as (point, node name), ascending.
+    ///
+    /// Computes in **O(1)** time; iterating is O(P).
     pub fn continuum(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
         self.points
             .iter()
@@ -167,12 +182,16 @@ impl KetamaRing {
     }
 
     /// Number of nodes.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
     /// Whether the ring has no nodes.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()

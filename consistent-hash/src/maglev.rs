@@ -59,6 +59,9 @@ impl<N: Hash + Eq> Maglev<N> {
     /// 1,000 slots per node and at least [`DEFAULT_TABLE_SIZE`], so a membership change moves
     /// close to the ideal 1/n of the keys. 4 bytes a slot: 4 MB for 1,000 nodes.
     ///
+    /// Computes in **O(√M)** time per candidate tried for the prime M (trial division; prime gaps
+    /// are short); the table is allocated empty.
+    ///
     /// ```
     /// use brick_consistent_hash::Maglev;
     /// let m: Maglev<u32> = Maglev::for_nodes(1_000)?;
@@ -83,6 +86,8 @@ impl<N: Hash + Eq> Maglev<N> {
 
     /// An empty table of `size` slots with the default hasher.
     ///
+    /// Computes in **O(√M)** time: `size` is checked to be prime.
+    ///
     /// # Errors
     /// - [`Error::NotPrime`]; [`Error::TableSize`] above 2^26 slots.
     pub fn new(size: u64) -> Result<Self, Error> {
@@ -92,6 +97,8 @@ impl<N: Hash + Eq> Maglev<N> {
 
 impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     /// An empty table hashing with `hasher`.
+    ///
+    /// Computes in **O(√M)** time: `size` is checked to be prime.
     ///
     /// # Errors
     /// As [`Maglev::new`].
@@ -134,6 +141,8 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     }
 
     /// Removes a node and repopulates the table; returns whether it was there.
+    ///
+    /// Computes in **O(M log M)** expected for M slots: the table is repopulated.
     pub fn remove(&mut self, node: &N) -> bool {
         let Some(i) = self.nodes.iter().position(|(n, _)| n == node) else {
             return false;
@@ -194,6 +203,8 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a key hashed through std's `Hash`. (Nodes are placed
     /// by their `Hash`: give them the same type and names on every machine.)
+    ///
+    /// Computes in **O(len)** time: one XXH3 pass, one table read.
     #[inline]
     #[must_use]
     pub fn get_bytes(&self, key: &[u8]) -> Option<&N> {
@@ -201,6 +212,8 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     }
 
     /// The node for a precomputed key hash.
+    ///
+    /// Computes in **O(1)** time: one table read.
     #[inline]
     pub fn get_hash(&self, hash: u64) -> Option<&N> {
         // Multiply-shift maps the hash uniformly onto 0..size without a division (Lemire).
@@ -211,6 +224,8 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     }
 
     /// Slots in the table (fixed at construction).
+    ///
+    /// Computes in **O(1)** time.
     pub fn size(&self) -> u64 {
         self.size
     }
@@ -223,16 +238,22 @@ impl<N: Hash + Eq, S: BuildHasher> Maglev<N, S> {
     }
 
     /// Number of nodes.
+    ///
+    /// Computes in **O(1)** time.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
     /// Whether there are no nodes.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
     /// Table slots owned by each node (its share is slots / size), sorted by node hash.
+    ///
+    /// Computes in **O(M + n log n)** time.
     pub fn slots(&self) -> Vec<(&N, u64)> {
         let mut counts = vec![0u64; self.nodes.len()];
         for &i in &self.table {

@@ -28,6 +28,8 @@ impl<N: Hash + Eq> Default for Rendezvous<N> {
 
 impl<N: Hash + Eq> Rendezvous<N> {
     /// An empty set of nodes with the default hasher.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new() -> Self {
         Self::with_hasher(DefaultBuildHasher::default())
@@ -46,6 +48,8 @@ impl<N, S> Rendezvous<N, S> {
 
 impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
     /// An empty set of nodes hashing with `hasher`.
+    ///
+    /// Computes in **O(1)** time.
     pub fn with_hasher(hasher: S) -> Self {
         Self {
             hasher,
@@ -75,6 +79,8 @@ impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
     }
 
     /// Removes a node, returning its weight.
+    ///
+    /// Computes in **O(n)** time.
     pub fn remove(&mut self, node: &N) -> Option<f64> {
         let i = self.nodes.iter().position(|(n, _, _)| n == node)?;
         let w = self.nodes.remove(i).1;
@@ -90,11 +96,15 @@ impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
     }
 
     /// Number of nodes.
+    ///
+    /// Computes in **O(1)** time.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
     /// Whether there are no nodes.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -129,6 +139,8 @@ impl<N: Hash + Eq, S: BuildHasher> Rendezvous<N, S> {
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a key hashed through std's `Hash`. (Nodes are placed
     /// by their `Hash`: give them the same type and names on every machine.)
+    ///
+    /// Computes in **O(len + n)** time: one hash of the key, one score per node.
     #[must_use]
     pub fn get_bytes(&self, key: &[u8]) -> Option<&N> {
         self.get_hash(hash_bytes(&self.hasher, key))

@@ -64,6 +64,8 @@ fn owner(entry: u64) -> u32 {
 impl<N: Hash + Eq> HashRing<N> {
     /// A ring with `vnodes_per_weight` points per unit of weight and the default hasher.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// - [`Error::ZeroVirtualNodes`] for 0.
     pub fn new(vnodes_per_weight: u32) -> Result<Self, Error> {
@@ -73,6 +75,8 @@ impl<N: Hash + Eq> HashRing<N> {
 
 impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     /// A ring hashing with `hasher`.
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// - [`Error::ZeroVirtualNodes`] for 0.
@@ -182,6 +186,8 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a key hashed through std's `Hash`. (Nodes are placed
     /// by their `Hash`: give them the same type and names on every machine.)
+    ///
+    /// Computes in **O(len)** expected time: one XXH3 pass, then as [`get_hash`](Self::get_hash).
     #[inline]
     #[must_use]
     pub fn get_bytes(&self, key: &[u8]) -> Option<&N> {
@@ -189,6 +195,8 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     }
 
     /// The node owning a precomputed key hash.
+    ///
+    /// Computes in **O(1)** expected: one index read, a search within one bucket.
     #[inline]
     pub fn get_hash(&self, hash: u64) -> Option<&N> {
         let i = self.first_point(hash)?;
@@ -252,6 +260,9 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     ///
     /// `load` reports each node's current load (connections, requests in flight, keys).
     ///
+    /// Computes in **O(n + s)** time: the n loads are read once, then s points are walked until a
+    /// node under its cap (s is small unless c is close to 1).
+    ///
     /// # Errors
     /// - [`Error::InvalidBalanceFactor`] unless `c` is finite and above 1.
     pub fn get_bounded<K: Hash + ?Sized>(
@@ -293,27 +304,37 @@ impl<N: Hash + Eq, S: BuildHasher> HashRing<N, S> {
     }
 
     /// The nodes with their weights, in insertion order.
+    ///
+    /// Computes in **O(1)** time; iterating is O(n).
     pub fn nodes(&self) -> impl Iterator<Item = (&N, u32)> + '_ {
         self.nodes.iter().map(|(n, w, _)| (n, *w))
     }
 
     /// Number of nodes.
+    ///
+    /// Computes in **O(1)** time.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
     /// Whether the ring has no nodes.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
     /// Number of points (virtual nodes) on the ring.
+    ///
+    /// Computes in **O(1)** time.
     pub fn points(&self) -> usize {
         self.entries.len()
     }
 
     /// Fraction of the hash space each node owns (the arcs ending at its points), in insertion
     /// order. Sums to 1 for a non-empty ring.
+    ///
+    /// Computes in **O(P)** time.
     pub fn ownership(&self) -> Vec<(&N, f64)> {
         let mut share = vec![0f64; self.nodes.len()];
         let len = self.entries.len();

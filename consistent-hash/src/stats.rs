@@ -18,6 +18,8 @@ pub struct LoadStats {
 
 /// Load statistics of an assignment: `assign` maps each key to its node (`None`: unassigned,
 /// not counted). `nodes` lists every node, so an idle node counts as load 0.
+///
+/// Computes in **O(keys + n)** expected time: one call of `assign` per key.
 pub fn distribution<K, N: Hash + Eq + Clone>(
     keys: impl IntoIterator<Item = K>,
     nodes: impl IntoIterator<Item = N>,
@@ -48,6 +50,8 @@ pub fn distribution<K, N: Hash + Eq + Clone>(
 }
 
 /// How many keys are assigned differently by `before` and `after` (a change of membership).
+///
+/// Computes in **O(keys)** time: one call of each assignment per key.
 pub fn moved<K, N: PartialEq>(
     keys: impl IntoIterator<Item = K>,
     mut before: impl FnMut(&K) -> Option<N>,

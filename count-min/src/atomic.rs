@@ -59,6 +59,8 @@ pub type AtomicConservativeCountMin<S = DefaultBuildHasher> = AtomicCountMinSket
 impl<U: UpdateRule> AtomicCountMinSketch<DefaultBuildHasher, U> {
     /// As [`CountMinSketch::new`].
     ///
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
+    ///
     /// # Errors
     /// As [`CountMinSketch::new`].
     pub fn new(epsilon: f64, delta: f64) -> Result<Self, Error> {
@@ -67,6 +69,8 @@ impl<U: UpdateRule> AtomicCountMinSketch<DefaultBuildHasher, U> {
     }
 
     /// As [`CountMinSketch::with_params`].
+    ///
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
     ///
     /// # Errors
     /// As [`CountMinSketch::with_params`].
@@ -77,6 +81,8 @@ impl<U: UpdateRule> AtomicCountMinSketch<DefaultBuildHasher, U> {
 
 impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     /// As [`CountMinSketch::with_hasher`].
+    ///
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
     ///
     /// # Errors
     /// As [`CountMinSketch::with_params`].
@@ -93,6 +99,8 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     }
 
     /// The 64-bit hash this sketch uses for `item`.
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash.
     #[inline(always)]
     pub fn hash_item<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         crate::xxh3::hash_one(&self.hasher, item)
@@ -106,7 +114,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
 
     /// Counts one occurrence of `item`.
     ///
-    /// Cost: one hash and one atomic read-modify-write per row (two passes when conservative).
+    /// Computes in **O(d)** time: one hash, one atomic add per row.
     #[inline]
     pub fn increment<T: Hash + ?Sized>(&self, item: &T) {
         self.increment_hash(self.hash_item(item));
@@ -114,13 +122,16 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
 
     /// Counts `count` occurrences of `item`.
     ///
-    /// Cost: as [`increment`](Self::increment), with a compare-and-swap per row.
+    /// Computes in **O(d)** time: one hash, one atomic add per row (conservative update: a
+    /// compare-and-swap loop per row).
     #[inline]
     pub fn add<T: Hash + ?Sized>(&self, item: &T, count: u64) {
         self.add_hash(self.hash_item(item), count);
     }
 
     /// [`increment`](Self::increment) of an item whose hash is known.
+    ///
+    /// Computes in **O(d)** time, no hashing.
     #[inline]
     pub fn increment_hash(&self, hash: u64) {
         if U::CONSERVATIVE {
@@ -133,6 +144,8 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     }
 
     /// [`add`](Self::add) of an item whose hash is known.
+    ///
+    /// Computes in **O(d)** time, no hashing.
     pub fn add_hash(&self, hash: u64, count: u64) {
         if count == 0 {
             return;
@@ -192,7 +205,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     /// How often `item` occurred, at least (see [`CountMinSketch::estimate`]). Concurrent adds
     /// may or may not be included; completed ones are.
     ///
-    /// Cost: one hash and one atomic load per row.
+    /// Computes in **O(d)** time: one hash, one load per row.
     #[inline]
     #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
@@ -203,6 +216,8 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     ///
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// Computes in **O(len)** time: one XXH3 pass over the bytes.
     #[inline(always)]
     #[must_use]
     pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
@@ -211,7 +226,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
 
     /// [`increment`](Self::increment) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
     ///
-    /// Cost: as [`increment`](Self::increment), plus hashing `len` bytes.
+    /// Computes in **O(len + d)** time.
     #[inline]
     pub fn increment_bytes(&self, bytes: &[u8]) {
         self.increment_hash(hash_bytes(&self.hasher, bytes));
@@ -219,7 +234,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
 
     /// [`add`](Self::add) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
     ///
-    /// Cost: as [`add`](Self::add), plus hashing `len` bytes.
+    /// Computes in **O(len + d)** time.
     #[inline]
     pub fn add_bytes(&self, bytes: &[u8], count: u64) {
         self.add_hash(hash_bytes(&self.hasher, bytes), count);
@@ -227,7 +242,7 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
 
     /// [`estimate`](Self::estimate) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
     ///
-    /// Cost: as [`estimate`](Self::estimate), plus hashing `len` bytes.
+    /// Computes in **O(len + d)** time.
     #[inline]
     #[must_use]
     pub fn estimate_bytes(&self, bytes: &[u8]) -> u64 {
@@ -235,6 +250,8 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     }
 
     /// [`estimate`](Self::estimate) of an item whose hash is known.
+    ///
+    /// Computes in **O(d)** time, no hashing.
     #[inline]
     #[must_use]
     pub fn estimate_hash(&self, hash: u64) -> u64 {
@@ -259,27 +276,37 @@ impl<S: BuildHasher, U: UpdateRule> AtomicCountMinSketch<S, U> {
     }
 
     /// Columns per row.
+    ///
+    /// Computes in **O(1)** time.
     pub fn width(&self) -> u64 {
         self.width as u64
     }
 
     /// Rows.
+    ///
+    /// Computes in **O(1)** time.
     pub fn depth(&self) -> u64 {
         self.depth as u64
     }
 
     /// ε·N, as [`CountMinSketch::error_bound`].
+    ///
+    /// Computes in **O(1)** time.
     pub fn error_bound(&self) -> f64 {
         std::f64::consts::E / self.width as f64 * self.total() as f64
     }
 
     /// Bytes of counters: width × depth × 8.
+    ///
+    /// Computes in **O(1)** time.
     pub fn len_bytes(&self) -> usize {
         self.counters.len() * size_of::<u64>()
     }
 
     /// A single-threaded copy of the counters as they are read, row by row (not one atomic
     /// snapshot while other threads add).
+    ///
+    /// Computes in **O(w·d)** time.
     pub fn to_sketch(&self) -> CountMinSketch<u64, S, U>
     where
         S: Clone,

@@ -49,6 +49,8 @@ impl UpdateRule for Conservative {
 /// The width ⌈e/ε⌉ and depth ⌈ln(1/δ)⌉ for which an estimate exceeds the true count by more than
 /// ε·N with probability at most δ (N is the sum of all counts).
 ///
+/// Computes in **O(1)** time.
+///
 /// # Errors
 /// [`Error::InvalidEpsilon`] or [`Error::InvalidDelta`] outside (0, 1) or NaN;
 /// [`Error::TooLarge`] when ε is so small the width exceeds [`MAX_WIDTH`].
@@ -114,7 +116,7 @@ impl<C: Counter, U: UpdateRule> CountMinSketch<C, DefaultBuildHasher, U> {
     /// A sketch whose estimates exceed the true count by more than ε·N with probability at
     /// most δ: width ⌈e/ε⌉, depth ⌈ln(1/δ)⌉ (see [`dimensions`]). Seeded XXH3 with seed 0.
     ///
-    /// Cost: allocates width × depth counters.
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
     ///
     /// # Errors
     /// As [`dimensions`], plus [`Error::OutOfMemory`].
@@ -123,6 +125,8 @@ impl<C: Counter, U: UpdateRule> CountMinSketch<C, DefaultBuildHasher, U> {
     }
 
     /// A sketch of `depth` rows of `width` counters. Seeded XXH3 with seed 0.
+    ///
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
     ///
     /// # Errors
     /// [`Error::InvalidWidth`], [`Error::InvalidDepth`], [`Error::TooLarge`],
@@ -135,6 +139,8 @@ impl<C: Counter, U: UpdateRule> CountMinSketch<C, DefaultBuildHasher, U> {
 impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     /// As [`new`](Self::new), with a given hasher.
     ///
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
+    ///
     /// # Errors
     /// As [`new`](Self::new).
     pub fn with_error_and_hasher(epsilon: f64, delta: f64, hasher: S) -> Result<Self, Error> {
@@ -143,6 +149,8 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     }
 
     /// As [`with_params`](Self::with_params), with a given hasher.
+    ///
+    /// Computes in **O(w·d)** time: the counters are allocated zeroed.
     ///
     /// # Errors
     /// As [`with_params`](Self::with_params).
@@ -176,6 +184,8 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     }
 
     /// The 64-bit hash this sketch uses for `item`, for the `_hash` methods.
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash.
     #[inline(always)]
     pub fn hash_item<T: Hash + ?Sized>(&self, item: &T) -> u64 {
         crate::xxh3::hash_one(&self.hasher, item)
@@ -183,7 +193,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// Counts one occurrence of `item`.
     ///
-    /// Cost: one hash and one counter per row.
+    /// Computes in **O(d)** time: one hash, one counter per row.
     #[inline]
     pub fn increment<T: Hash + ?Sized>(&mut self, item: &T) {
         self.add_hash(self.hash_item(item), 1);
@@ -191,7 +201,8 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// Counts `count` occurrences of `item` and returns its new estimate.
     ///
-    /// Cost: one hash and one counter per row (two passes for conservative update).
+    /// Computes in **O(d)** time: one hash, one counter per row (two passes for conservative
+    /// update).
     #[inline]
     pub fn add<T: Hash + ?Sized>(&mut self, item: &T, count: u64) -> u64 {
         self.add_hash(self.hash_item(item), count)
@@ -199,12 +210,16 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// [`increment`](Self::increment) of an item whose hash ([`hash_item`](Self::hash_item)) is
     /// known.
+    ///
+    /// Computes in **O(d)** time, no hashing.
     #[inline]
     pub fn increment_hash(&mut self, hash: u64) {
         self.add_hash(hash, 1);
     }
 
     /// [`add`](Self::add) of an item whose hash is known.
+    ///
+    /// Computes in **O(d)** time, no hashing.
     #[inline]
     pub fn add_hash(&mut self, hash: u64, count: u64) -> u64 {
         self.total = self.total.saturating_add(count);
@@ -250,7 +265,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     /// How often `item` occurred, at least: never below the true count, and above it by more than
     /// [`error_bound`](Self::error_bound) with probability at most [`delta`](Self::delta).
     ///
-    /// Cost: one hash and one counter read per row.
+    /// Computes in **O(d)** time: one hash, one counter per row.
     #[inline]
     #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
@@ -261,6 +276,8 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     ///
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// Computes in **O(len)** time: one XXH3 pass over the bytes.
     #[inline(always)]
     #[must_use]
     pub fn hash_bytes(&self, bytes: &[u8]) -> u64 {
@@ -269,7 +286,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// [`increment`](Self::increment) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
     ///
-    /// Cost: as [`increment`](Self::increment), plus hashing `len` bytes.
+    /// Computes in **O(len + d)** time.
     #[inline]
     pub fn increment_bytes(&mut self, bytes: &[u8]) {
         self.increment_hash(hash_bytes(&self.hasher, bytes));
@@ -277,7 +294,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// [`add`](Self::add) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
     ///
-    /// Cost: as [`add`](Self::add), plus hashing `len` bytes.
+    /// Computes in **O(len + d)** time.
     #[inline]
     pub fn add_bytes(&mut self, bytes: &[u8], count: u64) -> u64 {
         self.add_hash(hash_bytes(&self.hasher, bytes), count)
@@ -285,7 +302,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// [`estimate`](Self::estimate) of a byte string (see [`hash_bytes`](Self::hash_bytes)).
     ///
-    /// Cost: as [`estimate`](Self::estimate), plus hashing `len` bytes.
+    /// Computes in **O(len + d)** time.
     #[inline]
     #[must_use]
     pub fn estimate_bytes(&self, bytes: &[u8]) -> u64 {
@@ -293,6 +310,8 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     }
 
     /// [`estimate`](Self::estimate) of an item whose hash is known.
+    ///
+    /// Computes in **O(d)** time, no hashing.
     #[inline]
     #[must_use]
     pub fn estimate_hash(&self, hash: u64) -> u64 {
@@ -305,51 +324,71 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     }
 
     /// The sum of every count added (saturating at `u64::MAX`), N in the error bound.
+    ///
+    /// Computes in **O(1)** time.
     pub fn total(&self) -> u64 {
         self.total
     }
 
     /// Whether nothing has been added since creation or [`clear`](Self::clear).
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_empty(&self) -> bool {
         self.total == 0 && self.counters.iter().all(|&c| c == C::default())
     }
 
     /// Columns per row.
+    ///
+    /// Computes in **O(1)** time.
     pub fn width(&self) -> u64 {
         self.width as u64
     }
 
     /// Rows.
+    ///
+    /// Computes in **O(1)** time.
     pub fn depth(&self) -> u64 {
         self.depth as u64
     }
 
     /// ε = e / width: the error bound as a fraction of [`total`](Self::total).
+    ///
+    /// Computes in **O(1)** time.
     pub fn epsilon(&self) -> f64 {
         std::f64::consts::E / self.width as f64
     }
 
     /// δ = e^(−depth): the probability that an estimate exceeds its bound.
+    ///
+    /// Computes in **O(1)** time.
     pub fn delta(&self) -> f64 {
         (-(self.depth as f64)).exp()
     }
 
     /// ε·N: an estimate exceeds the true count by more than this with probability at most δ.
+    ///
+    /// Computes in **O(1)** time.
     pub fn error_bound(&self) -> f64 {
         self.epsilon() * self.total as f64
     }
 
     /// The counters, row-major (`depth` rows of `width`).
+    ///
+    /// Computes in **O(1)** time.
     pub fn counters(&self) -> &[C] {
         &self.counters
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
 
     /// Bytes of counters: width × depth × the counter's size.
+    ///
+    /// Computes in **O(1)** time.
     pub fn len_bytes(&self) -> usize {
         self.counters.len() * size_of::<C>()
     }
@@ -359,7 +398,7 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     /// upper bounds of the halved true counts (⌊a/2⌋ + ⌊b/2⌋ ≤ ⌊(a + b)/2⌋); saturated counters
     /// stay saturated.
     ///
-    /// Cost: one pass over the counters.
+    /// Computes in **O(w·d)** time.
     pub fn halve(&mut self) {
         for c in &mut self.counters {
             *c = c.halve();
@@ -379,6 +418,8 @@ impl<C: Counter, S: BuildHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     }
 
     /// Sets every counter and the total to zero, keeping the memory.
+    ///
+    /// Computes in **O(w·d)** time.
     pub fn clear(&mut self) {
         self.counters.fill(C::default());
         self.total = 0;
@@ -394,7 +435,7 @@ impl<C: Counter, S: StableHasher, U: UpdateRule> CountMinSketch<C, S, U> {
     /// conservative sketch of the joined stream (that depends on the order of the items), so its
     /// errors are somewhat larger than a single conservative sketch's.
     ///
-    /// Cost: one pass over the counters.
+    /// Computes in **O(w·d)** time.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the width, depth or hasher differ; the sketch is unchanged.
@@ -415,12 +456,16 @@ impl<C: Counter, S: StableHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// The sketch in the crate's versioned wire format (see "Wire format" in the crate docs): header,
     /// counters little-endian, checksum. A secret hasher key is never written.
+    ///
+    /// Computes in **O(w·d)** time.
     pub fn to_bytes(&self) -> Vec<u8> {
         wire::encode(self)
     }
 
     /// Reads a sketch written by [`to_bytes`](Self::to_bytes) with a hasher rebuilt from the
     /// stored tag (seeded XXH3).
+    ///
+    /// Computes in **O(w·d)** time.
     ///
     /// # Errors
     /// [`Error::Decode`] for anything malformed; never panics, whatever the bytes.
@@ -430,6 +475,8 @@ impl<C: Counter, S: StableHasher, U: UpdateRule> CountMinSketch<C, S, U> {
 
     /// As [`from_bytes`](Self::from_bytes), checking the bytes were written with `hasher`
     /// (needed for keyed SipHash, whose key is not stored).
+    ///
+    /// Computes in **O(w·d)** time.
     ///
     /// # Errors
     /// As [`from_bytes`](Self::from_bytes).

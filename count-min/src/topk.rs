@@ -23,6 +23,8 @@ pub struct HeavyHitter<K> {
 
 impl<K> HeavyHitter<K> {
     /// The least the true count can be: `count - error`.
+    ///
+    /// Computes in **O(1)** time.
     pub fn lower_bound(&self) -> u64 {
         self.count.saturating_sub(self.error)
     }
@@ -65,6 +67,9 @@ impl<K: Hash + Eq + Clone, C: Counter> TopK<K, C, DefaultBuildHasher> {
     /// Tracks the `k` largest items over a sketch of error ε·N with probability 1 − δ (see
     /// [`dimensions`](crate::dimensions)).
     ///
+    /// Computes in **O(w·d + k)** time: the sketch's counters are allocated zeroed, the heap's k
+    /// slots reserved.
+    ///
     /// # Errors
     /// [`Error::InvalidK`] for k = 0 or k > [`MAX_K`], and the errors of
     /// [`dimensions`](crate::dimensions).
@@ -75,6 +80,9 @@ impl<K: Hash + Eq + Clone, C: Counter> TopK<K, C, DefaultBuildHasher> {
 
     /// Tracks the `k` largest items over a sketch of `depth` rows of `width` counters.
     ///
+    /// Computes in **O(w·d + k)** time: the sketch's counters are allocated zeroed, the heap's k
+    /// slots reserved.
+    ///
     /// # Errors
     /// [`Error::InvalidK`], and the errors of [`CountMinSketch::with_params`](crate::CountMinSketch::with_params).
     pub fn with_params(k: u64, width: u64, depth: u64) -> Result<Self, Error> {
@@ -84,6 +92,9 @@ impl<K: Hash + Eq + Clone, C: Counter> TopK<K, C, DefaultBuildHasher> {
 
 impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     /// As [`new`](TopK::with_params), with a given hasher (for the sketch and the key index).
+    ///
+    /// Computes in **O(w·d + k)** time: the sketch's counters are allocated zeroed, the heap's k
+    /// slots reserved.
     ///
     /// # Errors
     /// As [`new`](TopK::with_params).
@@ -107,7 +118,8 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     /// Counts `count` occurrences of `key` and returns its new estimate. A count of 0 changes
     /// nothing (as in every sketch of this crate) and returns the current estimate.
     ///
-    /// Cost: as [`insert`](Self::insert).
+    /// Computes in **O(d + log k)** expected time: one sketch update, one index lookup, a heap
+    /// fix-up.
     pub fn add(&mut self, key: &K, count: u64) -> u64 {
         if count == 0 {
             // Nothing happened: no entry for a key never seen, no reordering.
@@ -137,6 +149,8 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     }
 
     /// The sketch's estimate for any key, tracked or not.
+    ///
+    /// Computes in **O(d)** time.
     #[must_use]
     pub fn estimate(&self, key: &K) -> u64 {
         self.sketch.estimate(key)
@@ -159,16 +173,22 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     }
 
     /// How many items are reported at most.
+    ///
+    /// Computes in **O(1)** time.
     pub fn k(&self) -> usize {
         self.k
     }
 
     /// The sum of every count added.
+    ///
+    /// Computes in **O(1)** time.
     pub fn total(&self) -> u64 {
         self.sketch.total()
     }
 
     /// The underlying sketch.
+    ///
+    /// Computes in **O(1)** time.
     pub fn sketch(&self) -> &ConservativeCountMin<C, S> {
         &self.sketch
     }
@@ -176,13 +196,16 @@ impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> TopK<K, C, S> {
     /// Halves every count (see [`CountMinSketch::halve`](crate::CountMinSketch::halve)) and
     /// re-reads the tracked items' estimates, so recent traffic outweighs old.
     ///
-    /// Cost: one pass over the counters and k estimates.
+    /// Computes in **O(w·d + k·(d + log k))** time: one pass over the counters, then k estimates
+    /// and a sort.
     pub fn halve(&mut self) {
         self.sketch.halve();
         self.rebuild(Vec::new());
     }
 
     /// Forgets everything, keeping the memory.
+    ///
+    /// Computes in **O(w·d + k)** time.
     pub fn clear(&mut self) {
         self.sketch.clear();
         self.heap.clear();
@@ -220,7 +243,8 @@ impl<K: Hash + Eq + Clone, C: Counter, S: StableHasher + Clone> TopK<K, C, S> {
     /// re-estimated against the sum and the k largest kept. Heavy hitters of shards combine this
     /// way without re-reading the streams.
     ///
-    /// Cost: one pass over the counters and up to 2k estimates.
+    /// Computes in **O(w·d + k·(d + log k))** time: one pass over the counters, then up to 2k
+    /// estimates and a sort.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the sketches differ in shape or hasher; `self` is unchanged.
@@ -270,6 +294,8 @@ pub struct SpaceSaving<K, S = DefaultBuildHasher> {
 impl<K: Hash + Eq + Clone> SpaceSaving<K, DefaultBuildHasher> {
     /// Space-Saving with `k` counters.
     ///
+    /// Computes in **O(k)** time: the k slots are reserved.
+    ///
     /// # Errors
     /// [`Error::InvalidK`] for k = 0 or k > [`MAX_K`].
     pub fn new(k: u64) -> Result<Self, Error> {
@@ -279,6 +305,8 @@ impl<K: Hash + Eq + Clone> SpaceSaving<K, DefaultBuildHasher> {
 
 impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
     /// As [`new`](SpaceSaving::new), with a given hasher for the key index.
+    ///
+    /// Computes in **O(k)** time: the k slots are reserved.
     ///
     /// # Errors
     /// As [`new`](SpaceSaving::new).
@@ -302,7 +330,7 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
     /// sum of weights) and returns its new count. A count of 0 changes nothing and returns
     /// the current [`estimate`](Self::estimate).
     ///
-    /// Cost: as [`insert`](Self::insert).
+    /// Computes in **O(log k)** expected time: one index lookup and a heap fix-up.
     pub fn add(&mut self, key: &K, count: u64) -> u64 {
         if count == 0 {
             // Nothing happened: a zero weight must not displace the smallest counter.
@@ -332,6 +360,8 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
 
     /// An upper bound on `key`'s count: its counter if monitored, otherwise the smallest counter
     /// (0 while fewer than k keys have been seen).
+    ///
+    /// Computes in **O(1)** expected time: one index lookup.
     #[must_use]
     pub fn estimate(&self, key: &K) -> u64 {
         match self.heap.position(key) {
@@ -341,6 +371,8 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
     }
 
     /// The largest possible overestimate of any count: the smallest counter, at most N/k.
+    ///
+    /// Computes in **O(1)** time.
     pub fn error_bound(&self) -> u64 {
         match self.heap.min() {
             Some(m) if self.heap.len() == self.k => m.count,
@@ -365,6 +397,8 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
 
     /// The keys whose true count is certainly above `threshold` (lower bound > threshold),
     /// largest first: no false positives.
+    ///
+    /// Computes in **O(k log k)** time.
     pub fn above(&self, threshold: u64) -> Vec<HeavyHitter<K>> {
         let mut top = self.top();
         top.retain(|h| h.lower_bound() > threshold);
@@ -372,26 +406,36 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> SpaceSaving<K, S> {
     }
 
     /// How many counters.
+    ///
+    /// Computes in **O(1)** time.
     pub fn k(&self) -> usize {
         self.k
     }
 
     /// How many keys are monitored (at most k).
+    ///
+    /// Computes in **O(1)** time.
     pub fn len(&self) -> usize {
         self.heap.len()
     }
 
     /// Whether nothing has been counted.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_empty(&self) -> bool {
         self.heap.len() == 0
     }
 
     /// The sum of every count added, N in the bounds.
+    ///
+    /// Computes in **O(1)** time.
     pub fn total(&self) -> u64 {
         self.total
     }
 
     /// Forgets everything, keeping the memory.
+    ///
+    /// Computes in **O(k)** time.
     pub fn clear(&mut self) {
         self.heap.clear();
         self.total = 0;

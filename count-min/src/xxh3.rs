@@ -48,6 +48,8 @@ fn xxh3_word(word: u64, flip: u64) -> u64 {
 
 impl Xxh3BuildHasher {
     /// The hasher with a given seed (the default is 0).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub const fn with_seed(seed: u64) -> Self {
         Self {
@@ -56,6 +58,8 @@ impl Xxh3BuildHasher {
     }
 
     /// The seed.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub const fn seed(&self) -> u64 {
         // mix_seed is its own inverse: it XORs the untouched low half into the high one.

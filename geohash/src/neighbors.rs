@@ -38,6 +38,8 @@ impl Direction {
     ];
 
     /// The opposite direction (N ↔ S, NE ↔ SW, …).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn opposite(self) -> Direction {
         Direction::ALL[(self as usize + 4) % 8]
@@ -84,6 +86,8 @@ pub struct Neighbors {
 
 impl Neighbors {
     /// The neighbour in `dir`.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn get(&self, dir: Direction) -> Option<GeoHash> {
         match dir {
@@ -100,6 +104,8 @@ impl Neighbors {
 
     /// The centre followed by every neighbour that exists (at most 9 cells, no duplicates
     /// except at precision 1 and 2, where east and west can wrap onto the same cell).
+    ///
+    /// Computes in **O(1)** time (nine cells at most).
     pub fn cells(&self) -> impl Iterator<Item = GeoHash> + '_ {
         std::iter::once(self.center).chain(Direction::ALL.into_iter().filter_map(|d| self.get(d)))
     }
@@ -129,6 +135,8 @@ impl GeoHash {
     }
 
     /// The cell and its eight neighbours.
+    ///
+    /// Computes in **O(1)** time: eight steps of the cell's indices.
     #[inline]
     #[must_use]
     pub fn neighbors(self) -> Neighbors {

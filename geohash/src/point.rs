@@ -36,6 +36,8 @@ impl Point {
     }
 
     /// Latitude in degrees.
+    ///
+    /// Computes in **O(1)** time.
     #[inline]
     #[must_use]
     pub fn lat(self) -> f64 {
@@ -43,6 +45,8 @@ impl Point {
     }
 
     /// Longitude in degrees.
+    ///
+    /// Computes in **O(1)** time.
     #[inline]
     #[must_use]
     pub fn lon(self) -> f64 {
@@ -69,6 +73,8 @@ pub fn haversine(a: Point, b: Point) -> f64 {
 ///
 /// hav(d/R) = hav(Δφ) + cos φ1 cos φ2 hav(Δλ), with hav(x) = sin²(x/2); the arcsine form stays
 /// accurate for small distances, where the spherical law of cosines loses digits.
+///
+/// Computes in **O(1)** time.
 #[must_use]
 pub fn haversine_with_radius(a: Point, b: Point, radius: f64) -> f64 {
     let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
@@ -94,6 +100,8 @@ pub struct BBox {
 
 impl BBox {
     /// Whether the box contains the point (edges included).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn contains(&self, p: Point) -> bool {
         (self.south..=self.north).contains(&p.lat()) && (self.west..=self.east).contains(&p.lon())

@@ -61,6 +61,8 @@ impl AtomicHyperLogLog<DefaultBuildHasher> {
     /// An empty sketch of 2^`precision` registers, hashing with seeded XXH3 (seed 0), so it
     /// agrees with `HyperLogLog::with_params`.
     ///
+    /// Computes in **O(m)** time, m = 2^p: the registers are allocated zeroed.
+    ///
     /// # Errors
     /// [`Error::InvalidPrecision`] outside 4..=18.
     pub fn with_params(precision: u8) -> Result<Self, Error> {
@@ -71,6 +73,8 @@ impl AtomicHyperLogLog<DefaultBuildHasher> {
     /// precision of [`precision_for`](crate::precision_for)), agreeing with
     /// `HyperLogLog::new`.
     ///
+    /// Computes in **O(m)** time, m = 2^p: the registers are allocated zeroed.
+    ///
     /// # Errors
     /// [`Error::InvalidRelativeError`] when no precision in 4..=18 reaches it.
     pub fn new(relative_error: f64) -> Result<Self, Error> {
@@ -80,6 +84,8 @@ impl AtomicHyperLogLog<DefaultBuildHasher> {
 
 impl<S> AtomicHyperLogLog<S> {
     /// An empty sketch hashing with `hasher`.
+    ///
+    /// Computes in **O(m)** time, m = 2^p: the registers are allocated zeroed.
     ///
     /// # Errors
     /// [`Error::InvalidPrecision`] outside 4..=18.
@@ -93,11 +99,15 @@ impl<S> AtomicHyperLogLog<S> {
     }
 
     /// The precision p: 2^p registers.
+    ///
+    /// Computes in **O(1)** time.
     pub fn precision(&self) -> u8 {
         self.p
     }
 
     /// Adds an item by its 64-bit hash; returns whether a register changed.
+    ///
+    /// Computes in **O(1)** time: one atomic maximum, no hashing.
     #[inline]
     pub fn insert_hash(&self, hash: u64) -> bool {
         let (i, rank) = split(hash, u32::from(self.p));
@@ -133,12 +143,16 @@ impl<S> AtomicHyperLogLog<S> {
     }
 
     /// The estimate, rounded to the nearest integer.
+    ///
+    /// Computes in **O(m)** time: a histogram of every register.
     #[must_use]
     pub fn count(&self) -> u64 {
         self.estimate().round() as u64
     }
 
     /// Bytes of register data: one per register.
+    ///
+    /// Computes in **O(1)** time.
     pub fn len_bytes(&self) -> usize {
         self.registers.len()
     }
@@ -146,6 +160,8 @@ impl<S> AtomicHyperLogLog<S> {
 
 impl<S: StableHasher> AtomicHyperLogLog<S> {
     /// Adds an item; returns whether a register changed.
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes: one hash, one atomic maximum.
     #[inline]
     pub fn insert<T: Hash + ?Sized>(&self, item: &T) -> bool {
         self.insert_hash(self.hasher.hash_one(item))
@@ -155,6 +171,8 @@ impl<S: StableHasher> AtomicHyperLogLog<S> {
     ///
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// Computes in **O(len)** time: one XXH3 pass, one atomic maximum.
     #[inline]
     pub fn insert_bytes(&self, bytes: &[u8]) -> bool {
         self.insert_hash(hash_bytes(&self.hasher, bytes))
@@ -162,6 +180,8 @@ impl<S: StableHasher> AtomicHyperLogLog<S> {
 
     /// A plain (dense) [`HyperLogLog`] with the same registers and hasher: to merge, fold or
     /// serialize. Inserts racing with the copy may or may not be in it.
+    ///
+    /// Computes in **O(m)** time.
     pub fn to_hyperloglog(&self) -> HyperLogLog<S>
     where
         S: Clone,

@@ -124,6 +124,8 @@ impl HyperLogLog<DefaultBuildHasher> {
 /// The smallest precision p in 4..=18 whose relative standard error, 1.04/√(2^p), is at most
 /// `relative_error` (values above p = 4's 26 % give p = 4).
 ///
+/// Computes in **O(1)** time.
+///
 /// # Errors
 /// [`Error::InvalidRelativeError`] when even p = 18 does not reach it (below 0.2 %), or for a
 /// value that is not a positive number.
@@ -144,6 +146,8 @@ pub fn precision_for(relative_error: f64) -> Result<u8, Error> {
 impl<S> HyperLogLog<S> {
     /// An empty sketch hashing with `hasher`.
     ///
+    /// Computes in **O(1)**: the sketch starts sparse.
+    ///
     /// # Errors
     /// [`Error::InvalidPrecision`] outside 4..=18.
     pub fn with_hasher(precision: u8, hasher: S) -> Result<Self, Error> {
@@ -157,16 +161,22 @@ impl<S> HyperLogLog<S> {
     }
 
     /// The precision p: 2^p registers.
+    ///
+    /// Computes in **O(1)** time.
     pub fn precision(&self) -> u8 {
         self.p
     }
 
     /// Whether the sketch is still in its sparse representation.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_sparse(&self) -> bool {
         matches!(self.repr, Repr::Sparse(_))
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
@@ -177,6 +187,8 @@ impl<S> HyperLogLog<S> {
 
     /// Bytes of register data: 4 per sparse entry, or 4 bits per register when dense (and 4
     /// bytes for each of the few registers 15 or more above the smallest).
+    ///
+    /// Computes in **O(1)** time.
     pub fn len_bytes(&self) -> usize {
         match &self.repr {
             Repr::Sparse(entries) => 4 * entries.len(),
@@ -191,6 +203,10 @@ impl<S> HyperLogLog<S> {
 
     /// Adds an item by its 64-bit hash (from the sketch's hasher, or one of your own applied
     /// consistently). Returns whether a register changed.
+    ///
+    /// Computes in **O(1)** time when dense (one nibble read, most often); **O(s)** while sparse
+    /// with s entries (a binary search, then a shift of the sorted entries; s ≤ m/8), and O(m)
+    /// once, when it turns dense.
     #[inline]
     pub fn insert_hash(&mut self, hash: u64) -> bool {
         match &mut self.repr {
@@ -288,6 +304,8 @@ impl<S> HyperLogLog<S> {
     /// The estimate from the registers alone, whatever filled them (merged, folded, decoded):
     /// while sparse, linear counting over the 2^31 virtual registers the entries stand for
     /// (near exact); when dense, Ertl's improved estimator.
+    ///
+    /// Computes in **O(1)** time: the dense registers keep their histogram sums up to date.
     pub fn register_estimate(&self) -> f64 {
         match &self.repr {
             Repr::Sparse(entries) => {
@@ -314,12 +332,16 @@ impl<S> HyperLogLog<S> {
     }
 
     /// The estimate, rounded to the nearest integer (halves up).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn count(&self) -> u64 {
         round_half_up(self.estimate())
     }
 
     /// Empties the sketch (back to sparse, releasing the dense registers).
+    ///
+    /// Computes in **O(1)** time.
     pub fn clear(&mut self) {
         self.repr = Repr::Sparse(Vec::new());
         self.hip = 0.0;
@@ -393,6 +415,9 @@ impl<S> HyperLogLog<S> {
 impl<S: StableHasher> HyperLogLog<S> {
     /// Adds an item. Returns whether a register changed (false for an item already counted, and
     /// for some new ones: that is the approximation).
+    ///
+    /// Computes in **O(len)** time for an item of `len` bytes, then as
+    /// [`insert_hash`](Self::insert_hash).
     #[inline]
     pub fn insert<T: Hash + ?Sized>(&mut self, item: &T) -> bool {
         let hash = self.hasher.hash_one(item);
@@ -403,6 +428,8 @@ impl<S: StableHasher> HyperLogLog<S> {
     ///
     /// Portable: with the default hasher the hash is XXH3-64 of exactly these bytes, the same on
     /// every machine and release, unlike a value hashed through std's `Hash`.
+    ///
+    /// Computes in **O(len)** time, then as [`insert_hash`](Self::insert_hash).
     #[inline]
     pub fn insert_bytes(&mut self, bytes: &[u8]) -> bool {
         self.insert_hash(hash_bytes(&self.hasher, bytes))
@@ -423,6 +450,8 @@ impl<S: StableHasher> HyperLogLog<S> {
 
     /// Adds `other`'s items (the union: register-wise maximum). Two sparse sketches stay sparse
     /// while that is smaller.
+    ///
+    /// Computes in **O(m)** time dense, **O(s₁ + s₂)** when both are sparse.
     ///
     /// # Errors
     /// [`Error::PrecisionMismatch`] (fold the finer one first) or [`Error::HasherMismatch`].
@@ -458,6 +487,8 @@ impl<S: StableHasher> HyperLogLog<S> {
 
     /// The same items in a sketch of lower precision `precision` (as if they had been inserted
     /// there), so a sketch can be merged with a coarser one.
+    ///
+    /// Computes in **O(m)** time dense, **O(s log s)** sparse.
     ///
     /// # Errors
     /// [`Error::InvalidPrecision`] below 4, [`Error::CannotRefine`] above the current precision.

@@ -25,6 +25,8 @@ const VAL_MAX: u8 = 32;
 const STALE: u8 = 0x80;
 
 /// MurmurHash64A (Austin Appleby's 64-bit MurmurHash2), as Redis hashes HLL elements.
+///
+/// Computes in **O(len)** time.
 #[must_use]
 pub fn murmur64a(data: &[u8], seed: u64) -> u64 {
     const M: u64 = 0xc6a4_a793_5bd1_e995;
@@ -52,6 +54,8 @@ pub fn murmur64a(data: &[u8], seed: u64) -> u64 {
 }
 
 /// Register and rank of an element, as `PFADD` computes them.
+///
+/// Computes in **O(len)** time: one MurmurHash64A pass.
 #[must_use]
 pub fn redis_register(element: &[u8]) -> (usize, u8) {
     let hash = murmur64a(element, SEED);
@@ -179,6 +183,8 @@ impl Default for RedisHyperLogLog {
 impl RedisHyperLogLog {
     /// An empty sketch, as `PFADD key` creates it: sparse, one XZERO covering all 16,384
     /// registers, cached cardinality stale (18 bytes).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new() -> Self {
         Self::with_sparse_max_bytes(REDIS_SPARSE_MAX_BYTES)
@@ -186,6 +192,8 @@ impl RedisHyperLogLog {
 
     /// An empty sketch promoted to dense once its sparse value would exceed `max_bytes`
     /// (Redis's `hll-sparse-max-bytes`; default 3000).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn with_sparse_max_bytes(max_bytes: usize) -> Self {
         let mut bytes = vec![
@@ -200,6 +208,8 @@ impl RedisHyperLogLog {
     }
 
     /// Reads a Redis `HYLL` value (from `GET` or `DUMP`-free replication of the string).
+    ///
+    /// Computes in **O(len)** time: every opcode or register is checked.
     ///
     /// # Errors
     /// [`Error::Decode`] for a bad magic or encoding, a dense value of the wrong length, sparse
@@ -253,12 +263,16 @@ impl RedisHyperLogLog {
     }
 
     /// Sets the sparse limit (Redis's `hll-sparse-max-bytes`) for later updates.
+    ///
+    /// Computes in **O(1)** time.
     pub fn set_sparse_max_bytes(&mut self, max_bytes: usize) {
         self.sparse_max_bytes = max_bytes;
     }
 
     /// The value as Redis holds it after a `PFCOUNT`: the cached cardinality filled in and
     /// valid. This is what `GET` returns once the key has been counted.
+    ///
+    /// Computes in **O(len)** time (a copy, plus the count if the cache is stale: O(m)).
     #[must_use]
     pub fn to_redis_bytes(&self) -> Vec<u8> {
         let mut out = self.bytes.clone();
@@ -270,24 +284,33 @@ impl RedisHyperLogLog {
 
     /// The value exactly as it stands, cached cardinality marked stale if an insert or merge
     /// changed it: what `GET` returns before any `PFCOUNT`.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn as_redis_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// Whether the value is in Redis's sparse encoding.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn is_sparse(&self) -> bool {
         self.bytes[4] == SPARSE
     }
 
     /// Bytes of the value, header included (12,304 when dense).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn len_bytes(&self) -> usize {
         self.bytes.len()
     }
 
     /// `PFADD key element`: returns whether a register changed.
+    ///
+    /// Computes in **O(1)** time dense; **O(len)** sparse, as Redis's sparse encoding is a
+    /// run-length list it walks (bounded by `hll-sparse-max-bytes`).
     pub fn insert(&mut self, element: &[u8]) -> bool {
         let (index, rank) = redis_register(element);
         self.set(index, rank)
@@ -412,6 +435,8 @@ impl RedisHyperLogLog {
     }
 
     /// The 16,384 register values (rank 0..=51 each).
+    ///
+    /// Computes in **O(m)** time, m = 16,384.
     #[must_use]
     pub fn registers(&self) -> Vec<u8> {
         let mut regs = vec![0u8; REDIS_REGISTERS];
@@ -438,6 +463,8 @@ impl RedisHyperLogLog {
     /// `PFCOUNT key`: Ertl's estimator on the register histogram, exactly as Redis computes
     /// it. (Redis would also store it in the header; [`to_redis_bytes`](Self::to_redis_bytes)
     /// does.)
+    ///
+    /// Computes in **O(m)** time, m = 16,384: the register histogram.
     #[must_use]
     pub fn count(&self) -> u64 {
         redis_estimate(self.registers())
@@ -445,6 +472,8 @@ impl RedisHyperLogLog {
 
     /// `PFCOUNT key` with its side effect: the count, now cached in the header as Redis caches
     /// it (so [`as_redis_bytes`](Self::as_redis_bytes) shows it too).
+    ///
+    /// Computes in **O(m)** time, m = 16,384.
     pub fn pfcount(&mut self) -> u64 {
         let n = self.count();
         if self.bytes[15] & STALE != 0 {
@@ -454,6 +483,8 @@ impl RedisHyperLogLog {
     }
 
     /// `PFCOUNT key1 key2 ...`: the cardinality of the union, storing nothing.
+    ///
+    /// Computes in **O(n·m)** time for n sketches.
     #[must_use]
     pub fn union_count(sketches: &[&RedisHyperLogLog]) -> u64 {
         redis_estimate(Self::max_registers(sketches))
@@ -472,6 +503,8 @@ impl RedisHyperLogLog {
     /// `PFMERGE self self other...`: raises this sketch's registers to the others', in
     /// register order, in this sketch's encoding (converted to dense first if any source is
     /// dense), as Redis writes a `PFMERGE` destination.
+    ///
+    /// Computes in **O(n·m)** time for n sketches.
     pub fn merge(&mut self, others: &[&RedisHyperLogLog]) {
         let mut sources: Vec<&RedisHyperLogLog> = vec![self];
         sources.extend_from_slice(others);
@@ -500,6 +533,8 @@ impl RedisHyperLogLog {
     }
 
     /// `PFMERGE dest sources...` into a `dest` that did not exist.
+    ///
+    /// Computes in **O(n·m)** time for n sketches.
     #[must_use]
     pub fn merged(sources: &[&RedisHyperLogLog]) -> RedisHyperLogLog {
         let mut dest = RedisHyperLogLog::new();

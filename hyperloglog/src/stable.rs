@@ -48,6 +48,8 @@ pub struct SipBuildHasher {
 
 impl SipBuildHasher {
     /// The hasher with a 128-bit key, given as two halves.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub const fn with_keys(k0: u64, k1: u64) -> Self {
         Self { k0, k1 }

@@ -310,6 +310,8 @@ impl<S: StableHasher> HyperLogLog<S> {
     /// The sketch in the crate's versioned byte format: header, entries or registers,
     /// checksum. A secret hasher key is never written.
     ///
+    /// Computes in **O(s)** time sparse, **O(m)** dense.
+    ///
     /// # Format
     ///
     /// ```text
@@ -356,6 +358,8 @@ impl<S: StableHasher> HyperLogLog<S> {
     /// Reads bytes written by [`to_bytes`](Self::to_bytes), rebuilding the hasher from its
     /// stored tag (seeded XXH3).
     ///
+    /// Computes in **O(s)** time sparse, **O(m)** dense: every entry or register is checked.
+    ///
     /// # Errors
     /// [`Error::Decode`](crate::Error::Decode) for anything malformed; never panics, whatever
     /// the bytes.
@@ -367,6 +371,8 @@ impl<S: StableHasher> HyperLogLog<S> {
 
     /// Reads bytes written by [`to_bytes`](Self::to_bytes) with a hasher you supply (for a
     /// secret key); it must be the one that wrote them.
+    ///
+    /// Computes in **O(s)** time sparse, **O(m)** dense: every entry or register is checked.
     ///
     /// # Errors
     /// As [`from_bytes`](Self::from_bytes), and [`DecodeError::HasherMismatch`] when `hasher`'s

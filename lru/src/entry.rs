@@ -62,16 +62,22 @@ pub struct Entry<V> {
 
 impl<V> Entry<V> {
     /// The value.
+    ///
+    /// Computes in **O(1)** time.
     pub fn value(&self) -> &V {
         &self.value
     }
 
     /// The value, by value.
+    ///
+    /// Computes in **O(1)** time.
     pub fn into_value(self) -> V {
         self.value
     }
 
     /// Whether this call inserted it (its loader ran), rather than finding it cached.
+    ///
+    /// Computes in **O(1)** time.
     pub fn is_fresh(&self) -> bool {
         self.fresh
     }

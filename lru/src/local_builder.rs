@@ -64,6 +64,8 @@ impl<T> CacheBuilder<T> {
 impl<T, S, W, C> CacheBuilder<T, S, W, C> {
     /// Hashes keys with `hasher` (the default is keyed per instance from a random source; pass
     /// [`Xxh3BuildHasher`](crate::Xxh3BuildHasher) for replays that must repeat).
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher<S2>(self, hasher: S2) -> CacheBuilder<T, S2, W, C> {
         CacheBuilder {
             capacity: self.capacity,
@@ -76,6 +78,8 @@ impl<T, S, W, C> CacheBuilder<T, S, W, C> {
     }
 
     /// Weighs entries with `weigher`: the capacity is then a total weight, not a count.
+    ///
+    /// Computes in **O(1)** time.
     pub fn weigher<W2>(self, weigher: W2) -> CacheBuilder<T, S, W2, C> {
         CacheBuilder {
             capacity: self.capacity,
@@ -88,6 +92,8 @@ impl<T, S, W, C> CacheBuilder<T, S, W, C> {
     }
 
     /// Reads the time for TTLs from `clock` (the default is the system's monotonic clock).
+    ///
+    /// Computes in **O(1)** time.
     pub fn clock<C2>(self, clock: C2) -> CacheBuilder<T, S, W, C2> {
         CacheBuilder {
             capacity: self.capacity,
@@ -100,6 +106,8 @@ impl<T, S, W, C> CacheBuilder<T, S, W, C> {
     }
 
     /// Gives entries inserted without their own time to live this one (the default: forever).
+    ///
+    /// Computes in **O(1)** time.
     pub fn time_to_live(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
@@ -110,6 +118,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     CacheBuilder<LruCache<K, V>, S, W, C>
 {
     /// The cache.
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above
@@ -125,6 +135,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     CacheBuilder<LfuCache<K, V>, S, W, C>
 {
     /// The cache.
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// - [`Error::ZeroCapacity`] for 0; [`Error::CapacityTooLarge`] above

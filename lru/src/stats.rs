@@ -30,12 +30,16 @@ pub struct CacheStats {
 
 impl CacheStats {
     /// hits / (hits + misses), or 0 before any lookup.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn hit_ratio(&self) -> f64 {
         hit_ratio(self.hits, self.misses)
     }
 
     /// Zeroes every counter.
+    ///
+    /// Computes in **O(1)** time.
     pub fn reset(&mut self) {
         *self = Self::default();
     }

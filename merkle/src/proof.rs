@@ -42,6 +42,8 @@ pub struct TreeHead<D> {
 
 impl<D> TreeHead<D> {
     /// The head of the tree of `size` leaves whose root is `root`.
+    ///
+    /// Computes in **O(1)** time.
     pub fn new(size: u64, root: D) -> Self {
         Self { size, root }
     }
@@ -177,6 +179,8 @@ crate::serde_wire::serde_via_bytes!(
 );
 
 /// Hashes an inclusion proof for leaf `index` of a tree of `size` leaves must have.
+///
+/// Computes in **O(log size)** time.
 #[must_use]
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
     fn len(m: u64, n: u64) -> usize {
@@ -190,6 +194,8 @@ pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
 }
 
 /// Hashes a consistency proof from `old` to `new` leaves must have (0 when equal).
+///
+/// Computes in **O(log new)** time.
 #[must_use]
 pub fn consistency_proof_len(old: u64, new: u64) -> usize {
     fn len(m: u64, n: u64, complete: bool) -> usize {
@@ -238,6 +244,8 @@ fn step_up(node: &mut u64, last: &mut u64) -> bool {
 /// also verifies under another size whose audit path has the same left/right shape (as in every
 /// RFC 9162 verifier). A size that changes the path's length or shape is refused.
 /// [`TreeHead::verify_inclusion`] takes both as one value, so they cannot be mixed up.
+///
+/// Computes in **O(log size)** hashes.
 ///
 /// # Errors
 /// - [`Error::IndexOutOfRange`] if `index ≥ size`.
@@ -295,6 +303,8 @@ pub fn verify_inclusion<H: MerkleHasher>(
 /// subtrees the two trees share and the ones only the new tree has. As for
 /// [`verify_inclusion`], take each size from the same signed statement as its root, or use
 /// [`TreeHead::verify_consistency`].
+///
+/// Computes in **O(log new_size)** hashes.
 ///
 /// # Errors
 /// - [`Error::OldAfterNew`] if `old_size > new_size`; [`Error::EmptyOldTree`] if `old_size` is 0.

@@ -344,6 +344,8 @@ pub enum SymbolMessage<D> {
 /// How far ahead of the initiator's last acknowledgement the responder may stream, in
 /// symbols: 64 plus an eighth of what was acknowledged, so what is in flight when the stream
 /// stops is bounded by about 12 % of the symbols it took (plus a few frames at the start).
+///
+/// Computes in **O(1)** time.
 #[must_use]
 pub fn window(acked: u64) -> u64 {
     64 + acked / 8
@@ -372,6 +374,8 @@ pub struct SymbolFrame<D> {
 impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
     /// The versioned wire form: `"BRI"`, version, hasher id, type, then LEB128 numbers; a symbol
     /// is its zigzag count, 8-byte checksum, hash, key-length XOR, key length and key bytes.
+    ///
+    /// Computes in **O(bytes)** time.
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
@@ -414,6 +418,8 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
     }
 
     /// The length of [`SymbolFrame::to_bytes`], without encoding.
+    ///
+    /// Computes in **O(symbols)** time.
     pub fn encoded_len(&self) -> usize {
         use crate::wire::varint_len;
         6 + match &self.message {
@@ -435,6 +441,8 @@ impl<D: AsRef<[u8]> + AsMut<[u8]> + Default + PartialEq> SymbolFrame<D> {
 
     /// Decodes [`SymbolFrame::to_bytes`] output; malformed input is an error, never a panic, and
     /// every count is checked against the bytes left before anything is reserved.
+    ///
+    /// Computes in **O(bytes)** time.
     ///
     /// # Errors
     /// - [`Error::Decode`] with the [`DecodeError`] found.
@@ -554,6 +562,8 @@ impl<'a, H: MerkleHasher> std::fmt::Debug for Reconciler<'a, H> {
 
 impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     /// A reconciler over a replica's tree (either side).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new(tree: &'a SyncTree<H>) -> Self {
         Self {
@@ -575,6 +585,8 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// Salts the item checksums (the initiator's choice; the responder takes the request's).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn with_salt(mut self, salt: u64) -> Self {
         self.salt = salt;
@@ -583,6 +595,8 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
 
     /// The most symbols the initiator takes before it gives up with [`Error::SymbolLimit`]
     /// (default: 2 × both sets' sizes + 64, more than any honest stream needs).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn with_limit(mut self, symbols: u64) -> Self {
         self.limit = Some(symbols);
@@ -590,6 +604,8 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// The longest key a symbol may carry (default [`DEFAULT_MAX_KEY`]).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn with_max_key(mut self, bytes: usize) -> Self {
         self.max_key = bytes;
@@ -609,6 +625,9 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// The initiator's request.
+    ///
+    /// Computes in **O(n)** time for the n keys of the tree (their checksums are loaded under the
+    /// salt).
     pub fn start(&mut self) -> SymbolFrame<H::Digest> {
         self.load();
         self.cells.clear();
@@ -625,18 +644,24 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     }
 
     /// Whether the initiator has the difference, or the responder was stopped.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn is_done(&self) -> bool {
         matches!(self.role, Role::Done)
     }
 
     /// The differing keys from this side's view, sorted, once the initiator is done.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn differences(&self) -> Option<&[Difference]> {
         self.result.as_deref()
     }
 
     /// Symbols produced (responder) or received (initiator) so far.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn symbols(&self) -> u64 {
         self.produced.max(self.cells.len() as u64)
@@ -646,6 +671,10 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     /// a request with the first symbols (send more with [`Reconciler::next_frame`]) and takes
     /// `Ack`s and the `Stop` silently; the initiator answers symbols with an `Ack` every half
     /// window, and with `Stop` once it has the difference ([`Reconciler::is_done`]).
+    ///
+    /// Computes in **O(s log n)** expected time for a frame of s symbols (each symbol's cells are
+    /// peeled, and each recovered item checked against the own set); a request also loads the n own
+    /// keys, O(n).
     ///
     /// # Errors
     /// - [`Error::HasherMismatch`] for a peer hashing entries differently.
@@ -752,6 +781,8 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
 
     /// [`Reconciler::handle`] on the wire form.
     ///
+    /// Computes as [`handle`](Self::handle), plus **O(bytes)** to decode and encode.
+    ///
     /// # Errors
     /// As [`Reconciler::handle`], plus [`Error::Decode`] for malformed bytes.
     pub fn handle_bytes(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, Error> {
@@ -763,6 +794,9 @@ impl<'a, H: MerkleHasher> Reconciler<'a, H> {
     /// then frames of 1/32 of what was sent so far (at least 8, at most 4,096), so the stream
     /// overshoots the decoder's need by about 3 %. `None` once stopped, at the limit, or a
     /// [`window`] ahead of the initiator's last `Ack` (send again after the next one).
+    ///
+    /// Computes in **O(b log n)** expected time for a frame of b symbols (each symbol sums the
+    /// items mapped to it; an item maps to O(log n) of the first n symbols).
     pub fn next_frame(&mut self) -> Option<SymbolFrame<H::Digest>> {
         let Role::Encoding { limit, acked } = self.role else {
             return None;

@@ -49,6 +49,8 @@ pub struct FixedWindowState(Mutex<(u64, u64)>);
 impl FixedWindow {
     /// At most `limit` units per window of length `window`.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// [`Error::ZeroLimit`], [`Error::ZeroWindow`], [`Error::TooFine`], [`Error::TooLong`].
     pub fn new(limit: u32, window: Duration) -> Result<Self, Error> {

@@ -35,6 +35,8 @@ pub struct Gcra {
 impl Gcra {
     /// `limit` units per `window`, bursts of up to `limit`.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// [`Error::ZeroLimit`], [`Error::ZeroWindow`], [`Error::TooFine`] (less than 1 ns per unit),
     /// [`Error::TooLong`].
@@ -43,6 +45,8 @@ impl Gcra {
     }
 
     /// `limit` units per `window`, bursts of up to `burst` (at least 1).
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// As [`new`](Self::new), [`Error::ZeroLimit`] for a zero burst, and [`Error::TooLong`]
@@ -65,6 +69,8 @@ impl Gcra {
     }
 
     /// The emission interval T: the time one unit takes to come back.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn emission_interval(&self) -> Duration {
         Duration::from_nanos(self.t)

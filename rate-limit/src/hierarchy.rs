@@ -33,6 +33,8 @@ pub struct Hierarchy<'a> {
 
 impl<'a> Hierarchy<'a> {
     /// The limits, checked in this order (put the most likely to deny first).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new(limits: Vec<&'a dyn RateLimiter>) -> Self {
         Self { limits }

@@ -69,6 +69,8 @@ pub struct KeyedLimiter<K, A: Algorithm, C = SystemClock, S = foldhash::fast::Ra
 
 impl<K: Hash + Eq, A: Algorithm, C: Clock> KeyedLimiter<K, A, C> {
     /// An empty keyed limiter; each new key starts with the full quota.
+    ///
+    /// Computes in **O(shards)** time: the empty shards are allocated.
     pub fn new(algorithm: A, clock: C) -> Self {
         Self::with_hasher(algorithm, clock, foldhash::fast::RandomState::default())
     }
@@ -78,6 +80,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// As [`new`](KeyedLimiter::new), with a given hasher. Keys an attacker chooses need a
     /// hasher keyed per instance, such as the default (foldhash's `RandomState`, seeded at
     /// random for each limiter) or std's `RandomState` (SipHash-1-3: stronger, slower).
+    ///
+    /// Computes in **O(shards)** time: the empty shards are allocated.
     pub fn with_hasher(algorithm: A, clock: C, hasher: S) -> Self {
         let shards = (0..SHARDS)
             .map(|_| {
@@ -100,6 +104,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     /// drops them (default zero: dropped at the first sweep after). A dropped key decides
     /// exactly as a kept one, so this only trades memory for fewer re-creations of keys that
     /// come back soon.
+    ///
+    /// Computes in **O(1)** time.
     pub fn with_idle_horizon(mut self, horizon: std::time::Duration) -> Self {
         self.idle_horizon = u64::try_from(horizon.as_nanos()).unwrap_or(u64::MAX);
         self
@@ -121,6 +127,9 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
 
     /// Checks, and if allowed consumes, one unit for `key` (a `&K`, or anything `K` borrows
     /// as, such as a `&str` for `String` keys: a known key is then found without a copy).
+    ///
+    /// Computes in **O(1)** expected time: one hash, a shard read lock, the algorithm's check; the
+    /// first check of a key takes the shard's write lock to insert it.
     pub fn check<Q>(&self, key: &Q) -> Decision
     where
         K: Borrow<Q>,
@@ -186,6 +195,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     }
 
     /// Gives back `n` units of `key` (see [`RateLimiter::release`]).
+    ///
+    /// Computes in **O(1)** expected time: one hash, a shard read lock.
     pub fn release<Q>(&self, key: &Q, n: u32)
     where
         K: Borrow<Q>,
@@ -199,6 +210,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
 
     /// `key`'s limit as a [`RateLimiter`], to combine in a [`Hierarchy`](crate::Hierarchy).
     /// Each of its checks is a check of `key` here.
+    ///
+    /// Computes in **O(1)** time.
     pub fn limiter(&self, key: K) -> KeyLimiter<'_, K, A, C, S> {
         KeyLimiter { keyed: self, key }
     }
@@ -221,6 +234,8 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     }
 
     /// Releases the maps' spare capacity (after [`retain_recent`](Self::retain_recent)).
+    ///
+    /// Computes in **O(keys)** time, one shard write-locked at a time.
     pub fn shrink(&self) {
         for shard in self.shards.iter() {
             shard
@@ -231,11 +246,15 @@ impl<K: Hash + Eq, A: Algorithm, C: Clock, S: BuildHasher + Clone> KeyedLimiter<
     }
 
     /// Keys held.
+    ///
+    /// Computes in **O(shards)** time, each shard read-locked in turn.
     pub fn len(&self) -> usize {
         self.shards.iter().map(|s| s.read().table.len()).sum()
     }
 
     /// Whether no key is held.
+    ///
+    /// Computes in **O(shards)** time, each shard read-locked in turn.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

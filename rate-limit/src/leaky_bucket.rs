@@ -19,6 +19,8 @@ pub struct LeakyBucket(pub(crate) Gcra);
 impl LeakyBucket {
     /// A bucket of `capacity` units leaking `rate` units per `window`.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// As [`Gcra::with_burst`].
     pub fn new(capacity: u32, rate: u32, window: Duration) -> Result<Self, Error> {
@@ -58,6 +60,8 @@ pub struct LeakyQueue(pub(crate) Gcra);
 
 impl LeakyQueue {
     /// A queue of up to `queue` units draining `rate` units per `window`.
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// As [`Gcra::with_burst`].

@@ -17,11 +17,17 @@ pub trait RateLimiter: Send + Sync {
     /// Checks, and if allowed consumes, `n` units. `n = 0` asks for nothing: every limiter
     /// answers it allowed, from its current state, and leaves the state as it was.
     ///
+    /// Computes in **O(1)** time for every algorithm of this crate (one compare-and-swap for
+    /// GCRA, one short lock for the others) but the sliding log, amortized O(1) (each entry is
+    /// pushed once and expired once); a hierarchy is O(levels), a keyed limiter adds one hash.
+    ///
     /// # Errors
     /// [`ExceedsCapacity`] when `n` is more than the limiter could ever grant at once.
     fn check_n(&self, n: u32) -> Result<Decision, ExceedsCapacity>;
 
     /// Checks, and if allowed consumes, one unit.
+    ///
+    /// Computes as [`check_n`](Self::check_n): **O(1)** for every algorithm of this crate.
     fn check(&self) -> Decision {
         // Every limiter's capacity is at least 1 (checked at construction), so this is `Ok`.
         self.check_n(1).unwrap_or_else(|e| e.denial)
@@ -30,6 +36,9 @@ pub trait RateLimiter: Send + Sync {
     /// Gives back `n` units that a `check_n(n)` allowed just now, as if it had not happened (as
     /// far as the algorithm can tell). [`Hierarchy`](crate::Hierarchy) uses it so that a
     /// denial by one limit spends nothing of the others.
+    ///
+    /// Computes in **O(1)** time for every algorithm of this crate (the sliding log's removes
+    /// its newest entries: O(entries removed)).
     fn release(&self, n: u32);
 }
 
@@ -80,6 +89,8 @@ pub struct Limiter<A: Algorithm, C = SystemClock> {
 
 impl<A: Algorithm, C: Clock> Limiter<A, C> {
     /// A limiter with the full quota available.
+    ///
+    /// Computes in **O(1)** time.
     pub fn new(algorithm: A, clock: C) -> Self {
         let state = algorithm.new_state(clock.now_nanos());
         Self {
@@ -90,17 +101,23 @@ impl<A: Algorithm, C: Clock> Limiter<A, C> {
     }
 
     /// The algorithm and its configuration.
+    ///
+    /// Computes in **O(1)** time.
     pub fn algorithm(&self) -> &A {
         &self.algorithm
     }
 
     /// The clock.
+    ///
+    /// Computes in **O(1)** time.
     pub fn clock(&self) -> &C {
         &self.clock
     }
 
     /// The algorithm's state (for inspection, e.g. a sliding log's
     /// [`entries`](crate::SlidingLogState::entries)).
+    ///
+    /// Computes in **O(1)** time.
     pub fn state(&self) -> &A::State {
         &self.state
     }
@@ -108,6 +125,8 @@ impl<A: Algorithm, C: Clock> Limiter<A, C> {
 
 impl<A: Algorithm> Limiter<A, SystemClock> {
     /// A limiter on the system clock.
+    ///
+    /// Computes in **O(1)** time.
     pub fn with_system_clock(algorithm: A) -> Self {
         Self::new(algorithm, SystemClock::default())
     }

@@ -35,6 +35,8 @@ pub struct SlidingLogState(Mutex<Log>);
 impl SlidingLogState {
     /// Entries held: at most the limit (one per admitted request of the last window, each
     /// 12 bytes of payload in 16-byte slots), however many checks asked for zero units.
+    ///
+    /// Computes in **O(1)** time.
     pub fn entries(&self) -> usize {
         self.0.lock().0.len()
     }
@@ -42,6 +44,8 @@ impl SlidingLogState {
 
 impl SlidingLog {
     /// At most `limit` units in any window of length `window`.
+    ///
+    /// Computes in **O(1)** time.
     ///
     /// # Errors
     /// [`Error::ZeroLimit`], [`Error::ZeroWindow`], [`Error::TooFine`], [`Error::TooLong`].

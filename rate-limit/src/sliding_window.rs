@@ -70,6 +70,8 @@ pub struct SlidingWindowState(Mutex<(u64, u64, u64)>);
 impl SlidingWindowCounter {
     /// About `limit` units per sliding window of length `window`.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// [`Error::ZeroLimit`], [`Error::ZeroWindow`], [`Error::TooFine`], [`Error::TooLong`].
     pub fn new(limit: u32, window: Duration) -> Result<Self, Error> {

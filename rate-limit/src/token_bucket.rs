@@ -42,6 +42,8 @@ struct Tokens {
 impl TokenBucket {
     /// A bucket of `capacity` tokens, refilled by `refill` tokens every `period`.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// [`Error::ZeroLimit`] for zero capacity or refill, [`Error::ZeroWindow`],
     /// [`Error::TooFine`] (more than one token per nanosecond), [`Error::TooLong`].

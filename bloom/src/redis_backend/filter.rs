@@ -156,6 +156,8 @@ impl RedisBloomFilter<DefaultBuildHasher> {
     /// metadata key if the prefix has none; the bits' keys are created by the first insert into
     /// each.
     ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
+    ///
     /// # Errors
     /// - [`RedisError::Config`] for the parameters [`BlockedBloomFilter::new`] refuses, and
     ///   [`RedisError::BadPrefix`], before any I/O;
@@ -177,6 +179,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     /// The filter of shape `params` (bits rounded up to whole blocks, as in process) and
     /// `hasher` under `prefix`. Every process sharing the filter must pass the same parameters,
     /// hasher and options.
+    ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
     ///
     /// # Errors
     /// As [`new`](RedisBloomFilter::new); [`RedisError::BadOptions`] for a key size below 64
@@ -202,6 +206,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     ///
     /// One round trip: one script that sets k bits in one key.
     ///
+    /// One round trip: a script setting k bits of one block key, **O(k)** on the server.
+    ///
     /// # Errors
     /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write, or
     /// what reaching Redis ran into; then the item may or may not have been added.
@@ -210,6 +216,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     }
 
     /// [`insert`](Self::insert) by a well-mixed 64-bit hash.
+    ///
+    /// One round trip: a script setting k bits of one block key, **O(k)** on the server.
     ///
     /// # Errors
     /// As [`insert`](Self::insert).
@@ -221,6 +229,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     ///
     /// One round trip: one `GETRANGE` of the item's 64-byte block, checked here.
     ///
+    /// One round trip: k bit reads of one block key, **O(k)** on the server.
+    ///
     /// # Errors
     /// [`RedisError::Foreign`] if the item's key holds a value this filter did not write (a
     /// string of another length is caught when its range comes back short), or what reaching
@@ -230,6 +240,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     }
 
     /// [`contains`](Self::contains) by a 64-bit hash.
+    ///
+    /// One round trip: k bit reads of one block key, **O(k)** on the server.
     ///
     /// # Errors
     /// As [`contains`](Self::contains).
@@ -242,6 +254,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     ///
     /// One round trip: one script for each key the items fall in, pipelined (on a Redis
     /// Cluster, one after another).
+    ///
+    /// One round trip for the whole batch; **O(n·k)** on the server for n items.
     ///
     /// # Errors
     /// As [`insert`](Self::insert); on an error, any of the items may or may not have been
@@ -259,6 +273,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     /// script a key that reads its items' blocks, the scripts one after another (the redis
     /// crate's cluster pipelines do not follow a resharding's redirections).
     ///
+    /// One round trip for the whole batch; **O(n·k)** on the server for n items.
+    ///
     /// # Errors
     /// As [`contains`](Self::contains).
     pub fn contains_many<T: Hash>(
@@ -269,6 +285,8 @@ impl<S: StableHasher> RedisBloomFilter<S, RedisClient> {
     }
 
     /// Removes every item: deletes the keys that hold the bits (the metadata stays).
+    ///
+    /// One round trip; **O(keys)** on the server.
     ///
     /// # Errors
     /// What reaching Redis ran into.
@@ -282,6 +300,8 @@ impl<S: StableHasher + Clone> RedisBloomFilter<S, RedisClient> {
     /// hasher, bit for bit what Redis holds (its `to_bytes` gives the versioned wire format).
     /// Keys no insert has reached yet read as zeros. Not a snapshot: inserts that run meanwhile
     /// may be in it or not.
+    ///
+    /// One round trip per key; **O(m)** bytes moved.
     ///
     /// # Errors
     /// [`RedisError::Config`] if the filter cannot be allocated here,
@@ -299,6 +319,8 @@ impl<S: StableHasher + Clone> RedisBloomFilter<S, RedisClient> {
     /// Replaces the filter's bits with `filter`'s, key by key (a migration into Redis). Not
     /// atomic: inserts that run meanwhile may be overwritten, so upload before the fleet starts.
     ///
+    /// One round trip per key; **O(m)** bytes moved.
+    ///
     /// # Errors
     /// [`RedisError::Mismatch`] if `filter` differs in bits, k or hasher (before any I/O),
     /// [`RedisError::Foreign`] for a key of another type or length (left as it is), or what
@@ -315,6 +337,8 @@ impl<S: StableHasher + Clone> RedisBloomFilter<S, RedisClient> {
 #[cfg(feature = "tokio")]
 impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
     /// [`with_hasher`](RedisBloomFilter::with_hasher) on an async client.
+    ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
     ///
     /// # Errors
     /// As [`with_hasher`](RedisBloomFilter::with_hasher).
@@ -336,6 +360,8 @@ impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
 
     /// [`insert`](RedisBloomFilter::insert), awaiting the reply.
     ///
+    /// One round trip, **O(k)** on the server, as [`insert`](RedisBloomFilter::insert).
+    ///
     /// # Errors
     /// As [`insert`](RedisBloomFilter::insert).
     pub async fn insert_async<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
@@ -345,6 +371,8 @@ impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
 
     /// [`contains`](RedisBloomFilter::contains), awaiting the reply.
     ///
+    /// One round trip, **O(k)** on the server, as [`contains`](RedisBloomFilter::contains).
+    ///
     /// # Errors
     /// As [`contains`](RedisBloomFilter::contains).
     pub async fn contains_async<T: Hash + ?Sized>(&self, item: &T) -> Result<bool, RedisError> {
@@ -353,6 +381,8 @@ impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
     }
 
     /// [`insert_many`](RedisBloomFilter::insert_many), awaiting the replies.
+    ///
+    /// One round trip for the whole batch; **O(n·k)** on the server for n items.
     ///
     /// # Errors
     /// As [`insert_many`](RedisBloomFilter::insert_many).
@@ -365,6 +395,8 @@ impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
 
     /// [`contains_many`](RedisBloomFilter::contains_many), awaiting the replies.
     ///
+    /// One round trip for the whole batch; **O(n·k)** on the server for n items.
+    ///
     /// # Errors
     /// As [`contains_many`](RedisBloomFilter::contains_many).
     pub async fn contains_many_async<T: Hash>(
@@ -376,6 +408,8 @@ impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
 
     /// [`clear`](RedisBloomFilter::clear), awaiting the reply.
     ///
+    /// One round trip; **O(keys)** on the server.
+    ///
     /// # Errors
     /// As [`clear`](RedisBloomFilter::clear).
     pub async fn clear_async(&self) -> Result<(), RedisError> {
@@ -386,6 +420,8 @@ impl<S: StableHasher> RedisBloomFilter<S, super::AsyncRedisClient> {
 #[cfg(feature = "tokio")]
 impl<S: StableHasher + Clone> RedisBloomFilter<S, super::AsyncRedisClient> {
     /// [`download`](RedisBloomFilter::download), awaiting each key.
+    ///
+    /// One round trip per key; **O(m)** bytes moved.
     ///
     /// # Errors
     /// As [`download`](RedisBloomFilter::download).
@@ -399,6 +435,8 @@ impl<S: StableHasher + Clone> RedisBloomFilter<S, super::AsyncRedisClient> {
     }
 
     /// [`upload`](RedisBloomFilter::upload), awaiting each key.
+    ///
+    /// One round trip per key; **O(m)** bytes moved.
     ///
     /// # Errors
     /// As [`upload`](RedisBloomFilter::upload).
@@ -678,23 +716,31 @@ impl<S: StableHasher, C> RedisBloomFilter<S, C> {
     }
 
     /// The shape: bits (whole blocks) and k, as the in-process filter of these parameters.
+    ///
+    /// Computes in **O(1)** time.
     pub fn params(&self) -> Params {
         self.params
     }
 
     /// The Redis keys that hold the bits, and the bytes they hold once every key has had an
     /// insert.
+    ///
+    /// Computes in **O(1)** time.
     pub fn layout(&self) -> (u64, u64) {
         (self.keys, self.params.bits / 8)
     }
 
     /// The name of key `i` (of [`layout`](Self::layout)'s count): for `MEMORY USAGE`, backups,
     /// or a cluster's slot plan.
+    ///
+    /// Computes in **O(1)** time (one short string).
     pub fn key_name(&self, i: u64) -> String {
         format!("{}{i}}}", self.key_head)
     }
 
     /// The hasher.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }

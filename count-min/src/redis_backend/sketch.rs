@@ -240,6 +240,8 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
     /// The sketch of error ε·N with probability 1 − δ under `prefix` (the shape of
     /// [`dimensions`](crate::dimensions)), default hasher.
     ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
+    ///
     /// # Errors
     /// As [`with_hasher`](RedisCountMin::with_hasher).
     pub fn new(
@@ -253,6 +255,8 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
     }
 
     /// The sketch of `depth` rows of `width` counters under `prefix`, default hasher.
+    ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
     ///
     /// # Errors
     /// As [`with_hasher`](RedisCountMin::with_hasher).
@@ -269,6 +273,8 @@ impl<U: UpdateRule> RedisCountMin<U, DefaultBuildHasher, RedisClient> {
 impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     /// The sketch of the given shape and hasher under `prefix`. Every process sharing it must
     /// pass the same shape, rule and hasher. Creates the metadata key if the prefix has none.
+    ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
     ///
     /// # Errors
     /// - [`RedisError::Config`] for a shape the in-process sketch refuses (the same
@@ -295,6 +301,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
 
     /// Counts one occurrence of `item`.
     ///
+    /// One round trip: a script updating d counters, **O(d)** on the server.
+    ///
     /// # Errors
     /// [`RedisError::Foreign`] if the counters' key holds a value this crate did not write, or
     /// what reaching Redis ran into; then the occurrence may or may not have been counted.
@@ -305,6 +313,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     /// Counts `count` occurrences of `item` and returns its new estimate, as the in-process
     /// [`CountMinSketch::add`] does. One round trip, one script.
     ///
+    /// One round trip: a script updating d counters, **O(d)** on the server.
+    ///
     /// # Errors
     /// As [`increment`](Self::increment).
     pub fn add<T: Hash + ?Sized>(&self, item: &T, count: u64) -> Result<u64, RedisError> {
@@ -314,6 +324,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     /// Counts each `(item, count)` in order, in one script (one round trip, atomic), and
     /// returns each one's estimate right after its add, as a sequence of
     /// [`add`](Self::add)s would.
+    ///
+    /// One round trip for the whole batch; **O(n·d)** on the server for n items.
     ///
     /// # Errors
     /// As [`increment`](Self::increment); on an error, none or all of the batch was counted.
@@ -327,6 +339,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     /// How often `item` occurred, at least: as the in-process [`CountMinSketch::estimate`]. One
     /// round trip: one `BITFIELD_RO` of its d counters.
     ///
+    /// One round trip: d counter reads, **O(d)** on the server.
+    ///
     /// # Errors
     /// What reaching Redis ran into ([`RedisError::Foreign`] for a key of another type).
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> Result<u64, RedisError> {
@@ -334,6 +348,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     }
 
     /// The sum of every count added (saturating at 2^63 − 1, Redis's largest integer).
+    ///
+    /// One round trip, **O(1)** on the server.
     ///
     /// # Errors
     /// What reaching Redis ran into.
@@ -344,6 +360,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     /// Halves every counter and the total (see [`CountMinSketch::halve`]), in one script, for a
     /// decaying count.
     ///
+    /// One round trip: a script over every counter, **O(w·d)** on the server.
+    ///
     /// # Errors
     /// What reaching Redis ran into.
     pub fn halve(&self) -> Result<(), RedisError> {
@@ -351,6 +369,9 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, RedisClient> {
     }
 
     /// Deletes the counters and the total (and the tracked keys): an empty sketch.
+    ///
+    /// One round trip, **O(1)** on the server (the keys are strings, plus the tracked set's size
+    /// for a top-k).
     ///
     /// # Errors
     /// What reaching Redis ran into.
@@ -363,6 +384,8 @@ impl<U: UpdateRule, S: StableHasher + Clone + Send + 'static> RedisCountMin<U, S
     /// The sketch as Redis holds it now: an in-process [`CountMinSketch`] with the same
     /// counters, total, shape and hasher (one script reads both, so the two agree).
     ///
+    /// One round trip; **O(w·d)** bytes moved.
+    ///
     /// # Errors
     /// [`RedisError::Foreign`] for a counters key of another type or length, or what reaching
     /// Redis ran into.
@@ -374,6 +397,8 @@ impl<U: UpdateRule, S: StableHasher + Clone + Send + 'static> RedisCountMin<U, S
 #[cfg(feature = "tokio")]
 impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient> {
     /// [`with_hasher`](RedisCountMin::with_hasher) on an async client.
+    ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
     ///
     /// # Errors
     /// As [`with_hasher`](RedisCountMin::with_hasher).
@@ -395,6 +420,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient
 
     /// [`add`](RedisCountMin::add), awaiting the reply.
     ///
+    /// One round trip, **O(d)** on the server, as [`add`](RedisCountMin::add).
+    ///
     /// # Errors
     /// As [`add`](RedisCountMin::add).
     pub async fn add_async<T: Hash + ?Sized>(
@@ -408,6 +435,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient
 
     /// [`add_many`](RedisCountMin::add_many), awaiting the reply.
     ///
+    /// One round trip for the whole batch; **O(n·d)** on the server for n items.
+    ///
     /// # Errors
     /// As [`add_many`](RedisCountMin::add_many).
     pub async fn add_many_async<T: Hash>(
@@ -419,6 +448,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient
 
     /// [`estimate`](RedisCountMin::estimate), awaiting the reply.
     ///
+    /// One round trip, **O(d)** on the server.
+    ///
     /// # Errors
     /// As [`estimate`](RedisCountMin::estimate).
     pub async fn estimate_async<T: Hash + ?Sized>(&self, item: &T) -> Result<u64, RedisError> {
@@ -428,6 +459,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient
 
     /// [`total`](RedisCountMin::total), awaiting the reply.
     ///
+    /// One round trip, **O(1)** on the server.
+    ///
     /// # Errors
     /// As [`total`](RedisCountMin::total).
     pub async fn total_async(&self) -> Result<u64, RedisError> {
@@ -435,6 +468,8 @@ impl<U: UpdateRule, S: StableHasher> RedisCountMin<U, S, super::AsyncRedisClient
     }
 
     /// [`halve`](RedisCountMin::halve), awaiting the reply.
+    ///
+    /// One round trip, **O(w·d)** on the server.
     ///
     /// # Errors
     /// As [`halve`](RedisCountMin::halve).
@@ -448,6 +483,8 @@ impl<U: UpdateRule, S: StableHasher + Clone + Send + 'static>
     RedisCountMin<U, S, super::AsyncRedisClient>
 {
     /// [`download`](RedisCountMin::download), awaiting the reply.
+    ///
+    /// One round trip; **O(w·d)** bytes moved.
     ///
     /// # Errors
     /// As [`download`](RedisCountMin::download).
@@ -636,22 +673,30 @@ impl<U: UpdateRule, S: StableHasher, C> RedisCountMin<U, S, C> {
     }
 
     /// Columns per row.
+    ///
+    /// Computes in **O(1)** time.
     pub fn width(&self) -> u64 {
         self.width
     }
 
     /// Rows.
+    ///
+    /// Computes in **O(1)** time.
     pub fn depth(&self) -> u64 {
         self.depth
     }
 
     /// The bytes the counters take in Redis (plus a few dozen of Redis's own per key).
+    ///
+    /// Computes in **O(1)** time.
     pub fn len_bytes(&self) -> u64 {
         self.width * self.depth * 4
     }
 
     /// The Redis keys: counters, total and (for a [`RedisTopK`]) the tracked keys' sorted set
     /// and their cells.
+    ///
+    /// Computes in **O(1)** time.
     pub fn key_names(&self) -> [&str; 4] {
         [
             &self.keys.counters,
@@ -729,6 +774,8 @@ pub struct RedisTopK<S = DefaultBuildHasher, C = RedisClient> {
 impl RedisTopK<DefaultBuildHasher, RedisClient> {
     /// The `k` heaviest keys over a sketch of error ε·N with probability 1 − δ, under `prefix`.
     ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
+    ///
     /// # Errors
     /// [`RedisError::Config`] for k = 0 or above [`MAX_K`], and as
     /// [`RedisCountMin::with_hasher`].
@@ -762,6 +809,8 @@ fn check_k(k: u64) -> Result<(), RedisError> {
 impl<S: StableHasher> RedisTopK<S, RedisClient> {
     /// The `k` heaviest keys over a sketch of the given shape and hasher.
     ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
+    ///
     /// # Errors
     /// As [`new`](RedisTopK::new).
     pub fn with_hasher(
@@ -780,6 +829,9 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
 
     /// Counts one occurrence of `key`.
     ///
+    /// One round trip: a script updating d counters and the tracked set, **O(d + log k)** on the
+    /// server.
+    ///
     /// # Errors
     /// As [`RedisCountMin::increment`].
     pub fn insert(&self, key: &str) -> Result<(), RedisError> {
@@ -789,6 +841,9 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
     /// Counts `count` occurrences of `key`, updates the tracked keys, and returns its new
     /// estimate. One round trip, one script.
     ///
+    /// One round trip: a script updating d counters and the tracked set, **O(d + log k)** on the
+    /// server.
+    ///
     /// # Errors
     /// As [`RedisCountMin::increment`].
     pub fn add(&self, key: &str, count: u64) -> Result<u64, RedisError> {
@@ -797,6 +852,8 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
 
     /// Counts each `(key, count)` in order, in one script, and returns each one's estimate
     /// right after its add.
+    ///
+    /// One round trip for the whole batch; **O(n·(d + log k))** on the server for n keys.
     ///
     /// # Errors
     /// As [`RedisCountMin::add_many`].
@@ -810,6 +867,8 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
     /// The tracked keys, largest estimate first, each with the bound ⌈ε·N⌉ (as
     /// [`TopK::top`](crate::TopK::top)). One round trip: one script reads the set and the total.
     ///
+    /// One round trip, **O(k)** on the server.
+    ///
     /// # Errors
     /// What reaching Redis ran into.
     pub fn top(&self) -> Result<Vec<HeavyHitter<String>>, RedisError> {
@@ -817,6 +876,8 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
     }
 
     /// The sketch's estimate for any key, tracked or not.
+    ///
+    /// One round trip, **O(d)** on the server.
     ///
     /// # Errors
     /// As [`RedisCountMin::estimate`].
@@ -827,6 +888,8 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
     /// Halves every count and re-scores the tracked keys against the halved counters (as
     /// [`TopK::halve`](crate::TopK::halve)), in one script.
     ///
+    /// One round trip: a script over every counter and tracked key, **O(w·d + k·d)** on the server.
+    ///
     /// # Errors
     /// What reaching Redis ran into.
     pub fn halve(&self) -> Result<(), RedisError> {
@@ -834,6 +897,8 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
     }
 
     /// Forgets everything.
+    ///
+    /// One round trip, **O(k)** on the server (the tracked set is freed).
     ///
     /// # Errors
     /// What reaching Redis ran into.
@@ -845,6 +910,8 @@ impl<S: StableHasher> RedisTopK<S, RedisClient> {
 #[cfg(feature = "tokio")]
 impl<S: StableHasher> RedisTopK<S, super::AsyncRedisClient> {
     /// [`with_hasher`](RedisTopK::with_hasher) on an async client.
+    ///
+    /// Computes in **O(1)** time locally; one round trip to record or check the shape.
     ///
     /// # Errors
     /// As [`with_hasher`](RedisTopK::with_hasher).
@@ -864,6 +931,8 @@ impl<S: StableHasher> RedisTopK<S, super::AsyncRedisClient> {
 
     /// [`add`](RedisTopK::add), awaiting the reply.
     ///
+    /// One round trip, **O(d + log k)** on the server.
+    ///
     /// # Errors
     /// As [`add`](RedisTopK::add).
     pub async fn add_async(&self, key: &str, count: u64) -> Result<u64, RedisError> {
@@ -871,6 +940,8 @@ impl<S: StableHasher> RedisTopK<S, super::AsyncRedisClient> {
     }
 
     /// [`add_many`](RedisTopK::add_many), awaiting the reply.
+    ///
+    /// One round trip for the whole batch; **O(n·(d + log k))** on the server for n keys.
     ///
     /// # Errors
     /// As [`add_many`](RedisTopK::add_many).
@@ -883,6 +954,8 @@ impl<S: StableHasher> RedisTopK<S, super::AsyncRedisClient> {
 
     /// [`top`](RedisTopK::top), awaiting the reply.
     ///
+    /// One round trip, **O(k)** on the server.
+    ///
     /// # Errors
     /// As [`top`](RedisTopK::top).
     pub async fn top_async(&self) -> Result<Vec<HeavyHitter<String>>, RedisError> {
@@ -890,6 +963,8 @@ impl<S: StableHasher> RedisTopK<S, super::AsyncRedisClient> {
     }
 
     /// [`halve`](RedisTopK::halve), awaiting the reply.
+    ///
+    /// One round trip, **O(w·d + k·d)** on the server.
     ///
     /// # Errors
     /// As [`halve`](RedisTopK::halve).
@@ -908,11 +983,15 @@ impl<S: StableHasher, C> RedisTopK<S, C> {
     }
 
     /// How many keys are tracked at most.
+    ///
+    /// Computes in **O(1)** time.
     pub fn k(&self) -> u64 {
         self.sketch.k
     }
 
     /// The sketch underneath.
+    ///
+    /// Computes in **O(1)** time.
     pub fn sketch(&self) -> &RedisCountMin<Conservative, S, C> {
         &self.sketch
     }

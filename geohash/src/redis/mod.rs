@@ -41,6 +41,8 @@ pub const STEP: u32 = 26;
 /// The score GEOADD stores for a point. Arguments are (lat, lon), as everywhere in this crate
 /// (Redis's commands take them the other way round: `GEOADD key lon lat member`).
 ///
+/// Computes in **O(1)** time.
+///
 /// # Errors
 /// - [`Error::RedisOutOfRange`] (Redis's own text) for longitude outside [-180, 180], latitude
 ///   outside [-85.05112878, 85.05112878], or NaN.
@@ -69,6 +71,8 @@ fn interleave_offsets(lon: f64, lat: f64, lon_range: (f64, f64), lat_range: (f64
 /// The point GEOPOS returns for a score: the cell centre, clamped to Redis's ranges, as
 /// (lat, lon) (GEOPOS prints lon first).
 ///
+/// Computes in **O(1)** time.
+///
 /// # Errors
 /// - [`Error::InvalidScore`] for a score of 2^54 or more (no input encodes to it).
 pub fn position(score: u64) -> Result<(f64, f64), Error> {
@@ -96,6 +100,8 @@ fn position_lon_lat(score: u64) -> Result<(f64, f64), Error> {
 /// The 11-character string GEOHASH prints for a score: the GEOPOS point re-encoded on the
 /// standard ranges at 26 bits per axis, 10 characters, then `'0'` ("we have just 52 bits").
 ///
+/// Computes in **O(1)** time.
+///
 /// # Errors
 /// - [`Error::InvalidScore`] as [`position`].
 pub fn geohash(score: u64) -> Result<String, Error> {
@@ -113,6 +119,8 @@ pub fn geohash(score: u64) -> Result<String, Error> {
 
 /// Formats a coordinate as Redis replies it: 17 digits after the point, trailing zeros (and a
 /// trailing point) removed.
+///
+/// Computes in **O(1)** time (one short string).
 #[must_use]
 pub fn format_coord(x: f64) -> String {
     let mut s = format!("{x:.17}");
@@ -130,6 +138,8 @@ pub fn format_coord(x: f64) -> String {
 /// Great-circle distance in metres between (lat1, lon1) and (lat2, lon2) as Redis computes it
 /// (`geohashGetDistance`): haversine on a sphere of [`REDIS_EARTH_RADIUS_M`], with Redis's
 /// shortcut for equal longitudes.
+///
+/// Computes in **O(1)** time.
 #[must_use]
 pub fn distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (lon1r, lon2r) = (lon1.to_radians_redis(), lon2.to_radians_redis());
@@ -174,6 +184,8 @@ pub enum Unit {
 
 impl Unit {
     /// Metres per unit, as Redis defines them.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn metres(self) -> f64 {
         match self {
@@ -212,6 +224,8 @@ impl fmt::Display for Unit {
 
 /// Formats a distance already converted to its unit as Redis prints it: 4 decimals, from the
 /// value scaled by 10^4 and rounded half to even (`fixedpoint_d2string`).
+///
+/// Computes in **O(1)** time (one short string).
 #[must_use]
 pub fn format_distance(value: f64) -> String {
     let scaled = (value * 10_000.0).round_ties_even();
@@ -292,12 +306,16 @@ pub struct GeoSet {
 
 impl GeoSet {
     /// An empty set.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// GEOADD: stores `member` at (lat, lon); returns whether it is new.
+    ///
+    /// Computes in **O(log n)** time (the sorted-set order is a B-tree).
     ///
     /// # Errors
     /// - [`Error::RedisOutOfRange`] as [`score`]; the set is unchanged.
@@ -312,24 +330,32 @@ impl GeoSet {
     }
 
     /// Number of members.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn len(&self) -> usize {
         self.members.len()
     }
 
     /// Whether the set is empty.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
 
     /// ZSCORE: the member's score.
+    ///
+    /// Computes in **O(1)** expected time.
     #[must_use]
     pub fn score(&self, member: &str) -> Option<u64> {
         self.members.get(member).copied()
     }
 
     /// GEOPOS: (lat, lon) of the member.
+    ///
+    /// Computes in **O(1)** expected time.
     #[must_use]
     pub fn pos(&self, member: &str) -> Option<(f64, f64)> {
         self.score(member).and_then(|s| position(s).ok())
@@ -340,12 +366,16 @@ impl GeoSet {
     }
 
     /// GEOHASH: the member's 11-character string.
+    ///
+    /// Computes in **O(1)** expected time.
     #[must_use]
     pub fn hash(&self, member: &str) -> Option<String> {
         self.score(member).and_then(|s| geohash(s).ok())
     }
 
     /// GEODIST: distance between two members in `unit`; `None` if either is missing.
+    ///
+    /// Computes in **O(1)** expected time.
     #[must_use]
     pub fn dist(&self, a: &str, b: &str, unit: Unit) -> Option<f64> {
         let (lat1, lon1) = self.pos(a)?;
@@ -447,6 +477,8 @@ impl GeoSet {
 
 /// A Redis position, (lat, lon), as a [`Point`] (always valid: Redis's ranges lie inside the
 /// standard ones).
+///
+/// Computes in **O(1)** time.
 #[must_use]
 pub fn to_point(lat: f64, lon: f64) -> Point {
     Point::from_valid(lat, lon)

@@ -56,6 +56,8 @@ impl<K, V, S, W, C> fmt::Debug for Builder<K, V, S, W, C> {
 impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
     /// A cache of `capacity` entries with the default shard count, hasher and system clock.
     ///
+    /// Computes in **O(capacity)** time: the shards' tables are allocated.
+    ///
     /// # Errors
     /// As [`Builder::build`]: [`Error::ZeroCapacity`], or a capacity above
     /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) per shard.
@@ -65,6 +67,8 @@ impl<K: Hash + Eq, V: Clone> ConcurrentCache<K, V> {
 
     /// Starts configuring a cache of capacity `capacity` (entries, or total weight with a
     /// [`Weigher`]).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn builder(capacity: u64) -> Builder<K, V> {
         Builder {
@@ -89,6 +93,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// is 64, reduced so each shard holds at least 1,024 units of capacity: it depends on the
     /// capacity only, so an entry's largest weight ([`ConcurrentCache::max_entry_weight`]) is
     /// the same on every machine. More threads than 8 may want more shards.
+    ///
+    /// Computes in **O(1)** time.
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = Some(shards);
         self
@@ -96,6 +102,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
 
     /// Hashes keys with `hasher` instead of the default (foldhash keyed per cache): for example
     /// [`Xxh3BuildHasher`](crate::Xxh3BuildHasher) for a replay that must repeat hit for hit.
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher<S2>(self, hasher: S2) -> Builder<K, V, S2, W, C> {
         Builder {
             capacity: self.capacity,
@@ -114,6 +122,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     }
 
     /// Bounds the total weight instead of the entry count.
+    ///
+    /// Computes in **O(1)** time.
     pub fn weigher<W2: Weigher<K, V>>(self, weigher: W2) -> Builder<K, V, S, W2, C> {
         Builder {
             capacity: self.capacity,
@@ -132,6 +142,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     }
 
     /// Reads time from `clock` (a [`ManualClock`](crate::ManualClock) in tests).
+    ///
+    /// Computes in **O(1)** time.
     pub fn clock<C2: Clock>(self, clock: C2) -> Builder<K, V, S, W, C2> {
         Builder {
             capacity: self.capacity,
@@ -150,6 +162,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     }
 
     /// Entries expire this long after they were inserted (or last replaced).
+    ///
+    /// Computes in **O(1)** time.
     pub fn time_to_live(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
@@ -159,12 +173,16 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// written together (a deploy's warm-up, a batch load) do not all expire, and reload,
     /// together. Applies to the cache's [`time_to_live`](Self::time_to_live), not to
     /// `insert_with_ttl`'s explicit ones.
+    ///
+    /// Computes in **O(1)** time.
     pub fn ttl_jitter(mut self, jitter: Duration) -> Self {
         self.jitter = Some(jitter);
         self
     }
 
     /// Entries expire after this long without a read or write.
+    ///
+    /// Computes in **O(1)** time.
     pub fn time_to_idle(mut self, tti: Duration) -> Self {
         self.tti = Some(tti);
         self
@@ -172,6 +190,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
 
     /// Counts hits and misses for [`stats`](ConcurrentCache::stats): one atomic add per
     /// lookup (the other counters are always kept).
+    ///
+    /// Computes in **O(1)** time.
     pub fn record_stats(mut self) -> Self {
         self.record_stats = true;
         self
@@ -185,6 +205,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// key meanwhile wins over the reload. Combine with a longer
     /// [`time_to_live`](Self::time_to_live) so that a key nobody reads still expires. As
     /// Caffeine's `refreshAfterWrite`.
+    ///
+    /// Computes in **O(1)** time.
     pub fn refresh_after<E>(
         self,
         age: Duration,
@@ -205,6 +227,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// As [`refresh_after`](Self::refresh_after), running each reload through `spawn` instead
     /// of a new thread: a thread pool, or `tokio::task::spawn_blocking`. `spawn` may also run
     /// the task at once on the reading thread (it is called outside every lock).
+    ///
+    /// Computes in **O(1)** time.
     pub fn refresh_after_with<E>(
         mut self,
         age: Duration,
@@ -222,6 +246,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// As [`refresh_after`](Self::refresh_after) with an async loader: `reload(key, old)`'s
     /// future runs as a task handed to `spawn` (`|task| { tokio::spawn(task); }`), so the cache
     /// depends on no runtime. A task dropped before it finishes counts as a failed reload.
+    ///
+    /// Computes in **O(1)** time.
     pub fn refresh_after_async<E, F>(
         mut self,
         age: Duration,
@@ -240,6 +266,8 @@ impl<K, V, S, W, C> Builder<K, V, S, W, C> {
     /// Calls `listener` with every entry that leaves the cache and why, after the shard's lock
     /// is released (so it may use the cache). It runs on the thread whose operation removed
     /// the entry.
+    ///
+    /// Computes in **O(1)** time.
     pub fn eviction_listener(
         mut self,
         listener: impl Fn(&K, &V, RemovalCause) + Send + Sync + 'static,
@@ -253,6 +281,8 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
     /// The cache, or why the configuration is invalid: zero capacity, a count capacity above
     /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) per shard, an invalid shard count, or a zero TTL or
     /// TTI.
+    ///
+    /// Computes in **O(capacity)** time: the shards' tables are allocated.
     ///
     /// # Errors
     /// [`Error::ZeroCapacity`], [`Error::CapacityTooLarge`], [`Error::InvalidShards`],

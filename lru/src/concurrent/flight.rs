@@ -135,6 +135,9 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     /// The value of `key`, loading it with `load` on a miss. When several threads miss the
     /// same key at once, `load` runs once and the others wait for its value (no stampede). A
     /// loaded value heavier than a shard holds is returned but not cached.
+    ///
+    /// Computes in **O(1)** expected time on a hit (as [`get`](Self::get)); a miss adds the insert,
+    /// O(1) amortized, and the load itself.
     pub fn get_or_insert_with(&self, key: K, load: impl FnOnce() -> V) -> V {
         match self.try_get_or_insert_with(key, || Ok::<V, std::convert::Infallible>(load())) {
             Ok(v) => v,
@@ -184,6 +187,9 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     /// others await its value without blocking a thread. If the loading task's future is
     /// dropped (the request was cancelled, a timeout fired), one of the waiters takes over and
     /// awaits its own `load`: nobody waits for a load that will never finish.
+    ///
+    /// Computes in **O(1)** expected time on a hit (as [`get`](Self::get)); a miss adds the insert,
+    /// O(1) amortized, and the load itself.
     pub async fn get_or_insert_with_async(&self, key: K, load: impl Future<Output = V>) -> V {
         let load = async { Ok::<V, std::convert::Infallible>(load.await) };
         match self.try_get_or_insert_with_async(key, load).await {
@@ -196,6 +202,9 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     /// with the error semantics of [`try_get_or_insert_with`](Self::try_get_or_insert_with): an
     /// error (or a panic) goes to the task whose `load` ran, nothing is cached, and a waiting
     /// task awaits its own `load` instead. `load` must not load the same key from this cache.
+    ///
+    /// Computes in **O(1)** expected time on a hit (as [`get`](Self::get)); a miss adds the insert,
+    /// O(1) amortized, and the load itself.
     pub async fn try_get_or_insert_with_async<E>(
         &self,
         key: K,

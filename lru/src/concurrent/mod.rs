@@ -127,6 +127,9 @@ where
     }
 
     /// The value of `key`, cloned, if it holds a live entry; records the use for the policy.
+    ///
+    /// Computes in **O(1)** expected time: one hash, a shard read lock, one probe, the value's
+    /// clone.
     #[inline]
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
@@ -162,6 +165,8 @@ where
     }
 
     /// Whether `key` holds a live entry, without counting a lookup or a use.
+    ///
+    /// Computes in **O(1)** expected time: one hash, a shard read lock, one probe.
     pub fn contains<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -238,6 +243,9 @@ where
     /// it pushes out, replaces or removes go to the listener. `f` runs under the shard's write
     /// lock: keep it short, and never touch this cache from it.
     ///
+    /// Computes in **O(1)** expected time (amortized), plus `f`: the shard's write lock is held
+    /// while `f` runs.
+    ///
     /// # Errors
     /// [`TooHeavy`] if `f` puts a value heavier than a shard holds; the current entry, if any,
     /// stays.
@@ -294,6 +302,9 @@ where
     /// A snapshot of the live entries, one shard at a time: each shard's entries are cloned
     /// under its read lock, so the iterator holds no lock while the caller uses it. Entries
     /// inserted or removed meanwhile may or may not appear; none appears twice.
+    ///
+    /// Computes in **O(n)** time for the whole walk, each shard's entries cloned under its read
+    /// lock.
     pub fn iter(&self) -> impl Iterator<Item = (K, V)> + '_
     where
         K: Clone,
@@ -310,6 +321,8 @@ where
     }
 
     /// Removes `key` and returns its value, if live (an expired entry is dropped as expired).
+    ///
+    /// Computes in **O(1)** expected time: one hash, a shard write lock.
     pub fn remove<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -342,6 +355,8 @@ where
 
     /// Keeps only the entries for which `keep` returns true (the others go to the listener as
     /// removed). Each shard is locked in turn, so concurrent inserts may survive unseen.
+    ///
+    /// Computes in **O(n)** time, one shard write-locked at a time.
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         for cell in self.cells.iter() {
             let mut out = Removed::None;
@@ -355,6 +370,8 @@ where
     }
 
     /// Removes every entry (reported as removed) and forgets the frequency counts.
+    ///
+    /// Computes in **O(n)** time, one shard write-locked at a time.
     pub fn clear(&self) {
         for cell in self.cells.iter() {
             let mut out = Removed::None;
@@ -398,21 +415,29 @@ where
 impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
     /// Entries resident, expired ones not yet reclaimed included. Locks each shard in turn
     /// for reading.
+    ///
+    /// Computes in **O(shards)** time.
     pub fn len(&self) -> usize {
         self.cells.iter().map(|c| c.shard.read().len()).sum()
     }
 
     /// Whether no entry is resident.
+    ///
+    /// Computes in **O(shards)** time.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Total weight resident (the entry count for the unit weigher); never above the capacity.
+    ///
+    /// Computes in **O(shards)** time.
     pub fn weight(&self) -> u64 {
         self.cells.iter().map(|c| c.shard.read().weight).sum()
     }
 
     /// The hasher keys are hashed with (for a default-built cache, its own random key).
+    ///
+    /// Computes in **O(1)** time.
     pub fn hasher(&self) -> &S {
         &self.hasher
     }
@@ -421,21 +446,29 @@ impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
     /// (capacity ÷ shards, rounded down; when they do not divide evenly some shards hold one
     /// unit more). With the default shard count it depends on the capacity only, never on the
     /// machine.
+    ///
+    /// Computes in **O(1)** time.
     pub fn max_entry_weight(&self) -> u64 {
         self.capacity / self.cells.len() as u64
     }
 
     /// The capacity (entries, or weight with a weigher).
+    ///
+    /// Computes in **O(1)** time.
     pub fn capacity(&self) -> u64 {
         self.capacity
     }
 
     /// The number of shards.
+    ///
+    /// Computes in **O(1)** time.
     pub fn shards(&self) -> usize {
         self.cells.len()
     }
 
     /// The counters, summed over the shards.
+    ///
+    /// Computes in **O(shards)** time.
     pub fn stats(&self) -> CacheStats {
         let mut s = CacheStats::default();
         for cell in self.cells.iter() {
@@ -455,6 +488,8 @@ impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
 
     /// Checks every shard's invariants (links, queue weights, table, capacity); panics on a
     /// broken one. For tests.
+    ///
+    /// Computes in **O(n)** time.
     #[doc(hidden)]
     pub fn check_invariants(&self)
     where

@@ -150,6 +150,8 @@ pub(super) fn read_u32s(r: &mut Reader<'_>) -> Result<Vec<u32>, DecodeError> {
 impl<D: AsRef<[u8]>> Frame<D> {
     /// The versioned wire form: `"BMK"`, version 2, hasher id, depth, fan-out bits, type, then
     /// the body with little-endian u32 counts, indices and lengths (weights are LEB128).
+    ///
+    /// Computes in **O(bytes)** time.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
         out.extend_from_slice(MAGIC);
@@ -213,6 +215,8 @@ impl<D: AsRef<[u8]>> Frame<D> {
     }
 
     /// The length of [`Frame::to_bytes`], without encoding.
+    ///
+    /// Computes in **O(entries)** time.
     pub fn encoded_len(&self) -> usize {
         let entries = |e: &[(Vec<u8>, D)]| -> usize {
             4 + e
@@ -252,6 +256,8 @@ impl<D: Default + AsRef<[u8]> + AsMut<[u8]>> Frame<D> {
     /// Decodes [`Frame::to_bytes`] output; every malformed input is an error, never a panic.
     /// Every count is checked against the bytes left before anything is reserved, so a frame
     /// allocates at most a few bytes per input byte.
+    ///
+    /// Computes in **O(bytes)** time.
     ///
     /// # Errors
     /// - [`Error::Decode`] with the [`DecodeError`] found.

@@ -33,6 +33,8 @@ pub enum Difference {
 
 impl Difference {
     /// The key.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn key(&self) -> &[u8] {
         match self {
@@ -95,6 +97,8 @@ pub(super) enum Step {
 
 impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     /// A session over the local replica's tree (either side) with fan-out [`DEFAULT_FANOUT`].
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn new(tree: &'a SyncTree<H>) -> Self {
         Self {
@@ -111,6 +115,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     /// round trips for a wider fan-out, at more hashes a differing node. Both sides must use
     /// the same fan-out.
     ///
+    /// Computes in **O(1)** time.
+    ///
     /// # Errors
     /// - [`Error::InvalidFanout`] unless `fanout` is a power of two from 2 to [`MAX_FANOUT`].
     pub fn with_fanout(tree: &'a SyncTree<H>, fanout: u32) -> Result<Self, Error> {
@@ -123,6 +129,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// The fan-out.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn fanout(&self) -> u32 {
         1 << self.bits
@@ -136,6 +144,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     /// never grows with the number of differences. The responder knows the full exchange's
     /// size only from the initiator's `Hello`, so before it (and for a session not started)
     /// this is the floor.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn slack(&self) -> u64 {
         let dlen = H::Digest::default().as_ref().len() as u64;
@@ -145,6 +155,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// Starts over, forgetting all progress.
+    ///
+    /// Computes in **O(1)** time.
     pub fn reset(&mut self) {
         self.state = State::Idle;
         self.spent = 0;
@@ -153,6 +165,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// The initiator's first frame (our root).
+    ///
+    /// Computes in **O(1)** time.
     pub fn start(&mut self) -> Frame<H::Digest> {
         self.reset();
         self.initiator = true;
@@ -167,6 +181,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     /// The initiator's first frame of a plain full exchange: every entry at once (one round
     /// trip, the yardstick the descent is measured against, and the cheaper choice when most
     /// keys are known to differ).
+    ///
+    /// Computes in **O(n)** time for the n keys of the tree.
     pub fn start_full(&mut self) -> Frame<H::Digest> {
         self.reset();
         self.initiator = true;
@@ -178,12 +194,16 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// Whether the session has its result.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done(_))
     }
 
     /// The differing keys, sorted, once the session is done.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn differences(&self) -> Option<&[Difference]> {
         match &self.state {
@@ -193,6 +213,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// Bytes of every frame this side sent and received in this session.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn bytes(&self) -> u64 {
         self.spent
@@ -221,6 +243,9 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// Handles the peer's frame; returns the frame to send back, if any.
+    ///
+    /// Computes in **O(f · (entries + log b))** time for a frame of f nodes or buckets (b keys per
+    /// bucket): each node asked about is compared, each bucket's keys merged with ours.
     ///
     /// # Errors
     /// - [`Error::HasherMismatch`] / [`Error::DepthMismatch`] / [`Error::FanoutMismatch`] for a
@@ -328,6 +353,8 @@ impl<'a, H: MerkleHasher> SyncSession<'a, H> {
     }
 
     /// [`SyncSession::handle`] on the wire form: decodes the peer's bytes and encodes the reply.
+    ///
+    /// Computes as [`handle`](Self::handle), plus **O(bytes)** to decode and encode.
     ///
     /// # Errors
     /// As [`SyncSession::handle`], plus [`Error::Decode`] for malformed bytes.

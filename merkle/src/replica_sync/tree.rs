@@ -66,6 +66,8 @@ impl<H: MerkleHasher> SyncTree<H> {
     /// An empty tree of 2^depth buckets: about 2^depth × (24 + 2 × digest) bytes up front
     /// (1.5 GiB at depth 24 with SHA-256).
     ///
+    /// Computes in **O(2^depth)** time: the buckets are allocated.
+    ///
     /// # Errors
     /// - [`Error::InvalidDepth`] for 0 or more than [`MAX_DEPTH`].
     /// - [`Error::OutOfMemory`] if the allocator refuses the buckets.
@@ -93,6 +95,8 @@ impl<H: MerkleHasher> SyncTree<H> {
 
     /// A tree sized for about `n` keys: about 8 keys per bucket, so a differing key costs one
     /// bucket's key list, and the tree has depth ⌈log2(n / 8)⌉ (between 1 and 24).
+    ///
+    /// Computes in **O(n)** time: about n / 8 buckets are allocated.
     #[must_use]
     pub fn with_expected_keys(n: u64) -> Self {
         let depth = (n / 8)
@@ -105,30 +109,40 @@ impl<H: MerkleHasher> SyncTree<H> {
     }
 
     /// Depth (the tree has 2^depth buckets).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn depth(&self) -> u8 {
         self.depth
     }
 
     /// Number of keys.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the tree has no keys.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The root hash: equal roots mean (up to hash collisions) equal key-value sets.
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn root(&self) -> H::Digest {
         self.nodes[1]
     }
 
     /// The bucket a key falls in (the top `depth` bits of a fixed-seed xxh3 of the key).
+    ///
+    /// Computes in **O(len)** time: one XXH3 of the key.
     #[must_use]
     pub fn bucket_of(&self, key: &[u8]) -> u32 {
         (xxhash_rust::xxh3::xxh3_64_with_seed(key, BUCKET_SEED) >> (64 - u32::from(self.depth)))
@@ -175,12 +189,16 @@ impl<H: MerkleHasher> SyncTree<H> {
     }
 
     /// The entry hash H(key, value) stored for `key`.
+    ///
+    /// Computes in **O(len + log b)** time for the b keys of its bucket.
     #[must_use]
     pub fn entry_hash(&self, key: &[u8]) -> Option<H::Digest> {
         self.buckets[self.bucket_of(key) as usize].get(key).copied()
     }
 
     /// Every key with its entry hash, bucket by bucket.
+    ///
+    /// Computes in **O(1)** time; iterating is O(n + 2^depth).
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &H::Digest)> + '_ {
         self.buckets
             .iter()
@@ -235,6 +253,8 @@ impl<H: MerkleHasher> SyncTree<H> {
     /// The bytes a full exchange spends on this tree's entries: what sending every key with
     /// its entry hash costs, the yardstick a [`SyncSession`](crate::SyncSession) never exceeds by more than
     /// [`SyncSession::slack`](crate::SyncSession::slack).
+    ///
+    /// Computes in **O(1)** time.
     #[must_use]
     pub fn full_exchange_bytes(&self) -> u64 {
         keys_len(1, self.weights[1])
