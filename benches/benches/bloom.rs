@@ -1,7 +1,8 @@
 //! Criterion: brick-bloom against fastbloom, bloomfilter, datasketches and
 //! probabilistic-collections on the same fixed-seed keys (n = 1e6 at p = 1 %).
 
-use brick_benches::sections::bloom::{Build, filled, keys};
+use brick_benches::inputs::keys;
+use brick_benches::sections::bloom::{Filter, filled};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -10,7 +11,7 @@ const P: f64 = 0.01;
 /// Keys per timed batch: enough to leave caches cold between repeats of the same key.
 const BATCH: usize = 10_000;
 
-fn group<F: Build>(c: &mut Criterion, present: &[u64], absent: &[u64]) {
+fn group<F: Filter>(c: &mut Criterion, present: &[u64], absent: &[u64]) {
     let f = filled::<F>(present, P);
     for (op, keys) in [("contains_present", present), ("contains_absent", absent)] {
         let mut g = c.benchmark_group(format!("bloom/{op}"));

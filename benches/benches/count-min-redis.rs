@@ -2,7 +2,7 @@
 //! counter, single adds and batches of 100, on a local Redis (`REDIS_URL`, or a `redis-server`
 //! from `PATH` started for the run). Without either, it says so and measures nothing.
 
-use brick_benches::sections::lru::zipf_keys;
+use brick_benches::inputs::zipf_keys;
 use brick_benches::sections::rate_limit_redis::BenchRedis;
 use brick_count_min::{Conservative, Plain, RedisClient, RedisCountMin, RedisTopK};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -1,8 +1,8 @@
 //! Criterion: brick-count-min against count-min-sketch, streaming_algorithms and datasketches
 //! on the same Zipf(1.1) stream over 10^6 keys, each sized for ε = 0.001, δ = 0.01.
 
+use brick_benches::inputs::zipf_keys;
 use brick_benches::sections::count_min::{DELTA, EPSILON, Sketch};
-use brick_benches::sections::lru::zipf_keys;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -11,7 +11,7 @@ const N: usize = 2_000_000;
 const BATCH: usize = 10_000;
 
 fn group<S: Sketch>(c: &mut Criterion, stream: &[u64]) {
-    let mut s = S::build(EPSILON, DELTA);
+    let mut s = S::build((EPSILON, DELTA));
     stream.iter().for_each(|k| s.inc(k));
     let mut g = c.benchmark_group("count-min/increment");
     g.throughput(Throughput::Elements(BATCH as u64));

@@ -1,7 +1,7 @@
 //! Criterion: brick-lru's `get_or_insert_with_async` against moka's `future::Cache::get_with`,
 //! 1,000 tokio tasks running a Zipf stream through one cache (see the compare section).
 
-use brick_benches::sections::lru::zipf_keys;
+use brick_benches::inputs::zipf_keys;
 use brick_benches::sections::lru_async::{runtime, zipf_moka, zipf_ours};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! fixed-seed keys (capacity 100,000): get hit on 1 and 2 threads, insert with eviction, and
 //! get_or_insert_with over Zipf(0.99) keys.
 
-use brick_benches::sections::lru::zipf_keys;
+use brick_benches::inputs::zipf_keys;
 use brick_benches::sections::lru_concurrent::{Shared, full};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;

@@ -1,7 +1,8 @@
 //! Criterion: brick-lru against lru, schnellru, clru, hashlink and quick_cache (unsync) on the
 //! same fixed-seed keys (capacity 100,000).
 
-use brick_benches::sections::lru::{Lru, filled, uniform_keys, zipf_keys};
+use brick_benches::inputs::{uniform_keys, zipf_keys};
+use brick_benches::sections::lru::{Lru, filled};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 

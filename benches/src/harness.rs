@@ -107,6 +107,21 @@ impl Ctx {
         ns_per_op_alternating_all(self.mode.runs(), ops, runs)
     }
 
+    /// [`time_alternating_all`](Self::time_alternating_all) where each implementation's pass
+    /// performs its own number of operations (a slow peer timed on fewer).
+    pub fn time_alternating_each(&self, runs: &mut [(u64, &mut dyn FnMut())]) -> Vec<f64> {
+        let ops: Vec<u64> = runs.iter().map(|(o, _)| *o).collect();
+        let mut passes: Vec<&mut dyn FnMut()> = Vec::with_capacity(runs.len());
+        for (_, r) in runs.iter_mut() {
+            passes.push(r);
+        }
+        ns_per_op_alternating_all(self.mode.runs(), 1, &mut passes)
+            .into_iter()
+            .zip(ops)
+            .map(|(ns, o)| ns / o.max(1) as f64)
+            .collect()
+    }
+
     /// Writes `chart` as `<file_stem>.svg` and remembers it for the report.
     pub fn chart(&self, file_stem: &str, chart: &Chart) {
         let Some(dir) = &self.out_dir else { return };

@@ -1,96 +1,186 @@
 //! brick-bloom against fastbloom, bloomfilter, Apache DataSketches and probabilistic-collections.
 
 use crate::chart::{Chart, Series};
-use crate::{Ctx, Record, Section};
+use crate::inputs::keys;
+use crate::{Contender, Ctx, Lane, Record, Section, race};
 use std::hint::black_box;
+use std::rc::Rc;
 
-/// `n` fixed-seed keys (splitmix64); `absent` keys have the top bit set and present ones not,
-/// so the two sets never meet.
-pub fn keys(n: usize, seed: u64, absent: bool) -> Vec<u64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^= z >> 31;
-            if absent { z | 1 << 63 } else { z & !(1 << 63) }
-        })
-        .collect()
-}
-
-/// The operations every filter in the comparison offers, so one generic driver times them all
-/// (statically dispatched: each filter's own code is inlined as in a real caller).
-pub trait Filter {
+/// What every filter in the comparison offers, statically dispatched (each filter's own code is
+/// inlined as in a real caller). Built from (n items, false-positive rate p).
+pub trait Filter: Contender<Spec = (usize, f64)> {
     /// Adds a key.
     fn put(&mut self, key: &u64);
     /// Whether the key is possibly present.
     fn has(&self, key: &u64) -> bool;
 }
 
-/// How each implementation is built for `n` items at rate `p`, with its default hasher.
-pub trait Build: Filter + Sized {
-    /// Label in the report.
-    const NAME: &'static str;
-    /// Ours or a peer.
-    const OURS: bool;
-    /// A filter for `n` items at false-positive rate `p`.
-    fn build(n: usize, p: f64) -> Self;
+impl Contender for brick_bloom::BloomFilter {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "brick-bloom BloomFilter";
+    const OURS: bool = true;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::new(n as u64, p).expect("valid")
+    }
 }
 
-macro_rules! filter {
-    ($t:ty, $name:expr, $ours:expr, |$n:ident, $p:ident| $build:expr, |$f:ident, $k:ident| put $put:expr, has $has:expr) => {
-        impl Filter for $t {
-            #[inline]
-            fn put(&mut self, $k: &u64) {
-                let $f = self;
-                $put;
-            }
-            #[inline]
-            fn has(&self, $k: &u64) -> bool {
-                let $f = self;
-                $has
-            }
-        }
-        impl Build for $t {
-            const NAME: &'static str = $name;
-            const OURS: bool = $ours;
-            fn build($n: usize, $p: f64) -> Self {
-                $build
-            }
-        }
-    };
+impl Filter for brick_bloom::BloomFilter {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
 }
 
-filter!(brick_bloom::BloomFilter, "brick-bloom BloomFilter", true,
-    |n, p| brick_bloom::BloomFilter::new(n as u64, p).expect("valid"),
-    |f, k| put { f.insert(k); }, has f.contains(k));
-filter!(brick_bloom::BlockedBloomFilter, "brick-bloom BlockedBloomFilter", true,
-    |n, p| brick_bloom::BlockedBloomFilter::new(n as u64, p).expect("valid"),
-    |f, k| put { f.insert(k); }, has f.contains(k));
-filter!(brick_bloom::AtomicBloomFilter, "brick-bloom AtomicBloomFilter", true,
-    |n, p| brick_bloom::AtomicBloomFilter::new(n as u64, p).expect("valid"),
-    |f, k| put { f.insert(k); }, has f.contains(k));
-filter!(fastbloom::BloomFilter, "fastbloom", false,
-    |n, p| fastbloom::BloomFilter::with_false_pos(p).seed(&42).expected_items(n),
-    |f, k| put { f.insert(k); }, has f.contains(k));
-filter!(fastbloom::AtomicBloomFilter, "fastbloom AtomicBloomFilter", false,
-    |n, p| fastbloom::AtomicBloomFilter::with_false_pos(p).seed(&42).expected_items(n),
-    |f, k| put { f.insert(k); }, has f.contains(k));
-filter!(bloomfilter::Bloom<u64>, "bloomfilter", false,
-    |n, p| bloomfilter::Bloom::new_for_fp_rate_with_seed(n, p, &[7; 32]).expect("valid"),
-    |f, k| put f.set(k), has f.check(k));
-filter!(datasketches::bloom::BloomFilter, "datasketches", false,
-    |n, p| datasketches::bloom::BloomFilterBuilder::with_accuracy(n as u64, p).seed(42).build().expect("valid"),
-    |f, k| put f.insert(k), has f.contains(k));
-filter!(probabilistic_collections::bloom::BloomFilter<u64>, "probabilistic-collections", false,
-    |n, p| probabilistic_collections::bloom::BloomFilter::new(n, p),
-    |f, k| put f.insert(k), has f.contains(k));
+impl Contender for brick_bloom::BlockedBloomFilter {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "brick-bloom BlockedBloomFilter";
+    const OURS: bool = true;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::new(n as u64, p).expect("valid")
+    }
+}
+
+impl Filter for brick_bloom::BlockedBloomFilter {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
+}
+
+impl Contender for brick_bloom::AtomicBloomFilter {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "brick-bloom AtomicBloomFilter";
+    const OURS: bool = true;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::new(n as u64, p).expect("valid")
+    }
+}
+
+impl Filter for brick_bloom::AtomicBloomFilter {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
+}
+
+impl Contender for fastbloom::BloomFilter {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "fastbloom";
+    const OURS: bool = false;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::with_false_pos(p).seed(&42).expected_items(n)
+    }
+}
+
+impl Filter for fastbloom::BloomFilter {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
+}
+
+impl Contender for fastbloom::AtomicBloomFilter {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "fastbloom AtomicBloomFilter";
+    const OURS: bool = false;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::with_false_pos(p).seed(&42).expected_items(n)
+    }
+}
+
+impl Filter for fastbloom::AtomicBloomFilter {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
+}
+
+impl Contender for bloomfilter::Bloom<u64> {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "bloomfilter";
+    const OURS: bool = false;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::new_for_fp_rate_with_seed(n, p, &[7; 32]).expect("valid")
+    }
+}
+
+impl Filter for bloomfilter::Bloom<u64> {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.set(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.check(key)
+    }
+}
+
+impl Contender for datasketches::bloom::BloomFilter {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "datasketches";
+    const OURS: bool = false;
+    fn build((n, p): (usize, f64)) -> Self {
+        datasketches::bloom::BloomFilterBuilder::with_accuracy(n as u64, p)
+            .seed(42)
+            .build()
+            .expect("valid")
+    }
+}
+
+impl Filter for datasketches::bloom::BloomFilter {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
+}
+
+impl Contender for probabilistic_collections::bloom::BloomFilter<u64> {
+    type Spec = (usize, f64);
+    const NAME: &'static str = "probabilistic-collections";
+    const OURS: bool = false;
+    fn build((n, p): (usize, f64)) -> Self {
+        Self::new(n, p)
+    }
+}
+
+impl Filter for probabilistic_collections::bloom::BloomFilter<u64> {
+    #[inline]
+    fn put(&mut self, key: &u64) {
+        self.insert(key);
+    }
+    #[inline]
+    fn has(&self, key: &u64) -> bool {
+        self.contains(key)
+    }
+}
 
 /// A filled filter of type `F` for `present`.
-pub fn filled<F: Build>(present: &[u64], p: f64) -> F {
-    let mut f = F::build(present.len(), p);
+pub fn filled<F: Filter>(present: &[u64], p: f64) -> F {
+    let mut f = F::build((present.len(), p));
     present.iter().for_each(|k| f.put(k));
     f
 }
@@ -110,37 +200,21 @@ struct Measured {
     miss: f64,
 }
 
-fn measure<F: Build>(
+/// Records `F`'s accuracy and memory at the main point, and returns its lane for the timed race:
+/// `insert` builds and fills a fresh filter (allocation included), the two queries ask a
+/// filled one.
+fn enter<'a, F: Filter + 'a>(
     ctx: &Ctx,
-    present: &[u64],
-    absent: &[u64],
+    present: &'a [u64],
+    absent: &'a [u64],
     p: f64,
     out: &mut Vec<Record>,
-) -> Measured {
+) -> Lane<'a> {
     let n = present.len();
     let params = format!("n={n} p={p}");
     ctx.step(&format!("{} n={n}", F::NAME));
-    let insert = ctx.time(n as u64, || {
-        black_box(filled::<F>(present, p));
-    });
     let (f, bytes) = ctx.memory.measure(|| filled::<F>(present, p));
-    let hit = ctx.time(n as u64, || {
-        for k in present {
-            black_box(f.has(black_box(k)));
-        }
-    });
-    let miss = ctx.time(absent.len() as u64, || {
-        for k in absent {
-            black_box(f.has(black_box(k)));
-        }
-    });
     let fpr = false_positive_rate(&f, absent);
-    let record = |op: &str, ns: f64| {
-        Record::new(BRICK, F::NAME, F::NAME, F::OURS, op, params.clone()).with_ns(ns)
-    };
-    out.push(record("insert", insert));
-    out.push(record("contains_present", hit));
-    out.push(record("contains_absent", miss));
     let bits_per_item = bytes.map_or(f64::NAN, |b| b as f64 * 8.0 / n as f64);
     out.push(
         Record::new(BRICK, F::NAME, F::NAME, F::OURS, "accuracy", params.clone())
@@ -149,22 +223,32 @@ fn measure<F: Build>(
             .at_most(),
     );
     out.push(
-        Record::new(BRICK, F::NAME, F::NAME, F::OURS, "memory", params.clone()).with_metric(
+        Record::new(BRICK, F::NAME, F::NAME, F::OURS, "memory", params).with_metric(
             "bits_per_item",
             bits_per_item,
             None,
         ),
     );
-    Measured {
-        name: F::NAME,
-        insert,
-        hit,
-        miss,
-    }
+    let hit = Rc::new(f);
+    let miss = Rc::clone(&hit);
+    Lane::of::<F>()
+        .op("insert", n as u64, move || {
+            black_box(filled::<F>(present, p));
+        })
+        .op("contains_present", n as u64, move || {
+            for k in present {
+                black_box(hit.has(black_box(k)));
+            }
+        })
+        .op("contains_absent", absent.len() as u64, move || {
+            for k in absent {
+                black_box(miss.has(black_box(k)));
+            }
+        })
 }
 
 /// (bits per item, measured FPR) of `F` at each target rate.
-fn curve<F: Build>(ctx: &Ctx, present: &[u64], absent: &[u64], rates: &[f64]) -> Vec<(f64, f64)> {
+fn curve<F: Filter>(ctx: &Ctx, present: &[u64], absent: &[u64], rates: &[f64]) -> Vec<(f64, f64)> {
     ctx.step(&format!("FPR curve {}", F::NAME));
     rates
         .iter()
@@ -207,20 +291,37 @@ impl Section for BloomSection {
         let p = 0.01;
         let present = keys(n, 1, false);
         let absent = keys(n, 2, true);
-        let m = [
-            measure::<brick_bloom::BloomFilter>(ctx, &present, &absent, p, &mut out),
-            measure::<brick_bloom::BlockedBloomFilter>(ctx, &present, &absent, p, &mut out),
-            measure::<brick_bloom::AtomicBloomFilter>(ctx, &present, &absent, p, &mut out),
-            measure::<fastbloom::BloomFilter>(ctx, &present, &absent, p, &mut out),
-            measure::<fastbloom::AtomicBloomFilter>(ctx, &present, &absent, p, &mut out),
-            measure::<bloomfilter::Bloom<u64>>(ctx, &present, &absent, p, &mut out),
-            measure::<datasketches::bloom::BloomFilter>(ctx, &present, &absent, p, &mut out),
-            measure::<probabilistic_collections::bloom::BloomFilter<u64>>(
+        let mut lanes = vec![
+            enter::<brick_bloom::BloomFilter>(ctx, &present, &absent, p, &mut out),
+            enter::<brick_bloom::BlockedBloomFilter>(ctx, &present, &absent, p, &mut out),
+            enter::<brick_bloom::AtomicBloomFilter>(ctx, &present, &absent, p, &mut out),
+            enter::<fastbloom::BloomFilter>(ctx, &present, &absent, p, &mut out),
+            enter::<fastbloom::AtomicBloomFilter>(ctx, &present, &absent, p, &mut out),
+            enter::<bloomfilter::Bloom<u64>>(ctx, &present, &absent, p, &mut out),
+            enter::<datasketches::bloom::BloomFilter>(ctx, &present, &absent, p, &mut out),
+            enter::<probabilistic_collections::bloom::BloomFilter<u64>>(
                 ctx, &present, &absent, p, &mut out,
             ),
         ];
-        let by = |name: &str| m.iter().find(|x| x.name == name).expect("measured");
+        let ns = race(ctx, &mut lanes);
         let params = format!("n={n} p={p}");
+        let mut m = Vec::new();
+        for (lane, ns) in lanes.iter().zip(&ns) {
+            for ((op, _, _), &t) in lane.ops.iter().zip(ns) {
+                out.push(
+                    Record::new(BRICK, lane.name, lane.name, lane.ours, op, params.clone())
+                        .with_ns(t),
+                );
+            }
+            m.push(Measured {
+                name: lane.name,
+                insert: ns[0],
+                hit: ns[1],
+                miss: ns[2],
+            });
+        }
+        drop(lanes);
+        let by = |name: &str| m.iter().find(|x| x.name == name).expect("measured");
         let mut target = |ours: &Measured, peer: &Measured, bound: f64| {
             for (op, a, b) in [
                 ("insert", ours.insert, peer.insert),

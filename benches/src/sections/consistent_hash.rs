@@ -14,17 +14,9 @@ const OURS: &str = "brick-consistent-hash";
 /// Virtual nodes per node for every ring, ours and peers.
 pub const VNODES: u32 = 160;
 
-/// Fixed-seed u64 keys.
+/// Fixed-seed u64 keys (the shared input stream of [`crate::inputs::keys`]).
 pub fn keys(n: usize) -> Vec<u64> {
-    let mut x = 0x243f_6a88_85a3_08d3u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        })
-        .collect()
+    crate::inputs::keys(n, 0x243f_6a88_85a3_08d3, false)
 }
 
 /// The busiest node's load over the mean that a ring of `n` nodes with `v` points each exceeds
@@ -221,8 +213,18 @@ impl Section for ConsistentHashSection {
             let p = format!("nodes={n}");
             let with_bytes = Record::with_bytes_opt;
             // Rings.
+            // Every pair or trio of contenders is timed alternately (one pass each per round).
             let (ring, b) = ctx.memory.measure(|| ours_ring(n));
-            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(ring.get(k))));
+            let (peer, peer_b) = ctx.memory.measure(|| peer_ring(n));
+            let (mpc, mpc_b) = ctx.memory.measure(|| mpc_ring(n));
+            let [t, peer_t, mpc_t] = ctx.time_alternating(
+                ops,
+                [
+                    &mut || ks.iter().for_each(|k| _ = black_box(ring.get(k))),
+                    &mut || ks.iter().for_each(|k| _ = black_box(peer.get(k))),
+                    &mut || ks.iter().for_each(|k| _ = black_box(mpc.node(k).is_some())),
+                ],
+            );
             let lm = distribution(ks.iter(), 0..n, |k| ring.get(*k).copied());
             curve("brick HashRing", n, t);
             out.push(
@@ -237,8 +239,7 @@ impl Section for ConsistentHashSection {
                 )
                 .at_most(),
             );
-            let (peer, b) = ctx.memory.measure(|| peer_ring(n));
-            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(peer.get(k))));
+            let (t, b) = (peer_t, peer_b);
             let lm = distribution(ks.iter(), 0..n, |k| peer.get(*k).map(|(node, _)| *node));
             curve("hashring", n, t);
             out.push(
@@ -256,10 +257,7 @@ impl Section for ConsistentHashSection {
                 )
                 .with_metric("max/mean", lm.max_over_mean, None),
             );
-            let (mpc, b) = ctx.memory.measure(|| mpc_ring(n));
-            let t = ctx.time(ops, || {
-                ks.iter().for_each(|k| _ = black_box(mpc.node(k).is_some()))
-            });
+            let (t, b) = (mpc_t, mpc_b);
             curve("mpchash", n, t);
             out.push(with_bytes(
                 Record::new(
@@ -275,14 +273,20 @@ impl Section for ConsistentHashSection {
             ));
 
             // Jump.
-            let t = ctx.time(ops, || {
-                ks.iter()
-                    .for_each(|k| _ = black_box(ours_jump(&hasher, k, n)))
-            });
+            let jh = jumphash::JumpHasher::new_with_keys(0, 0);
+            let [t, jh_t] = ctx.time_alternating(
+                ops,
+                [
+                    &mut || {
+                        ks.iter()
+                            .for_each(|k| _ = black_box(ours_jump(&hasher, k, n)))
+                    },
+                    &mut || ks.iter().for_each(|k| _ = black_box(jh.slot(k, n))),
+                ],
+            );
             curve("brick jump", n, t);
             out.push(Record::new(BRICK, "jump", OURS, true, "jump", p.clone()).with_ns(t));
-            let jh = jumphash::JumpHasher::new_with_keys(0, 0);
-            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(jh.slot(k, n))));
+            let t = jh_t;
             curve("jumphash", n, t);
             out.push(
                 Record::new(BRICK, "JumpHasher", "jumphash", false, "jump", p.clone()).with_ns(t),
@@ -293,18 +297,22 @@ impl Section for ConsistentHashSection {
                 .len()
                 .min(ctx.mode.pick(2_000, 20_000, 50_000) * 10 / n as usize)];
             let hrw = ours_hrw(n);
-            let t = ctx.time(hk.len() as u64, || {
-                hk.iter().for_each(|k| _ = black_box(hrw.get(k)))
-            });
+            let peer_h = peer_hrw(n);
+            let [t, peer_h_t] = ctx.time_alternating(
+                hk.len() as u64,
+                [
+                    &mut || hk.iter().for_each(|k| _ = black_box(hrw.get(k))),
+                    &mut || {
+                        hk.iter()
+                            .for_each(|k| _ = black_box(peer_h.calc_candidates(k).next()))
+                    },
+                ],
+            );
             curve("brick Rendezvous", n, t);
             out.push(
                 Record::new(BRICK, "Rendezvous", OURS, true, "rendezvous", p.clone()).with_ns(t),
             );
-            let peer_h = peer_hrw(n);
-            let t = ctx.time(hk.len() as u64, || {
-                hk.iter()
-                    .for_each(|k| _ = black_box(peer_h.calc_candidates(k).next()))
-            });
+            let t = peer_h_t;
             curve("rendezvous_hash", n, t);
             out.push(
                 Record::new(
@@ -320,7 +328,14 @@ impl Section for ConsistentHashSection {
 
             // Maglev.
             let (m, b) = ctx.memory.measure(|| ours_maglev(n));
-            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(m.get(k))));
+            let (pm, pm_b) = ctx.memory.measure(|| maglev::Maglev::new(0..n));
+            let [t, pm_t] = ctx.time_alternating(
+                ops,
+                [
+                    &mut || ks.iter().for_each(|k| _ = black_box(m.get(k))),
+                    &mut || ks.iter().for_each(|k| _ = black_box(pm.get(k))),
+                ],
+            );
             let lm = distribution(ks.iter(), 0..n, |k| m.get(*k).copied());
             curve("brick Maglev", n, t);
             out.push(
@@ -330,8 +345,7 @@ impl Section for ConsistentHashSection {
                 )
                 .with_metric("max/mean", lm.max_over_mean, None),
             );
-            let (pm, b) = ctx.memory.measure(|| maglev::Maglev::new(0..n));
-            let t = ctx.time(ops, || ks.iter().for_each(|k| _ = black_box(pm.get(k))));
+            let (t, b) = (pm_t, pm_b);
             curve("maglev crate", n, t);
             out.push(with_bytes(
                 Record::new(BRICK, "Maglev", "maglev", false, "maglev", p.clone()).with_ns(t),

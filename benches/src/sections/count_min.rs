@@ -2,8 +2,8 @@
 //! (CountMin and the frequent-items sketch).
 
 use crate::chart::{Chart, Series};
-use crate::sections::lru::zipf_keys;
-use crate::{Ctx, Record, Section};
+use crate::inputs::zipf_keys;
+use crate::{Contender, Ctx, Lane, Record, Section, race};
 use std::hint::black_box;
 
 /// ε and δ of the comparison (the issue's).
@@ -11,16 +11,11 @@ pub const EPSILON: f64 = 0.001;
 /// See [`EPSILON`].
 pub const DELTA: f64 = 0.01;
 
-/// What every sketch in the comparison offers, statically dispatched.
-pub trait Sketch {
-    /// Label in the report.
-    const NAME: &'static str;
-    /// Ours or a peer.
-    const OURS: bool;
+/// What every sketch in the comparison offers, statically dispatched. Built from (ε, δ), each
+/// sized by its crate's own formula.
+pub trait Sketch: Contender<Spec = (f64, f64)> {
     /// Conservative update (the peers count-min-sketch and streaming_algorithms always are).
     const CONSERVATIVE: bool;
-    /// The sketch for ε and δ, sized by the crate's own formula.
-    fn build(epsilon: f64, delta: f64) -> Self;
     /// Counts one occurrence.
     fn inc(&mut self, key: &u64);
     /// The estimated count.
@@ -36,62 +31,157 @@ type Ours = brick_count_min::CountMinSketch<u32>;
 type OursCu = brick_count_min::ConservativeCountMin<u32>;
 type OursAtomic = brick_count_min::AtomicCountMinSketch;
 
-macro_rules! sketch {
-    ($t:ty, $name:expr, $ours:expr, $cons:expr, |$e:ident, $d:ident| $build:expr,
-     |$s:ident, $k:ident| inc $inc:expr, est $est:expr, bytes $bytes:expr) => {
-        impl Sketch for $t {
-            const NAME: &'static str = $name;
-            const OURS: bool = $ours;
-            const CONSERVATIVE: bool = $cons;
-            fn build($e: f64, $d: f64) -> Self {
-                $build
-            }
-            #[inline]
-            fn inc(&mut self, $k: &u64) {
-                let $s = self;
-                $inc;
-            }
-            #[inline]
-            fn est(&self, $k: &u64) -> u64 {
-                let $s = self;
-                $est
-            }
-            fn counter_bytes(&self) -> usize {
-                #[allow(unused_variables)] // peers whose size follows from the parameters alone
-                let $s = self;
-                $bytes
-            }
-        }
-    };
+impl Contender for Ours {
+    type Spec = (f64, f64);
+    const NAME: &'static str = "brick-count-min CountMinSketch";
+    const OURS: bool = true;
+    fn build((e, d): (f64, f64)) -> Self {
+        Ours::new(e, d).expect("valid")
+    }
 }
 
-sketch!(Ours, "brick-count-min CountMinSketch", true, false,
-    |e, d| Ours::new(e, d).expect("valid"),
-    |s, k| inc s.increment(k), est s.estimate(k), bytes s.len_bytes());
-sketch!(OursCu, "brick-count-min ConservativeCountMin", true, true,
-    |e, d| OursCu::new(e, d).expect("valid"),
-    |s, k| inc s.increment(k), est s.estimate(k), bytes s.len_bytes());
-sketch!(OursAtomic, "brick-count-min AtomicCountMinSketch", true, false,
-    |e, d| OursAtomic::new(e, d).expect("valid"),
-    |s, k| inc s.increment(k), est s.estimate(k), bytes s.len_bytes());
+impl Sketch for Ours {
+    const CONSERVATIVE: bool = false;
+    #[inline]
+    fn inc(&mut self, key: &u64) {
+        self.increment(key);
+    }
+    #[inline]
+    fn est(&self, key: &u64) -> u64 {
+        self.estimate(key)
+    }
+    fn counter_bytes(&self) -> usize {
+        self.len_bytes()
+    }
+}
+
+impl Contender for OursCu {
+    type Spec = (f64, f64);
+    const NAME: &'static str = "brick-count-min ConservativeCountMin";
+    const OURS: bool = true;
+    fn build((e, d): (f64, f64)) -> Self {
+        OursCu::new(e, d).expect("valid")
+    }
+}
+
+impl Sketch for OursCu {
+    const CONSERVATIVE: bool = true;
+    #[inline]
+    fn inc(&mut self, key: &u64) {
+        self.increment(key);
+    }
+    #[inline]
+    fn est(&self, key: &u64) -> u64 {
+        self.estimate(key)
+    }
+    fn counter_bytes(&self) -> usize {
+        self.len_bytes()
+    }
+}
+
+impl Contender for OursAtomic {
+    type Spec = (f64, f64);
+    const NAME: &'static str = "brick-count-min AtomicCountMinSketch";
+    const OURS: bool = true;
+    fn build((e, d): (f64, f64)) -> Self {
+        OursAtomic::new(e, d).expect("valid")
+    }
+}
+
+impl Sketch for OursAtomic {
+    const CONSERVATIVE: bool = false;
+    #[inline]
+    fn inc(&mut self, key: &u64) {
+        self.increment(key);
+    }
+    #[inline]
+    fn est(&self, key: &u64) -> u64 {
+        self.estimate(key)
+    }
+    fn counter_bytes(&self) -> usize {
+        self.len_bytes()
+    }
+}
+
 // count-min-sketch sizes width as next_pow2(2 / (tolerance / capacity)) and depth from the
 // confidence 1 − δ; capacity 1 makes tolerance the ε of the others.
-sketch!(CmsSketch, "count-min-sketch", false, true,
-    |e, d| CmsSketch::new(1, 1.0 - d, e).expect("valid"),
-    |s, k| inc s.increment(k), est u64::from(s.estimate(k)),
-    bytes CmsSketch::estimate_memory(1, 1.0 - DELTA, EPSILON).expect("valid"));
+impl Contender for CmsSketch {
+    type Spec = (f64, f64);
+    const NAME: &'static str = "count-min-sketch";
+    const OURS: bool = false;
+    fn build((e, d): (f64, f64)) -> Self {
+        CmsSketch::new(1, 1.0 - d, e).expect("valid")
+    }
+}
+
+impl Sketch for CmsSketch {
+    const CONSERVATIVE: bool = true;
+    #[inline]
+    fn inc(&mut self, key: &u64) {
+        self.increment(key);
+    }
+    #[inline]
+    fn est(&self, key: &u64) -> u64 {
+        u64::from(self.estimate(key))
+    }
+    fn counter_bytes(&self) -> usize {
+        CmsSketch::estimate_memory(1, 1.0 - DELTA, EPSILON).expect("valid")
+    }
+}
+
 // u32 counters take streaming_algorithms' conservative path (IntersectPlusUnionIsPlus = false).
-sketch!(SaSketch, "streaming_algorithms", false, true,
-    |e, d| SaSketch::new(1.0 - d, e, ()),
-    |s, k| inc { s.push(k, &1u32); }, est u64::from(s.get(k)),
-    bytes { let w = (2.0 / EPSILON).round() as usize; w.next_power_of_two() * ((DELTA.ln() / 0.5f64.ln()).floor() as usize) * 4 });
-sketch!(DsSketch, "datasketches", false, false,
-    |e, d| DsSketch::new(
-        DsSketch::suggest_num_hashes(1.0 - d).expect("valid"),
-        DsSketch::suggest_num_buckets(e).expect("valid"),
-    ).expect("valid"),
-    |s, k| inc s.update(k), est s.estimate(k),
-    bytes s.num_buckets() as usize * usize::from(s.num_hashes()) * 8);
+impl Contender for SaSketch {
+    type Spec = (f64, f64);
+    const NAME: &'static str = "streaming_algorithms";
+    const OURS: bool = false;
+    fn build((e, d): (f64, f64)) -> Self {
+        SaSketch::new(1.0 - d, e, ())
+    }
+}
+
+impl Sketch for SaSketch {
+    const CONSERVATIVE: bool = true;
+    #[inline]
+    fn inc(&mut self, key: &u64) {
+        self.push(key, &1u32);
+    }
+    #[inline]
+    fn est(&self, key: &u64) -> u64 {
+        u64::from(self.get(key))
+    }
+    fn counter_bytes(&self) -> usize {
+        let w = (2.0 / EPSILON).round() as usize;
+        w.next_power_of_two() * ((DELTA.ln() / 0.5f64.ln()).floor() as usize) * 4
+    }
+}
+
+impl Contender for DsSketch {
+    type Spec = (f64, f64);
+    const NAME: &'static str = "datasketches";
+    const OURS: bool = false;
+    fn build((e, d): (f64, f64)) -> Self {
+        DsSketch::new(
+            DsSketch::suggest_num_hashes(1.0 - d).expect("valid"),
+            DsSketch::suggest_num_buckets(e).expect("valid"),
+        )
+        .expect("valid")
+    }
+}
+
+impl Sketch for DsSketch {
+    const CONSERVATIVE: bool = false;
+    #[inline]
+    fn inc(&mut self, key: &u64) {
+        self.update(key);
+    }
+    #[inline]
+    fn est(&self, key: &u64) -> u64 {
+        self.estimate(key)
+    }
+    fn counter_bytes(&self) -> usize {
+        self.num_buckets() as usize * usize::from(self.num_hashes()) * 8
+    }
+}
 
 /// Ours with the same bytes of `u32` counters as a peer: depth ⌈ln(1/δ)⌉, the width that fills
 /// the bytes.
@@ -133,28 +223,22 @@ struct Measured {
     errors: Vec<u64>,
 }
 
-fn measure<S: Sketch>(ctx: &Ctx, stream: &[u64], truth: &[u64], out: &mut Vec<Record>) -> Measured {
-    ctx.step(&format!("{} increment/estimate", S::NAME));
+/// Records `S`'s overestimates against the truth, and returns its lane for the timed race
+/// (`increment` builds a sketch and counts the whole stream; `estimate` queries every item of
+/// it on a filled sketch) with what the rest of the section compares.
+fn enter<'a, S: Sketch + 'a>(
+    ctx: &Ctx,
+    stream: &'a [u64],
+    truth: &[u64],
+    out: &mut Vec<Record>,
+) -> (Lane<'a>, Measured) {
+    ctx.step(&format!("{} overestimates", S::NAME));
     let n = stream.len() as u64;
     let params = format!("items={n} eps={EPSILON} delta={DELTA}");
-    let inc = ctx.time(n, || {
-        let mut s = S::build(EPSILON, DELTA);
-        for k in stream {
-            s.inc(black_box(k));
-        }
-        black_box(&s);
-    });
-    let mut s = S::build(EPSILON, DELTA);
+    let mut s = S::build((EPSILON, DELTA));
     stream.iter().for_each(|k| s.inc(k));
-    let est = ctx.time(n, || {
-        for k in stream {
-            black_box(s.est(black_box(k)));
-        }
-    });
     let errors = overestimates(truth, |k| s.est(k));
     let record = |op: &str| Record::new(BRICK, S::NAME, S::NAME, S::OURS, op, params.clone());
-    out.push(record("increment").with_ns(inc));
-    out.push(record("estimate").with_ns(est));
     let bound = EPSILON * n as f64;
     let mean = errors.iter().sum::<u64>() as f64 / errors.len().max(1) as f64;
     out.push(
@@ -182,14 +266,28 @@ fn measure<S: Sketch>(ctx: &Ctx, stream: &[u64], truth: &[u64], out: &mut Vec<Re
             )
             .at_least(),
     );
-    Measured {
+    let measured = Measured {
         name: S::NAME,
         conservative: S::CONSERVATIVE,
-        inc,
-        est,
+        inc: f64::NAN,
+        est: f64::NAN,
         bytes: s.counter_bytes(),
         errors,
-    }
+    };
+    let lane = Lane::of::<S>()
+        .op("increment", n, move || {
+            let mut fresh = S::build((EPSILON, DELTA));
+            for k in stream {
+                fresh.inc(black_box(k));
+            }
+            black_box(&fresh);
+        })
+        .op("estimate", n, move || {
+            for k in stream {
+                black_box(s.est(black_box(k)));
+            }
+        });
+    (lane, measured)
 }
 
 /// Mean and max overestimate of ours (plain and conservative) with `bytes` of counters.
@@ -217,16 +315,6 @@ fn true_top(truth: &[u64], k: usize) -> std::collections::HashSet<u64> {
     let mut keys: Vec<u64> = (0..truth.len() as u64).collect();
     keys.sort_by_key(|&x| std::cmp::Reverse(truth[x as usize]));
     keys.into_iter().take(k).collect()
-}
-
-/// ns per item of `build` (which counts the whole stream of `n` items), and the structure it
-/// builds with its heap bytes.
-fn timed_build<T>(ctx: &Ctx, n: usize, build: impl Fn() -> T) -> (f64, T, Option<u64>) {
-    let ns = ctx.time(n as u64, || {
-        black_box(build());
-    });
-    let (built, bytes) = ctx.memory.measure(build);
-    (ns, built, bytes)
 }
 
 /// The report section.
@@ -260,15 +348,27 @@ impl Section for CountMinSection {
         ctx.step("count-min: Zipf stream");
         let stream = zipf_keys(n, universe as u64, 1.1, 11);
         let truth = exact(&stream, universe);
-        let m = [
-            measure::<Ours>(ctx, &stream, &truth, &mut out),
-            measure::<OursCu>(ctx, &stream, &truth, &mut out),
-            measure::<OursAtomic>(ctx, &stream, &truth, &mut out),
-            measure::<CmsSketch>(ctx, &stream, &truth, &mut out),
-            measure::<SaSketch>(ctx, &stream, &truth, &mut out),
-            measure::<DsSketch>(ctx, &stream, &truth, &mut out),
+        let entries = vec![
+            enter::<Ours>(ctx, &stream, &truth, &mut out),
+            enter::<OursCu>(ctx, &stream, &truth, &mut out),
+            enter::<OursAtomic>(ctx, &stream, &truth, &mut out),
+            enter::<CmsSketch>(ctx, &stream, &truth, &mut out),
+            enter::<SaSketch>(ctx, &stream, &truth, &mut out),
+            enter::<DsSketch>(ctx, &stream, &truth, &mut out),
         ];
+        let (mut lanes, mut m): (Vec<Lane<'_>>, Vec<Measured>) = entries.into_iter().unzip();
+        let ns = race(ctx, &mut lanes);
         let params = format!("items={n} eps={EPSILON} delta={DELTA}");
+        for ((lane, x), ns) in lanes.iter().zip(m.iter_mut()).zip(&ns) {
+            (x.inc, x.est) = (ns[0], ns[1]);
+            for ((op, _, _), &t) in lane.ops.iter().zip(ns) {
+                out.push(
+                    Record::new(BRICK, lane.name, lane.name, lane.ours, op, params.clone())
+                        .with_ns(t),
+                );
+            }
+        }
+        drop(lanes);
         let peers: Vec<&Measured> = m.iter().filter(|x| !x.name.starts_with("brick")).collect();
         let fastest = |f: fn(&Measured) -> f64| {
             peers
@@ -380,7 +480,34 @@ impl Section for CountMinSection {
             stream.iter().for_each(|k| t.insert(k));
             t
         };
-        let (ns, t, bytes) = timed_build(ctx, n, build_topk);
+        let build_ss = || {
+            let mut t = brick_count_min::SpaceSaving::<u64>::new(1000).expect("valid");
+            stream.iter().for_each(|k| t.insert(k));
+            t
+        };
+        let build_sa = || {
+            let mut t = streaming_algorithms::Top::<u64, u32>::new(100, 1.0 - DELTA, EPSILON, ());
+            stream.iter().for_each(|k| t.push(*k, &1u32));
+            t
+        };
+        let build_ds = || {
+            let mut t =
+                datasketches::frequencies::FrequentItemsSketch::<u64>::new(2048).expect("valid");
+            stream.iter().for_each(|k| t.update(*k));
+            t
+        };
+        // Each pass builds one structure and counts the whole stream; the four alternate.
+        let [ns_topk, ns_ss, ns_sa, ns_ds] = ctx.time_alternating(
+            n as u64,
+            [
+                &mut || _ = black_box(build_topk()),
+                &mut || _ = black_box(build_ss()),
+                &mut || _ = black_box(build_sa()),
+                &mut || _ = black_box(build_ds()),
+            ],
+        );
+        let (t, bytes) = ctx.memory.measure(build_topk);
+        let ns = ns_topk;
         hh(
             "brick-count-min TopK",
             true,
@@ -388,12 +515,8 @@ impl Section for CountMinSection {
             bytes,
             recall(t.top().into_iter().map(|h| h.key).collect()),
         );
-        let build_ss = || {
-            let mut t = brick_count_min::SpaceSaving::<u64>::new(1000).expect("valid");
-            stream.iter().for_each(|k| t.insert(k));
-            t
-        };
-        let (ns, t, bytes) = timed_build(ctx, n, build_ss);
+        let (t, bytes) = ctx.memory.measure(build_ss);
+        let ns = ns_ss;
         hh(
             "brick-count-min SpaceSaving k=1000",
             true,
@@ -401,12 +524,8 @@ impl Section for CountMinSection {
             bytes,
             recall(t.top().into_iter().take(100).map(|h| h.key).collect()),
         );
-        let build_sa = || {
-            let mut t = streaming_algorithms::Top::<u64, u32>::new(100, 1.0 - DELTA, EPSILON, ());
-            stream.iter().for_each(|k| t.push(*k, &1u32));
-            t
-        };
-        let (ns, t, bytes) = timed_build(ctx, n, build_sa);
+        let (t, bytes) = ctx.memory.measure(build_sa);
+        let ns = ns_sa;
         hh(
             "streaming_algorithms Top",
             false,
@@ -414,13 +533,8 @@ impl Section for CountMinSection {
             bytes,
             recall(t.iter().map(|(k, _)| *k).collect()),
         );
-        let build_ds = || {
-            let mut t =
-                datasketches::frequencies::FrequentItemsSketch::<u64>::new(2048).expect("valid");
-            stream.iter().for_each(|k| t.update(*k));
-            t
-        };
-        let (ns, t, bytes) = timed_build(ctx, n, build_ds);
+        let (t, bytes) = ctx.memory.measure(build_ds);
+        let ns = ns_ds;
         let mut rows = t.frequent_items(datasketches::frequencies::ErrorType::NoFalseNegatives);
         rows.sort_by_key(|r| std::cmp::Reverse(r.estimate()));
         hh(

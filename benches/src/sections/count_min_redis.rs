@@ -1,8 +1,8 @@
 //! brick-count-min's Redis-backed sketch and top-k against its in-process twins and a naive
 //! exact counter (`HINCRBY` per item), on one real local `redis-server`.
 
+use crate::inputs::zipf_keys;
 use crate::sections::bloom_redis::memory_usage;
-use crate::sections::lru::zipf_keys;
 use crate::sections::rate_limit_redis::BenchRedis;
 use crate::{Ctx, Record, Section};
 use brick_count_min::{

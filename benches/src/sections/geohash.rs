@@ -1,28 +1,10 @@
 //! brick-geohash against the `geohash` crate (georust), and `GeoIndex` against a brute-force scan.
 
 use crate::chart::{Chart, Series};
+use crate::inputs::Rng;
 use crate::{Ctx, Record, Section};
 use brick_geohash::{EARTH_RADIUS_M, GeoHash, GeoIndex, Point, cover, haversine};
 use std::hint::black_box;
-
-/// Fixed-seed xorshift64*, so ours and the peer see the same inputs in every run.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        Self(seed | 1)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// `n` points uniform over the inhabited latitudes (±60°) of the whole globe.
 pub fn world_points(n: usize, seed: u64) -> Vec<(f64, f64)> {
@@ -284,18 +266,22 @@ fn radius_queries(ctx: &Ctx) -> Vec<Record> {
         ctx.step(&format!("within r={r} m"));
         let params = format!("n={n} r={r}m");
         let q = centres.len() as u64;
-        let ours = ctx.time(q, || {
-            for c in &centres {
-                black_box(index.within(*c, r).expect("valid radius"));
-            }
-        });
-        // The scan is slow: time it on fewer centres (it does not depend on the centre).
+        // The scan is slow: time it on fewer centres (it does not depend on the centre). The two
+        // are timed alternately, one pass each per round.
         let scan_centres = &centres[..centres.len().min(ctx.mode.pick(2, 5, 10))];
-        let baseline = ctx.time(scan_centres.len() as u64, || {
-            for c in scan_centres {
-                black_box(scan(&points_copy, *c, r));
-            }
-        });
+        let times = ctx.time_alternating_each(&mut [
+            (q, &mut || {
+                for c in &centres {
+                    black_box(index.within(*c, r).expect("valid radius"));
+                }
+            }),
+            (scan_centres.len() as u64, &mut || {
+                for c in scan_centres {
+                    black_box(scan(&points_copy, *c, r));
+                }
+            }),
+        ]);
+        let (ours, baseline) = (times[0], times[1]);
         // Recall against the scan, on a few centres (the scan is the slow part).
         let (mut found, mut expected) = (0usize, 0usize);
         for c in scan_centres {

@@ -2,7 +2,7 @@
 //! DataSketches HLL (4, 6 and 8 bits) and amadeus-streaming, all at p = lg_k = 14.
 
 use crate::chart::{Chart, Series};
-use crate::{Ctx, Record, Section};
+use crate::{Contender, Ctx, Lane, Record, Section, race};
 use brick_hyperloglog::{AtomicHyperLogLog, HyperLogLog};
 use cardinality_estimator::CardinalityEstimator;
 use datasketches::hll::{HllSketch, HllType};
@@ -16,12 +16,29 @@ pub const P: u8 = 14;
 /// The cardinalities the report measures memory and error at.
 pub const CARDINALITIES: [u64; 6] = [10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
-/// What every sketch here does: add a u64, estimate.
-pub trait Sketch {
+/// What every sketch here does: add a u64, estimate. Built at p = [`P`] (the spec is `()`).
+pub trait Sketch: Contender<Spec = ()> {
     /// Adds an item.
     fn add(&mut self, item: u64);
     /// The estimate.
     fn estimate(&mut self) -> f64;
+}
+
+/// cardinality-estimator at P = 14, W = 6, with its default hasher.
+pub type Cardinality = CardinalityEstimator<u64, wyhash::WyHash, 14, 6>;
+
+/// A DataSketches HLL sketch with `BITS`-bit registers (4, 6 or 8): one type per register
+/// width, so each is a contender of its own.
+#[derive(Debug)]
+pub struct Datasketches<const BITS: u8>(HllSketch);
+
+impl Contender for HyperLogLog {
+    type Spec = ();
+    const NAME: &'static str = "brick-hyperloglog HyperLogLog";
+    const OURS: bool = true;
+    fn build((): ()) -> Self {
+        HyperLogLog::with_params(P).expect("valid")
+    }
 }
 
 impl Sketch for HyperLogLog {
@@ -31,6 +48,15 @@ impl Sketch for HyperLogLog {
     }
     fn estimate(&mut self) -> f64 {
         self.count() as f64
+    }
+}
+
+impl Contender for AtomicHyperLogLog {
+    type Spec = ();
+    const NAME: &'static str = "brick-hyperloglog AtomicHyperLogLog";
+    const OURS: bool = true;
+    fn build((): ()) -> Self {
+        AtomicHyperLogLog::with_params(P).expect("valid")
     }
 }
 
@@ -44,6 +70,15 @@ impl Sketch for AtomicHyperLogLog {
     }
 }
 
+impl Contender for HyperLogLogPlus<u64, RandomState> {
+    type Spec = ();
+    const NAME: &'static str = "hyperloglogplus";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        HyperLogLogPlus::new(P, RandomState::new()).expect("valid")
+    }
+}
+
 impl Sketch for HyperLogLogPlus<u64, RandomState> {
     #[inline]
     fn add(&mut self, item: u64) {
@@ -54,8 +89,14 @@ impl Sketch for HyperLogLogPlus<u64, RandomState> {
     }
 }
 
-/// cardinality-estimator at P = 14, W = 6, with its default hasher.
-pub type Cardinality = CardinalityEstimator<u64, wyhash::WyHash, 14, 6>;
+impl Contender for Cardinality {
+    type Spec = ();
+    const NAME: &'static str = "cardinality-estimator";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        Cardinality::new()
+    }
+}
 
 impl Sketch for Cardinality {
     #[inline]
@@ -64,6 +105,15 @@ impl Sketch for Cardinality {
     }
     fn estimate(&mut self) -> f64 {
         CardinalityEstimator::estimate(self) as f64
+    }
+}
+
+impl Contender for hyperloglockless::HyperLogLog {
+    type Spec = ();
+    const NAME: &'static str = "hyperloglockless";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        hyperloglockless::HyperLogLog::new(P)
     }
 }
 
@@ -77,13 +127,69 @@ impl Sketch for hyperloglockless::HyperLogLog {
     }
 }
 
-impl Sketch for HllSketch {
+impl Contender for Datasketches<4> {
+    type Spec = ();
+    const NAME: &'static str = "datasketches HLL_4";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        Self(HllSketch::new(P, HllType::Hll4).expect("lg_k 14"))
+    }
+}
+
+impl Sketch for Datasketches<4> {
     #[inline]
     fn add(&mut self, item: u64) {
-        self.update(item);
+        self.0.update(item);
     }
     fn estimate(&mut self) -> f64 {
-        HllSketch::estimate(self)
+        self.0.estimate()
+    }
+}
+
+impl Contender for Datasketches<6> {
+    type Spec = ();
+    const NAME: &'static str = "datasketches HLL_6";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        Self(HllSketch::new(P, HllType::Hll6).expect("lg_k 14"))
+    }
+}
+
+impl Sketch for Datasketches<6> {
+    #[inline]
+    fn add(&mut self, item: u64) {
+        self.0.update(item);
+    }
+    fn estimate(&mut self) -> f64 {
+        self.0.estimate()
+    }
+}
+
+impl Contender for Datasketches<8> {
+    type Spec = ();
+    const NAME: &'static str = "datasketches HLL_8";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        Self(HllSketch::new(P, HllType::Hll8).expect("lg_k 14"))
+    }
+}
+
+impl Sketch for Datasketches<8> {
+    #[inline]
+    fn add(&mut self, item: u64) {
+        self.0.update(item);
+    }
+    fn estimate(&mut self) -> f64 {
+        self.0.estimate()
+    }
+}
+
+impl Contender for amadeus_streaming::HyperLogLog<u64> {
+    type Spec = ();
+    const NAME: &'static str = "amadeus-streaming";
+    const OURS: bool = false;
+    fn build((): ()) -> Self {
+        amadeus_streaming::HyperLogLog::new(AMADEUS_ERROR)
     }
 }
 
@@ -97,95 +203,62 @@ impl Sketch for amadeus_streaming::HyperLogLog<u64> {
     }
 }
 
-/// One implementation: its name, whether it is ours, and a constructor.
-pub struct Contender {
-    /// Implementation name.
-    pub name: &'static str,
-    /// Ours?
-    pub ours: bool,
-    /// A fresh sketch.
-    pub make: fn() -> Box<dyn Sketch>,
-}
-
-impl std::fmt::Debug for Contender {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
-    }
-}
-
-fn datasketches(t: HllType) -> Box<dyn Sketch> {
-    Box::new(HllSketch::new(P, t).expect("lg_k 14"))
-}
-
-/// Every implementation, ours first. (Boxed for the accuracy and memory runs; the timed
-/// inserts are monomorphised per type instead, see [`time_inserts`].)
-pub fn contenders() -> Vec<Contender> {
-    vec![
-        Contender {
-            name: "brick-hyperloglog HyperLogLog",
-            ours: true,
-            make: || Box::new(HyperLogLog::with_params(P).expect("valid")),
-        },
-        Contender {
-            name: "brick-hyperloglog AtomicHyperLogLog",
-            ours: true,
-            make: || Box::new(AtomicHyperLogLog::with_params(P).expect("valid")),
-        },
-        Contender {
-            name: "hyperloglogplus",
-            ours: false,
-            make: || Box::new(HyperLogLogPlus::new(P, RandomState::new()).expect("valid")),
-        },
-        Contender {
-            name: "cardinality-estimator",
-            ours: false,
-            make: || Box::new(Cardinality::new()),
-        },
-        Contender {
-            name: "hyperloglockless",
-            ours: false,
-            make: || Box::new(hyperloglockless::HyperLogLog::new(P)),
-        },
-        Contender {
-            name: "datasketches HLL_4",
-            ours: false,
-            make: || datasketches(HllType::Hll4),
-        },
-        Contender {
-            name: "datasketches HLL_6",
-            ours: false,
-            make: || datasketches(HllType::Hll6),
-        },
-        Contender {
-            name: "datasketches HLL_8",
-            ours: false,
-            make: || datasketches(HllType::Hll8),
-        },
-        Contender {
-            name: "amadeus-streaming",
-            ours: false,
-            make: || Box::new(amadeus_streaming::HyperLogLog::<u64>::new(AMADEUS_ERROR)),
-        },
-    ]
-}
-
 /// amadeus-streaming takes an error rate and picks p = ⌈2 log2(1.04 / error)⌉: 14 for this.
 pub const AMADEUS_ERROR: f64 = 0.0082;
 
-/// ns per insert of `items` (distinct) into a fresh sketch from `make`, monomorphised.
-#[inline(never)]
-pub fn time_inserts<S: Sketch>(ctx: &Ctx, items: &[u64], make: impl Fn() -> S) -> f64 {
-    let mut sketch = make();
-    ctx.time(items.len() as u64, || {
-        sketch = make();
-        for &x in items {
-            sketch.add(black_box(x));
-        }
-    })
+/// A sketch behind `dyn`, for the untimed accuracy and memory runs.
+trait DynSketch {
+    fn add(&mut self, item: u64);
+    fn estimate(&mut self) -> f64;
+}
+
+impl<S: Sketch> DynSketch for S {
+    fn add(&mut self, item: u64) {
+        Sketch::add(self, item);
+    }
+    fn estimate(&mut self) -> f64 {
+        Sketch::estimate(self)
+    }
+}
+
+/// One contender for the untimed runs: its name, whether it is ours, and a constructor.
+struct Entry {
+    name: &'static str,
+    ours: bool,
+    make: fn() -> Box<dyn DynSketch>,
+}
+
+/// `S`'s entry for the untimed runs, and its lane for the race: `insert` adds `items` (distinct)
+/// to a fresh sketch, so the sparse phase and the promotion are included; `count` is one
+/// estimate of a sketch holding the first 10^6 of them.
+fn enter<'a, S: Sketch + 'static>(items: &'a [u64]) -> (Lane<'a>, Entry) {
+    let mut counted = S::build(());
+    for &x in &items[..items.len().min(1_000_000)] {
+        counted.add(x);
+    }
+    let lane = Lane::of::<S>()
+        .op("insert", items.len() as u64, move || {
+            let mut sketch = S::build(());
+            for &x in items {
+                sketch.add(black_box(x));
+            }
+            black_box(&mut sketch);
+        })
+        .op("count", 1_000, move || {
+            for _ in 0..1_000 {
+                black_box(counted.estimate());
+            }
+        });
+    let entry = Entry {
+        name: S::NAME,
+        ours: S::OURS,
+        make: || Box::new(S::build(())),
+    };
+    (lane, entry)
 }
 
 /// Relative RMSE over `trials` streams of `n` distinct items (stream t: items t·2^40 + i).
-fn rmse(c: &Contender, n: u64, trials: u64) -> f64 {
+fn rmse(c: &Entry, n: u64, trials: u64) -> f64 {
     let mut sq = 0.0;
     for t in 0..trials {
         let mut s = (c.make)();
@@ -228,80 +301,47 @@ impl Section for HyperLogLogSection {
         let items: Vec<u64> = (0..n).collect();
         let params = format!("n={n} p={P}");
 
-        ctx.step("hyperloglog: insert");
-        let make_plus =
-            || HyperLogLogPlus::<u64, RandomState>::new(P, RandomState::new()).expect("p");
-        let timed: Vec<(&str, bool, f64)> = vec![
-            (
-                "brick-hyperloglog HyperLogLog",
-                true,
-                time_inserts(ctx, &items, || HyperLogLog::with_params(P).expect("p")),
-            ),
-            (
-                "brick-hyperloglog AtomicHyperLogLog",
-                true,
-                time_inserts(ctx, &items, || {
-                    AtomicHyperLogLog::with_params(P).expect("p")
-                }),
-            ),
-            (
-                "hyperloglogplus",
-                false,
-                time_inserts(ctx, &items, make_plus),
-            ),
-            (
-                "cardinality-estimator",
-                false,
-                time_inserts(ctx, &items, Cardinality::new),
-            ),
-            (
-                "hyperloglockless",
-                false,
-                time_inserts(ctx, &items, || hyperloglockless::HyperLogLog::new(P)),
-            ),
-            (
-                "datasketches HLL_4",
-                false,
-                time_inserts(ctx, &items, || HllSketch::new(P, HllType::Hll4).expect("p")),
-            ),
-            (
-                "datasketches HLL_6",
-                false,
-                time_inserts(ctx, &items, || HllSketch::new(P, HllType::Hll6).expect("p")),
-            ),
-            (
-                "datasketches HLL_8",
-                false,
-                time_inserts(ctx, &items, || HllSketch::new(P, HllType::Hll8).expect("p")),
-            ),
-            (
-                "amadeus-streaming",
-                false,
-                time_inserts(ctx, &items, || {
-                    amadeus_streaming::HyperLogLog::<u64>::new(AMADEUS_ERROR)
-                }),
-            ),
-        ];
-        for &(name, ours, ns) in &timed {
-            out.push(Record::new(BRICK, name, name, ours, "insert", params.clone()).with_ns(ns));
-        }
-
-        ctx.step("hyperloglog: count");
-        let contenders = contenders();
-        for c in &contenders {
-            let mut s = (c.make)();
-            for &x in &items[..items.len().min(1_000_000)] {
-                s.add(x);
-            }
-            let ns = ctx.time(1_000, || {
-                for _ in 0..1_000 {
-                    black_box(s.estimate());
-                }
-            });
+        ctx.step("hyperloglog: sketches");
+        let (mut lanes, contenders): (Vec<Lane<'_>>, Vec<Entry>) = vec![
+            enter::<HyperLogLog>(&items),
+            enter::<AtomicHyperLogLog>(&items),
+            enter::<HyperLogLogPlus<u64, RandomState>>(&items),
+            enter::<Cardinality>(&items),
+            enter::<hyperloglockless::HyperLogLog>(&items),
+            enter::<Datasketches<4>>(&items),
+            enter::<Datasketches<6>>(&items),
+            enter::<Datasketches<8>>(&items),
+            enter::<amadeus_streaming::HyperLogLog<u64>>(&items),
+        ]
+        .into_iter()
+        .unzip();
+        let ns = race(ctx, &mut lanes);
+        for (lane, ns) in lanes.iter().zip(&ns) {
             out.push(
-                Record::new(BRICK, c.name, c.name, c.ours, "count", "n=1000000 p=14").with_ns(ns),
+                Record::new(
+                    BRICK,
+                    lane.name,
+                    lane.name,
+                    lane.ours,
+                    "insert",
+                    params.clone(),
+                )
+                .with_ns(ns[0]),
+            );
+            out.push(
+                Record::new(
+                    BRICK,
+                    lane.name,
+                    lane.name,
+                    lane.ours,
+                    "count",
+                    "n=1000000 p=14",
+                )
+                .with_ns(ns[1]),
             );
         }
+        drop(lanes);
+        let inserts: Vec<f64> = ns.iter().map(|t| t[0]).collect();
 
         ctx.step("hyperloglog: memory");
         let mut bytes_at: Vec<(u64, Vec<Option<u64>>)> = Vec::new();
@@ -371,7 +411,7 @@ impl Section for HyperLogLogSection {
             worst_ratio = worst_ratio.max(ratio);
         }
 
-        let best_peer_insert = timed[2..].iter().map(|t| t.2).fold(f64::INFINITY, f64::min);
+        let best_peer_insert = inserts[2..].iter().copied().fold(f64::INFINITY, f64::min);
         let target = |what: &str, metric: &str, value: f64, bound: f64| {
             Record::target(BRICK, "brick-hyperloglog HyperLogLog", what, params.clone())
                 .with_metric(metric, value, Some(bound))
@@ -380,7 +420,7 @@ impl Section for HyperLogLogSection {
         out.push(target(
             "insert",
             "ns ratio vs fastest peer",
-            timed[0].2 / best_peer_insert,
+            inserts[0] / best_peer_insert,
             0.5,
         ));
         out.push(target(

@@ -3,142 +3,226 @@
 
 use crate::chart::{Chart, Series};
 use crate::harness::ns_per_op_alternating_all;
-use crate::{Ctx, Record, Section};
+use crate::inputs::{read_trace, reference, uniform_keys, zipf_keys};
+use crate::{Contender, Ctx, Record, Section};
 use std::hash::Hash;
 use std::hint::black_box;
-use std::io::Read;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 
-/// Fixed-seed splitmix64 stream.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
-/// `n` keys uniform over `0..universe`.
-pub fn uniform_keys(n: usize, universe: u64, seed: u64) -> Vec<u64> {
-    let mut r = Rng::new(seed);
-    (0..n).map(|_| r.next_u64() % universe).collect()
-}
-
-/// `n` keys Zipf(s)-distributed over `0..universe` (key 0 the most popular), by inverse CDF:
-/// the synthetic corpus's generator, for the bench binaries.
-pub fn zipf_keys(n: usize, universe: u64, s: f64, seed: u64) -> Vec<u64> {
-    crate::families::zipf(n, universe, s, seed)
-}
-
-/// A shared trace (gzip of little-endian u64 keys) from brick-lru's test data.
-pub fn read_trace(file: &str) -> Vec<u64> {
-    let path = format!(
-        "{}/../lru/tests/data/traces/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut raw = Vec::new();
-    let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    flate2::read::GzDecoder::new(f)
-        .read_to_end(&mut raw)
-        .expect("gzip");
-    raw.chunks_exact(8)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .collect()
-}
-
-/// The reference hit ratios of the shared traces.
-pub fn reference() -> serde_json::Value {
-    let path = format!(
-        "{}/../lru/tests/data/traces/reference_hit_ratios.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file")).expect("json")
-}
-
-/// What every cache in the comparison offers, statically dispatched.
-pub trait Lru<K, V> {
-    /// Label in the report.
-    const NAME: &'static str;
-    /// Ours or a peer.
-    const OURS: bool;
+/// What every cache in the comparison offers, statically dispatched. Built from a capacity in
+/// entries.
+pub trait Lru<K, V>: Contender<Spec = usize> {
     /// Whether its policy is LRU (the speed targets compare against LRU peers only).
     const LRU: bool;
-    /// A cache of `cap` entries.
-    fn with_capacity(cap: usize) -> Self;
     /// Looks `k` up (counting a use); whether it was there.
     fn hit(&mut self, k: &K) -> bool;
     /// Inserts, evicting if full.
     fn put(&mut self, k: K, v: V);
 }
 
-macro_rules! cache {
-    ($t:ty, $name:expr, $ours:expr, $lru:expr, |$cap:ident| $new:expr, |$c:ident, $k:ident| $hit:expr, |$c2:ident, $k2:ident, $v:ident| $put:expr) => {
-        impl<K: Hash + Eq + Clone, V> Lru<K, V> for $t {
-            const NAME: &'static str = $name;
-            const OURS: bool = $ours;
-            const LRU: bool = $lru;
-            fn with_capacity($cap: usize) -> Self {
-                $new
-            }
-            #[inline]
-            fn hit(&mut self, $k: &K) -> bool {
-                let $c = self;
-                $hit
-            }
-            #[inline]
-            fn put(&mut self, $k2: K, $v: V) {
-                let $c2 = self;
-                $put;
-            }
-        }
-    };
-}
-
 fn nz(cap: usize) -> NonZeroUsize {
     NonZeroUsize::new(cap).expect("capacity above 0")
 }
 
-cache!(brick_lru::LruCache<K, V>, "brick-lru LruCache", true, true,
-    |cap| brick_lru::LruCache::new(cap as u64).expect("valid"),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
-cache!(brick_lru::LruCache<K, V, std::collections::hash_map::RandomState>,
-    "brick-lru LruCache (std RandomState)", true, true,
-    |cap| brick_lru::LruCache::builder(cap as u64).hasher(Default::default()).build().expect("valid"),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
-cache!(brick_lru::LruCache<K, V, brick_lru::Xxh3BuildHasher>,
-    "brick-lru LruCache (Xxh3BuildHasher, fixed seed)", true, true,
-    |cap| brick_lru::LruCache::builder(cap as u64).hasher(Default::default()).build().expect("valid"),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
-cache!(brick_lru::LfuCache<K, V>, "brick-lru LfuCache", true, false,
-    |cap| brick_lru::LfuCache::new(cap as u64).expect("valid"),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
-cache!(lru::LruCache<K, V>, "lru", false, true,
-    |cap| lru::LruCache::new(nz(cap)),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.push(k, v); });
-cache!(schnellru::LruMap<K, V>, "schnellru", false, true,
-    |cap| schnellru::LruMap::new(schnellru::ByLength::new(cap as u32)),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
-cache!(clru::CLruCache<K, V>, "clru", false, true,
-    |cap| clru::CLruCache::new(nz(cap)),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.put(k, v); });
-cache!(hashlink::LruCache<K, V>, "hashlink", false, true,
-    |cap| hashlink::LruCache::new(cap),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
-cache!(quick_cache::unsync::Cache<K, V>, "quick_cache unsync (S3-FIFO-like)", false, false,
-    |cap| quick_cache::unsync::Cache::new(cap),
-    |c, k| c.get(k).is_some(), |c, k, v| { c.insert(k, v); });
+impl<K: Hash + Eq + Clone, V> Contender for brick_lru::LruCache<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "brick-lru LruCache";
+    const OURS: bool = true;
+    fn build(cap: usize) -> Self {
+        brick_lru::LruCache::new(cap as u64).expect("valid")
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for brick_lru::LruCache<K, V> {
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender
+    for brick_lru::LruCache<K, V, std::collections::hash_map::RandomState>
+{
+    type Spec = usize;
+    const NAME: &'static str = "brick-lru LruCache (std RandomState)";
+    const OURS: bool = true;
+    fn build(cap: usize) -> Self {
+        brick_lru::LruCache::builder(cap as u64)
+            .hasher(Default::default())
+            .build()
+            .expect("valid")
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V>
+    for brick_lru::LruCache<K, V, std::collections::hash_map::RandomState>
+{
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for brick_lru::LruCache<K, V, brick_lru::Xxh3BuildHasher> {
+    type Spec = usize;
+    const NAME: &'static str = "brick-lru LruCache (Xxh3BuildHasher, fixed seed)";
+    const OURS: bool = true;
+    fn build(cap: usize) -> Self {
+        brick_lru::LruCache::builder(cap as u64)
+            .hasher(Default::default())
+            .build()
+            .expect("valid")
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for brick_lru::LruCache<K, V, brick_lru::Xxh3BuildHasher> {
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for brick_lru::LfuCache<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "brick-lru LfuCache";
+    const OURS: bool = true;
+    fn build(cap: usize) -> Self {
+        brick_lru::LfuCache::new(cap as u64).expect("valid")
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for brick_lru::LfuCache<K, V> {
+    const LRU: bool = false;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for lru::LruCache<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "lru";
+    const OURS: bool = false;
+    fn build(cap: usize) -> Self {
+        lru::LruCache::new(nz(cap))
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for lru::LruCache<K, V> {
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.push(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for schnellru::LruMap<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "schnellru";
+    const OURS: bool = false;
+    fn build(cap: usize) -> Self {
+        schnellru::LruMap::new(schnellru::ByLength::new(cap as u32))
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for schnellru::LruMap<K, V> {
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for clru::CLruCache<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "clru";
+    const OURS: bool = false;
+    fn build(cap: usize) -> Self {
+        clru::CLruCache::new(nz(cap))
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for clru::CLruCache<K, V> {
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.put(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for hashlink::LruCache<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "hashlink";
+    const OURS: bool = false;
+    fn build(cap: usize) -> Self {
+        hashlink::LruCache::new(cap)
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for hashlink::LruCache<K, V> {
+    const LRU: bool = true;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Contender for quick_cache::unsync::Cache<K, V> {
+    type Spec = usize;
+    const NAME: &'static str = "quick_cache unsync (S3-FIFO-like)";
+    const OURS: bool = false;
+    fn build(cap: usize) -> Self {
+        quick_cache::unsync::Cache::new(cap)
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Lru<K, V> for quick_cache::unsync::Cache<K, V> {
+    const LRU: bool = false;
+    #[inline]
+    fn hit(&mut self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+    #[inline]
+    fn put(&mut self, k: K, v: V) {
+        self.insert(k, v);
+    }
+}
 
 /// A cache holding `keys` (in order), each mapped by `value`.
 pub fn filled<C: Lru<K, V>, K, V>(
@@ -146,7 +230,7 @@ pub fn filled<C: Lru<K, V>, K, V>(
     keys: impl IntoIterator<Item = K>,
     value: impl Fn(&K) -> V,
 ) -> C {
-    let mut c = C::with_capacity(cap);
+    let mut c = C::build(cap);
     for k in keys {
         let v = value(&k);
         c.put(k, v);

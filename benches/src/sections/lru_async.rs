@@ -3,7 +3,7 @@
 // The stampede's load counters are the benchmark's own: loom models the bricks' atomics.
 #![allow(clippy::disallowed_types)]
 
-use crate::sections::lru::zipf_keys;
+use crate::inputs::zipf_keys;
 use crate::{Ctx, Record, Section};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

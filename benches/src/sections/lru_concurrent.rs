@@ -3,11 +3,12 @@
 //! the shared traces beside the reference table's moka, quick_cache, Caffeine and Belady, and
 //! on the synthetic corpus (`families.rs`) beside live runs of LRU, moka and quick_cache.
 
-use super::lru::{read_trace, reference, uniform_keys, zipf_keys};
 use crate::chart::{Chart, Series};
 use crate::harness::median;
-use crate::{Ctx, Record, Section};
+use crate::inputs::{read_trace, reference, uniform_keys, zipf_keys};
+use crate::{Contender, Ctx, Lane, Record, Section, race};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 const BRICK: &str = "lru-concurrent";
@@ -15,14 +16,9 @@ const CAP: u64 = 100_000;
 const UNIVERSE: u64 = 1_000_000;
 const THREADS: [usize; 2] = [1, 2];
 
-/// What every concurrent cache in the comparison offers, by `&self`.
-pub trait Shared: Send + Sync + Sized {
-    /// Label in the report.
-    const NAME: &'static str;
-    /// Ours or a peer.
-    const OURS: bool;
-    /// A cache of `cap` entries.
-    fn with_capacity(cap: u64) -> Self;
+/// What every concurrent cache in the comparison offers, by `&self`. Built from a capacity in
+/// entries.
+pub trait Shared: Contender<Spec = u64> + Send + Sync {
     /// Looks `k` up; whether it was there.
     fn hit(&self, k: u64) -> bool;
     /// Inserts (evicting if full).
@@ -33,67 +29,117 @@ pub trait Shared: Send + Sync + Sized {
     fn settle(&self) {}
 }
 
-/// Implements [`Shared`] for a cache type whose `get(&k)` returns `Option<u64>`.
-macro_rules! shared {
-    ($t:ty, $name:expr, $ours:expr, |$cap:ident| $new:expr, |$c:ident, $k:ident, $v:ident| $put:expr,
-     |$c2:ident, $k2:ident, $f:ident| $load:expr $(, |$c3:ident| $settle:expr)?) => {
-        impl Shared for $t {
-            const NAME: &'static str = $name;
-            const OURS: bool = $ours;
-            fn with_capacity($cap: u64) -> Self {
-                $new
-            }
-            #[inline]
-            fn hit(&self, k: u64) -> bool {
-                self.get(&k).is_some()
-            }
-            #[inline]
-            fn put(&self, $k: u64, $v: u64) {
-                let $c = self;
-                $put;
-            }
-            #[inline]
-            fn get_or_load(&self, $k2: u64, $f: impl FnOnce() -> u64) -> u64 {
-                let $c2 = self;
-                $load
-            }
-            $(fn settle(&self) {
-                let $c3 = self;
-                $settle;
-            })?
-        }
-    };
+impl Contender for brick_lru::ConcurrentCache<u64, u64> {
+    type Spec = u64;
+    const NAME: &'static str = "brick-lru ConcurrentCache";
+    const OURS: bool = true;
+    fn build(cap: u64) -> Self {
+        Self::new(cap).expect("valid capacity")
+    }
 }
 
-shared!(brick_lru::ConcurrentCache<u64, u64>, "brick-lru ConcurrentCache", true,
-    |cap| brick_lru::ConcurrentCache::new(cap).expect("valid capacity"),
-    |c, k, v| c.insert(k, v).expect("unit weight fits"),
-    |c, k, f| c.get_or_insert_with(k, f));
-shared!(moka::sync::Cache<u64, u64>, "moka", false,
-    |cap| moka::sync::Cache::new(cap),
-    |c, k, v| c.insert(k, v),
-    |c, k, f| c.get_with(k, f),
-    |c| c.run_pending_tasks());
-shared!(quick_cache::sync::Cache<u64, u64>, "quick_cache", false,
-    |cap| quick_cache::sync::Cache::new(cap as usize),
-    |c, k, v| c.insert(k, v),
-    |c, k, f| c
-        .get_or_insert_with(&k, || Ok::<u64, std::convert::Infallible>(f()))
-        .unwrap_or_else(|never| match never {}));
-// mini-moka has no single-flight loader: get, then insert on a miss.
-shared!(mini_moka::sync::Cache<u64, u64>, "mini-moka", false,
-    |cap| mini_moka::sync::Cache::new(cap),
-    |c, k, v| c.insert(k, v),
-    |c, k, f| c.get(&k).unwrap_or_else(|| {
-        let v = f();
-        c.insert(k, v);
-        v
-    }),
-    |c| mini_moka::sync::ConcurrentCacheExt::sync(c));
+impl Shared for brick_lru::ConcurrentCache<u64, u64> {
+    #[inline]
+    fn hit(&self, k: u64) -> bool {
+        self.get(&k).is_some()
+    }
+    #[inline]
+    fn put(&self, k: u64, v: u64) {
+        self.insert(k, v).expect("unit weight fits");
+    }
+    #[inline]
+    fn get_or_load(&self, k: u64, f: impl FnOnce() -> u64) -> u64 {
+        self.get_or_insert_with(k, f)
+    }
+}
+
+impl Contender for moka::sync::Cache<u64, u64> {
+    type Spec = u64;
+    const NAME: &'static str = "moka";
+    const OURS: bool = false;
+    fn build(cap: u64) -> Self {
+        Self::new(cap)
+    }
+}
+
+impl Shared for moka::sync::Cache<u64, u64> {
+    #[inline]
+    fn hit(&self, k: u64) -> bool {
+        self.get(&k).is_some()
+    }
+    #[inline]
+    fn put(&self, k: u64, v: u64) {
+        self.insert(k, v);
+    }
+    #[inline]
+    fn get_or_load(&self, k: u64, f: impl FnOnce() -> u64) -> u64 {
+        self.get_with(k, f)
+    }
+    fn settle(&self) {
+        self.run_pending_tasks();
+    }
+}
+
+impl Contender for quick_cache::sync::Cache<u64, u64> {
+    type Spec = u64;
+    const NAME: &'static str = "quick_cache";
+    const OURS: bool = false;
+    fn build(cap: u64) -> Self {
+        Self::new(cap as usize)
+    }
+}
+
+impl Shared for quick_cache::sync::Cache<u64, u64> {
+    #[inline]
+    fn hit(&self, k: u64) -> bool {
+        self.get(&k).is_some()
+    }
+    #[inline]
+    fn put(&self, k: u64, v: u64) {
+        self.insert(k, v);
+    }
+    #[inline]
+    fn get_or_load(&self, k: u64, f: impl FnOnce() -> u64) -> u64 {
+        self.get_or_insert_with(&k, || Ok::<u64, std::convert::Infallible>(f()))
+            .unwrap_or_else(|never| match never {})
+    }
+}
+
+impl Contender for mini_moka::sync::Cache<u64, u64> {
+    type Spec = u64;
+    const NAME: &'static str = "mini-moka";
+    const OURS: bool = false;
+    fn build(cap: u64) -> Self {
+        Self::new(cap)
+    }
+}
+
+impl Shared for mini_moka::sync::Cache<u64, u64> {
+    #[inline]
+    fn hit(&self, k: u64) -> bool {
+        self.get(&k).is_some()
+    }
+    #[inline]
+    fn put(&self, k: u64, v: u64) {
+        self.insert(k, v);
+    }
+    // mini-moka has no single-flight loader: get, then insert on a miss.
+    #[inline]
+    fn get_or_load(&self, k: u64, f: impl FnOnce() -> u64) -> u64 {
+        self.get(&k).unwrap_or_else(|| {
+            let v = f();
+            self.insert(k, v);
+            v
+        })
+    }
+    fn settle(&self) {
+        mini_moka::sync::ConcurrentCacheExt::sync(self);
+    }
+}
 
 /// A cache holding keys `0..cap`.
 pub fn full<C: Shared>(cap: u64) -> C {
-    let c = C::with_capacity(cap);
+    let c = C::build(cap);
     for k in 0..cap {
         c.put(k, k);
     }
@@ -101,16 +147,27 @@ pub fn full<C: Shared>(cap: u64) -> C {
     c
 }
 
-/// Wall-clock ns per operation with `threads` threads, each running `work(thread)` once; the
-/// median of the mode's runs, after one warm-up.
-fn time_threads(ctx: &Ctx, ops: u64, threads: usize, work: &(dyn Fn(usize) + Sync)) -> f64 {
-    ctx.time(ops, || {
+/// One pass of `threads` threads, each running `work(thread)` once: timed as wall-clock time over
+/// all of their operations.
+fn threads_pass<'a>(threads: usize, work: impl Fn(usize) + Sync + 'a) -> Box<dyn FnMut() + 'a> {
+    Box::new(move || {
         std::thread::scope(|s| {
             for t in 0..threads {
+                let work = &work;
                 s.spawn(move || work(t));
             }
         });
     })
+}
+
+/// `op` at `threads` threads, as the report names it ("get_miss, 2 threads").
+fn op_name(op: &str, threads: usize) -> &'static str {
+    let name = format!(
+        "{op}, {threads} thread{}",
+        if threads > 1 { "s" } else { "" }
+    );
+    // A handful of names per report run.
+    Box::leak(name.into_boxed_str())
 }
 
 /// The per-thread slices of one key stream (each thread runs its own part).
@@ -170,59 +227,20 @@ fn get_hit_interleaved(ctx: &Ctx, n: usize, threads: usize) -> [f64; 4] {
     samples.map(|s| median(&s).unwrap_or(f64::NAN))
 }
 
-fn measure<C: Shared>(ctx: &Ctx, n: usize, out: &mut Vec<Record>) -> Timed {
-    ctx.step(&format!("{} ops", C::NAME));
-    let zipf = zipf_keys(n, UNIVERSE, 0.99, 2);
-    let misses: Vec<u64> = uniform_keys(n, UNIVERSE, 8)
-        .into_iter()
-        .map(|k| k + 4 * UNIVERSE)
-        .collect();
-    let mut ns = Vec::new();
+/// The operations every lane runs, at each thread count: (name in the report, base name).
+const OPS: [&str; 3] = ["get_miss", "insert", "get_or_insert_with zipf"];
+
+/// Records `C`'s memory and returns its lane for the race: at each thread count, `get_miss`
+/// looks up absent keys in a full cache, `insert` puts new keys into it (fresh keys every
+/// pass), and `get_or_insert_with zipf` runs the Zipf stream through a second full cache.
+fn enter<'a, C: Shared + 'a>(
+    ctx: &Ctx,
+    zipf: &'a [u64],
+    misses: &'a [u64],
+    out: &mut Vec<Record>,
+) -> Lane<'a> {
+    ctx.step(&format!("{} caches", C::NAME));
     let params = format!("cap={CAP} zipf 0.99 keys over {UNIVERSE}");
-    for threads in THREADS {
-        let cache = full::<C>(CAP);
-        let ops = n as u64;
-        let t = time_threads(ctx, ops, threads, &|t| {
-            for &k in slice(&misses, threads, t) {
-                black_box(cache.hit(black_box(k)));
-            }
-        });
-        ns.push(("get_miss".to_owned(), threads, t));
-        // Fresh keys for every timed run; a bench-side counter, not the code under test.
-        #[allow(clippy::disallowed_types)]
-        let next = std::sync::atomic::AtomicU64::new(8 * UNIVERSE);
-        let t = time_threads(ctx, ops, threads, &|_| {
-            let per = n / threads;
-            let base = next.fetch_add(per as u64, std::sync::atomic::Ordering::Relaxed);
-            for k in base..base + per as u64 {
-                cache.put(black_box(k), k);
-            }
-        });
-        ns.push(("insert".to_owned(), threads, t));
-        let cache = full::<C>(CAP);
-        let t = time_threads(ctx, ops, threads, &|t| {
-            for &k in slice(&zipf, threads, t) {
-                black_box(cache.get_or_load(k, || k));
-            }
-        });
-        ns.push(("get_or_insert_with zipf".to_owned(), threads, t));
-    }
-    for (op, threads, t) in &ns {
-        out.push(
-            Record::new(
-                BRICK,
-                C::NAME,
-                C::NAME,
-                C::OURS,
-                &format!(
-                    "{op}, {threads} thread{}",
-                    if *threads > 1 { "s" } else { "" }
-                ),
-                params.clone(),
-            )
-            .with_ns(*t),
-        );
-    }
     let (c, bytes) = ctx.memory.measure(|| full::<C>(CAP));
     drop(c);
     if let Some(b) = bytes {
@@ -232,7 +250,48 @@ fn measure<C: Shared>(ctx: &Ctx, n: usize, out: &mut Vec<Record>) -> Timed {
                 .with_metric("bytes_per_entry", b as f64 / CAP as f64, None),
         );
     }
-    Timed { name: C::NAME, ns }
+    let n = zipf.len();
+    let mut lane = Lane::of::<C>();
+    for threads in THREADS {
+        let cache = Arc::new(full::<C>(CAP));
+        let probed = Arc::clone(&cache);
+        lane = lane.op(
+            op_name(OPS[0], threads),
+            n as u64,
+            threads_pass(threads, move |t| {
+                for &k in slice(misses, threads, t) {
+                    black_box(probed.hit(black_box(k)));
+                }
+            }),
+        );
+        let mut next = 8 * UNIVERSE;
+        lane = lane.op(op_name(OPS[1], threads), n as u64, move || {
+            let per = (n / threads) as u64;
+            let base = next;
+            next += per * threads as u64;
+            std::thread::scope(|s| {
+                for t in 0..threads as u64 {
+                    let cache = &cache;
+                    s.spawn(move || {
+                        for k in base + t * per..base + (t + 1) * per {
+                            cache.put(black_box(k), k);
+                        }
+                    });
+                }
+            });
+        });
+        let loaded = full::<C>(CAP);
+        lane = lane.op(
+            op_name(OPS[2], threads),
+            n as u64,
+            threads_pass(threads, move |t| {
+                for &k in slice(zipf, threads, t) {
+                    black_box(loaded.get_or_load(k, || k));
+                }
+            }),
+        );
+    }
+    lane
 }
 
 /// The report section.
@@ -251,8 +310,8 @@ impl Section for LruConcurrentSection {
          absent keys; `insert`: new keys into a full cache; `get_or_insert_with`: Zipf(0.99) \
          over 1,000,000 keys (mini-moka has no loader: get, then insert). Times are wall-clock \
          ns per operation over all threads (lower is better), each thread running its share of \
-         the same keys; `get_hit` is measured for the four caches in alternation (medians over rounds), \
-         because this machine's speed drifts during a run. Hit ratios: the 15 shared traces at 4 capacities, replayed single-threaded \
+         the same keys; every operation is measured for the four caches in alternation (medians \
+         over rounds), because this machine's speed drifts during a run. Hit ratios: the 15 shared traces at 4 capacities, replayed single-threaded \
          (get, insert on a miss); moka's, quick_cache's, Caffeine's and Belady's figures are the \
          reference table's (traces README)."
             .to_owned()
@@ -261,12 +320,36 @@ impl Section for LruConcurrentSection {
     fn run(&self, ctx: &Ctx) -> Vec<Record> {
         let mut out = Vec::new();
         let n = ctx.mode.pick(20_000, 1_000_000, 2_000_000);
-        let mut t = [
-            measure::<brick_lru::ConcurrentCache<u64, u64>>(ctx, n, &mut out),
-            measure::<moka::sync::Cache<u64, u64>>(ctx, n, &mut out),
-            measure::<quick_cache::sync::Cache<u64, u64>>(ctx, n, &mut out),
-            measure::<mini_moka::sync::Cache<u64, u64>>(ctx, n, &mut out),
+        let zipf = zipf_keys(n, UNIVERSE, 0.99, 2);
+        let misses: Vec<u64> = uniform_keys(n, UNIVERSE, 8)
+            .into_iter()
+            .map(|k| k + 4 * UNIVERSE)
+            .collect();
+        let mut lanes = vec![
+            enter::<brick_lru::ConcurrentCache<u64, u64>>(ctx, &zipf, &misses, &mut out),
+            enter::<moka::sync::Cache<u64, u64>>(ctx, &zipf, &misses, &mut out),
+            enter::<quick_cache::sync::Cache<u64, u64>>(ctx, &zipf, &misses, &mut out),
+            enter::<mini_moka::sync::Cache<u64, u64>>(ctx, &zipf, &misses, &mut out),
         ];
+        let raced = race(ctx, &mut lanes);
+        let params = format!("cap={CAP} zipf 0.99 keys over {UNIVERSE}");
+        let mut t: Vec<Timed> = Vec::new();
+        for (lane, ns) in lanes.iter().zip(&raced) {
+            let mut timed = Timed {
+                name: lane.name,
+                ns: Vec::new(),
+            };
+            for (j, ((op, _, _), &ns)) in lane.ops.iter().zip(ns).enumerate() {
+                let threads = THREADS[j / OPS.len()];
+                timed.ns.push((OPS[j % OPS.len()].to_owned(), threads, ns));
+                out.push(
+                    Record::new(BRICK, lane.name, lane.name, lane.ours, op, params.clone())
+                        .with_ns(ns),
+                );
+            }
+            t.push(timed);
+        }
+        drop(lanes);
         let params = format!("cap={CAP} zipf 0.99 keys over {UNIVERSE}");
         for threads in THREADS {
             let ns = get_hit_interleaved(ctx, n, threads);
@@ -361,8 +444,8 @@ impl LruConcurrentSection {
                     }
                     hit
                 });
-                let moka = moka::sync::Cache::<u64, u64>::with_capacity(cap);
-                let qc = quick_cache::sync::Cache::<u64, u64>::with_capacity(cap);
+                let moka = <moka::sync::Cache<u64, u64> as Contender>::build(cap);
+                let qc = <quick_cache::sync::Cache<u64, u64> as Contender>::build(cap);
                 let ratios = [
                     replay(keys, |k| {
                         let hit = ours.get(&k).is_some();

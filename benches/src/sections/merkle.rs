@@ -1,6 +1,6 @@
 //! brick-merkle against rs_merkle and ct-merkle (SHA-256), and the sync protocol's bytes.
 
-use crate::sections::geohash::Rng;
+use crate::inputs::Rng;
 use crate::{Ctx, Record, Section};
 use brick_merkle::{MerkleHasher, MerkleLog, Sha256, verify_consistency, verify_inclusion};
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
@@ -90,9 +90,15 @@ impl Section for MerkleSection {
         let per_leaf = n as u64;
 
         ctx.step("root");
-        let t_ours = ctx.time(per_leaf, || _ = black_box(ours_root(&data)));
-        let t_rs = ctx.time(per_leaf, || _ = black_box(rs_root(&data)));
-        let t_ct = ctx.time(per_leaf, || _ = black_box(ct_root(&data)));
+        // Every trio of contenders is timed alternately (one pass each per round).
+        let [t_ours, t_rs, t_ct] = ctx.time_alternating(
+            per_leaf,
+            [
+                &mut || _ = black_box(ours_root(&data)),
+                &mut || _ = black_box(rs_root(&data)),
+                &mut || _ = black_box(ct_root(&data)),
+            ],
+        );
         let (ours, b_ours) = ctx
             .memory
             .measure(|| MerkleLog::<Sha256>::from_leaves(&data));
@@ -131,28 +137,31 @@ impl Section for MerkleSection {
         let p = format!("n={n}");
         // Each tree keeps growing across the timed runs (a few thousand leaves on n: noise).
         let mut log = ours.clone();
-        let t_ours = ctx.time(extra.len() as u64, || {
-            for l in &extra {
-                log.push(l);
-                black_box(log.root());
-            }
-        });
         let mut rs_grown = rs.clone();
-        let t_rs = ctx.time(rs_extra.len() as u64, || {
-            for l in rs_extra {
-                rs_grown
-                    .insert(rs_merkle::algorithms::Sha256::hash(l))
-                    .commit();
-                black_box(rs_grown.root());
-            }
-        });
         let mut ct_grown = ct.clone();
-        let t_ct = ctx.time(extra.len() as u64, || {
-            for l in &extra {
-                ct_grown.push(*l);
-                black_box(ct_grown.root());
-            }
-        });
+        let times = ctx.time_alternating_each(&mut [
+            (extra.len() as u64, &mut || {
+                for l in &extra {
+                    log.push(l);
+                    black_box(log.root());
+                }
+            }),
+            (rs_extra.len() as u64, &mut || {
+                for l in rs_extra {
+                    rs_grown
+                        .insert(rs_merkle::algorithms::Sha256::hash(l))
+                        .commit();
+                    black_box(rs_grown.root());
+                }
+            }),
+            (extra.len() as u64, &mut || {
+                for l in &extra {
+                    ct_grown.push(*l);
+                    black_box(ct_grown.root());
+                }
+            }),
+        ]);
+        let (t_ours, t_rs, t_ct) = (times[0], times[1], times[2]);
         drop((log, rs_grown, ct_grown));
         out.push(timed("MerkleLog", OURS, "push_root", &p, t_ours));
         out.push(timed("MerkleTree", "rs_merkle", "push_root", &p, t_rs));
@@ -174,30 +183,38 @@ impl Section for MerkleSection {
         let root = ours.root();
         let rs_root_hash = rs.root().unwrap_or_default();
         let ct_root_hash = ct.root();
-        let t_ours = ctx.time(q, || {
-            for &i in &idx {
-                let proof = ours.inclusion_proof(i as u64, size).expect("in range");
-                let leaf = Sha256::leaf(&data[i]);
-                black_box(verify_inclusion::<Sha256>(&leaf, i as u64, size, &proof, &root).is_ok());
-            }
-        });
-        let t_rs = ctx.time(q, || {
-            for &i in &idx {
-                let proof = rs.proof(&[i]);
-                let leaf = rs_merkle::algorithms::Sha256::hash(&data[i]);
-                black_box(proof.verify(rs_root_hash, &[i], &[leaf], n));
-            }
-        });
-        let t_ct = ctx.time(q, || {
-            for &i in &idx {
-                let proof = ct.prove_inclusion(i);
-                black_box(
-                    ct_root_hash
-                        .verify_inclusion(&data[i], i as u64, &proof)
-                        .is_ok(),
-                );
-            }
-        });
+        let [t_ours, t_rs, t_ct] = ctx.time_alternating(
+            q,
+            [
+                &mut || {
+                    for &i in &idx {
+                        let proof = ours.inclusion_proof(i as u64, size).expect("in range");
+                        let leaf = Sha256::leaf(&data[i]);
+                        black_box(
+                            verify_inclusion::<Sha256>(&leaf, i as u64, size, &proof, &root)
+                                .is_ok(),
+                        );
+                    }
+                },
+                &mut || {
+                    for &i in &idx {
+                        let proof = rs.proof(&[i]);
+                        let leaf = rs_merkle::algorithms::Sha256::hash(&data[i]);
+                        black_box(proof.verify(rs_root_hash, &[i], &[leaf], n));
+                    }
+                },
+                &mut || {
+                    for &i in &idx {
+                        let proof = ct.prove_inclusion(i);
+                        black_box(
+                            ct_root_hash
+                                .verify_inclusion(&data[i], i as u64, &proof)
+                                .is_ok(),
+                        );
+                    }
+                },
+            ],
+        );
         out.push(timed("MerkleLog", OURS, "inclusion", &params, t_ours));
         out.push(timed("MerkleTree", "rs_merkle", "inclusion", &params, t_rs));
         out.push(timed(
@@ -228,25 +245,32 @@ impl Section for MerkleSection {
             })
             .collect();
         let ct_proofs: Vec<_> = idx.iter().map(|&i| ct.prove_inclusion(i)).collect();
-        let t_ours = ctx.time(q, || {
-            for (&i, (leaf, proof)) in idx.iter().zip(&ours_proofs) {
-                black_box(verify_inclusion::<Sha256>(leaf, i as u64, size, proof, &root).is_ok());
-            }
-        });
-        let t_rs = ctx.time(q, || {
-            for (&i, (leaf, proof)) in idx.iter().zip(&rs_proofs) {
-                black_box(proof.verify(rs_root_hash, &[i], &[*leaf], n));
-            }
-        });
-        let t_ct = ctx.time(q, || {
-            for (&i, proof) in idx.iter().zip(&ct_proofs) {
-                black_box(
-                    ct_root_hash
-                        .verify_inclusion(&data[i], i as u64, proof)
-                        .is_ok(),
-                );
-            }
-        });
+        let [t_ours, t_rs, t_ct] = ctx.time_alternating(
+            q,
+            [
+                &mut || {
+                    for (&i, (leaf, proof)) in idx.iter().zip(&ours_proofs) {
+                        black_box(
+                            verify_inclusion::<Sha256>(leaf, i as u64, size, proof, &root).is_ok(),
+                        );
+                    }
+                },
+                &mut || {
+                    for (&i, (leaf, proof)) in idx.iter().zip(&rs_proofs) {
+                        black_box(proof.verify(rs_root_hash, &[i], &[*leaf], n));
+                    }
+                },
+                &mut || {
+                    for (&i, proof) in idx.iter().zip(&ct_proofs) {
+                        black_box(
+                            ct_root_hash
+                                .verify_inclusion(&data[i], i as u64, proof)
+                                .is_ok(),
+                        );
+                    }
+                },
+            ],
+        );
         out.push(timed(
             "verify_inclusion",
             OURS,
@@ -278,12 +302,6 @@ impl Section for MerkleSection {
             .map(|&m| ours.root_at(m).expect("in range"))
             .collect();
         let q = olds.len() as u64;
-        let t_ours = ctx.time(q, || {
-            for (&m, old_root) in olds.iter().zip(&roots_at) {
-                let proof = ours.consistency_proof(m, size).expect("in range");
-                black_box(verify_consistency::<Sha256>(m, size, old_root, &root, &proof).is_ok());
-            }
-        });
         // ct-merkle proves from (len − additions) to len; its old roots come from prefix trees,
         // built outside the timing (a handful of sizes).
         let ct_olds: Vec<(u64, ct_merkle::RootHash<sha2::Sha256>)> = olds
@@ -297,12 +315,23 @@ impl Section for MerkleSection {
                 (m, t.root())
             })
             .collect();
-        let t_ct = ctx.time(ct_olds.len() as u64, || {
-            for (m, old_root) in &ct_olds {
-                let proof = ct.prove_consistency((size - m) as usize);
-                black_box(ct_root_hash.verify_consistency(old_root, &proof).is_ok());
-            }
-        });
+        let times = ctx.time_alternating_each(&mut [
+            (q, &mut || {
+                for (&m, old_root) in olds.iter().zip(&roots_at) {
+                    let proof = ours.consistency_proof(m, size).expect("in range");
+                    black_box(
+                        verify_consistency::<Sha256>(m, size, old_root, &root, &proof).is_ok(),
+                    );
+                }
+            }),
+            (ct_olds.len() as u64, &mut || {
+                for (m, old_root) in &ct_olds {
+                    let proof = ct.prove_consistency((size - m) as usize);
+                    black_box(ct_root_hash.verify_consistency(old_root, &proof).is_ok());
+                }
+            }),
+        ]);
+        let (t_ours, t_ct) = (times[0], times[1]);
         out.push(timed("MerkleLog", OURS, "consistency", &params, t_ours));
         out.push(timed(
             "MemoryBackedTree",

@@ -1,8 +1,8 @@
 //! brick-rate-limit against governor (direct and keyed).
 
 use crate::chart::{Chart, Series};
-use crate::sections::lru::Rng;
-use crate::{Ctx, Record, Section};
+use crate::inputs::Rng;
+use crate::{Ctx, Lane, Record, Section, race};
 use brick_rate_limit::{
     Algorithm, FixedWindow, Gcra, KeyedLimiter, LeakyBucket, LeakyQueue, Limiter, ManualClock,
     QuantaClock, RateLimiter, SlidingLog, SlidingWindowCounter, SystemClock, TokenBucket,
@@ -27,19 +27,20 @@ pub fn gcra() -> Gcra {
     Gcra::new(PER_SECOND, Duration::from_secs(1)).expect("valid")
 }
 
-/// ns per `check` of `limiter` over `n` calls.
-fn time_checks(ctx: &Ctx, n: u64, check: impl Fn() -> bool) -> f64 {
-    ctx.time(n, || {
+/// One pass of `n` calls of `check`, for the alternating timer: the loop is monomorphic (the
+/// check inlined), only the pass is called through `dyn`.
+fn checks<'a>(n: u64, check: impl Fn() -> bool + 'a) -> Box<dyn FnMut() + 'a> {
+    Box::new(move || {
         for _ in 0..n {
             black_box(check());
         }
     })
 }
 
-/// ns per check with two threads calling `check` on one shared limiter: wall time over all
-/// checks, so perfect scaling would halve the single-threaded figure.
-fn time_contended(ctx: &Ctx, n: u64, check: &(dyn Fn() -> bool + Sync)) -> f64 {
-    ctx.time(2 * n, || {
+/// One pass of two threads each calling `check` `n` times on one shared limiter: timed as wall
+/// time over all 2n checks, so perfect scaling would halve the single-threaded figure.
+fn contended<'a>(n: u64, check: impl Fn() -> bool + Sync + 'a) -> Box<dyn FnMut() + 'a> {
+    Box::new(move || {
         std::thread::scope(|s| {
             for _ in 0..2 {
                 s.spawn(|| {
@@ -50,6 +51,36 @@ fn time_contended(ctx: &Ctx, n: u64, check: &(dyn Fn() -> bool + Sync)) -> f64 {
             }
         });
     })
+}
+
+/// A lane of one timed operation, `op`: `pass` performs `ops` of it.
+fn lane<'a>(
+    name: &'static str,
+    ours: bool,
+    op: &'static str,
+    ops: u64,
+    pass: Box<dyn FnMut() + 'a>,
+) -> Lane<'a> {
+    Lane {
+        name,
+        ours,
+        ops: vec![(op, ops, pass)],
+    }
+}
+
+/// Races the one-operation lanes (one pass of each per round) and records each; returns the ns
+/// per operation in the lanes' order.
+fn alternate(
+    ctx: &Ctx,
+    mut lanes: Vec<Lane<'_>>,
+    record: &mut impl FnMut(&str, bool, &str, f64) -> f64,
+) -> Vec<f64> {
+    let ns = race(ctx, &mut lanes);
+    lanes
+        .iter()
+        .zip(&ns)
+        .map(|(l, t)| record(l.name, l.ours, l.ops[0].0, t[0]))
+        .collect()
 }
 
 /// (time, units) of a bursty arrival trace: a steady 5 per second with bursts of 40 at 2 s,
@@ -185,33 +216,15 @@ impl Section for RateLimitSection {
 
         ctx.step("rate-limit: check");
         let ours = Limiter::new(gcra(), QuantaClock::default());
-        let ours_check = record(
-            "brick-rate-limit Gcra",
-            true,
-            "check",
-            time_checks(ctx, n, || ours.check().allowed),
-        );
         let system = Limiter::new(gcra(), SystemClock::default());
-        record(
-            "brick-rate-limit Gcra (SystemClock)",
-            true,
-            "check",
-            time_checks(ctx, n, || system.check().allowed),
-        );
         let gov = governor::RateLimiter::direct(governor_quota());
-        let gov_check = record(
-            "governor",
-            false,
-            "check",
-            time_checks(ctx, n, || gov.check().is_ok()),
-        );
-        for (name, l) in [
+        let others: Vec<(&str, Box<dyn RateLimiter>)> = vec![
             (
                 "brick-rate-limit TokenBucket",
                 Box::new(Limiter::new(
                     TokenBucket::new(PER_SECOND, PER_SECOND, w).expect("valid"),
                     QuantaClock::default(),
-                )) as Box<dyn RateLimiter>,
+                )),
             ),
             (
                 "brick-rate-limit LeakyBucket",
@@ -248,45 +261,71 @@ impl Section for RateLimitSection {
                     QuantaClock::default(),
                 )),
             ),
-        ] {
-            record(
-                name,
+        ];
+        let check = |name, ours, pass| lane(name, ours, "check", n, pass);
+        let mut lanes = vec![
+            check(
+                "brick-rate-limit Gcra",
                 true,
-                "check",
-                time_checks(ctx, n, || l.check().allowed),
-            );
+                checks(n, || ours.check().allowed),
+            ),
+            check(
+                "brick-rate-limit Gcra (SystemClock)",
+                true,
+                checks(n, || system.check().allowed),
+            ),
+            check("governor", false, checks(n, || gov.check().is_ok())),
+        ];
+        for &(name, ref l) in &others {
+            lanes.push(check(name, true, checks(n, move || l.check().allowed)));
         }
+        let ns = alternate(ctx, lanes, &mut record);
+        let (ours_check, gov_check) = (ns[0], ns[2]);
+
         let manual = Limiter::new(gcra(), ManualClock::new());
-        record(
-            "brick-rate-limit Gcra",
-            true,
-            "check (manual clock)",
-            time_checks(ctx, n, || manual.check().allowed),
-        );
         let fake = governor::RateLimiter::direct_with_clock(
             governor_quota(),
             governor::clock::FakeRelativeClock::default(),
         );
-        record(
-            "governor",
-            false,
-            "check (manual clock)",
-            time_checks(ctx, n, || fake.check().is_ok()),
+        let op = "check (manual clock)";
+        alternate(
+            ctx,
+            vec![
+                lane(
+                    "brick-rate-limit Gcra",
+                    true,
+                    op,
+                    n,
+                    checks(n, || manual.check().allowed),
+                ),
+                lane("governor", false, op, n, checks(n, || fake.check().is_ok())),
+            ],
+            &mut record,
         );
 
         ctx.step("rate-limit: contended");
-        let ours_contended = record(
-            "brick-rate-limit Gcra",
-            true,
-            "check contended (2 threads)",
-            time_contended(ctx, n, &|| ours.check().allowed),
+        let op = "check contended (2 threads)";
+        let ns = alternate(
+            ctx,
+            vec![
+                lane(
+                    "brick-rate-limit Gcra",
+                    true,
+                    op,
+                    2 * n,
+                    contended(n, || ours.check().allowed),
+                ),
+                lane(
+                    "governor",
+                    false,
+                    op,
+                    2 * n,
+                    contended(n, || gov.check().is_ok()),
+                ),
+            ],
+            &mut record,
         );
-        let gov_contended = record(
-            "governor",
-            false,
-            "check contended (2 threads)",
-            time_contended(ctx, n, &|| gov.check().is_ok()),
-        );
+        let (ours_contended, gov_contended) = (ns[0], ns[1]);
 
         ctx.step("rate-limit: keyed");
         let keys = ctx.mode.pick(1_000u64, 100_000, 100_000);
@@ -306,26 +345,35 @@ impl Section for RateLimitSection {
             });
             k
         });
-        let ours_k = record(
-            "brick-rate-limit KeyedLimiter<Gcra>",
-            true,
-            "keyed check",
-            ctx.time(n, || {
-                for k in &probes {
-                    black_box(ours_keyed.check(k).allowed);
-                }
-            }),
+        let ns = alternate(
+            ctx,
+            vec![
+                lane(
+                    "brick-rate-limit KeyedLimiter<Gcra>",
+                    true,
+                    "keyed check",
+                    n,
+                    Box::new(|| {
+                        for k in &probes {
+                            black_box(ours_keyed.check(k).allowed);
+                        }
+                    }),
+                ),
+                lane(
+                    "governor keyed",
+                    false,
+                    "keyed check",
+                    n,
+                    Box::new(|| {
+                        for k in &probes {
+                            black_box(gov_keyed.check_key(k).is_ok());
+                        }
+                    }),
+                ),
+            ],
+            &mut record,
         );
-        let gov_k = record(
-            "governor keyed",
-            false,
-            "keyed check",
-            ctx.time(n, || {
-                for k in &probes {
-                    black_box(gov_keyed.check_key(k).is_ok());
-                }
-            }),
-        );
+        let (ours_k, gov_k) = (ns[0], ns[1]);
         let per_key = |b: Option<u64>| b.map_or(f64::NAN, |b| b as f64 / keys as f64);
         let kp = format!("keys={keys}");
         out.push(
