@@ -64,6 +64,10 @@ impl<N: Hash + Eq + Clone, S: BuildHasher + Clone> SharedRing<N, S> {
     /// so it should only edit the ring it is given.
     ///
     /// Computes in **O(P)** to copy the ring, plus the change itself.
+    ///
+    /// # Panics
+    /// Only if `change` panics; the panic reaches the caller and the published ring is unchanged
+    /// (`change` edits a copy).
     pub fn update<R>(&self, mut change: impl FnMut(&mut HashRing<N, S>) -> R) -> R {
         loop {
             let base = Arc::clone(&self.current.read());

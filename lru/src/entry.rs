@@ -117,6 +117,9 @@ macro_rules! single_threaded_entry {
             ///
             /// # Errors
             /// As [`or_insert`](Self::or_insert).
+            ///
+            /// # Panics
+            /// Only if `make` panics; the panic reaches the caller and the cache is unchanged.
             pub fn or_insert_with(self, make: impl FnOnce() -> V) -> Result<&'a mut V, (K, V)> {
                 self.cache.get_or_insert_with(self.key, make)
             }
@@ -153,6 +156,10 @@ macro_rules! single_threaded_entry {
             /// # Errors
             /// The key and value of a [`Compute::Put`] heavier than the whole capacity; the
             /// current entry, if any, stays.
+            ///
+            /// # Panics
+            /// Only if `f` panics; the panic reaches the caller and the key's entry is as it was
+            /// (`f` decides before anything changes).
             pub fn and_compute_with(
                 self,
                 f: impl FnOnce(Option<&V>) -> Compute<V>,
@@ -197,6 +204,10 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     /// [`Entry`] says whether this call's `load` ran.
     ///
     /// Computes in **O(1)** expected time, plus `load` on a miss.
+    ///
+    /// # Panics
+    /// Only if `load` panics, as [`get_or_insert_with`](ConcurrentCache::get_or_insert_with):
+    /// nothing is cached and a waiting caller loads instead.
     pub fn or_insert_with(self, load: impl FnOnce() -> V) -> Entry<V> {
         let mut fresh = false;
         let value = self.cache.get_or_insert_with(self.key, || {

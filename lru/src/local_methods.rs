@@ -103,6 +103,10 @@ macro_rules! local_cache_methods {
         /// # Errors
         /// The key and the made value, if it is heavier than the whole capacity (nothing was
         /// inserted).
+        ///
+        /// # Panics
+        /// Only if `make` panics; the panic reaches the caller and the cache is unchanged (`make`
+        /// runs before anything is placed).
         pub fn get_or_insert_with(
             &mut self,
             key: K,
@@ -218,6 +222,10 @@ macro_rules! local_cache_methods {
         /// Keeps only the entries for which `keep` returns true; expired entries go too.
         ///
         /// Computes in **O(n)** time.
+        ///
+        /// # Panics
+        /// Only if `keep` panics; the panic reaches the caller, the entries already judged stay
+        /// removed or kept, and the cache stays consistent.
         pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
             store::retain(self, keep)
         }

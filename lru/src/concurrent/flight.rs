@@ -138,6 +138,11 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     ///
     /// Computes in **O(1)** expected time on a hit (as [`get`](Self::get)); a miss adds the insert,
     /// O(1) amortized, and the load itself.
+    ///
+    /// # Panics
+    /// Only if `load` panics, and then as [`try_get_or_insert_with`](Self::try_get_or_insert_with)
+    /// treats an error: the panic reaches this caller, nothing is cached, and a waiting caller runs
+    /// its own `load`.
     pub fn get_or_insert_with(&self, key: K, load: impl FnOnce() -> V) -> V {
         match self.try_get_or_insert_with(key, || Ok::<V, std::convert::Infallible>(load())) {
             Ok(v) => v,
@@ -154,6 +159,10 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     ///
     /// # Errors
     /// The error of this caller's `load`, when it ran and failed; nothing is cached then.
+    ///
+    /// # Panics
+    /// Only if `load` panics: the panic reaches this caller, nothing is cached, and a waiting
+    /// caller runs its own `load`, as after an error.
     pub fn try_get_or_insert_with<E>(
         &self,
         key: K,
@@ -190,6 +199,10 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     ///
     /// Computes in **O(1)** expected time on a hit (as [`get`](Self::get)); a miss adds the insert,
     /// O(1) amortized, and the load itself.
+    ///
+    /// # Panics
+    /// Only if `load` panics: the panic reaches this task, nothing is cached, and a waiting task
+    /// awaits its own `load`, as after an error or a cancellation.
     pub async fn get_or_insert_with_async(&self, key: K, load: impl Future<Output = V>) -> V {
         let load = async { Ok::<V, std::convert::Infallible>(load.await) };
         match self.try_get_or_insert_with_async(key, load).await {
@@ -205,6 +218,10 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     ///
     /// Computes in **O(1)** expected time on a hit (as [`get`](Self::get)); a miss adds the insert,
     /// O(1) amortized, and the load itself.
+    ///
+    /// # Panics
+    /// Only if `load` panics: the panic reaches this task, nothing is cached, and a waiting task
+    /// awaits its own `load`.
     pub async fn try_get_or_insert_with_async<E>(
         &self,
         key: K,

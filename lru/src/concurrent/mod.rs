@@ -249,6 +249,10 @@ where
     /// # Errors
     /// [`TooHeavy`] if `f` puts a value heavier than a shard holds; the current entry, if any,
     /// stays.
+    ///
+    /// # Panics
+    /// Only if `f` panics; the panic reaches the caller and the key's entry is as it was (`f`
+    /// decides before anything changes; the shard's lock is released and not poisoned).
     pub fn and_compute_with(
         &self,
         key: K,
@@ -357,6 +361,11 @@ where
     /// removed). Each shard is locked in turn, so concurrent inserts may survive unseen.
     ///
     /// Computes in **O(n)** time, one shard write-locked at a time.
+    ///
+    /// # Panics
+    /// Only if `keep` panics; the panic reaches the caller, the entries already judged stay removed
+    /// (those of the shard being walked without reaching the eviction listener), and the cache
+    /// stays consistent and usable.
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         for cell in self.cells.iter() {
             let mut out = Removed::None;
