@@ -1,6 +1,7 @@
 //! The wire format shared by every filter, version 1: its layout is in the crate docs' "Wire
 //! format" section, where docs.rs shows it.
 
+use crate::stable::decoding_hasher;
 use crate::{DecodeError, Error, MAX_BITS, MAX_HASHES, StableHasher};
 
 pub(crate) const MAGIC: [u8; 4] = *b"BRBL";
@@ -97,25 +98,7 @@ pub(crate) fn decode<S: StableHasher>(
     if xxhash_rust::xxh3::xxh3_64(&bytes[..body]) != u64_at(bytes, body) {
         return Err(DecodeError::Checksum.into());
     }
-    let found = (bytes[6], tag);
-    let hasher = match hasher {
-        Some(h) if (S::ID, h.tag()) == found => h,
-        Some(h) => {
-            return Err(DecodeError::HasherMismatch {
-                expected: (S::ID, h.tag()),
-                found,
-            }
-            .into());
-        }
-        None if bytes[6] == S::ID => S::from_tag(tag).ok_or(DecodeError::NeedsHasher)?,
-        None => {
-            return Err(DecodeError::HasherMismatch {
-                expected: (S::ID, 0),
-                found,
-            }
-            .into());
-        }
-    };
+    let hasher = decoding_hasher(hasher, (bytes[6], tag)).map_err(DecodeError::from)?;
     let payload = bytes[HEADER..body]
         .chunks_exact(8)
         .map(|c| u64_at(c, 0))

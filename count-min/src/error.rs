@@ -153,6 +153,17 @@ impl std::error::Error for Error {
 
 impl std::error::Error for DecodeError {}
 
+impl From<crate::stable::HasherCheck> for DecodeError {
+    fn from(check: crate::stable::HasherCheck) -> Self {
+        match check {
+            crate::stable::HasherCheck::Mismatch { expected, found } => {
+                DecodeError::HasherMismatch { expected, found }
+            }
+            crate::stable::HasherCheck::NeedsHasher => DecodeError::NeedsHasher,
+        }
+    }
+}
+
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(e)

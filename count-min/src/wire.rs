@@ -1,6 +1,7 @@
 //! The wire format, version 1: its layout and checks are in the crate docs' "Wire format"
 //! section, where docs.rs shows them.
 
+use crate::stable::decoding_hasher;
 use crate::{
     CountMinSketch, Counter, DecodeError, Error, MAX_DEPTH, MAX_WIDTH, StableHasher, UpdateRule,
 };
@@ -78,25 +79,7 @@ pub(crate) fn decode<C: Counter, S: StableHasher, U: UpdateRule>(
     if xxhash_rust::xxh3::xxh3_64(&bytes[..body]) != u64_at(bytes, body) {
         return Err(DecodeError::Checksum.into());
     }
-    let found = (bytes[7], tag);
-    let hasher = match hasher {
-        Some(h) if (S::ID, h.tag()) == found => h,
-        Some(h) => {
-            return Err(DecodeError::HasherMismatch {
-                expected: (S::ID, h.tag()),
-                found,
-            }
-            .into());
-        }
-        None if bytes[7] == S::ID => S::from_tag(tag).ok_or(DecodeError::NeedsHasher)?,
-        None => {
-            return Err(DecodeError::HasherMismatch {
-                expected: (S::ID, 0),
-                found,
-            }
-            .into());
-        }
-    };
+    let hasher = decoding_hasher(hasher, (bytes[7], tag)).map_err(DecodeError::from)?;
     let counters: Vec<C> = bytes[HEADER..body]
         .chunks_exact(usize::from(C::BYTES))
         .map(C::read_le)

@@ -135,6 +135,17 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for Error {}
 impl std::error::Error for DecodeError {}
 
+impl From<crate::stable::HasherCheck> for DecodeError {
+    fn from(check: crate::stable::HasherCheck) -> Self {
+        match check {
+            crate::stable::HasherCheck::Mismatch { expected, found } => {
+                DecodeError::HasherMismatch { expected, found }
+            }
+            crate::stable::HasherCheck::NeedsHasher => DecodeError::NeedsHasher,
+        }
+    }
+}
+
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(e)

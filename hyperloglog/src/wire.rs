@@ -4,6 +4,7 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::hll::{Dense, Repr, get6, sparse_entry, sparse_key, valid_sparse_entry};
+use crate::stable::decoding_hasher;
 use crate::{DecodeError, HyperLogLog, StableHasher};
 
 const MAGIC: &[u8; 4] = b"BHLL";
@@ -365,7 +366,7 @@ impl<S: StableHasher> HyperLogLog<S> {
     /// the bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::Error> {
         let parsed = decode(bytes, S::ID)?;
-        let hasher = S::from_tag(parsed.tag).ok_or(DecodeError::NeedsHasher)?;
+        let hasher = decoding_hasher(None, (S::ID, parsed.tag)).map_err(DecodeError::from)?;
         Self::from_parsed(parsed, hasher, bytes)
     }
 
@@ -379,13 +380,8 @@ impl<S: StableHasher> HyperLogLog<S> {
     /// tag differs from the stored one.
     pub fn from_bytes_with_hasher(bytes: &[u8], hasher: S) -> Result<Self, crate::Error> {
         let parsed = decode(bytes, S::ID)?;
-        if parsed.tag != hasher.tag() {
-            return Err(DecodeError::HasherMismatch {
-                expected: (S::ID, hasher.tag()),
-                found: (S::ID, parsed.tag),
-            }
-            .into());
-        }
+        let hasher =
+            decoding_hasher(Some(hasher), (S::ID, parsed.tag)).map_err(DecodeError::from)?;
         Self::from_parsed(parsed, hasher, bytes)
     }
 
