@@ -117,7 +117,17 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         })
     }
 
-    local_cache_methods!(used: "counting a use", unused: "without counting a use");
+    local_cache_methods! {
+        used: "counting a use",
+        unused: "without counting a use",
+        /// Inserts `key` with count 1, or replaces its value and counts a use; returns the entry
+        /// pushed out (the key's previous entry, the least frequently used entry, or `(key, value)`
+        /// itself if it alone weighs more than the capacity), as
+        /// [`LruCache::insert`](crate::LruCache::insert).
+        ///
+        /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
+        insert
+    }
 
     /// Halves every count automatically after each `lookups` lookups (`None` or 0: never).
     ///
@@ -153,20 +163,6 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     {
         let i = self.store.peek_index(key)?;
         Some(self.buckets[self.store.slot(i).links.bucket as usize].count)
-    }
-
-    /// Inserts `key` with count 1, or replaces its value and counts a use; returns the entry
-    /// pushed out (the key's previous entry, the least frequently used entry, or `(key, value)`
-    /// itself if it alone weighs more than the capacity), as
-    /// [`LruCache::insert`](crate::LruCache::insert).
-    ///
-    /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
-    #[inline]
-    pub fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
-        let mut out = None;
-        let ttl = self.store.ttl;
-        self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
-        out
     }
 
     #[inline]

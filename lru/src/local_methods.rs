@@ -5,10 +5,10 @@
 //! `remove_at` its order needs.
 
 /// Expands, inside a cache's `impl` block, to its order-independent public methods. `$used`
-/// says in words what a read does to the entry's place in the order (the docs differ only
-/// there).
+/// and `$unused` say in words what a read does, or does not do, to the entry's place in the
+/// order, and the doc comment before `insert` is that method's (the docs differ only there).
 macro_rules! local_cache_methods {
-    (used: $used:literal, unused: $unused:literal) => {
+    (used: $used:literal, unused: $unused:literal, $(#[$insert_doc:meta])* insert) => {
         /// Gives entries inserted without their own time to live this one (`None`: forever).
         /// Entries already resident keep their deadlines.
         ///
@@ -66,6 +66,15 @@ macro_rules! local_cache_methods {
             Q: Hash + Eq + ?Sized,
         {
             self.store.peek_index(key).is_some()
+        }
+
+        $(#[$insert_doc])*
+        #[inline]
+        pub fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+            let mut out = None;
+            let ttl = self.store.ttl;
+            self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
+            out
         }
 
         /// [`insert`](Self::insert) with a time to live for this entry.

@@ -88,7 +88,18 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         })
     }
 
-    local_cache_methods!(used: "marking it most recently used", unused: "without marking it used");
+    local_cache_methods! {
+        used: "marking it most recently used",
+        unused: "without marking it used",
+        /// Inserts or replaces `key` as the most recently used entry, and returns the entry pushed
+        /// out: the key's previous entry, the least recently used entry, or — if the entry alone
+        /// weighs more than the capacity — `(key, value)` itself, not inserted. A weighted insert
+        /// that pushes out several entries returns the last; [`insert_with`](Self::insert_with)
+        /// reports each.
+        ///
+        /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
+        insert
+    }
 
     #[inline(always)]
     fn lookup<Q>(&mut self, key: &Q) -> Option<u32>
@@ -97,21 +108,6 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         store::lookup(self, key)
-    }
-
-    /// Inserts or replaces `key` as the most recently used entry, and returns the entry pushed
-    /// out: the key's previous entry, the least recently used entry, or — if the entry alone
-    /// weighs more than the capacity — `(key, value)` itself, not inserted. A weighted insert
-    /// that pushes out several entries returns the last; [`insert_with`](Self::insert_with)
-    /// reports each.
-    ///
-    /// Computes in **O(1)** expected time (amortized; O(evicted) for a weighted insert).
-    #[inline]
-    pub fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
-        let mut out = None;
-        let ttl = self.store.ttl;
-        self.insert_full(key, value, ttl, &mut |k, v, _| out = Some((k, v)));
-        out
     }
 
     #[inline]

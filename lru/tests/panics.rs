@@ -13,7 +13,10 @@ fn panics(f: impl FnOnce()) -> bool {
 
 #[test]
 fn concurrent_and_compute_with_panic_leaves_the_entry_and_the_shard_usable() {
-    let cache = ConcurrentCache::<u64, u64>::builder(64).shards(1).build().unwrap();
+    let cache = ConcurrentCache::<u64, u64>::builder(64)
+        .shards(1)
+        .build()
+        .unwrap();
     cache.insert(1, 10).unwrap();
     assert!(panics(|| {
         let _ = cache.and_compute_with(1, |_| panic!("the caller's closure"));
@@ -39,7 +42,10 @@ fn concurrent_loader_panic_caches_nothing_and_the_next_caller_loads() {
 
 #[test]
 fn concurrent_retain_panic_keeps_the_cache_consistent() {
-    let cache = ConcurrentCache::<u64, u64>::builder(256).shards(1).build().unwrap();
+    let cache = ConcurrentCache::<u64, u64>::builder(256)
+        .shards(1)
+        .build()
+        .unwrap();
     for k in 0..100 {
         cache.insert(k, k).unwrap();
     }
