@@ -272,6 +272,7 @@ mod blocked;
 mod bytes;
 mod counting;
 mod error;
+mod extend;
 mod hasher;
 #[cfg(all(test, loom))]
 mod loom_tests;

@@ -453,3 +453,30 @@ fn serde_refuses_values_that_are_not_bytes() {
     serde_wire::refuses_other_shapes::<BlockedBloomFilter>();
     serde_wire::refuses_other_shapes::<CountingBloomFilter>();
 }
+
+// `extend` is a loop of `insert`: the same bits, so equal filters.
+proptest! {
+    #[test]
+    fn extend_equals_inserting_one_by_one(items in proptest::collection::vec(any::<u64>(), 0..300)) {
+        let mut by_one = brick_bloom::BloomFilter::new(500, 0.01).unwrap();
+        let mut blocked_by_one = brick_bloom::BlockedBloomFilter::new(500, 0.01).unwrap();
+        let mut counting_by_one = brick_bloom::CountingBloomFilter::new(500, 0.01).unwrap();
+        for x in &items {
+            by_one.insert(x);
+            blocked_by_one.insert(x);
+            counting_by_one.insert(x);
+        }
+        let mut extended = brick_bloom::BloomFilter::new(500, 0.01).unwrap();
+        extended.extend(&items);
+        let mut blocked = brick_bloom::BlockedBloomFilter::new(500, 0.01).unwrap();
+        blocked.extend(items.iter().copied());
+        let mut counting = brick_bloom::CountingBloomFilter::new(500, 0.01).unwrap();
+        counting.extend(&items);
+        let mut atomic = brick_bloom::AtomicBloomFilter::new(500, 0.01).unwrap();
+        atomic.extend(&items);
+        prop_assert!(extended == by_one);
+        prop_assert!(blocked == blocked_by_one);
+        prop_assert!(counting == counting_by_one);
+        prop_assert!(atomic.to_filter() == by_one);
+    }
+}

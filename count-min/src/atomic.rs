@@ -370,3 +370,13 @@ impl<S, U: UpdateRule> fmt::Debug for AtomicCountMinSketch<S, U> {
             .finish_non_exhaustive()
     }
 }
+
+impl<T: Hash, S: BuildHasher, U: UpdateRule> Extend<T> for AtomicCountMinSketch<S, U> {
+    /// Counts one occurrence of every item (through `&mut`; share the sketch by `&` to count
+    /// from several threads). Computes in **O(d)** time per item.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.increment(&item);
+        }
+    }
+}

@@ -502,3 +502,13 @@ crate::serde_wire::serde_via_bytes!(
     "CountMinSketch",
     impl[C: Counter, S: StableHasher, U: UpdateRule] CountMinSketch<C, S, U>
 );
+
+impl<T: Hash, C: Counter, S: BuildHasher, U: UpdateRule> Extend<T> for CountMinSketch<C, S, U> {
+    /// Counts one occurrence of every item, as a loop of `increment` would: a stream goes in
+    /// with `sketch.extend(stream)`. Computes in **O(d)** time per item.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.increment(&item);
+        }
+    }
+}

@@ -450,3 +450,23 @@ impl<K, S> fmt::Debug for SpaceSaving<K, S> {
             .finish_non_exhaustive()
     }
 }
+
+impl<K: Hash + Eq + Clone, C: Counter, S: BuildHasher + Clone> Extend<K> for TopK<K, C, S> {
+    /// Counts one occurrence of every key, as a loop of `insert` would. Computes in
+    /// **O(d + log k)** expected time per key.
+    fn extend<I: IntoIterator<Item = K>>(&mut self, keys: I) {
+        for key in keys {
+            self.insert(&key);
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, S: BuildHasher> Extend<K> for SpaceSaving<K, S> {
+    /// Counts one occurrence of every key, as a loop of `insert` would. Computes in
+    /// **O(log k)** expected time per key.
+    fn extend<I: IntoIterator<Item = K>>(&mut self, keys: I) {
+        for key in keys {
+            self.insert(&key);
+        }
+    }
+}

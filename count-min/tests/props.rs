@@ -442,3 +442,38 @@ fn serde_refuses_values_that_are_not_bytes() {
     serde_wire::refuses_other_shapes::<CountMinSketch>();
     serde_wire::refuses_other_shapes::<ConservativeCountMin>();
 }
+
+// `extend` is a loop of `increment` (of `insert` for the heavy-hitter trackers).
+proptest! {
+    #[test]
+    fn extend_equals_counting_one_by_one(items in proptest::collection::vec(0u64..50, 0..400)) {
+        let mut by_one = brick_count_min::CountMinSketch::<u32>::with_params(64, 4).unwrap();
+        let mut cons_by_one = brick_count_min::ConservativeCountMin::<u32>::with_params(64, 4).unwrap();
+        let mut top_by_one = brick_count_min::TopK::<u64>::with_params(5, 64, 4).unwrap();
+        let mut ss_by_one = brick_count_min::SpaceSaving::<u64>::new(5).unwrap();
+        for x in &items {
+            by_one.increment(x);
+            cons_by_one.increment(x);
+            top_by_one.insert(x);
+            ss_by_one.insert(x);
+        }
+        let mut sketch = brick_count_min::CountMinSketch::<u32>::with_params(64, 4).unwrap();
+        sketch.extend(&items);
+        let mut cons = brick_count_min::ConservativeCountMin::<u32>::with_params(64, 4).unwrap();
+        cons.extend(items.iter().copied());
+        let mut atomic: brick_count_min::AtomicCountMinSketch =
+            brick_count_min::AtomicCountMinSketch::with_params(64, 4).unwrap();
+        atomic.extend(&items);
+        let mut top = brick_count_min::TopK::<u64>::with_params(5, 64, 4).unwrap();
+        top.extend(items.iter().copied());
+        let mut ss = brick_count_min::SpaceSaving::<u64>::new(5).unwrap();
+        ss.extend(items.iter().copied());
+        prop_assert!(sketch == by_one);
+        prop_assert!(cons == cons_by_one);
+        let widened: Vec<u64> = by_one.counters().iter().map(|&c| u64::from(c)).collect();
+        let snapshot = atomic.to_sketch();
+        prop_assert_eq!(snapshot.counters(), widened.as_slice());
+        prop_assert_eq!(top.top(), top_by_one.top());
+        prop_assert_eq!(ss.top(), ss_by_one.top());
+    }
+}

@@ -171,3 +171,22 @@ impl<K: Hash + Eq + Clone> GeoIndex<K> {
         self.cells.values().map(|(p, k)| (k, *p))
     }
 }
+
+impl<K: Hash + Eq + Clone> Extend<(K, Point)> for GeoIndex<K> {
+    /// Inserts or moves every key, as a loop of [`insert`](GeoIndex::insert) would. Computes in
+    /// **O(log n)** time per key.
+    fn extend<I: IntoIterator<Item = (K, Point)>>(&mut self, entries: I) {
+        for (key, point) in entries {
+            self.insert(key, point);
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> FromIterator<(K, Point)> for GeoIndex<K> {
+    /// An index of these keys (a key given twice ends at its last point).
+    fn from_iter<I: IntoIterator<Item = (K, Point)>>(entries: I) -> Self {
+        let mut index = Self::new();
+        index.extend(entries);
+        index
+    }
+}

@@ -384,3 +384,28 @@ proptest! {
         prop_assert!(serde_json::from_str::<GeoHash>("42").is_err());
     }
 }
+
+// `collect` and `extend` are loops of `insert`: a key given twice ends at its last point.
+proptest! {
+    #[test]
+    fn collect_and_extend_equal_inserting_one_by_one(
+        entries in proptest::collection::vec((0u8..20, -80.0f64..80.0, -179.0f64..179.0), 0..60),
+    ) {
+        let entries: Vec<(u8, Point)> = entries
+            .into_iter()
+            .map(|(k, lat, lon)| (k, Point::new(lat, lon).unwrap()))
+            .collect();
+        let mut inserted = GeoIndex::new();
+        for &(k, p) in &entries {
+            inserted.insert(k, p);
+        }
+        let collected: GeoIndex<u8> = entries.iter().copied().collect();
+        let mut extended = GeoIndex::new();
+        extended.extend(entries.iter().copied());
+        prop_assert_eq!(collected.len(), inserted.len());
+        for k in 0u8..20 {
+            prop_assert_eq!(collected.get(&k), inserted.get(&k));
+            prop_assert_eq!(extended.get(&k), inserted.get(&k));
+        }
+    }
+}

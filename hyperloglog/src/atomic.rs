@@ -211,3 +211,13 @@ impl<S: Clone> From<&HyperLogLog<S>> for AtomicHyperLogLog<S> {
         }
     }
 }
+
+impl<T: Hash, S: StableHasher> Extend<T> for AtomicHyperLogLog<S> {
+    /// Inserts every item (through `&mut`; share the sketch by `&` to insert from several
+    /// threads). Computes in **O(1)** time per item after its hash.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.insert(&item);
+        }
+    }
+}

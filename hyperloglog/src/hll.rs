@@ -576,3 +576,31 @@ mod tests {
         }
     }
 }
+
+impl<T: Hash, S: StableHasher> Extend<T> for HyperLogLog<S> {
+    /// Inserts every item, as a loop of `insert` would: `visitors.extend(ids)`. Computes as
+    /// [`insert`](HyperLogLog::insert), per item.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.insert(&item);
+        }
+    }
+}
+
+/// Two sketches are equal when they hold the same state: the same precision and hasher (id
+/// and tag), the same representation with the same entries or registers, and the same insert
+/// history estimate. Exactly when their [`to_bytes`](HyperLogLog::to_bytes) are equal. Sketches
+/// of the same items built differently (one merged, one inserted) can estimate alike and
+/// still differ.
+///
+/// Computes in **O(s)** time sparse, **O(m)** dense.
+impl<S: StableHasher> PartialEq for HyperLogLog<S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.p == other.p
+            && self.hasher.tag() == other.hasher.tag()
+            && self.hip.to_bits() == other.hip.to_bits()
+            && self.repr == other.repr
+    }
+}
+
+impl<S: StableHasher> Eq for HyperLogLog<S> {}

@@ -543,3 +543,23 @@ impl RedisHyperLogLog {
         dest
     }
 }
+
+impl<A: AsRef<[u8]>> Extend<A> for RedisHyperLogLog {
+    /// `PFADD key element...`: adds every element, as Redis would. Computes as
+    /// [`insert`](RedisHyperLogLog::insert), per element.
+    fn extend<I: IntoIterator<Item = A>>(&mut self, elements: I) {
+        for element in elements {
+            self.insert(element.as_ref());
+        }
+    }
+}
+
+impl<A: AsRef<[u8]>> FromIterator<A> for RedisHyperLogLog {
+    /// The value `PFADD key element...` creates from these elements (sparse, promoted to dense
+    /// past Redis's default `hll-sparse-max-bytes`).
+    fn from_iter<I: IntoIterator<Item = A>>(elements: I) -> Self {
+        let mut hll = Self::new();
+        hll.extend(elements);
+        hll
+    }
+}

@@ -582,3 +582,42 @@ proptest! {
         prop_assert_eq!(HyperLogLog::new(error).map(drop), Err(Error::InvalidRelativeError));
     }
 }
+
+// `extend` is a loop of `insert`; equality is equality of state, which `to_bytes` writes.
+proptest! {
+    #[test]
+    fn extend_equals_inserting_and_eq_follows_the_bytes(
+        a in proptest::collection::vec(any::<u64>(), 0..3000),
+        b in proptest::collection::vec(any::<u64>(), 0..3000),
+        merge in any::<bool>(),
+    ) {
+        let mut by_one = HyperLogLog::with_params(10).unwrap();
+        for x in &a {
+            by_one.insert(x);
+        }
+        let mut extended = HyperLogLog::with_params(10).unwrap();
+        extended.extend(&a);
+        prop_assert!(extended == by_one);
+        let mut atomic = brick_hyperloglog::AtomicHyperLogLog::with_params(10).unwrap();
+        atomic.extend(&a);
+        for i in 0..1usize << 10 {
+            prop_assert_eq!(atomic.register(i), by_one.register(i));
+        }
+
+        let mut other = HyperLogLog::with_params(10).unwrap();
+        other.extend(&b);
+        if merge {
+            other.merge(&extended).unwrap();
+        }
+        prop_assert_eq!(other == extended, other.to_bytes() == extended.to_bytes());
+        prop_assert!(other.clone() == other);
+
+        let redis: brick_hyperloglog::RedisHyperLogLog =
+            a.iter().map(|x| x.to_le_bytes()).collect();
+        let mut redis_by_one = brick_hyperloglog::RedisHyperLogLog::new();
+        for x in &a {
+            redis_by_one.insert(&x.to_le_bytes());
+        }
+        prop_assert!(redis == redis_by_one);
+    }
+}

@@ -4,6 +4,9 @@
 //! cache supplies the private `lookup` (find and mark used), `insert_full` (place and evict) and
 //! `remove_at` its order needs.
 
+use crate::{Clock, Weigher};
+use std::hash::{BuildHasher, Hash};
+
 /// Expands, inside a cache's `impl` block, to its order-independent public methods. `$used`
 /// and `$unused` say in words what a read does, or does not do, to the entry's place in the
 /// order, and the doc comment before `insert` is that method's (the docs differ only there).
@@ -249,3 +252,24 @@ macro_rules! local_cache_methods {
 }
 
 pub(crate) use local_cache_methods;
+
+/// `Extend` for both caches: `cache.extend(pairs)` inserts every pair, as a loop of `insert`
+/// would, the entries it pushes out dropped (use `insert_with` to see them). No `FromIterator`:
+/// a cache needs its capacity first.
+macro_rules! local_cache_extend {
+    ($cache:ident) => {
+        impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> Extend<(K, V)>
+            for crate::$cache<K, V, S, W, C>
+        {
+            /// Computes in **O(1)** expected time per pair (amortized).
+            fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
+                for (key, value) in pairs {
+                    self.insert(key, value);
+                }
+            }
+        }
+    };
+}
+
+local_cache_extend!(LruCache);
+local_cache_extend!(LfuCache);

@@ -310,3 +310,22 @@ fn impossible_snapshots_are_refused() {
         assert!(serde_json::from_str::<Cache>(other).is_err());
     }
 }
+
+// `extend` is a loop of `insert`: the same entries in the same order afterwards.
+proptest! {
+    #[test]
+    fn extend_equals_inserting_one_by_one(pairs in proptest::collection::vec((0u64..40, any::<u64>()), 0..200)) {
+        let mut lru = LruCache::<u64, u64>::builder(16).hasher(brick_lru::Xxh3BuildHasher::default()).build().unwrap();
+        let mut lfu = LfuCache::<u64, u64>::builder(16).hasher(brick_lru::Xxh3BuildHasher::default()).build().unwrap();
+        for &(k, v) in &pairs {
+            lru.insert(k, v);
+            lfu.insert(k, v);
+        }
+        let mut lru_ext = LruCache::<u64, u64>::builder(16).hasher(brick_lru::Xxh3BuildHasher::default()).build().unwrap();
+        lru_ext.extend(pairs.iter().copied());
+        let mut lfu_ext = LfuCache::<u64, u64>::builder(16).hasher(brick_lru::Xxh3BuildHasher::default()).build().unwrap();
+        lfu_ext.extend(pairs.iter().copied());
+        prop_assert_eq!(lru_ext.iter().collect::<Vec<_>>(), lru.iter().collect::<Vec<_>>());
+        prop_assert_eq!(lfu_ext.iter().collect::<Vec<_>>(), lfu.iter().collect::<Vec<_>>());
+    }
+}

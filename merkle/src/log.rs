@@ -312,3 +312,32 @@ impl<H: MerkleHasher> MerkleLog<H> {
 
 #[cfg(feature = "serde")]
 crate::serde_wire::serde_via_bytes!("MerkleLog", impl[H: MerkleHasher] MerkleLog<H>);
+
+impl<H: MerkleHasher, D: AsRef<[u8]>> Extend<D> for MerkleLog<H> {
+    /// Appends every leaf, as a loop of [`push`](MerkleLog::push) would. Computes in **O(1)**
+    /// amortised hashes per leaf.
+    fn extend<I: IntoIterator<Item = D>>(&mut self, leaves: I) {
+        for leaf in leaves {
+            self.push(leaf.as_ref());
+        }
+    }
+}
+
+impl<H: MerkleHasher, D: AsRef<[u8]>> FromIterator<D> for MerkleLog<H> {
+    /// The log of these leaves, as [`from_leaves`](MerkleLog::from_leaves) builds it.
+    fn from_iter<I: IntoIterator<Item = D>>(leaves: I) -> Self {
+        Self::from_leaves(leaves)
+    }
+}
+
+/// Two logs are equal when they hold the same leaf hashes in the same order (every other node
+/// follows from them), so equal logs have equal roots and proofs at every size.
+///
+/// Computes in **O(n)** time.
+impl<H: MerkleHasher> PartialEq for MerkleLog<H> {
+    fn eq(&self, other: &Self) -> bool {
+        self.levels[0] == other.levels[0]
+    }
+}
+
+impl<H: MerkleHasher> Eq for MerkleLog<H> {}

@@ -569,3 +569,44 @@ fn serde_refuses_values_that_are_not_bytes() {
     serde_wire::refuses_other_shapes::<Proof<[u8; 32]>>();
     serde_wire::refuses_other_shapes::<brick_merkle::TreeHead<[u8; 32]>>();
 }
+
+// `extend` is a loop of `push`, `collect` is `from_leaves`, and equal logs are logs of the same
+// leaves: equal roots at every size. Sync trees: `extend` is a loop of `insert`, and equality
+// is equality of contents, whatever the order they came in.
+proptest! {
+    #[test]
+    fn extend_collect_and_eq_agree_with_push(
+        leaves in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..8), 0..60),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut pushed = MerkleLog::<Sha256>::new();
+        for l in &leaves {
+            pushed.push(l);
+        }
+        let mut extended = MerkleLog::<Sha256>::new();
+        extended.extend(&leaves);
+        let collected: MerkleLog<Sha256> = leaves.iter().collect();
+        prop_assert!(extended == pushed && collected == pushed);
+        prop_assert_eq!(collected.root(), pushed.root());
+        if !leaves.is_empty() {
+            let shorter: MerkleLog<Sha256> = leaves[..cut.index(leaves.len())].iter().collect();
+            prop_assert!(shorter != pushed);
+        }
+
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = leaves.iter().map(|l| (l.clone(), l.repeat(2))).collect();
+        let mut inserted = SyncTree::<Sha256>::new(4).unwrap();
+        for (k, v) in &pairs {
+            inserted.insert(k, v);
+        }
+        let mut extended = SyncTree::<Sha256>::new(4).unwrap();
+        extended.extend(pairs.iter().rev().map(|(k, v)| (k.as_slice(), v.as_slice())));
+        // Reversed, a key given twice ends at its first value: equal only if every key is
+        // given once, or twice with the same value (here a value is the key twice over).
+        prop_assert!(extended == inserted);
+        prop_assert_eq!(extended.root(), inserted.root());
+        if let Some((k, _)) = pairs.first() {
+            extended.insert(k, b"changed");
+            prop_assert!(extended != inserted);
+        }
+    }
+}

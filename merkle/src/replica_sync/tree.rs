@@ -267,3 +267,25 @@ impl<H: MerkleHasher> SyncTree<H> {
             .collect()
     }
 }
+
+impl<H: MerkleHasher, K: AsRef<[u8]>, V: AsRef<[u8]>> Extend<(K, V)> for SyncTree<H> {
+    /// Inserts or updates every (key, value), as a loop of [`insert`](SyncTree::insert) would.
+    /// Computes in **O(depth)** hashes per pair.
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
+        for (key, value) in pairs {
+            self.insert(key.as_ref(), value.as_ref());
+        }
+    }
+}
+
+/// Two trees are equal when they have the same depth and the same keys with the same entry
+/// hashes (the nodes above the buckets follow from them), so equal trees have equal roots.
+///
+/// Computes in **O(n + 2^depth)** time.
+impl<H: MerkleHasher> PartialEq for SyncTree<H> {
+    fn eq(&self, other: &Self) -> bool {
+        self.depth == other.depth && self.buckets == other.buckets
+    }
+}
+
+impl<H: MerkleHasher> Eq for SyncTree<H> {}
