@@ -151,23 +151,43 @@
 //!   admission had spared it against a candidate since, otherwise one time in four (a use in
 //!   probation is often one a larger window would have served too).
 //!
+//! **Which rule, decided by a race.** The window's adaptation follows frequency where it
+//! pays, but no window and no admission rule is right for all traffic: when only recency
+//! predicts reuse (a key read back soon after it was written, popularity that moves faster
+//! than the sketch ages, reuse distances longer than the window), W-TinyLFU loses points to
+//! plain LRU, and a rule tuned to win there loses elsewhere. So the cache measures instead of
+//! guessing. It keeps two miniature caches of 1,024 entries (about one shard) fed the same
+//! spatial sample of the keys: a key is sampled when its hash falls below a threshold, so a
+//! sampled key is seen on every request, and a cache of `capacity · rate` on that stream hits
+//! about as often as the whole cache on the whole stream (Waldspurger et al., "Efficient MRC
+//! Construction with SHARDS", FAST 2015). One miniature runs the shards' adaptive W-TinyLFU;
+//! the other the same structure with its window over the whole capacity, a CLOCK over recency
+//! that hits within a fraction of a point of LRU. Each miniature loads the keys it misses
+//! itself, so each sees the traffic its own rule causes. Every two miniature capacities of
+//! sampled reads, the difference of their hits is added to a lead that keeps 7/8 of itself
+//! each period; when recency leads by more than 1/64 of a period's reads the shards turn to
+//! it (the window grows over the whole shard, admission takes every candidate), and when the
+//! adaptive rule leads by as much they turn back to the window they had. The cost: a sampled
+//! request, one in `capacity / 1,024` (every request below that size), takes a mutex and
+//! replays through both miniatures; the others pay one multiply and a compare.
+//!
 //! Why not Caffeine's hill climber (sample the hit ratio every few capacities of lookups and
 //! step the window the way that last helped): where neighbouring window sizes hit alike it
 //! drifts on noise and can hit *less* with more memory, and it grows too slowly for reuse
-//! distances of 10^3–10^4 requests; it also needs sampled counters on the read path. The ghost
-//! reacts to each eviction that proved wrong, whatever the traffic. On the synthetic corpus
-//! (the `lru-concurrent` compare section: create-then-read, pure recency, shifting
-//! popularity, Zipf with and without scans, a loop) the mean hit ratio beats LRU, moka and
-//! quick_cache at every capacity measured; see "Where it loses" for the traces it does not.
+//! distances of 10^3–10^4 requests. The race compares two rules on the same requests, so the
+//! noise it must overcome is only where they disagree.
 //!
-//! **Where it loses.** To LRU, on traffic where only recency pays, by what adaptation costs:
-//! on the synthetic corpus (the `lru-concurrent` compare section) it falls up to 11 points
-//! below LRU on create-then-read traffic whose reuse distance is near the capacity (reuse
-//! 10^4, 25 %), up to 5.6 on pure recency and up to 4 on popularity that shifts every sixth of
-//! the trace, with the default sharding (each shard adapts on its own share of the signals).
-//! `tests/synthetic.rs` asserts at least three quarters of LRU's hit ratio there, and hit
-//! ratios that never fall by more than half a point when the capacity grows. For such traffic
-//! a plain `LruCache` is still the better choice.
+//! **Where it loses.** The race decides once a period, two capacities of requests, and
+//! weighs about eight periods, so it pays for each change of traffic until the evidence is in.
+//! On the synthetic corpus (the `lru-concurrent` compare section: create-then-read at reuse
+//! distances 10 to 10^5, pure recency, shifting popularity, Zipf with and without scans, a
+//! loop) it stays within 2.7 points of LRU at 5 % of the keys and above; the traces that come
+//! closest are create-then-read at reuse 10^4–10^5 (a trace of six capacities leaves the race
+//! two or three decisions) and pure recency at reuse 10^4 through 25 %. On the shared traces
+//! the small oscillating ones (`lirs-backf`, `lirs-zigzag`, a few thousand requests at a few
+//! hundred entries, phases shorter than a period) fall 1–2 points below LRU.
+//! `tests/synthetic.rs` asserts at most 3 points below LRU there, and hit ratios that never
+//! fall by more than half a point when the capacity grows.
 //!
 //! **Reads take a read lock.** The cache is split into shards by key hash (64, fewer when a
 //! shard would hold less than 1,024 capacity units: the same on every machine, so the heaviest
@@ -180,7 +200,8 @@
 //! approximation of the LRU list W-TinyLFU specifies, and reads write nothing shared but
 //! their shard's lock word and, until it saturates, the entry's byte. Counting hits and misses
 //! costs an atomic add per lookup (about 6 ns here), so, as in Caffeine, `stats` counts them
-//! only with `record_stats()`; the window's adaptation reads no counter on the read path.
+//! only with `record_stats()`; the window's adaptation reads no counter on the read path, and
+//! the race touches only sampled reads.
 //!
 //! **Single flight.** `get_or_insert_with(key, load)` looks the key up; on a miss, the first
 //! caller registers the key as loading and runs `load` with no lock held; every other caller

@@ -34,6 +34,26 @@ fn concurrent_advances_saturate() {
     });
 }
 
+/// The race's miniatures are shared by every thread whose request is sampled (all of them in a
+/// cache this small): a read and a write of two keys from two threads at once leave both
+/// miniatures consistent, holding both keys, with both reads counted.
+#[test]
+fn the_race_keeps_its_miniatures_consistent() {
+    use crate::concurrent::duel::Duel;
+    loom::model(|| {
+        let duel = loom::sync::Arc::new(Duel::new(4, true).unwrap());
+        let other = loom::sync::Arc::clone(&duel);
+        let t = thread::spawn(move || {
+            other.read(7);
+            other.write(7, 1);
+        });
+        duel.read(9);
+        duel.write(9, 1);
+        t.join().unwrap();
+        assert_eq!(duel.check(&[7, 9]), 2);
+    });
+}
+
 mod concurrent {
     use brick_lru::{ConcurrentCache, RemovalCause};
     use loom::sync::Arc;

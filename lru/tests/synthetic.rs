@@ -87,14 +87,11 @@ fn ladder(keys: &[u64]) -> Vec<(u64, f64, f64)> {
         .collect()
 }
 
-/// Asserts what the window's adaptation promises where frequency misleads: more memory
-/// never costs more than half a point of hit ratio (the window moves on sampled events, so
-/// neighbouring capacities settle a little differently), and the cache hits at least three
-/// quarters of what LRU hits at 5 % of the keys and above (measured: 0.77 at worst, on
-/// create-then-read at reuse 10^4 through 5 %, where each of the default 4 shards adapts on
-/// its own; one shard reaches 0.91) (at 1 % a reuse distance of 10^4
-/// requests is ten times the cache, and LRU itself hits 3 %). (The hill climber this replaced lost 20–29
-/// points to LRU at reuse 10^3–10^4 and hit less with more memory.)
+/// Asserts what the race between the adaptive and the recency rule promises where frequency
+/// misleads: at 5 % of the keys and above the cache hits at most 3 points less than LRU (the
+/// race pays for the periods before the evidence is in, and each trace here is only a few
+/// capacities long), and more memory never costs more than half a point of hit ratio. At 1 %
+/// a reuse distance of 10^4 requests is ten times the cache, and LRU itself hits 3 %.
 fn assert_follows_recency(name: &str, keys: &[u64]) {
     let rungs = ladder(keys);
     for (cap, lru, ours) in &rungs {
@@ -102,8 +99,8 @@ fn assert_follows_recency(name: &str, keys: &[u64]) {
     }
     for (cap, lru, ours) in &rungs[1..] {
         assert!(
-            *ours >= 0.75 * lru,
-            "{name} at {cap}: ours {ours:.3} below three quarters of LRU's {lru:.3}"
+            *ours >= lru - 0.03,
+            "{name} at {cap}: ours {ours:.3} more than 3 points below LRU's {lru:.3}"
         );
     }
     for pair in rungs.windows(2) {
@@ -118,10 +115,10 @@ fn assert_follows_recency(name: &str, keys: &[u64]) {
     }
 }
 
-/// Create-then-read traffic at reuse distances from 10 to 10^4 requests, and pure recency.
+/// Create-then-read traffic at reuse distances from 10 to 10^5 requests, and pure recency.
 #[test]
 fn recency_traffic_grows_the_window() {
-    for d in [10u64, 100, 1_000, 10_000] {
+    for d in [10u64, 100, 1_000, 10_000, 100_000] {
         let keys = create_then_read(100_000, d, 3);
         assert_follows_recency(&format!("create-then-read d={d}"), &keys);
     }

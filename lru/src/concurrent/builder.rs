@@ -368,6 +368,7 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock> Builder
             record_stats: self.record_stats,
             refresh_after,
             reloader,
+            duel: super::duel::Duel::new(self.capacity, W::UNIT)?,
         })
     }
 }

@@ -299,7 +299,16 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
                 } else {
                     let now = self.now();
                     let expires = self.default_expiry(&mut shard, now);
-                    shard.insert(hash, key, value.clone(), weight, expires, now, &mut out);
+                    self.put(
+                        &mut shard,
+                        hash,
+                        key,
+                        value.clone(),
+                        weight,
+                        expires,
+                        now,
+                        &mut out,
+                    );
                 }
             }
         }

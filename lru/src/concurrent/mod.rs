@@ -1,6 +1,7 @@
 //! The concurrent cache: sharded W-TinyLFU with single-flight loading, TTL, TTI and weights.
 
 mod builder;
+pub(crate) mod duel;
 mod flight;
 mod refresh;
 mod removal;
@@ -72,6 +73,8 @@ pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = Sy
     /// Age in nanoseconds after which a read reloads an entry (`NEVER`: no refresh).
     refresh_after: u64,
     reloader: Option<Reloader<K, V>>,
+    /// The sampled race between the frequency and recency rules the shards follow.
+    duel: duel::Duel,
 }
 
 impl<K, V, S, W, C> fmt::Debug for ConcurrentCache<K, V, S, W, C> {
@@ -153,6 +156,20 @@ where
             cell.count(true, self.record_stats);
             shard.touch(i, now);
             let value = shard.entries[i as usize].value.clone();
+            if self.duel.sampled(hash) {
+                drop(shard);
+                self.duel.read(hash);
+                if self.refresh_after != NEVER {
+                    let shard = cell.shard.read();
+                    if let Found::Live(i) = shard.lookup(hash, key, now) {
+                        if shard.wants_refresh(i, now, self.refresh_after) {
+                            drop(shard);
+                            return Some(self.refresh(cell, hash, key, value));
+                        }
+                    }
+                }
+                return Some(value);
+            }
             if self.refresh_after != NEVER && shard.wants_refresh(i, now, self.refresh_after) {
                 drop(shard);
                 return Some(self.refresh(cell, hash, key, value));
@@ -160,6 +177,10 @@ where
             Some(value)
         } else {
             cell.count(false, self.record_stats);
+            if self.duel.sampled(hash) {
+                drop(shard);
+                self.duel.read(hash);
+            }
             None
         }
     }
@@ -214,6 +235,27 @@ where
         now.saturating_add(self.ttl - cut)
     }
 
+    /// Inserts into `shard` (write-locked) under the rule the duel chose, and tells the duel.
+    #[allow(clippy::too_many_arguments)] // Shard::insert's arguments, passed through
+    #[inline]
+    fn put(
+        &self,
+        shard: &mut Shard<K, V>,
+        hash: u64,
+        key: K,
+        value: V,
+        weight: u32,
+        expires: u64,
+        now: u64,
+        out: &mut Removed<K, V>,
+    ) {
+        shard.set_recency(self.duel.recency());
+        shard.insert(hash, key, value, weight, expires, now, out);
+        if self.duel.sampled(hash) {
+            self.duel.write(hash, weight);
+        }
+    }
+
     /// `ttl`: `None` for the cache's default (jittered, if configured).
     fn insert_for(&self, key: K, value: V, ttl: Option<u64>) -> Result<(), TooHeavy<K, V>> {
         let hash = self.hasher.hash_one(&key);
@@ -231,7 +273,7 @@ where
                 None => self.default_expiry(&mut shard, now),
                 Some(ttl) => now.saturating_add(ttl),
             };
-            shard.insert(hash, key, value, weight, expires, now, &mut out);
+            self.put(&mut shard, hash, key, value, weight, expires, now, &mut out);
         }
         self.notify(out);
         Ok(())
@@ -282,7 +324,7 @@ where
                         return Err(shard.refuse(key, value, weight));
                     }
                     let expires = self.default_expiry(&mut shard, now);
-                    shard.insert(hash, key, value, weight, expires, now, &mut out);
+                    self.put(&mut shard, hash, key, value, weight, expires, now, &mut out);
                     if live.is_some() {
                         Computed::Updated
                     } else {

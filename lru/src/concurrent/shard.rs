@@ -132,6 +132,11 @@ pub(crate) struct Shard<K, V> {
     pub(crate) refresh: Vec<Refresh<K, V>>,
     /// Whether the cache refreshes entries (and so keeps `refresh`).
     refreshing: bool,
+    /// Whether the shard follows recency (the window spans the capacity and admission always
+    /// takes the candidate) instead of its adaptive frequency rule: see [`super::duel`].
+    recency: bool,
+    /// The adaptive window's size when the shard turned to recency, restored when it turns back.
+    adaptive_window: u64,
     /// The id of the next load registered here.
     pub(crate) next_load: u64,
 }
@@ -285,6 +290,8 @@ impl<K: Eq, V> Shard<K, V> {
             next_load: 0,
             refresh: Vec::new(),
             refreshing,
+            recency: false,
+            adaptive_window: window_max,
         })
     }
 
@@ -711,6 +718,9 @@ impl<K: Eq, V> Shard<K, V> {
     /// mean hit ratio at 5, 10 and 25 % of the keys by 0.6–0.9 points, and on a loop larger
     /// than the cache it keeps a fixed set resident instead of churning.)
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
+        if self.recency {
+            return true;
+        }
         let c = self.sketch.frequency(self.entries[candidate as usize].tag);
         let v = self.sketch.frequency(self.entries[victim as usize].tag);
         if c.saturating_sub(1) > v {
@@ -731,6 +741,9 @@ impl<K: Eq, V> Shard<K, V> {
     /// A new key arrives: if the window refused it recently, the window grows; if the main
     /// space evicted it recently, the window shrinks.
     fn adapt(&mut self, tag: u32, weight: u32) {
+        if self.recency {
+            return;
+        }
         let span = (self.queues[PROBATION as usize].weight >> GHOST_SPAN_SHIFT).max(1);
         match self.ghost.take(tag, span) {
             Some(Side::Window) => self.grow_window(self.step() * u64::from(weight)),
@@ -743,6 +756,9 @@ impl<K: Eq, V> Shard<K, V> {
     /// something worth keeping. Always when admission had spared it, else one time in
     /// 2^[`RESCUE_SHIFT`].
     fn rescued(&mut self, v: u32) {
+        if self.recency {
+            return;
+        }
         self.rescues += 1;
         let spared = std::mem::take(&mut self.entries[v as usize].spared);
         if spared || self.rescues.trailing_zeros() >= RESCUE_SHIFT {
@@ -806,6 +822,22 @@ impl<K: Eq, V> Shard<K, V> {
             }
             moved += self.weight_of(i);
             self.move_to(PROBATION, i);
+        }
+    }
+
+    /// Turns the shard to recency (`true`: the window grows over the whole capacity) or back
+    /// to its adaptive rule (the window returns to the size it had). Entries move between
+    /// window and main a bounded number at a time; the rest follow as they come up for eviction.
+    pub(crate) fn set_recency(&mut self, recency: bool) {
+        if recency == self.recency {
+            return;
+        }
+        self.recency = recency;
+        if recency {
+            self.adaptive_window = self.window_max;
+            self.grow_window(self.capacity);
+        } else {
+            self.shrink_window(self.window_max.saturating_sub(self.adaptive_window));
         }
     }
 

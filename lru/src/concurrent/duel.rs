@@ -1,0 +1,167 @@
+//! Which eviction rule the shards follow, decided by racing both on a sample of the traffic.
+//!
+//! W-TinyLFU's frequency test wins where popularity is stable and loses where it is not: a key
+//! read once soon after it was written, a popularity that moves faster than the sketch ages,
+//! a reuse distance longer than the window. No single window size or admission rule is right
+//! for all of those, and a rule tuned on one corpus fails on the next. So the cache does not
+//! guess: it keeps two miniature caches of about one shard's size ([`MINI_CAPACITY`]), fed the
+//! same spatial sample of the keys (a key is in the sample when its hash is, so a sampled key
+//! is seen on every request, and a cache of `capacity · rate` on the sampled stream hits
+//! about as often as the whole cache on the whole stream: Waldspurger et al., "Efficient MRC
+//! Construction with SHARDS", FAST 2015). One runs the shards' adaptive W-TinyLFU, the other
+//! the same structure with the window over the whole capacity, which is a CLOCK over recency:
+//! LRU's hit ratio within a fraction of a point. Every period the one that hit more (by a
+//! margin, so a tie does not flap) sets the rule of every shard.
+//!
+//! The real cache therefore hits about as often as the better of the two on the traffic it
+//! actually sees, at the cost of two miniature replays for the sampled requests: with
+//! capacity `c`, a request in `c / MINI_CAPACITY` is sampled (every one below that size).
+
+use super::Removed;
+use super::shard::{Found, Shard};
+use crate::store::NEVER;
+use crate::sync::{AtomicU8, Mutex, Ordering};
+
+/// Capacity of each miniature cache: about one default shard, so a miniature sees a share
+/// of the traffic like a shard's and settles as a shard does.
+pub(crate) const MINI_CAPACITY: u64 = 1024;
+/// Sampled reads per decision, in multiples of the miniature capacity: long enough for a
+/// miniature's contents to turn over, short enough to follow a change of traffic.
+const PERIOD_FACTOR: u64 = 2;
+/// The lead keeps 1 − 2^-DECAY_SHIFT of itself each period: a memory of about 2^DECAY_SHIFT
+/// periods, so traffic whose phases are shorter than a period settles on the rule that wins
+/// over the phases instead of following each one a period late.
+const DECAY_SHIFT: u32 = 3;
+/// The lead, in 1/2^MARGIN_SHIFT of a period's reads, one rule needs over the other before
+/// the shards change to it: a tie does not flap.
+const MARGIN_SHIFT: u32 = 6;
+
+const ADAPTIVE: usize = 0;
+const RECENCY: usize = 1;
+
+pub(crate) struct Duel {
+    /// A key is sampled when the top half of its remixed hash is below this (2^32: all).
+    threshold: u64,
+    /// The rule the shards follow: 1 for recency, 0 for the adaptive frequency rule.
+    recency: AtomicU8,
+    minis: Mutex<Minis>,
+}
+
+struct Minis {
+    /// `[ADAPTIVE]` runs the shards' own rule, `[RECENCY]` the whole-capacity window.
+    caches: [Shard<u64, ()>; 2],
+    hits: [u64; 2],
+    reads: u64,
+    period: u64,
+    /// Recency's hits less adaptive's, each period's added to the decayed previous lead.
+    lead: i64,
+    capacity: u64,
+    /// The weight a miniature gives a key it loads on its own miss.
+    weight: u32,
+}
+
+impl Minis {
+    /// Ends a period: folds its hits into the lead, and sets the shards' rule if one leads by
+    /// more than the margin.
+    fn decide(&mut self, recency: &AtomicU8) {
+        let diff = self.hits[RECENCY] as i64 - self.hits[ADAPTIVE] as i64;
+        self.lead += diff - (self.lead >> DECAY_SHIFT);
+        let margin = (self.period >> MARGIN_SHIFT).max(1) as i64;
+        if self.lead > margin {
+            recency.store(1, Ordering::Relaxed);
+        } else if self.lead < -margin {
+            recency.store(0, Ordering::Relaxed);
+        }
+        self.hits = [0; 2];
+        self.reads = 0;
+    }
+}
+
+impl Duel {
+    pub(crate) fn new(capacity: u64, unit: bool) -> Result<Self, crate::alloc::Refused> {
+        let mini = capacity.min(MINI_CAPACITY);
+        let threshold = ((u128::from(mini) << 32) / u128::from(capacity)) as u64;
+        let mut recency = Shard::new(mini, mini, None, unit, false, 0x5851_F42D_4C95_7F2D)?;
+        recency.set_recency(true);
+        let adaptive = Shard::new(mini, mini, None, unit, false, 0x1405_7B7E_F767_814F)?;
+        Ok(Self {
+            threshold,
+            recency: AtomicU8::new(0),
+            minis: Mutex::new(Minis {
+                caches: [adaptive, recency],
+                hits: [0; 2],
+                reads: 0,
+                period: PERIOD_FACTOR * mini,
+                lead: 0,
+                capacity: mini,
+                weight: 1,
+            }),
+        })
+    }
+
+    /// Whether the shards should follow recency (read by a shard before each insert).
+    #[inline(always)]
+    pub(crate) fn recency(&self) -> bool {
+        self.recency.load(Ordering::Relaxed) != 0
+    }
+
+    /// Whether the key with this hash is in the sample.
+    #[inline(always)]
+    pub(crate) fn sampled(&self, hash: u64) -> bool {
+        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) < self.threshold
+    }
+
+    /// A sampled key was looked up: each miniature looks it up too and counts a hit.
+    #[cold]
+    pub(crate) fn read(&self, hash: u64) {
+        let mut m = self.minis.lock();
+        let m = &mut *m;
+        let weight = m.weight;
+        for (cache, hits) in m.caches.iter_mut().zip(&mut m.hits) {
+            if let Found::Live(i) = cache.lookup(hash, &hash, 0) {
+                cache.touch(i, 0);
+                *hits += 1;
+            } else {
+                // A miss loads the key, whatever the real cache did: each miniature must see
+                // the traffic its own rule would cause, not the real cache's.
+                let mut out = Removed::None;
+                cache.insert(hash, hash, (), weight, NEVER, 0, &mut out);
+            }
+        }
+        m.reads += 1;
+        if m.reads >= m.period {
+            m.decide(&self.recency);
+        }
+    }
+
+    /// A sampled key was written with `weight`: each miniature writes it too.
+    #[cold]
+    pub(crate) fn write(&self, hash: u64, weight: u32) {
+        let mut m = self.minis.lock();
+        let weight = u64::from(weight).clamp(1, m.capacity) as u32;
+        // The weight a miniature gives a key it loads on a miss: the running mean of writes.
+        m.weight = ((u64::from(m.weight) * 7 + u64::from(weight)) / 8).max(1) as u32;
+        for cache in &mut m.caches {
+            // A key the miniature loaded on its own miss is there already: a write that
+            // follows the real cache's miss is the same load, not a second use.
+            if matches!(cache.lookup(hash, &hash, 0), Found::Absent) {
+                let mut out = Removed::None;
+                cache.insert(hash, hash, (), weight, NEVER, 0, &mut out);
+            }
+        }
+    }
+
+    /// Checks both miniatures' invariants and that each holds every hash in `present`;
+    /// returns the reads counted in the current period.
+    #[cfg(all(test, loom))]
+    pub(crate) fn check(&self, present: &[u64]) -> u64 {
+        let m = self.minis.lock();
+        for cache in &m.caches {
+            cache.check();
+            for h in present {
+                assert!(matches!(cache.lookup(*h, h, 0), Found::Live(_)));
+            }
+        }
+        m.reads
+    }
+}
