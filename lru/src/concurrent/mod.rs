@@ -56,6 +56,8 @@ impl<K, V> Cell<K, V> {
 pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = SystemClock> {
     cells: Box<[Cell<K, V>]>,
     mask: usize,
+    /// The sampled race between the frequency and recency rules the shards follow.
+    duel: duel::Duel,
     hasher: S,
     weigher: W,
     clock: C,
@@ -73,8 +75,6 @@ pub struct ConcurrentCache<K, V, S = DefaultBuildHasher, W = UnitWeigher, C = Sy
     /// Age in nanoseconds after which a read reloads an entry (`NEVER`: no refresh).
     refresh_after: u64,
     reloader: Option<Reloader<K, V>>,
-    /// The sampled race between the frequency and recency rules the shards follow.
-    duel: duel::Duel,
 }
 
 impl<K, V, S, W, C> fmt::Debug for ConcurrentCache<K, V, S, W, C> {
@@ -155,21 +155,12 @@ where
             // Counted under the lock: its cache line, which holds the counters, is ours now.
             cell.count(true, self.record_stats);
             shard.touch(i, now);
-            let value = shard.entries[i as usize].value.clone();
             if self.duel.sampled(hash) {
-                drop(shard);
+                // Under the read lock: writers take the duel under their write lock, so the
+                // order is always shard, then duel.
                 self.duel.read(hash);
-                if self.refresh_after != NEVER {
-                    let shard = cell.shard.read();
-                    if let Found::Live(i) = shard.lookup(hash, key, now) {
-                        if shard.wants_refresh(i, now, self.refresh_after) {
-                            drop(shard);
-                            return Some(self.refresh(cell, hash, key, value));
-                        }
-                    }
-                }
-                return Some(value);
             }
+            let value = shard.entries[i as usize].value.clone();
             if self.refresh_after != NEVER && shard.wants_refresh(i, now, self.refresh_after) {
                 drop(shard);
                 return Some(self.refresh(cell, hash, key, value));
@@ -178,7 +169,6 @@ where
         } else {
             cell.count(false, self.record_stats);
             if self.duel.sampled(hash) {
-                drop(shard);
                 self.duel.read(hash);
             }
             None
