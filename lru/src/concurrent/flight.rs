@@ -288,6 +288,7 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         // From here the flight is ours to land: if the weigher, a clone or anything else below
         // unwinds, this lands it as failed, so no waiter is left waiting for it.
         let mut landing = Landing(None);
+        let mut sampled = None;
         {
             let mut shard = cell.shard.write();
             if let Some(Loading { key, flight: f, .. }) = shard.take_loading(id) {
@@ -299,7 +300,7 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
                 } else {
                     let now = self.now();
                     let expires = self.default_expiry(&mut shard, now);
-                    self.put(
+                    sampled = self.put(
                         &mut shard,
                         hash,
                         key,
@@ -312,6 +313,7 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher, W: Weigher<K, V>, C: Clock>
                 }
             }
         }
+        self.tell_duel(hash, sampled);
         if landing.0.is_some() {
             // Clone before taking the flight: a panicking clone still lands it as failed.
             let loaded = value.clone();

@@ -155,19 +155,20 @@ where
             // Counted under the lock: its cache line, which holds the counters, is ours now.
             cell.count(true, self.record_stats);
             shard.touch(i, now);
+            let value = shard.entries[i as usize].value.clone();
+            let stale =
+                self.refresh_after != NEVER && shard.wants_refresh(i, now, self.refresh_after);
+            drop(shard);
             if self.duel.sampled(hash) {
-                // Under the read lock: writers take the duel under their write lock, so the
-                // order is always shard, then duel.
                 self.duel.read(hash);
             }
-            let value = shard.entries[i as usize].value.clone();
-            if self.refresh_after != NEVER && shard.wants_refresh(i, now, self.refresh_after) {
-                drop(shard);
+            if stale {
                 return Some(self.refresh(cell, hash, key, value));
             }
             Some(value)
         } else {
             cell.count(false, self.record_stats);
+            drop(shard);
             if self.duel.sampled(hash) {
                 self.duel.read(hash);
             }
@@ -225,7 +226,9 @@ where
         now.saturating_add(self.ttl - cut)
     }
 
-    /// Inserts into `shard` (write-locked) under the rule the duel chose, and tells the duel.
+    /// Inserts into `shard` (write-locked) under the rule the duel chose. Returns the weight to
+    /// tell the duel once the shard's lock is released (`Some` only for a sampled key), so the
+    /// duel's lock is never taken under a shard's.
     #[allow(clippy::too_many_arguments)] // Shard::insert's arguments, passed through
     #[inline]
     fn put(
@@ -238,10 +241,16 @@ where
         expires: u64,
         now: u64,
         out: &mut Removed<K, V>,
-    ) {
+    ) -> Option<u32> {
         shard.set_recency(self.duel.recency());
         shard.insert(hash, key, value, weight, expires, now, out);
-        if self.duel.sampled(hash) {
+        self.duel.sampled(hash).then_some(weight)
+    }
+
+    /// Tells the duel of a sampled write that [`put`](Self::put) returned, with no lock held.
+    #[inline]
+    fn tell_duel(&self, hash: u64, sampled: Option<u32>) {
+        if let Some(weight) = sampled {
             self.duel.write(hash, weight);
         }
     }
@@ -252,7 +261,7 @@ where
         let weight = self.weigher.weigh(&key, &value);
         let cell = self.cell(hash);
         let mut out = Removed::None;
-        {
+        let sampled = {
             let mut shard = cell.shard.write();
             if u64::from(weight) > shard.capacity {
                 return Err(shard.refuse(key, value, weight));
@@ -263,8 +272,9 @@ where
                 None => self.default_expiry(&mut shard, now),
                 Some(ttl) => now.saturating_add(ttl),
             };
-            self.put(&mut shard, hash, key, value, weight, expires, now, &mut out);
-        }
+            self.put(&mut shard, hash, key, value, weight, expires, now, &mut out)
+        };
+        self.tell_duel(hash, sampled);
         self.notify(out);
         Ok(())
     }
@@ -293,6 +303,7 @@ where
         let hash = self.hasher.hash_one(&key);
         let cell = self.cell(hash);
         let mut out = Removed::None;
+        let mut sampled = None;
         let done = {
             let mut shard = cell.shard.write();
             let now = self.now();
@@ -314,7 +325,8 @@ where
                         return Err(shard.refuse(key, value, weight));
                     }
                     let expires = self.default_expiry(&mut shard, now);
-                    self.put(&mut shard, hash, key, value, weight, expires, now, &mut out);
+                    sampled =
+                        self.put(&mut shard, hash, key, value, weight, expires, now, &mut out);
                     if live.is_some() {
                         Computed::Updated
                     } else {
@@ -323,6 +335,7 @@ where
                 }
             }
         };
+        self.tell_duel(hash, sampled);
         self.notify(out);
         Ok(done)
     }
