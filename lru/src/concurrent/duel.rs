@@ -54,21 +54,29 @@ struct Minis {
     caches: [Shard<u64, ()>; 2],
     hits: [u64; 2],
     reads: u64,
-    period: u64,
     /// Recency's hits less adaptive's, each period's added to the decayed previous lead.
     lead: i64,
-    capacity: u64,
     /// The weight a miniature gives a key it loads on its own miss.
     weight: u32,
 }
 
 impl Minis {
+    /// Each miniature's capacity.
+    fn capacity(&self) -> u64 {
+        self.caches[ADAPTIVE].capacity
+    }
+
+    /// Sampled reads per decision.
+    fn period(&self) -> u64 {
+        PERIOD_FACTOR * self.capacity()
+    }
+
     /// Ends a period: folds its hits into the lead, and sets the shards' rule if one leads by
     /// more than the margin.
     fn decide(&mut self, recency: &AtomicU8) {
         let diff = self.hits[RECENCY] as i64 - self.hits[ADAPTIVE] as i64;
         self.lead += diff - (self.lead >> DECAY_SHIFT);
-        let margin = (self.period >> MARGIN_SHIFT).max(1) as i64;
+        let margin = (self.period() >> MARGIN_SHIFT).max(1) as i64;
         if self.lead > margin {
             recency.store(1, Ordering::Relaxed);
         } else if self.lead < -margin {
@@ -93,9 +101,7 @@ impl Duel {
                 caches: [adaptive, recency],
                 hits: [0; 2],
                 reads: 0,
-                period: PERIOD_FACTOR * mini,
                 lead: 0,
-                capacity: mini,
                 weight: 1,
             })),
         })
@@ -126,12 +132,11 @@ impl Duel {
             } else {
                 // A miss loads the key, whatever the real cache did: each miniature must see
                 // the traffic its own rule would cause, not the real cache's.
-                let mut out = Removed::None;
-                cache.insert(hash, hash, (), weight, NEVER, 0, &mut out);
+                load(cache, hash, weight);
             }
         }
         m.reads += 1;
-        if m.reads >= m.period {
+        if m.reads >= m.period() {
             m.decide(&self.recency);
         }
     }
@@ -140,15 +145,14 @@ impl Duel {
     #[cold]
     pub(crate) fn write(&self, hash: u64, weight: u32) {
         let mut m = self.minis.lock();
-        let weight = u64::from(weight).clamp(1, m.capacity) as u32;
+        let weight = u64::from(weight).clamp(1, m.capacity()) as u32;
         // The weight a miniature gives a key it loads on a miss: the running mean of writes.
         m.weight = ((u64::from(m.weight) * 7 + u64::from(weight)) / 8).max(1) as u32;
         for cache in &mut m.caches {
             // A key the miniature loaded on its own miss is there already: a write that
             // follows the real cache's miss is the same load, not a second use.
             if matches!(cache.lookup(hash, &hash, 0), Found::Absent) {
-                let mut out = Removed::None;
-                cache.insert(hash, hash, (), weight, NEVER, 0, &mut out);
+                load(cache, hash, weight);
             }
         }
     }
@@ -166,4 +170,10 @@ impl Duel {
         }
         m.reads
     }
+}
+
+/// Inserts a sampled key into a miniature (keyed by its hash; what it evicts is dropped).
+fn load(cache: &mut Shard<u64, ()>, hash: u64, weight: u32) {
+    let mut out = Removed::None;
+    cache.insert(hash, hash, (), weight, NEVER, 0, &mut out);
 }
