@@ -186,7 +186,8 @@
 //! # Limits
 //! - Leaf indices and sizes are `u64`; a log holds what memory holds (about 64 bytes per leaf).
 //! - A sync tree has 2^1 to 2^24 buckets; a session's fan-out is 2 to 256. An IBLT stream is
-//!   cut off at 2 × both set sizes + 64 symbols unless [`Reconciler::with_limit`] says less, and
+//!   cut off at 2 × both set sizes + [`SYMBOL_FLOOR`] (4,096) symbols unless
+//!   [`Reconciler::with_limit`] says less, and
 //!   refuses keys over 64 KiB unless [`Reconciler::with_max_key`] says more.
 //! - Deletes are plain removals: a replica that never saw a
 //!   key and one that deleted it look the same, so a repair policy needs tombstones (store the
@@ -210,7 +211,9 @@ pub use proof::{
     Proof, TreeHead, consistency_proof_len, inclusion_proof_len, verify_consistency,
     verify_inclusion,
 };
-pub use reconcile::{CodedSymbol, DEFAULT_MAX_KEY, Reconciler, SymbolFrame, SymbolMessage, window};
+pub use reconcile::{
+    CodedSymbol, DEFAULT_MAX_KEY, Reconciler, SYMBOL_FLOOR, SymbolFrame, SymbolMessage, window,
+};
 pub use replica_sync::{
     BucketDelta, BucketEntries, DEFAULT_FANOUT, Difference, Entry, Frame, MAX_DEPTH, MAX_FANOUT,
     Message, NodeGroup, SLACK, SLACK_FRACTION, SyncSession, SyncTree,
