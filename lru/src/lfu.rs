@@ -162,7 +162,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
         Q: Hash + Eq + ?Sized,
     {
         let i = self.store.peek_index(key)?;
-        Some(self.buckets[self.store.slot(i).links.bucket as usize].count)
+        Some(self.buckets[self.store.links(i).bucket as usize].count)
     }
 
     #[inline]
@@ -223,7 +223,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 if Some(at) != keep {
                     return Some(at);
                 }
-                at = self.store.slot(at).links.next;
+                at = self.store.links(at).next;
             }
             b = self.buckets[b as usize].higher;
         }
@@ -266,7 +266,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 }
                 let i = at;
                 let s = self.store.slot(i);
-                at = s.links.next;
+                at = self.store.links(i).next;
                 if !self.store.is_expired(i, now) {
                     return Some((&s.key, &s.value, self.buckets[b as usize].count));
                 }
@@ -291,13 +291,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
                 let Bucket { head, tail, .. } = self.buckets[b as usize];
                 let mut at = head;
                 while at != NIL {
-                    let links = &mut self.store.slot_mut(at).links;
+                    let links = self.store.links_mut(at);
                     links.bucket = lower;
                     at = links.next;
                 }
                 let lower_tail = self.buckets[lower as usize].tail;
-                self.store.slot_mut(lower_tail).links.next = head;
-                self.store.slot_mut(head).links.prev = lower_tail;
+                self.store.links_mut(lower_tail).next = head;
+                self.store.links_mut(head).prev = lower_tail;
                 self.buckets[lower as usize].tail = tail;
                 self.bucket_unlink(b);
             }
@@ -382,14 +382,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     #[inline]
     fn append(&mut self, b: u32, i: u32) {
         let tail = self.buckets[b as usize].tail;
-        self.store.slot_mut(i).links = Links {
+        *self.store.links_mut(i) = Links {
             prev: tail,
             next: NIL,
             bucket: b,
         };
         match tail {
             NIL => self.buckets[b as usize].head = i,
-            t => self.store.slot_mut(t).links.next = i,
+            t => self.store.links_mut(t).next = i,
         }
         self.buckets[b as usize].tail = i;
     }
@@ -397,14 +397,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Takes entry `i` out of its bucket, dropping the bucket if it empties.
     #[inline]
     fn unlink(&mut self, i: u32) {
-        let Links { prev, next, bucket } = self.store.slot(i).links;
+        let Links { prev, next, bucket } = *self.store.links(i);
         match prev {
             NIL => self.buckets[bucket as usize].head = next,
-            p => self.store.slot_mut(p).links.next = next,
+            p => self.store.links_mut(p).next = next,
         }
         match next {
             NIL => self.buckets[bucket as usize].tail = prev,
-            n => self.store.slot_mut(n).links.prev = prev,
+            n => self.store.links_mut(n).prev = prev,
         }
         if self.buckets[bucket as usize].head == NIL {
             self.bucket_unlink(bucket);
@@ -424,7 +424,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
     /// Counts a use of entry `i`: it moves to the newest place of the next count's bucket.
     #[inline(always)]
     fn increment(&mut self, i: u32) {
-        let b = self.store.slot(i).links.bucket;
+        let b = self.store.links(i).bucket;
         let Bucket { count, higher, .. } = self.buckets[b as usize];
         let count = count.saturating_add(1);
         let target = if higher != NIL && self.buckets[higher as usize].count == count {
@@ -476,7 +476,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LfuCache<K, V,
             assert_ne!(bucket.head, NIL, "no empty bucket stays linked");
             let (mut at, mut prev) = (bucket.head, NIL);
             while at != NIL {
-                let l = self.store.slot(at).links;
+                let l = *self.store.links(at);
                 assert_eq!((l.prev, l.bucket), (prev, b));
                 prev = at;
                 at = l.next;

@@ -31,9 +31,9 @@ impl store::Links for Links {
 
 /// A least-recently-used cache with O(1) `get`, `insert` and `remove`, in safe Rust.
 ///
-/// Entries live in the buckets of one `hashbrown` table, key, value and links together. A
-/// doubly linked recency list runs through the buckets as `u32` bucket indices; when the
-/// table rehashes, every link is renumbered (O(n), as often as the rehash itself).
+/// Keys and values live in the buckets of one `hashbrown` table. A doubly linked recency list
+/// runs through the buckets as `u32` bucket indices, held in an array beside the table; when
+/// the table rehashes, every link is renumbered (O(n), as often as the rehash itself).
 ///
 /// Capacity is an entry count by default, or a total weight with a [`Weigher`]. Entries may
 /// have a time to live, measured on the injected [`Clock`].
@@ -182,7 +182,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
             while at != NIL {
                 let i = at;
                 let s = self.store.slot(i);
-                at = s.links.next;
+                at = self.store.links(i).next;
                 if !self.store.is_expired(i, now) {
                     return Some((&s.key, &s.value));
                 }
@@ -225,7 +225,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
 
     #[inline]
     fn links(&mut self, i: u32) -> &mut Links {
-        &mut self.store.slot_mut(i).links
+        self.store.links_mut(i)
     }
 
     /// Follows a rehash: the ends of the list are indices too.
@@ -301,7 +301,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, W: Weigher<K, V>, C: Clock> LruCache<K, V,
         self.store.check();
         let (mut seen, mut at, mut prev) = (0, self.head, NIL);
         while at != NIL {
-            let l = self.store.slot(at).links;
+            let l = *self.store.links(at);
             assert_eq!(l.prev, prev);
             prev = at;
             at = l.next;

@@ -34,37 +34,23 @@ const PREALLOCATE: u64 = 1 << 20;
 /// "Never expires".
 pub(crate) const NEVER: u64 = u64::MAX;
 
-/// One resident entry, with the policy's links (`L`) that place it in the eviction order. The
-/// whole entry sits in its hash-table bucket: a hit finds the key, reads the value and relinks
-/// the entry in one cache line.
+/// One resident entry: its key and value sit in the hash-table bucket its hash chose, so a
+/// hit finds the key and reads the value in one cache line.
 #[derive(Clone)]
-pub(crate) struct Slot<K, V, L> {
+pub(crate) struct Slot<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    pub(crate) links: L,
 }
 
 /// A policy's links: bucket indices of other entries, which the store renumbers when the
-/// table rehashes (every entry may then move to another bucket).
+/// table rehashes (every entry may then move to another bucket). They live beside the table,
+/// one per bucket, not inside the buckets: hashbrown's safe bucket access checks the bucket's
+/// control byte on every call, and a relink touches three entries' links.
 pub(crate) trait Links: Copy {
     /// Links to no entry.
     const NONE: Self;
     /// The entry indices held: the neighbours towards either end of the entry's list.
     fn neighbours(&mut self) -> [&mut u32; 2];
-
-    /// Links that carry only a number, `n`; the store parks them in entries while rehashing.
-    #[inline]
-    fn tag(n: u32) -> Self {
-        let mut links = Self::NONE;
-        *links.neighbours()[0] = n;
-        links
-    }
-
-    /// The number [`tag`](Self::tag) parked.
-    #[inline]
-    fn tag_of(mut self) -> u32 {
-        *self.neighbours()[0]
-    }
 
     /// Rewrites every entry index `i` held here as `map[i]`.
     #[inline]
@@ -84,8 +70,10 @@ pub(crate) fn remapped(i: u32, map: &[u32]) -> u32 {
 #[derive(Clone)]
 pub(crate) struct Store<K, V, L, S, W, C> {
     /// The entries, each in the bucket its hash chose. A bucket index names an entry until
-    /// the table rehashes, which [`rehash`](Self::rehash) makes visible.
-    table: HashTable<Slot<K, V, L>>,
+    /// the table rehashes, which [`rebuild`](Self::rebuild) makes visible.
+    table: HashTable<Slot<K, V>>,
+    /// The policy's links of the entry in each bucket (stale in empty buckets).
+    links: Vec<L>,
     /// Weight of the entry in each bucket; empty for the unit weigher.
     weights: Vec<u32>,
     /// Expiry time of the entry in each bucket, in clock nanoseconds; empty until the first
@@ -138,6 +126,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
             0
         };
         let table = HashTable::with_capacity(upfront);
+        let links = vec![L::NONE; table.num_buckets()];
         let weights = if W::UNIT {
             Vec::new()
         } else {
@@ -145,6 +134,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         };
         Ok(Self {
             table,
+            links,
             weights,
             expires: Vec::new(),
             weight: 0,
@@ -168,17 +158,28 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
 
     /// The entry in bucket `i`, which a policy holds linked.
     #[inline(always)]
-    pub(crate) fn slot(&self, i: u32) -> &Slot<K, V, L> {
+    pub(crate) fn slot(&self, i: u32) -> &Slot<K, V> {
         self.table
             .get_bucket(i as usize)
             .expect("linked indices name resident entries")
     }
 
     #[inline(always)]
-    pub(crate) fn slot_mut(&mut self, i: u32) -> &mut Slot<K, V, L> {
+    pub(crate) fn slot_mut(&mut self, i: u32) -> &mut Slot<K, V> {
         self.table
             .get_bucket_mut(i as usize)
             .expect("linked indices name resident entries")
+    }
+
+    /// The links of the entry in bucket `i`.
+    #[inline(always)]
+    pub(crate) fn links(&self, i: u32) -> &L {
+        &self.links[i as usize]
+    }
+
+    #[inline(always)]
+    pub(crate) fn links_mut(&mut self, i: u32) -> &mut L {
+        &mut self.links[i as usize]
     }
 
     /// Every entry's index, in bucket order.
@@ -333,9 +334,9 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
     }
 
     /// Inserts a new entry and returns its index, and — when the table had to rehash first —
-    /// the map from every old index to the new one: the store has renumbered the links inside
-    /// the entries, and the policy must renumber the ones it holds outside. The new entry's
-    /// `links` are placed as given; the policy links it after renumbering.
+    /// the map from every old index to the new one: the store has renumbered the links it
+    /// holds, and the policy must renumber the ones it holds outside. The new entry's `links`
+    /// are placed as given; the policy links it after renumbering.
     #[inline]
     pub(crate) fn push(
         &mut self,
@@ -346,48 +347,54 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         w: u32,
         expires: u64,
     ) -> (u32, Option<Vec<u32>>) {
-        // hashbrown rehashes inside an insert only when no growth is left; doing it here first
-        // lets the store see every entry move.
-        let moved = (self.table.len() == self.table.capacity()).then(|| self.reserve_one());
+        // hashbrown rehashes inside an insert only when no growth is left; rebuilding here
+        // first lets the store see every entry move.
+        let moved = (self.table.len() == self.table.capacity()).then(|| self.grow());
         let Self { table, hasher, .. } = self;
         let i = table
-            .insert_unique(hash, Slot { key, value, links }, |s| {
-                hasher.hash_one(&s.key)
-            })
+            .insert_unique(hash, Slot { key, value }, |s| hasher.hash_one(&s.key))
             .bucket_index() as u32;
+        self.links[i as usize] = links;
         self.set_meta(i, 0, w, expires);
         (i, moved)
     }
 
+    /// Makes room for one more entry as hashbrown's `reserve(1)` would: the same number of
+    /// buckets when at most half of them hold entries (the rest are tombstones), else twice
+    /// as many.
     #[cold]
     #[inline(never)]
-    fn reserve_one(&mut self) -> Vec<u32> {
-        self.rehash(|table, hash| table.reserve(1, hash))
+    fn grow(&mut self) -> Vec<u32> {
+        let buckets = self.table.num_buckets();
+        let full = if buckets < 8 {
+            buckets - 1
+        } else {
+            buckets / 8 * 7
+        };
+        let needed = self.table.len() + 1;
+        self.rebuild(if needed <= full / 2 {
+            full
+        } else {
+            needed.max(full + 1)
+        })
     }
 
-    /// Runs `f`, which may rehash the table (move entries between buckets, or to a new
-    /// allocation), and renumbers the links, weights and expiry times to follow. Returns the
-    /// map from each old bucket index to the new one (`NIL` for empty buckets).
+    /// Moves every entry into a new table with room for `capacity` entries, and renumbers the
+    /// links, weights and expiry times to follow. Returns the map from each old bucket index
+    /// to the new one (`NIL` for empty buckets).
     ///
-    /// Each entry carries its rank in bucket order through the rehash in place of its links:
-    /// the table does not say where an entry came from.
-    fn rehash(
-        &mut self,
-        f: impl FnOnce(&mut HashTable<Slot<K, V, L>>, &dyn Fn(&Slot<K, V, L>) -> u64),
-    ) -> Vec<u32> {
-        let old_indices = self.indices();
-        let mut saved = Vec::with_capacity(old_indices.len());
-        for (rank, &i) in old_indices.iter().enumerate() {
-            let slot = self.slot_mut(i);
-            saved.push(slot.links);
-            slot.links = L::tag(rank as u32);
-        }
+    /// The keys are hashed before anything moves, so a panicking `Hash` leaves the store as
+    /// it was; the new table is reserved in full, so no insert into it rehashes.
+    fn rebuild(&mut self, capacity: usize) -> Vec<u32> {
+        let old = self.indices();
+        let hashes: Vec<u64> = old
+            .iter()
+            .map(|&i| self.hasher.hash_one(&self.slot(i).key))
+            .collect();
+        let mut table = HashTable::with_capacity(capacity.max(old.len()));
+        let buckets = table.num_buckets();
         let mut map = vec![NIL; self.table.num_buckets()];
-        {
-            let Self { table, hasher, .. } = self;
-            f(table, &|s: &Slot<K, V, L>| hasher.hash_one(&s.key));
-        }
-        let buckets = self.table.num_buckets();
+        let mut links = vec![L::NONE; buckets];
         let mut weights = if W::UNIT {
             Vec::new()
         } else {
@@ -398,22 +405,31 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         } else {
             vec![NEVER; buckets]
         };
-        for j in self.indices() {
-            let slot = self.slot_mut(j);
-            let rank = slot.links.tag_of() as usize;
-            slot.links = saved[rank];
-            let old = old_indices[rank] as usize;
-            map[old] = j;
-            if let Some(w) = weights.get_mut(j as usize) {
-                *w = self.weights[old];
+        for (&i, &hash) in old.iter().zip(&hashes) {
+            let (slot, _) = self
+                .table
+                .get_bucket_entry(i as usize)
+                .ok()
+                .expect("indices name resident entries")
+                .remove();
+            let hasher = &self.hasher;
+            let j = table
+                .insert_unique(hash, slot, |s| hasher.hash_one(&s.key))
+                .bucket_index();
+            map[i as usize] = j as u32;
+            links[j] = self.links[i as usize];
+            if let Some(w) = weights.get_mut(j) {
+                *w = self.weights[i as usize];
             }
-            if let Some(t) = expires.get_mut(j as usize) {
-                *t = self.expires[old];
+            if let Some(t) = expires.get_mut(j) {
+                *t = self.expires[i as usize];
             }
         }
-        for slot in self.table.iter_mut() {
-            slot.links.remap(&map);
+        for &i in &old {
+            links[map[i as usize] as usize].remap(&map);
         }
+        self.table = table;
+        self.links = links;
         self.weights = weights;
         self.expires = expires;
         map
@@ -445,7 +461,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         if !W::UNIT || self.table.capacity() <= cap.saturating_mul(2) {
             return None;
         }
-        Some(self.rehash(|table, hash| table.shrink_to(cap, hash)))
+        Some(self.rebuild(cap))
     }
 
     /// Table and weight invariants (tests only).
@@ -459,6 +475,7 @@ impl<K: Hash + Eq, V, L: Links, S: BuildHasher, W: Weigher<K, V>, C: Clock>
         assert_eq!(w, self.weight);
         assert!(self.weight <= self.capacity);
         let buckets = self.table.num_buckets();
+        assert_eq!(self.links.len(), buckets);
         assert!(W::UNIT || self.weights.len() == buckets);
         assert!(self.expires.is_empty() || self.expires.len() == buckets);
     }

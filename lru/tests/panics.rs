@@ -107,3 +107,68 @@ fn local_caches_are_unchanged_by_a_panicking_make_and_consistent_after_retain() 
     lfu.check_invariants();
     assert!(lfu.len() < 10);
 }
+
+/// A key whose `Hash` panics for the value `POISONED` holds, once armed.
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+struct Touchy(u64);
+
+thread_local! {
+    static POISONED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+impl std::hash::Hash for Touchy {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        if POISONED.with(|p| p.get()) == Some(self.0) {
+            panic!("the caller's Hash");
+        }
+        self.0.hash(h);
+    }
+}
+
+/// Inserts keys from 3 on until one insert panics (key 0 is poisoned, so that happens when
+/// the table rehashes); checks that every earlier key kept its value and that the cache grows
+/// again once the `Hash` behaves. `insert`, `peek`, `len` and `check` are the cache's own.
+macro_rules! survives_a_panicking_rehash {
+    ($cache:expr) => {{
+        let mut cache = $cache;
+        for k in 0..3 {
+            cache.insert(Touchy(k), k);
+        }
+        POISONED.with(|p| p.set(Some(0)));
+        let mut k = 3;
+        while !panics(|| {
+            cache.insert(Touchy(k), k);
+        }) {
+            k += 1;
+            assert!(k < 100_000, "no rehash hashed the poisoned key");
+        }
+        POISONED.with(|p| p.set(None));
+        cache.check_invariants();
+        for j in 0..k {
+            assert_eq!(cache.peek(&Touchy(j)), Some(&j), "lost key {j}");
+        }
+        assert_eq!(cache.len() as u64, k);
+        for j in k..k + 100 {
+            cache.insert(Touchy(j), j);
+        }
+        assert_eq!(cache.len() as u64, k + 100);
+        cache.check_invariants();
+    }};
+}
+
+#[test]
+fn a_hash_that_panics_while_the_table_grows_leaves_every_entry_in_place() {
+    // A weighted cache's table grows with use, rehashing every resident key each time.
+    survives_a_panicking_rehash!(
+        LruCache::builder(1 << 20)
+            .weigher(|_: &Touchy, _: &u64| 1)
+            .build()
+            .unwrap()
+    );
+    survives_a_panicking_rehash!(
+        LfuCache::builder(1 << 20)
+            .weigher(|_: &Touchy, _: &u64| 1)
+            .build()
+            .unwrap()
+    );
+}
