@@ -350,15 +350,21 @@ impl<K: Eq, V> Shard<K, V> {
     /// Records a use by a reader (under the read lock): one byte, written only while it counts.
     #[inline(always)]
     pub(crate) fn touch(&self, i: u32, now: u64) {
+        self.count_use(i);
+        if self.tti != NEVER {
+            self.touched[i as usize].store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// The use byte of [`touch`](Self::touch) alone, for caches where nothing idles out.
+    #[inline(always)]
+    pub(crate) fn count_use(&self, i: u32) {
         let uses = &self.entries[i as usize].uses;
         // Relaxed load-then-store: two readers may count one use between them; the counts
         // only steer the policy, and a saturated hot entry's byte is never written again.
         let n = uses.load(Ordering::Relaxed);
         if n < MAX_USES {
             uses.store(n + 1, Ordering::Relaxed);
-        }
-        if self.tti != NEVER {
-            self.touched[i as usize].store(now, Ordering::Relaxed);
         }
     }
 
