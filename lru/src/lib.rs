@@ -168,10 +168,15 @@
 //! the other the same structure with its window over the whole capacity, a CLOCK over recency
 //! that hits within a fraction of a point of LRU. Each miniature loads the keys it misses
 //! itself, so each sees the traffic its own rule causes. Every two miniature capacities of
-//! sampled reads, the difference of their hits is added to a lead that keeps 7/8 of itself
+//! sampled reads, the difference of their hits is added to a lead that keeps 15/16 of itself
 //! each period; when recency leads by more than 1/64 of a period's reads the shards turn to
 //! it (the window grows over the whole shard, admission takes every candidate), and when the
-//! adaptive rule leads by as much they turn back to the window they had. The cost: a sampled
+//! adaptive rule leads by as much they turn back to the window they had. Until the first
+//! such decision, the race does not wait for the period to end: among the reads where
+//! exactly one miniature hit, a rule with `d` more of them out of `n` takes over as soon as
+//! `d > 2·sqrt(n)` (a sign test at two standard deviations), so a trace only a few
+//! capacities long, or the first minutes of a long one, does not run on the plainly losing
+//! rule for a whole period. The cost: a sampled
 //! request, one in `capacity / 512` (every request below that size), takes a mutex and
 //! replays through both miniatures; the others pay one multiply and a compare.
 //!
