@@ -48,13 +48,16 @@ pub(crate) enum Removed<K, V> {
 }
 
 impl<K, V> Removed<K, V> {
+    #[inline]
     pub(crate) fn push(&mut self, key: K, value: V, cause: RemovalCause) {
-        *self = match std::mem::replace(self, Removed::None) {
-            Removed::None => Removed::One(key, value, cause),
-            Removed::One(k, v, c) => Removed::Many(vec![(k, v, c), (key, value, cause)]),
-            Removed::Many(mut all) => {
-                all.push((key, value, cause));
-                Removed::Many(all)
+        match self {
+            // The common case writes the entry in place, without moving the enum out and back.
+            Removed::None => *self = Removed::One(key, value, cause),
+            Removed::Many(all) => all.push((key, value, cause)),
+            Removed::One(..) => {
+                if let Removed::One(k, v, c) = std::mem::replace(self, Removed::None) {
+                    *self = Removed::Many(vec![(k, v, c), (key, value, cause)]);
+                }
             }
         }
     }

@@ -186,7 +186,15 @@ impl Ghost {
 
     /// Doubles the slots (keeping what they remember) while the shard holds more entries than
     /// there are slots. A refused allocation keeps the smaller table: it only forgets sooner.
+    #[inline]
     fn fit(&mut self, resident: usize) {
+        if resident > self.slots.len() && (self.slots.len() as u64) < self.target {
+            self.grow(resident);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, resident: usize) {
         while resident > self.slots.len() && (self.slots.len() as u64) < self.target {
             let len = self.slots.len() as u64 * 2;
             let Ok(mut grown) = crate::alloc::vec_with_capacity::<u64>(len) else {
@@ -514,6 +522,7 @@ impl<K: Eq, V> Shard<K, V> {
     }
 
     /// Sets entry `i`'s expiry time, creating the side array on the first one that can expire.
+    #[inline]
     fn set_expiry(&mut self, i: u32, expires: u64) {
         if self.expires.is_empty() {
             if expires == NEVER {

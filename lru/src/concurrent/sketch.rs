@@ -98,30 +98,32 @@ impl FrequencySketch {
         self.sample_size
     }
 
-    /// Word index and bit shift of each of the key's four counters.
+    /// The key's block: its first word's index.
     #[inline(always)]
-    fn counters(&self, tag: u32) -> [(usize, u32); 4] {
-        // `tag` is 32 uniform bits of the key's hash. The counters' places are its bytes; the
-        // block comes from a multiplicative remix of all of them.
-        let block = ((u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
-            & self.block_mask)
-            * 8;
-        let places = tag;
+    fn block(&self, tag: u32) -> usize {
+        // `tag` is 32 uniform bits of the key's hash. The block comes from a multiplicative
+        // remix of all of them; the counters' places inside it are the tag's bytes.
+        ((u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & self.block_mask) * 8
+    }
+
+    /// Word (inside the block) and bit shift of each of the key's four counters.
+    #[inline(always)]
+    fn places(tag: u32) -> [(usize, u32); 4] {
         std::array::from_fn(|row| {
-            let byte = places >> (8 * row);
+            let byte = tag >> (8 * row);
             // Row r uses words 2r and 2r + 1 of the block: rows never share a counter.
-            let word = block + 2 * row + (byte & 1) as usize;
-            let shift = ((byte >> 1) & 15) * 4;
-            (word, shift)
+            (2 * row + (byte & 1) as usize, ((byte >> 1) & 15) * 4)
         })
     }
 
     /// The key's estimated count in the current sample (0..=15): the smallest of its counters.
     #[inline]
     pub(crate) fn frequency(&self, tag: u32) -> u8 {
-        self.counters(tag)
+        // One bounds check for the block; the places inside it are below 8 by construction.
+        let block = &self.words[self.block(tag)..][..8];
+        Self::places(tag)
             .iter()
-            .map(|&(w, s)| ((self.words[w] >> s) & 15) as u8)
+            .map(|&(w, s)| ((block[w] >> s) & 15) as u8)
             .min()
             .unwrap_or(0)
     }
@@ -133,16 +135,17 @@ impl FrequencySketch {
         if uses == 0 {
             return;
         }
-        let mut grew = false;
-        for (w, s) in self.counters(tag) {
-            let current = (self.words[w] >> s) & 15;
-            let next = (current + u64::from(uses)).min(15);
-            if next != current {
-                self.words[w] += (next - current) << s;
-                grew = true;
-            }
+        let start = self.block(tag);
+        let block = &mut self.words[start..][..8];
+        // Branch-free: a saturated counter gets + 0.
+        let mut grew = 0;
+        for (w, s) in Self::places(tag) {
+            let current = (block[w] >> s) & 15;
+            let step = (current + u64::from(uses)).min(15) - current;
+            block[w] += step << s;
+            grew |= step;
         }
-        if grew {
+        if grew != 0 {
             self.size += u64::from(uses);
             if self.size >= self.sample_size {
                 self.halve();
