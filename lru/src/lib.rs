@@ -224,7 +224,12 @@
 //! (a saturating counter). The policy, run under the write lock by inserts, reads those bytes
 //! where it looks: an entry at the old end of a queue that was used since gets a second
 //! chance (CLOCK) and its uses go into the sketch then. So each queue is a CLOCK
-//! approximation of the LRU list W-TinyLFU specifies, and reads write nothing shared but
+//! approximation of the LRU list W-TinyLFU specifies. Where the approximation would differ
+//! from the list in kind it follows the list: when every older window entry was used, the key
+//! being inserted comes round before any of them, and an LRU window never offers its newest
+//! key, so it goes round once too (without that, a loop that writes each key and reads it
+//! back lost the key at once in up to one insert in 320: 312 of 10^5 at a capacity of 10^5).
+//! Reads write nothing shared but
 //! their shard's lock word and, until it saturates, the entry's byte. Counting hits and misses
 //! costs an atomic add per lookup (about 6 ns here), so, as in Caffeine, `stats` counts them
 //! only with `record_stats()`; the window's adaptation reads no counter on the read path, and

@@ -200,6 +200,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// An insert never pushes out the key it inserts: with unit weights and nothing expiring,
+    /// the key is resident right after, whatever the reads before it did to the other entries
+    /// (a CLOCK window whose every other entry was read once offered the newest key to
+    /// admission, which refused it).
+    #[test]
+    fn an_inserted_key_is_resident_right_after(ops in prop::collection::vec((any::<bool>(), 0u16..400), 1..600), capacity in 1u64..80, shards in 0u32..3) {
+        let shards = (1usize << shards).min(capacity.next_power_of_two() as usize / 2).max(1);
+        let cache = ConcurrentCache::builder(capacity).shards(shards).build().unwrap();
+        for (insert, k) in ops {
+            if insert {
+                cache.insert(k, k).unwrap();
+                prop_assert!(cache.contains(&k), "{} gone right after its insert", k);
+            } else if let Some(v) = cache.get(&k) {
+                prop_assert_eq!(v, k);
+            }
+        }
+    }
+
+    /// The same when every key is read once right after its insert, the traffic that made the
+    /// whole window used (a service that writes an object and reads it back).
+    #[test]
+    fn a_key_read_back_after_each_insert_is_there(first in 0u32..1000, n in 1u32..3000, capacity in 1u64..300) {
+        let cache = ConcurrentCache::builder(capacity).build().unwrap();
+        for k in first..first + n {
+            cache.insert(k, k).unwrap();
+            prop_assert_eq!(cache.get(&k), Some(k), "{} gone right after its insert", k);
+        }
+    }
+}
+
 #[test]
 fn hits_and_misses_are_counted_when_recorded() {
     let quiet = ConcurrentCache::new(100).unwrap();

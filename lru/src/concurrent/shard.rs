@@ -449,6 +449,7 @@ impl<K: Eq, V> Shard<K, V> {
         out: &mut Removed<K, V>,
     ) {
         self.counters.insertions += 1;
+        let mut fresh = NIL;
         if let Some(i) = self.find(hash, &key) {
             let expired = self.is_expired(i, now);
             let old = std::mem::replace(&mut self.entries[i as usize].value, value);
@@ -517,8 +518,9 @@ impl<K: Eq, V> Shard<K, V> {
             self.sketch.fit(self.entries.len());
             self.ghost.fit(self.entries.len());
             self.sketch.add(tag, 1);
+            fresh = i;
         }
-        self.evict(now, out);
+        self.evict(now, fresh, out);
     }
 
     /// Sets entry `i`'s expiry time, creating the side array on the first one that can expire.
@@ -593,11 +595,13 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// W-TinyLFU's eviction: overflow of the window moves to probation as candidates; while
     /// the shard is over capacity, each candidate meets the oldest probation entry and the
-    /// one the sketch counts less often leaves.
-    fn evict(&mut self, now: u64, out: &mut Removed<K, V>) {
+    /// one the sketch counts less often leaves. `fresh` is the entry this insert added (`NIL`
+    /// for a replacement).
+    fn evict(&mut self, now: u64, mut fresh: u32, out: &mut Removed<K, V>) {
         // Window overflow: the oldest window entries become candidates, unless used since the
         // policy last looked (then they go back to the new end: the CLOCK's second chance).
-        // Every eviction moves the slab's last entry into the hole, so `candidate` follows it.
+        // Every eviction moves the slab's last entry into the hole, so `candidate` and `fresh`
+        // follow it.
         let mut candidate = NIL;
         let mut candidates = 0usize;
         while self.queues[WINDOW as usize].weight > self.window_max {
@@ -605,9 +609,19 @@ impl<K: Eq, V> Shard<K, V> {
             if self.is_expired(i, now) {
                 self.evict_to(i, RemovalCause::Expired, out);
                 candidate = self.follow(candidate, i);
+                fresh = self.follow(fresh, i);
                 continue;
             }
             if self.flush(i) > 0 {
+                self.move_to(WINDOW, i);
+                continue;
+            }
+            if i == fresh && self.queues[WINDOW as usize].tail != i {
+                // Every older window entry was used and went round: the key being inserted
+                // would be offered before any of them. W-TinyLFU's window offers its oldest
+                // entry, never the newest, so it goes round once too, and the oldest of the
+                // others, its use just cleared, is the candidate.
+                fresh = NIL;
                 self.move_to(WINDOW, i);
                 continue;
             }
