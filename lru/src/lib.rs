@@ -216,9 +216,8 @@
 //! as LRU does). Starting in recency would win that pass, but it evicts the frequent set of
 //! traces like `lirs-gli` and `lirs-ps`, 12–16 points lower at 25 %. Hit ratios never fall
 //! by more than 0.2 points when the capacity grows, on any trace of the corpus at either
-//! length.
-//! `tests/synthetic.rs` asserts at most 3 points below LRU at full length, and no fall of more
-//! than half a point with more memory.
+//! length. `tests/synthetic.rs` asserts at most 3 points below LRU at full length, and no
+//! fall of more than half a point with more memory.
 //!
 //! **Reads take a read lock.** The cache is split into shards by key hash (64, fewer when a
 //! shard would hold less than 1,024 capacity units: the same on every machine, so the heaviest
@@ -233,11 +232,10 @@
 //! being inserted comes round before any of them, and an LRU window never offers its newest
 //! key, so it goes round once too (without that, a loop that writes each key and reads it
 //! back lost the key at once in up to one insert in 320: 312 of 10^5 at a capacity of 10^5).
-//! Reads write nothing shared but
-//! their shard's lock word and, until it saturates, the entry's byte. Counting hits and misses
-//! costs an atomic add per lookup (about 6 ns here), so, as in Caffeine, `stats` counts them
-//! only with `record_stats()`; the window's adaptation reads no counter on the read path, and
-//! the race touches only sampled reads.
+//! Reads write nothing shared but their shard's lock word and, until it saturates, the
+//! entry's byte. Counting hits and misses costs an atomic add per lookup (about 6 ns here),
+//! so, as in Caffeine, `stats` counts them only with `record_stats()`; the window's
+//! adaptation reads no counter on the read path, and the race touches only sampled reads.
 //!
 //! **Single flight.** `get_or_insert_with(key, load)` looks the key up; on a miss, the first
 //! caller registers the key as loading and runs `load` with no lock held; every other caller

@@ -250,8 +250,11 @@ fn replay(pair: &mut [Shard<u64, ()>; 2], hash: u64, weight: u32) -> [bool; 2] {
     hit
 }
 
-/// Inserts a sampled key into a miniature (keyed by its hash; what it evicts is dropped).
+/// Inserts a sampled key into a miniature (keyed by its hash; what it evicts is dropped), no
+/// heavier than the miniature holds: `Shard::insert` expects a weight that fits, and
+/// [`Duel::write`] clamps to the full-size pair, twice the early pair's capacity.
 fn load(cache: &mut Shard<u64, ()>, hash: u64, weight: u32) {
+    let weight = u64::from(weight).min(cache.capacity) as u32;
     let mut out = Removed::None;
     cache.insert(hash, hash, (), weight, NEVER, 0, &mut out);
 }
