@@ -824,3 +824,108 @@ fn entries_say_whether_they_inserted() {
     );
     assert!(!cache.contains(&4));
 }
+
+/// Keys past what one shard reserves up front (4,096 entries), so the shard's table and its
+/// per-entry arrays grow while the cache fills; every fifth key of the first half is removed
+/// meanwhile, which moves entries within the shard. Each entry's times and weight must stay
+/// its own through both.
+const GROWN: u32 = 8000;
+
+/// Whether `k` is one of the keys removed while the second half is written.
+fn removed_during_growth(k: u32) -> bool {
+    k < GROWN / 2 && k % 5 == 0
+}
+
+/// Writes the first half of the keys with `write`, then lets `between` run (advance a clock,
+/// read some keys), then writes the second half, removing the first half's every fifth key
+/// as it goes.
+fn grow_with_removals(
+    cache: &ConcurrentCache<
+        u32,
+        u32,
+        brick_lru::DefaultBuildHasher,
+        impl brick_lru::Weigher<u32, u32>,
+        ManualClock,
+    >,
+    write: impl Fn(u32),
+    between: impl FnOnce(),
+) {
+    (0..GROWN / 2).for_each(&write);
+    between();
+    for k in GROWN / 2..GROWN {
+        write(k);
+        let old = k - GROWN / 2;
+        if removed_during_growth(old) {
+            assert!(cache.remove(&old).is_some(), "key {old} was resident");
+        }
+    }
+    cache.check_invariants();
+}
+
+#[test]
+fn entries_keep_their_weights_and_expiry_times_while_a_shard_grows() {
+    let clock = ManualClock::new();
+    let cache = ConcurrentCache::builder(30_000)
+        .shards(1)
+        .clock(clock.clone())
+        .weigher(|_: &u32, v: &u32| 1 + v % 3)
+        .build()
+        .unwrap();
+    let ttl = |k: u32| Duration::from_secs(2 + u64::from(k % 7));
+    let write = |k: u32| {
+        if k % 2 == 0 {
+            cache.insert_with_ttl(k, k, ttl(k)).unwrap();
+        } else {
+            cache.insert(k, k).unwrap();
+        }
+    };
+    // The first half at 0 s, the second at 1 s (no time to live is under 2 s).
+    grow_with_removals(&cache, write, || clock.advance(Duration::from_secs(1)));
+    let kept = || (0..GROWN).filter(|&k| !removed_during_growth(k));
+    assert_eq!(cache.len(), kept().count());
+    let total: u64 = kept().map(|k| u64::from(1 + k % 3)).sum();
+    assert_eq!(cache.weight(), total);
+
+    clock.advance(Duration::from_secs(4));
+    for k in 0..GROWN {
+        let written = u64::from(k >= GROWN / 2);
+        let live = !removed_during_growth(k) && (k % 2 == 1 || written + ttl(k).as_secs() > 5);
+        assert_eq!(cache.get(&k).is_some(), live, "key {k} at 5 s");
+    }
+    // Removing entries takes off exactly their weights: each weight stayed with its entry.
+    for k in kept().filter(|k| k % 3 == 0) {
+        cache.remove(&k);
+    }
+    let left: u64 = kept()
+        .filter(|k| k % 3 != 0)
+        .map(|k| u64::from(1 + k % 3))
+        .sum();
+    assert_eq!(cache.weight(), left);
+    cache.check_invariants();
+}
+
+#[test]
+fn entries_keep_their_last_use_for_the_idle_timeout_while_a_shard_grows() {
+    let clock = ManualClock::new();
+    let cache = ConcurrentCache::builder(30_000)
+        .shards(1)
+        .clock(clock.clone())
+        .time_to_idle(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    // The first half written at 0 s and every fourth of it read at 3 s; the second half
+    // written at 3 s.
+    let between = || {
+        clock.advance(Duration::from_secs(3));
+        for k in (0..GROWN / 2).filter(|k| k % 4 == 1) {
+            assert_eq!(cache.get(&k), Some(k));
+        }
+    };
+    grow_with_removals(&cache, |k| cache.insert(k, k).unwrap(), between);
+    clock.advance(Duration::from_secs(3));
+    for k in 0..GROWN {
+        // Used or written at 3 s: idle for 3 s of 5. The rest: idle since 0 s.
+        let live = !removed_during_growth(k) && (k >= GROWN / 2 || k % 4 == 1);
+        assert_eq!(cache.contains(&k), live, "key {k} at 6 s");
+    }
+}

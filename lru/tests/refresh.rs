@@ -441,3 +441,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn write_times_stay_with_their_entries_while_a_shard_grows() {
+    // Past what one shard reserves up front (4,096 entries), so the shard grows while it
+    // fills; every fifth key of the first half is removed meanwhile, moving entries within it.
+    const KEYS: u32 = 8000;
+    let removed = |k: u32| k < KEYS / 2 && k % 5 == 0;
+    let (queue, clock) = (Queue::default(), ManualClock::new());
+    let cache: Cache = ConcurrentCache::builder(30_000)
+        .shards(1)
+        .hasher(Xxh3BuildHasher::default())
+        .clock(clock.clone())
+        .refresh_after_with(
+            AGE,
+            |k: &u32, _: &String| Ok::<_, ()>(format!("{k}!")),
+            queue.spawner(),
+        )
+        .build()
+        .unwrap();
+    (0..KEYS / 2).for_each(|k| cache.insert(k, k.to_string()).unwrap());
+    clock.advance(AGE / 2 + Duration::from_secs(1));
+    for k in KEYS / 2..KEYS {
+        cache.insert(k, k.to_string()).unwrap();
+        if removed(k - KEYS / 2) {
+            cache.remove(&(k - KEYS / 2));
+        }
+    }
+    cache.check_invariants();
+    clock.advance(AGE / 2);
+    // Now the first half is older than AGE, the second half younger: a read of each key of
+    // the first half starts one reload, a read of the second half none.
+    let mut expected = 0;
+    for k in 0..KEYS {
+        if removed(k) {
+            assert_eq!(cache.get(&k), None);
+            continue;
+        }
+        assert_eq!(cache.get(&k), Some(k.to_string()));
+        expected += usize::from(k < KEYS / 2);
+        assert_eq!(queue.len(), expected, "after reading key {k}");
+    }
+    queue.run_all();
+    assert_eq!(cache.get(&1).as_deref(), Some("1!"));
+    assert_eq!(cache.get(&(KEYS - 1)), Some((KEYS - 1).to_string()));
+}
