@@ -209,7 +209,11 @@
 //! with and without scans, a loop) the one trace more than a point below LRU is
 //! create-then-read at reuse 10^4: 2.0 and 1.8 points below at 5 and 10 % of the keys at full
 //! length (`--full`), 2.2 at 10 % at the default report's half length; at 5 % CLOCK itself is
-//! 1.7 below (see above). On the shared traces `lirs-backf` (9,000 requests over 751 keys)
+//! 1.7 below (see above). The loss follows the ratio of capacity to reuse distance, not the
+//! trace: with the corpus built at 25,000 to 400,000 keys a trace (the reuse distances
+//! unchanged), every cell more than a point below LRU is create-then-read with a capacity
+//! between 0.4 and 1 times its reuse distance, 1.1 to 3.8 points below (5.1 at 400,000 keys
+//! with another seed), and every other family stays within a point at every size. On the shared traces `lirs-backf` (9,000 requests over 751 keys)
 //! falls 2 points below LRU at 25 % of its keys, all of it in its first backward pass: its
 //! first 750 requests are distinct keys, which no rule hits, so when the pass reads back the
 //! last of them they were refused before any evidence existed (from the next pass on it hits
