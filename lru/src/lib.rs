@@ -213,9 +213,11 @@
 //! trace: with the corpus built at 25,000 to 400,000 keys a trace (the reuse distances
 //! unchanged), every cell more than a point below LRU is create-then-read with a capacity
 //! between 0.4 and 1 times its reuse distance, 1.1 to 3.8 points below (5.1 at 400,000 keys
-//! with another seed), and every other family stays within a point at every size. On the shared traces `lirs-backf` (9,000 requests over 751 keys)
-//! falls 2 points below LRU at 25 % of its keys, all of it in its first backward pass: its
-//! first 750 requests are distinct keys, which no rule hits, so when the pass reads back the
+//! with another seed), and every other family stays within a point at every size. moka and
+//! quick_cache lose 11 to 17 points to LRU in the same cells (the report's size rows).
+//! On the shared traces `lirs-backf` (9,000 requests over 751 keys) falls 2 points below LRU
+//! at 25 % of its keys, all of it in its first backward pass: its first 750 requests are
+//! distinct keys, which no rule hits, so when the pass reads back the
 //! last of them they were refused before any evidence existed (from the next pass on it hits
 //! as LRU does). Starting in recency would win that pass, but it evicts the frequent set of
 //! traces like `lirs-gli` and `lirs-ps`, 12–16 points lower at 25 %. Hit ratios never fall

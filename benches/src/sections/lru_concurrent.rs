@@ -313,7 +313,10 @@ impl Section for LruConcurrentSection {
          the same keys; every operation is measured for the four caches in alternation (medians \
          over rounds), because this machine's speed drifts during a run. Hit ratios: the 15 shared traces at 4 capacities, replayed single-threaded \
          (get, insert on a miss); moka's, quick_cache's, Caffeine's and Belady's figures are the \
-         reference table's (traces README)."
+         reference table's (traces README). The synthetic traces (tests/families) are replayed \
+         live through all four; after the corpus, create-then-read over other numbers of keys \
+         with the same reuse distances, which puts other capacities between 0.4 and 1 times the \
+         reuse distance, where ConcurrentCache loses to LRU (those traces are not in the means)."
             .to_owned()
     }
 
@@ -415,109 +418,127 @@ fn get_or_put<C: Shared>(cache: &C, k: u64) -> bool {
     hit
 }
 
+/// The capacities of the synthetic traces, in % of each trace's distinct keys.
+const SYNTHETIC_PCTS: [u64; 4] = [1, 5, 10, 25];
+
+/// One synthetic trace at each of [`SYNTHETIC_PCTS`]: records ours, LRU, moka and quick_cache
+/// (ours with its per-trace targets), charts them, and returns the four hit ratios per capacity.
+fn synthetic_trace(ctx: &Ctx, name: &str, keys: &[u64], out: &mut Vec<Record>) -> [[f64; 4]; 4] {
+    ctx.step(&format!("synthetic {name}"));
+    let distinct = keys.iter().collect::<std::collections::HashSet<_>>().len() as u64;
+    let mut series: [Vec<(f64, f64)>; 4] = Default::default();
+    let mut all = [[0.0; 4]; 4];
+    for (pi, pct) in SYNTHETIC_PCTS.into_iter().enumerate() {
+        let cap = (distinct * pct / 100).max(1);
+        let ours = brick_lru::ConcurrentCache::builder(cap)
+            .hasher(brick_lru::Xxh3BuildHasher::default())
+            .build()
+            .expect("valid");
+        let mut lru = brick_lru::LruCache::new(cap).expect("valid");
+        let lru_ratio = replay(keys, |k| {
+            let hit = lru.get(&k).is_some();
+            if !hit {
+                lru.insert(k, k);
+            }
+            hit
+        });
+        let moka = <moka::sync::Cache<u64, u64> as Contender>::build(cap);
+        let qc = <quick_cache::sync::Cache<u64, u64> as Contender>::build(cap);
+        let ratios = [
+            replay(keys, |k| {
+                let hit = ours.get(&k).is_some();
+                if !hit {
+                    let _ = ours.insert(k, k);
+                }
+                hit
+            }),
+            lru_ratio,
+            replay(keys, |k| get_or_put(&moka, k)),
+            replay(keys, |k| get_or_put(&qc, k)),
+        ];
+        let params = format!("{name} cap={cap} ({pct}%)");
+        let names = ["brick-lru ConcurrentCache", "LRU", "moka", "quick_cache"];
+        for (i, (&ratio, impl_name)) in ratios.iter().zip(names).enumerate() {
+            let record = Record::new(
+                BRICK,
+                impl_name,
+                impl_name,
+                i == 0,
+                "synthetic hit ratio",
+                params.clone(),
+            );
+            out.push(if i == 0 && pct >= 5 {
+                // Target: at most 1 point below LRU.
+                record
+                    .with_metric(
+                        "hit_ratio (bound: LRU − 0.01)",
+                        ratio,
+                        Some(lru_ratio - 0.01),
+                    )
+                    .at_least()
+            } else {
+                record.with_metric("hit_ratio", ratio, None)
+            });
+            series[i].push((cap as f64, ratio));
+        }
+        all[pi] = ratios;
+    }
+    let drop = series[0]
+        .windows(2)
+        .map(|w| 100.0 * (w[1].1 - w[0].1))
+        .fold(f64::INFINITY, f64::min);
+    out.push(
+        Record::target(
+            BRICK,
+            "brick-lru ConcurrentCache",
+            "synthetic monotonicity",
+            name.to_owned(),
+        )
+        .with_metric("worst change with more memory (points)", drop, Some(-0.2))
+        .at_least(),
+    );
+    let [ours, lru, moka, qc] = series;
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let chart = Chart::new(
+        format!("synthetic {name}: hit ratio against capacity"),
+        "capacity (entries)",
+        "hit ratio",
+    )
+    .log(true, false)
+    .with(Series::line("brick-lru ConcurrentCache", ours))
+    .with(Series::line("LRU", lru))
+    .with(Series::line("moka", moka))
+    .with(Series::line("quick_cache", qc));
+    ctx.chart(&format!("lru_concurrent_synthetic_{slug}"), &chart);
+    all
+}
+
 impl LruConcurrentSection {
     /// The synthetic corpus at 1 / 5 / 10 / 25 % of each trace's distinct keys: ours (default
     /// sharding, deterministic hashing) against LRU, moka and quick_cache run here, with the
     /// policy targets: at most 1 point below LRU on any trace at 5 % and above, never more than
     /// 0.2 points lower with more memory, and a mean at every capacity at least the best peer's.
+    /// Then create-then-read at other absolute sizes, where ours loses to LRU: the loss
+    /// follows the ratio of capacity to reuse distance, so the same reuse distances over fewer
+    /// or more keys move it to other capacities.
     fn synthetic(&self, ctx: &Ctx, out: &mut Vec<Record>) {
-        const PCTS: [u64; 4] = [1, 5, 10, 25];
         let scale = ctx.mode.pick(0.05, 0.5, 1.0);
         let corpus = crate::families::corpus(scale);
         // Per capacity: sums of ours, LRU, moka, quick_cache.
-        let mut sums = [[0.0f64; 4]; 4];
+        let mut sums = [[0.0f64; 4]; SYNTHETIC_PCTS.len()];
         for (name, keys) in &corpus {
-            ctx.step(&format!("synthetic {name}"));
-            let distinct = keys.iter().collect::<std::collections::HashSet<_>>().len() as u64;
-            let mut series: [Vec<(f64, f64)>; 4] = Default::default();
-            for (pi, pct) in PCTS.into_iter().enumerate() {
-                let cap = (distinct * pct / 100).max(1);
-                let ours = brick_lru::ConcurrentCache::builder(cap)
-                    .hasher(brick_lru::Xxh3BuildHasher::default())
-                    .build()
-                    .expect("valid");
-                let mut lru = brick_lru::LruCache::new(cap).expect("valid");
-                let lru_ratio = replay(keys, |k| {
-                    let hit = lru.get(&k).is_some();
-                    if !hit {
-                        lru.insert(k, k);
-                    }
-                    hit
-                });
-                let moka = <moka::sync::Cache<u64, u64> as Contender>::build(cap);
-                let qc = <quick_cache::sync::Cache<u64, u64> as Contender>::build(cap);
-                let ratios = [
-                    replay(keys, |k| {
-                        let hit = ours.get(&k).is_some();
-                        if !hit {
-                            let _ = ours.insert(k, k);
-                        }
-                        hit
-                    }),
-                    lru_ratio,
-                    replay(keys, |k| get_or_put(&moka, k)),
-                    replay(keys, |k| get_or_put(&qc, k)),
-                ];
-                let params = format!("{name} cap={cap} ({pct}%)");
-                let names = ["brick-lru ConcurrentCache", "LRU", "moka", "quick_cache"];
-                for (i, (&ratio, impl_name)) in ratios.iter().zip(names).enumerate() {
-                    let record = Record::new(
-                        BRICK,
-                        impl_name,
-                        impl_name,
-                        i == 0,
-                        "synthetic hit ratio",
-                        params.clone(),
-                    );
-                    out.push(if i == 0 && pct >= 5 {
-                        // Target: at most 1 point below LRU.
-                        record
-                            .with_metric(
-                                "hit_ratio (bound: LRU − 0.01)",
-                                ratio,
-                                Some(lru_ratio - 0.01),
-                            )
-                            .at_least()
-                    } else {
-                        record.with_metric("hit_ratio", ratio, None)
-                    });
-                    series[i].push((cap as f64, ratio));
-                    sums[pi][i] += ratio;
+            let ratios = synthetic_trace(ctx, name, keys, out);
+            for (sum, r) in sums.iter_mut().zip(ratios) {
+                for (s, r) in sum.iter_mut().zip(r) {
+                    *s += r;
                 }
             }
-            let drop = series[0]
-                .windows(2)
-                .map(|w| 100.0 * (w[1].1 - w[0].1))
-                .fold(f64::INFINITY, f64::min);
-            out.push(
-                Record::target(
-                    BRICK,
-                    "brick-lru ConcurrentCache",
-                    "synthetic monotonicity",
-                    name.clone(),
-                )
-                .with_metric("worst change with more memory (points)", drop, Some(-0.2))
-                .at_least(),
-            );
-            let [ours, lru, moka, qc] = series;
-            let slug: String = name
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
-            let chart = Chart::new(
-                format!("synthetic {name}: hit ratio against capacity"),
-                "capacity (entries)",
-                "hit ratio",
-            )
-            .log(true, false)
-            .with(Series::line("brick-lru ConcurrentCache", ours))
-            .with(Series::line("LRU", lru))
-            .with(Series::line("moka", moka))
-            .with(Series::line("quick_cache", qc));
-            ctx.chart(&format!("lru_concurrent_synthetic_{slug}"), &chart);
         }
         let count = corpus.len() as f64;
-        for (pi, pct) in PCTS.into_iter().enumerate() {
+        for (pi, pct) in SYNTHETIC_PCTS.into_iter().enumerate() {
             let [ours, lru, moka, qc] = sums[pi].map(|s| s / count);
             let best = lru.max(moka).max(qc);
             out.push(
@@ -530,6 +551,18 @@ impl LruConcurrentSection {
                 .with_metric("points above the best of LRU, moka, quick_cache", 100.0 * (ours - best), Some(0.0))
                 .at_least(),
             );
+        }
+        // (distinct keys, reuse distance): a quarter of the corpus's 100,000 keys at reuse 10^4,
+        // and twice or four times as many at reuse 10^5.
+        let sizes: &[(u64, u64)] = ctx.mode.pick(
+            &[(2_500, 1_000)],
+            &[(25_000, 10_000), (200_000, 100_000)],
+            &[(25_000, 10_000), (400_000, 100_000)],
+        );
+        for &(distinct, reuse) in sizes {
+            let keys = crate::families::create_then_read(distinct, reuse, 3);
+            let name = format!("create-then-read d={reuse} over {distinct} keys");
+            synthetic_trace(ctx, &name, &keys, out);
         }
     }
 
