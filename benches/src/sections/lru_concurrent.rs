@@ -423,11 +423,16 @@ const SYNTHETIC_PCTS: [u64; 4] = [1, 5, 10, 25];
 
 /// One synthetic trace at each of [`SYNTHETIC_PCTS`]: records ours, LRU, moka and quick_cache
 /// (ours with its per-trace targets), charts them, and returns the four hit ratios per capacity.
-fn synthetic_trace(ctx: &Ctx, name: &str, keys: &[u64], out: &mut Vec<Record>) -> [[f64; 4]; 4] {
+fn synthetic_trace(
+    ctx: &Ctx,
+    name: &str,
+    keys: &[u64],
+    out: &mut Vec<Record>,
+) -> [[f64; 4]; SYNTHETIC_PCTS.len()] {
     ctx.step(&format!("synthetic {name}"));
     let distinct = keys.iter().collect::<std::collections::HashSet<_>>().len() as u64;
     let mut series: [Vec<(f64, f64)>; 4] = Default::default();
-    let mut all = [[0.0; 4]; 4];
+    let mut all = [[0.0; 4]; SYNTHETIC_PCTS.len()];
     for (pi, pct) in SYNTHETIC_PCTS.into_iter().enumerate() {
         let cap = (distinct * pct / 100).max(1);
         let ours = brick_lru::ConcurrentCache::builder(cap)
@@ -552,8 +557,8 @@ impl LruConcurrentSection {
                 .at_least(),
             );
         }
-        // (distinct keys, reuse distance): a quarter of the corpus's 100,000 keys at reuse 10^4,
-        // and twice or four times as many at reuse 10^5.
+        // (distinct keys, reuse distance): fewer keys than the corpus's traces (50,000 by
+        // default, 100,000 with --full) at reuse 10^4, and more at reuse 10^5.
         let sizes: &[(u64, u64)] = ctx.mode.pick(
             &[(2_500, 1_000)],
             &[(25_000, 10_000), (200_000, 100_000)],
