@@ -314,6 +314,19 @@ fn subject<C: Lru<u64, u64> + 'static>(streams: usize) -> Box<dyn Subject> {
     })
 }
 
+/// A subject's record of its ns per operation `op`.
+fn timed(sub: &dyn Subject, op: &str, ns: f64, params: &str) -> Record {
+    Record::new(
+        BRICK,
+        sub.name(),
+        sub.name(),
+        sub.ours(),
+        op,
+        params.to_owned(),
+    )
+    .with_ns(ns)
+}
+
 /// Each workload is timed in this many slices of its operations, so the passes alternate often.
 const PARTS: usize = 5;
 
@@ -396,7 +409,9 @@ impl Section for LruSection {
         "Capacity 100,000 entries, u64 keys and values, each crate with its default hasher (ours: \
          foldhash keyed per cache; the two rows in parentheses are ours with std's RandomState and with the deterministic seeded XXH3). `get_hit`: random resident keys; `get_miss`: absent keys; `insert_evict`: new \
          keys into a full cache (each insert evicts); `get_or_insert`: get, and insert on a miss, over \
-         keys uniform or Zipf(0.99) on 1,000,000 keys. Memory is everything a full cache allocates \
+         keys uniform or Zipf(0.99) on 1,000,000 keys. Every cache is resident during these runs, so \
+         each pass finds its lines pushed out of the CPU's caches by the others; `get_hit, ours and \
+         schnellru alone` repeats the hits with only those two resident, as in a tight loop. Memory is everything a full cache allocates \
          (for String→Vec<u8> that includes the 16-byte key and 32-byte value buffers of every entry). \
          quick_cache's policy is not LRU, so its hit ratios differ. Hit ratios on the shared traces: \
          our LRU and LFU hit counts equal libCacheSim's LRU and LFU exactly (tests/traces.rs)."
@@ -457,17 +472,7 @@ impl Section for LruSection {
         let params = format!("cap={CAP} keys over {UNIVERSE}");
         for (j, sub) in subjects.iter().enumerate() {
             for (op, ns) in &ops {
-                out.push(
-                    Record::new(
-                        BRICK,
-                        sub.name(),
-                        sub.name(),
-                        sub.ours(),
-                        op,
-                        params.clone(),
-                    )
-                    .with_ns(ns[j]),
-                );
+                out.push(timed(sub.as_ref(), op, ns[j], &params));
             }
         }
         // Targets: ours against the fastest LRU peer (quick_cache is not an LRU).
@@ -488,6 +493,24 @@ impl Section for LruSection {
             );
         }
         drop(subjects);
+        // The same hits with only ours and schnellru resident, so each pass finds much of its
+        // cache's lines still in the CPU's caches: how the ratio moves when a hit's lines are
+        // warm (a tight loop) rather than pushed out by the other contenders (the run above).
+        ctx.step("lru get_hit, two caches alone");
+        let mut pair = vec![
+            subject::<brick_lru::LruCache<u64, u64>>(0),
+            subject::<schnellru::LruMap<u64, u64>>(0),
+        ];
+        let alone = alternate(ctx, n, &mut pair, |c, r| c.get_all(&hits[r]));
+        for (sub, &ns) in pair.iter().zip(&alone) {
+            out.push(timed(
+                sub.as_ref(),
+                "get_hit, ours and schnellru alone",
+                ns,
+                &params,
+            ));
+        }
+        drop(pair);
         ctx.step("lru memory");
         memory::<brick_lru::LruCache<u64, u64>, brick_lru::LruCache<String, Vec<u8>>>(
             ctx, &mut out,
