@@ -54,6 +54,30 @@ fn the_race_keeps_its_miniatures_consistent() {
     });
 }
 
+/// A read of the key the race marked saturated skips the lock, while a write from another
+/// thread may be evicting that key (a write as heavy as the miniatures evicts everything):
+/// in every interleaving the marker still names no key or a key saturated everywhere, and
+/// the miniatures stay consistent.
+#[test]
+fn the_races_saturated_key_marker_stays_true_under_a_concurrent_write() {
+    use crate::concurrent::duel::Duel;
+    loom::model(|| {
+        // Weighted miniatures (not unit), so a write can weigh them all.
+        let duel = loom::sync::Arc::new(Duel::new(4, false).unwrap());
+        duel.write(7, 1);
+        // A load leaves the use byte at 0; fifteen hits saturate it.
+        for _ in 0..15 {
+            duel.read(7);
+        }
+        let other = loom::sync::Arc::clone(&duel);
+        let t = thread::spawn(move || other.write(9, 4));
+        duel.read(7);
+        t.join().unwrap();
+        assert!(duel.marker_holds());
+        duel.check(&[]);
+    });
+}
+
 mod concurrent {
     use brick_lru::{ConcurrentCache, RemovalCause};
     use loom::sync::Arc;

@@ -19,12 +19,15 @@
 //!
 //! The real cache therefore hits about as often as the better of the two on the traffic it
 //! actually sees, at the cost of miniature replays for the sampled requests: with capacity
-//! `c`, a request in `c / MINI_CAPACITY` is sampled (every one below that size).
+//! `c`, a key in `c / MINI_CAPACITY` is sampled (every one below that size). Requests are not
+//! keys: a hot key in the sample would send a large share of all reads through the
+//! miniatures' one mutex, so a read that could change no miniature (the key the last replay
+//! left resident and saturated in all of them) skips it.
 
 use super::Removed;
 use super::shard::{Found, Shard};
 use crate::store::NEVER;
-use crate::sync::{AtomicU8, Mutex, Ordering};
+use crate::sync::{AtomicU8, AtomicU64, Mutex, Ordering};
 
 /// Capacity of each miniature cache: half the smallest default shard. A miniature then sees
 /// a shard's share of the traffic or half of it, and settles as a shard does; 1,024 hit
@@ -59,6 +62,10 @@ const MARGIN_SHIFT: u32 = 6;
 /// than the lead's memory does not make it flap.
 const EARLY_Z2: i64 = 4;
 
+/// "No key" for [`Duel::saturated`]. A key whose hash this is would have one read skipped
+/// that should have been replayed, a chance of 2^-64 per key.
+const NO_KEY: u64 = u64::MAX;
+
 const ADAPTIVE: usize = 0;
 const RECENCY: usize = 1;
 
@@ -67,6 +74,11 @@ pub(crate) struct Duel {
     threshold: u64,
     /// The rule the shards follow: 1 for recency, 0 for the adaptive frequency rule.
     recency: AtomicU8,
+    /// The hash of the key the last replay left resident with its use byte saturated in
+    /// every miniature ([`NO_KEY`] if it did not). A read of it again would hit everywhere
+    /// and change no miniature, so it skips the lock: a hot key that falls in the sample
+    /// does not send every one of its reads through this one mutex.
+    saturated: AtomicU64,
     /// Boxed: the cache's own struct stays small, its hot fields on one line.
     minis: Box<Mutex<Minis>>,
 }
@@ -132,6 +144,7 @@ impl Duel {
         Ok(Self {
             threshold,
             recency: AtomicU8::new(0),
+            saturated: AtomicU64::new(NO_KEY),
             minis: Box::new(Mutex::new(Minis {
                 caches: pair(mini, unit, [0x1405_7B7E_F767_814F, 0x5851_F42D_4C95_7F2D])?,
                 early: Some(Box::new(pair(
@@ -161,8 +174,17 @@ impl Duel {
     }
 
     /// A sampled key was looked up: each miniature looks it up too and counts a hit.
+    ///
+    /// A read of the key the last replay left saturated everywhere is skipped: in every
+    /// miniature it would be a hit that changes nothing, so it would add one hit to each rule
+    /// (no change to the lead) and split no early pair. What skipping changes is only that a
+    /// period counts the reads that were replayed, so it spans more traffic when a hot key
+    /// is in the sample.
     #[cold]
     pub(crate) fn read(&self, hash: u64) {
+        if self.saturated.load(Ordering::Relaxed) == hash {
+            return;
+        }
         let mut m = self.minis.lock();
         let m = &mut *m;
         let weight = m.weight;
@@ -177,6 +199,13 @@ impl Duel {
             }
             hit[ADAPTIVE] != hit[RECENCY]
         });
+        let saturated = m
+            .caches
+            .iter()
+            .chain(m.early.iter().flat_map(|e| e.iter()))
+            .all(|c| c.saturated(hash));
+        self.saturated
+            .store(if saturated { hash } else { NO_KEY }, Ordering::Relaxed);
         m.reads += 1;
         if m.reads >= m.period() {
             m.decide(&self.recency);
@@ -189,6 +218,8 @@ impl Duel {
     #[cold]
     pub(crate) fn write(&self, hash: u64, weight: u32) {
         let mut m = self.minis.lock();
+        // A load may evict the saturated key, or the next scan flush its use byte.
+        self.saturated.store(NO_KEY, Ordering::Relaxed);
         let weight = u64::from(weight).clamp(1, m.capacity()) as u32;
         // The weight a miniature gives a key it loads on a miss: the running mean of writes.
         m.weight = ((u64::from(m.weight) * 7 + u64::from(weight)) / 8).max(1) as u32;
@@ -218,6 +249,19 @@ impl Duel {
             }
         }
         m.reads
+    }
+
+    /// Whether the saturated-key marker tells the truth: no key, or one resident with its use
+    /// byte saturated in every miniature.
+    #[cfg(all(test, loom))]
+    pub(crate) fn marker_holds(&self) -> bool {
+        let m = self.minis.lock();
+        let key = self.saturated.load(Ordering::Relaxed);
+        key == NO_KEY
+            || m.caches
+                .iter()
+                .chain(m.early.iter().flat_map(|e| e.iter()))
+                .all(|c| c.saturated(key))
     }
 }
 
@@ -318,6 +362,106 @@ mod tests {
             reads >= PERIOD,
             "switched after {reads} reads, inside the period of {PERIOD}"
         );
+    }
+
+    /// Each miniature's residents among `keys`, with their use bytes (the early pair's too
+    /// if `early`).
+    fn contents(duel: &Duel, keys: u64, early: bool) -> Vec<Vec<Option<u8>>> {
+        let m = duel.minis.lock();
+        m.caches
+            .iter()
+            .chain(m.early.iter().filter(|_| early).flat_map(|e| e.iter()))
+            .map(|c| (0..keys).map(|k| c.uses(h(k))).collect())
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Skipping the saturated key's repeats leaves the race where replaying them would:
+        /// the same residents and use bytes in every miniature, the same lead of hits and of
+        /// split reads, the same rule. (Within a period: a period counts replayed reads only.)
+        #[test]
+        fn skipping_a_saturated_repeat_changes_no_miniature(
+            ops in proptest::collection::vec((0u64..12, proptest::bool::weighted(0.1)), 1..120),
+        ) {
+            // 64-entry miniatures: a period of 128 reads, longer than any sequence here.
+            let (skipping, replaying) = feed(64, &ops, 5);
+            proptest::prop_assert_eq!(contents(&skipping, 8, true), contents(&replaying, 8, true));
+            let (a, b) = (skipping.minis.lock(), replaying.minis.lock());
+            proptest::prop_assert_eq!(
+                a.hits[RECENCY] as i64 - a.hits[ADAPTIVE] as i64,
+                b.hits[RECENCY] as i64 - b.hits[ADAPTIVE] as i64
+            );
+            proptest::prop_assert_eq!(a.only, b.only);
+            proptest::prop_assert!(a.reads <= b.reads);
+            proptest::prop_assert_eq!(skipping.recency(), replaying.recency());
+        }
+    }
+
+    proptest::proptest! {
+        /// The same over many periods and more keys than the miniatures hold, so that loads
+        /// evict and scans clear use bytes: the full-size pair ends with the same residents
+        /// and use bytes. (The early pair is dropped at a period's end, which comes later
+        /// for the skipping race.)
+        #[test]
+        fn skipping_a_saturated_repeat_changes_no_miniature_under_evictions(
+            ops in proptest::collection::vec((0u64..40, proptest::bool::weighted(0.2)), 1..600),
+        ) {
+            feed(8, &ops, 20);
+        }
+    }
+
+    /// Runs `ops` (key, whether a write) through a race over `capacity` and one that replays
+    /// every read, and checks after each that their full-size pairs hold the same residents
+    /// with the same use bytes; the first `hot + 1` keys all read as key 0, so it saturates
+    /// and repeats.
+    fn feed(capacity: u64, ops: &[(u64, bool)], hot: u64) -> (Duel, Duel) {
+        let skipping = Duel::new(capacity, true).unwrap();
+        let replaying = Duel::new(capacity, true).unwrap();
+        for &(k, write) in ops {
+            let k = k.saturating_sub(hot);
+            for duel in [&skipping, &replaying] {
+                if write {
+                    duel.write(h(k), 1);
+                } else {
+                    if std::ptr::eq(duel, &replaying) {
+                        duel.saturated.store(NO_KEY, Ordering::Relaxed);
+                    }
+                    duel.read(h(k));
+                }
+            }
+            let keys = ops
+                .iter()
+                .map(|&(k, _)| k.saturating_sub(hot))
+                .max()
+                .unwrap_or(0)
+                + 1;
+            assert_eq!(
+                contents(&skipping, keys, false),
+                contents(&replaying, keys, false),
+                "after {k}, {}",
+                if write { "written" } else { "read" }
+            );
+        }
+        (skipping, replaying)
+    }
+
+    #[test]
+    fn a_hot_key_in_the_sample_stops_taking_the_lock_once_saturated() {
+        let duel = Duel::new(MINI_CAPACITY, true).unwrap();
+        duel.write(h(1), 1);
+        let mut replayed = 0;
+        for _ in 0..100 {
+            let before = duel.minis.lock().reads;
+            duel.read(h(1));
+            replayed += duel.minis.lock().reads - before;
+        }
+        // A load leaves the use byte at 0 and each replayed hit adds one, up to MAX_USES.
+        assert_eq!(replayed, u64::from(super::super::shard::MAX_USES));
+        // Another key's replay may change the miniatures: the hot key is replayed again.
+        duel.read(h(2));
+        let before = duel.minis.lock().reads;
+        duel.read(h(1));
+        assert_eq!(duel.minis.lock().reads, before + 1);
     }
 
     #[test]

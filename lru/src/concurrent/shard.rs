@@ -26,7 +26,7 @@ pub(crate) const PROBATION: u8 = 1;
 pub(crate) const PROTECTED: u8 = 2;
 
 /// Uses recorded per entry between two visits of the policy; the sketch's counters stop at 15.
-const MAX_USES: u8 = 15;
+pub(crate) const MAX_USES: u8 = 15;
 /// Caffeine's window starts at 1 % of the capacity, and 80 % of the main space is protected.
 const MAIN_SHARE: f64 = 0.99;
 const PROTECTED_SHARE: f64 = 0.80;
@@ -362,6 +362,24 @@ impl<K: Eq, V> Shard<K, V> {
         if self.tti != NEVER {
             self.touched[i as usize].store(now, Ordering::Relaxed);
         }
+    }
+
+    /// Whether the key with this hash is resident with its use byte saturated: another hit
+    /// on it would change nothing here (the race's miniatures, keyed by hash, ask this).
+    pub(crate) fn saturated(&self, hash: u64) -> bool
+    where
+        K: Borrow<u64>,
+    {
+        self.uses(hash).is_some_and(|n| n >= MAX_USES)
+    }
+
+    /// The use byte of the key with this hash, if it is resident.
+    pub(crate) fn uses(&self, hash: u64) -> Option<u8>
+    where
+        K: Borrow<u64>,
+    {
+        self.find(hash, &hash)
+            .map(|i| self.entries[i as usize].uses.load(Ordering::Relaxed))
     }
 
     /// The use byte of [`touch`](Self::touch) alone, for caches where nothing idles out.
