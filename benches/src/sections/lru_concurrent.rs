@@ -397,9 +397,88 @@ impl Section for LruConcurrentSection {
             chart = chart.with(Series::line(x.name, pts));
         }
         ctx.chart("lru_concurrent_get_hit_threads", &chart);
+        hot_key_in_sample(ctx, n, &mut out);
         self.traces(ctx, &mut out);
         self.synthetic(ctx, &mut out);
         out
+    }
+}
+
+/// get-hit on ConcurrentCache alone with the Zipf stream's hottest key in the race's sample,
+/// against the same stream with that key outside it (swapped with a cold sampled key): what
+/// a hot key costs when a cache's hash seed happens to put it in the sample. The
+/// deterministic hasher fixes which keys are sampled.
+fn hot_key_in_sample(ctx: &Ctx, n: usize, out: &mut Vec<Record>) {
+    type Seeded = brick_lru::ConcurrentCache<u64, u64, brick_lru::Xxh3BuildHasher>;
+    ctx.step("get_hit, hottest key in the race's sample");
+    let build = || -> Seeded {
+        let c = brick_lru::ConcurrentCache::<u64, u64>::builder(CAP)
+            .hasher(brick_lru::Xxh3BuildHasher::default())
+            .build()
+            .expect("valid");
+        for k in 0..CAP {
+            c.insert(k, k).expect("fits");
+        }
+        c
+    };
+    let cache = build();
+    let outside = zipf_keys(n, CAP, 0.99, 11);
+    let mut uses = vec![0u64; CAP as usize];
+    for &k in &outside {
+        uses[k as usize] += 1;
+    }
+    let hottest = (0..CAP).max_by_key(|&k| uses[k as usize]).expect("keys");
+    let Some(cold) = (0..CAP).find(|&k| cache.in_race_sample(&k) && uses[k as usize] <= 1) else {
+        return;
+    };
+    if cache.in_race_sample(&hottest) {
+        return;
+    }
+    let inside: Vec<u64> = outside
+        .iter()
+        .map(|&k| match k {
+            k if k == hottest => cold,
+            k if k == cold => hottest,
+            k => k,
+        })
+        .collect();
+    let params = format!(
+        "cap={CAP} zipf 0.99 over the resident keys, hottest key {:.1} % of reads",
+        100.0 * uses[hottest as usize] as f64 / n as f64
+    );
+    for threads in THREADS {
+        let pass = |keys: &[u64]| {
+            let start = Instant::now();
+            std::thread::scope(|s| {
+                for t in 0..threads {
+                    let (cache, part) = (&cache, slice(keys, threads, t));
+                    s.spawn(move || {
+                        for &k in part {
+                            black_box(cache.get(black_box(&k)));
+                        }
+                    });
+                }
+            });
+            start.elapsed().as_nanos() as f64 / keys.len() as f64
+        };
+        let mut ns: [Vec<f64>; 2] = Default::default();
+        for round in 0..=ctx.mode.runs() {
+            let pair = [pass(&outside), pass(&inside)];
+            if round > 0 {
+                for (s, x) in ns.iter_mut().zip(pair) {
+                    s.push(x);
+                }
+            }
+        }
+        let s = if threads > 1 { "s" } else { "" };
+        for (place, ns) in ["outside", "inside"].iter().zip(&ns) {
+            let op = format!("get_hit, {threads} thread{s}, hottest key {place} the race's sample");
+            let name = "brick-lru ConcurrentCache (Xxh3BuildHasher)";
+            out.push(
+                Record::new(BRICK, name, name, true, &op, params.clone())
+                    .with_ns(median(ns).unwrap_or(f64::NAN)),
+            );
+        }
     }
 }
 

@@ -553,6 +553,19 @@ impl<K, V, S, W, C> ConcurrentCache<K, V, S, W, C> {
         s
     }
 
+    /// Whether `key` is in the spatial sample the race between the eviction rules replays
+    /// (a property of its hash under this cache's hasher). For benchmarks that place a key
+    /// in the sample or outside it.
+    ///
+    /// Computes in **O(1)** time.
+    #[doc(hidden)]
+    pub fn in_race_sample<Q: Hash + ?Sized>(&self, key: &Q) -> bool
+    where
+        S: BuildHasher,
+    {
+        self.duel.sampled(self.hasher.hash_one(key))
+    }
+
     /// Checks every shard's invariants (links, queue weights, table, capacity); panics on a
     /// broken one. For tests.
     ///
