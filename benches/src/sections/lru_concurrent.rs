@@ -182,21 +182,36 @@ struct Timed {
     ns: Vec<(String, usize, f64)>,
 }
 
-/// One timed pass of `threads` threads reading their share of `hits`: wall ns per get.
+/// One timed pass of `threads` threads, each looking up its share of `hits`: wall ns per get.
 #[inline(never)]
-fn get_hit_pass<C: Shared>(cache: &C, hits: &[u64], threads: usize) -> f64 {
+fn get_hit_pass(hits: &[u64], threads: usize, lookup: impl Fn(u64) + Sync) -> f64 {
     let start = Instant::now();
     std::thread::scope(|s| {
         for t in 0..threads {
-            let part = slice(hits, threads, t);
+            let (part, lookup) = (slice(hits, threads, t), &lookup);
             s.spawn(move || {
                 for &k in part {
-                    black_box(cache.hit(black_box(k)));
+                    lookup(black_box(k));
                 }
             });
         }
     });
     start.elapsed().as_nanos() as f64 / hits.len() as f64
+}
+
+/// Medians over rounds of `passes`, which times one pass of each contender in turn; round 0
+/// only warms the caches up.
+fn interleaved<const N: usize>(ctx: &Ctx, mut passes: impl FnMut() -> [f64; N]) -> [f64; N] {
+    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
+    for round in 0..=ctx.mode.runs() {
+        let pass = passes();
+        if round > 0 {
+            for (s, ns) in samples.iter_mut().zip(pass) {
+                s.push(ns);
+            }
+        }
+    }
+    samples.map(|s| median(&s).unwrap_or(f64::NAN))
 }
 
 /// get-hit ns per op of the four caches on `threads` threads, measured in alternation (one
@@ -209,22 +224,19 @@ fn get_hit_interleaved(ctx: &Ctx, n: usize, threads: usize) -> [f64; 4] {
     let moka = full::<moka::sync::Cache<u64, u64>>(CAP);
     let qc = full::<quick_cache::sync::Cache<u64, u64>>(CAP);
     let mini = full::<mini_moka::sync::Cache<u64, u64>>(CAP);
-    let mut samples: [Vec<f64>; 4] = Default::default();
-    for round in 0..=ctx.mode.runs() {
-        let pass = [
-            get_hit_pass(&ours, &hits, threads),
-            get_hit_pass(&moka, &hits, threads),
-            get_hit_pass(&qc, &hits, threads),
-            get_hit_pass(&mini, &hits, threads),
-        ];
-        if round > 0 {
-            // Round 0 warms the caches up.
-            for (s, ns) in samples.iter_mut().zip(pass) {
-                s.push(ns);
-            }
-        }
+    fn pass<C: Shared>(cache: &C, hits: &[u64], threads: usize) -> f64 {
+        get_hit_pass(hits, threads, |k| {
+            black_box(cache.hit(black_box(k)));
+        })
     }
-    samples.map(|s| median(&s).unwrap_or(f64::NAN))
+    interleaved(ctx, || {
+        [
+            pass(&ours, &hits, threads),
+            pass(&moka, &hits, threads),
+            pass(&qc, &hits, threads),
+            pass(&mini, &hits, threads),
+        ]
+    })
 }
 
 /// The operations every lane runs, at each thread count: (name in the report, base name).
@@ -359,11 +371,8 @@ impl Section for LruConcurrentSection {
             for (x, ns) in t.iter_mut().zip(ns) {
                 x.ns.push(("get_hit".to_owned(), threads, ns));
                 let ours = x.name == "brick-lru ConcurrentCache";
-                let op = format!(
-                    "get_hit, {threads} thread{}",
-                    if threads > 1 { "s" } else { "" }
-                );
-                out.push(Record::new(BRICK, x.name, x.name, ours, &op, params.clone()).with_ns(ns));
+                let op = op_name("get_hit", threads);
+                out.push(Record::new(BRICK, x.name, x.name, ours, op, params.clone()).with_ns(ns));
             }
         }
         // Target: get-hit throughput at 2 threads ≥ moka's and quick_cache's.
@@ -409,19 +418,14 @@ impl Section for LruConcurrentSection {
 /// a hot key costs when a cache's hash seed happens to put it in the sample. The
 /// deterministic hasher fixes which keys are sampled.
 fn hot_key_in_sample(ctx: &Ctx, n: usize, out: &mut Vec<Record>) {
-    type Seeded = brick_lru::ConcurrentCache<u64, u64, brick_lru::Xxh3BuildHasher>;
     ctx.step("get_hit, hottest key in the race's sample");
-    let build = || -> Seeded {
-        let c = brick_lru::ConcurrentCache::<u64, u64>::builder(CAP)
-            .hasher(brick_lru::Xxh3BuildHasher::default())
-            .build()
-            .expect("valid");
-        for k in 0..CAP {
-            c.insert(k, k).expect("fits");
-        }
-        c
-    };
-    let cache = build();
+    let cache = brick_lru::ConcurrentCache::<u64, u64>::builder(CAP)
+        .hasher(brick_lru::Xxh3BuildHasher::default())
+        .build()
+        .expect("valid");
+    for k in 0..CAP {
+        cache.insert(k, k).expect("fits");
+    }
     let outside = zipf_keys(n, CAP, 0.99, 11);
     let mut uses = vec![0u64; CAP as usize];
     for &k in &outside {
@@ -448,36 +452,18 @@ fn hot_key_in_sample(ctx: &Ctx, n: usize, out: &mut Vec<Record>) {
     );
     for threads in THREADS {
         let pass = |keys: &[u64]| {
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for t in 0..threads {
-                    let (cache, part) = (&cache, slice(keys, threads, t));
-                    s.spawn(move || {
-                        for &k in part {
-                            black_box(cache.get(black_box(&k)));
-                        }
-                    });
-                }
-            });
-            start.elapsed().as_nanos() as f64 / keys.len() as f64
+            get_hit_pass(keys, threads, |k| {
+                black_box(cache.get(black_box(&k)));
+            })
         };
-        let mut ns: [Vec<f64>; 2] = Default::default();
-        for round in 0..=ctx.mode.runs() {
-            let pair = [pass(&outside), pass(&inside)];
-            if round > 0 {
-                for (s, x) in ns.iter_mut().zip(pair) {
-                    s.push(x);
-                }
-            }
-        }
-        let s = if threads > 1 { "s" } else { "" };
-        for (place, ns) in ["outside", "inside"].iter().zip(&ns) {
-            let op = format!("get_hit, {threads} thread{s}, hottest key {place} the race's sample");
-            let name = "brick-lru ConcurrentCache (Xxh3BuildHasher)";
-            out.push(
-                Record::new(BRICK, name, name, true, &op, params.clone())
-                    .with_ns(median(ns).unwrap_or(f64::NAN)),
+        let ns = interleaved(ctx, || [pass(&outside), pass(&inside)]);
+        for (place, ns) in ["outside", "inside"].iter().zip(ns) {
+            let op = format!(
+                "{}, hottest key {place} the race's sample",
+                op_name("get_hit", threads)
             );
+            let name = "brick-lru ConcurrentCache (Xxh3BuildHasher)";
+            out.push(Record::new(BRICK, name, name, true, &op, params.clone()).with_ns(ns));
         }
     }
 }

@@ -101,6 +101,25 @@ struct Minis {
 }
 
 impl Minis {
+    /// Every miniature: the full-size pair, then the early pair while it lasts.
+    fn all(&self) -> impl Iterator<Item = &Shard<u64, ()>> {
+        self.caches
+            .iter()
+            .chain(self.early.iter().flat_map(|e| e.iter()))
+    }
+
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut Shard<u64, ()>> {
+        self.caches
+            .iter_mut()
+            .chain(self.early.iter_mut().flat_map(|e| e.iter_mut()))
+    }
+
+    /// Whether the key with this hash is resident with its use byte saturated in every
+    /// miniature, so that another read of it would change none of them.
+    fn saturated(&self, hash: u64) -> bool {
+        self.all().all(|c| c.saturated(hash))
+    }
+
     /// Each miniature's capacity.
     fn capacity(&self) -> u64 {
         self.caches[ADAPTIVE].capacity
@@ -199,13 +218,8 @@ impl Duel {
             }
             hit[ADAPTIVE] != hit[RECENCY]
         });
-        let saturated = m
-            .caches
-            .iter()
-            .chain(m.early.iter().flat_map(|e| e.iter()))
-            .all(|c| c.saturated(hash));
-        self.saturated
-            .store(if saturated { hash } else { NO_KEY }, Ordering::Relaxed);
+        let marker = if m.saturated(hash) { hash } else { NO_KEY };
+        self.saturated.store(marker, Ordering::Relaxed);
         m.reads += 1;
         if m.reads >= m.period() {
             m.decide(&self.recency);
@@ -223,12 +237,7 @@ impl Duel {
         let weight = u64::from(weight).clamp(1, m.capacity()) as u32;
         // The weight a miniature gives a key it loads on a miss: the running mean of writes.
         m.weight = ((u64::from(m.weight) * 7 + u64::from(weight)) / 8).max(1) as u32;
-        let m = &mut *m;
-        for cache in m
-            .caches
-            .iter_mut()
-            .chain(m.early.iter_mut().flat_map(|e| e.iter_mut()))
-        {
+        for cache in m.all_mut() {
             // A key the miniature loaded on its own miss is there already: a write that
             // follows the real cache's miss is the same load, not a second use.
             if matches!(cache.lookup(hash, &hash, 0), Found::Absent) {
@@ -242,7 +251,7 @@ impl Duel {
     #[cfg(all(test, loom))]
     pub(crate) fn check(&self, present: &[u64]) -> u64 {
         let m = self.minis.lock();
-        for cache in m.caches.iter().chain(m.early.iter().flat_map(|e| e.iter())) {
+        for cache in m.all() {
             cache.check();
             for h in present {
                 assert!(matches!(cache.lookup(*h, h, 0), Found::Live(_)));
@@ -257,11 +266,7 @@ impl Duel {
     pub(crate) fn marker_holds(&self) -> bool {
         let m = self.minis.lock();
         let key = self.saturated.load(Ordering::Relaxed);
-        key == NO_KEY
-            || m.caches
-                .iter()
-                .chain(m.early.iter().flat_map(|e| e.iter()))
-                .all(|c| c.saturated(key))
+        key == NO_KEY || m.saturated(key)
     }
 }
 
@@ -368,9 +373,9 @@ mod tests {
     /// if `early`).
     fn contents(duel: &Duel, keys: u64, early: bool) -> Vec<Vec<Option<u8>>> {
         let m = duel.minis.lock();
-        m.caches
-            .iter()
-            .chain(m.early.iter().filter(|_| early).flat_map(|e| e.iter()))
+        let pairs = if early { 2 } else { 1 };
+        m.all()
+            .take(2 * pairs)
             .map(|c| (0..keys).map(|k| c.uses(h(k))).collect())
             .collect()
     }
