@@ -88,10 +88,9 @@ fn ladder(keys: &[u64]) -> Vec<(u64, f64, f64)> {
 }
 
 /// Asserts what the race between the adaptive and the recency rule promises where frequency
-/// misleads: at 5 % of the keys and above the cache hits at most 3 points less than LRU (the
-/// race pays for the periods before the evidence is in, and each trace here is only a few
-/// capacities long), and more memory never costs more than half a point of hit ratio. At 1 %
-/// a reuse distance of 10^4 requests is ten times the cache, and LRU itself hits 3 %.
+/// misleads: at 5 % of the keys and above the cache hits at most 1 point less than LRU, and
+/// more memory never costs more than 0.2 points of hit ratio. At 1 % a reuse distance of
+/// 10^4 requests is ten times the cache, and LRU itself hits 3 %.
 fn assert_follows_recency(name: &str, keys: &[u64]) {
     let rungs = ladder(keys);
     for (cap, lru, ours) in &rungs {
@@ -99,13 +98,13 @@ fn assert_follows_recency(name: &str, keys: &[u64]) {
     }
     for (cap, lru, ours) in &rungs[1..] {
         assert!(
-            *ours >= lru - 0.03,
-            "{name} at {cap}: ours {ours:.3} more than 3 points below LRU's {lru:.3}"
+            *ours >= lru - 0.01,
+            "{name} at {cap}: ours {ours:.3} more than a point below LRU's {lru:.3}"
         );
     }
     for pair in rungs.windows(2) {
         assert!(
-            pair[1].2 + 0.005 >= pair[0].2,
+            pair[1].2 + 0.002 >= pair[0].2,
             "{name}: {:.3} at {} but {:.3} at {}",
             pair[0].2,
             pair[0].0,

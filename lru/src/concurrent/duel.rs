@@ -369,9 +369,41 @@ mod tests {
         );
     }
 
-    /// Each miniature's residents among `keys`, with their use bytes (the early pair's too
-    /// if `early`).
-    fn contents(duel: &Duel, keys: u64, early: bool) -> Vec<Vec<Option<u8>>> {
+    /// The recency ring keeps a used entry as LRU would, not as a CLOCK: one read just after
+    /// it arrived (more than half a pass old when the hand comes) does not earn another pass;
+    /// one read late in the pass does. A CLOCK would keep both.
+    #[test]
+    fn the_recency_ring_lets_an_early_use_go_and_keeps_a_late_one() {
+        let read = |cache: &mut Shard<u64, ()>, k: u64| match cache.lookup(h(k), &h(k), 0) {
+            Found::Live(i) => cache.touch(i, 0),
+            _ => panic!("key {k} should be resident"),
+        };
+        for early in [true, false] {
+            let [_, mut ring] = pair(64, true, [1, 2]).unwrap();
+            // Key 0 leaves the window for the one-entry main space as the ring fills.
+            for k in 0..64 {
+                load(&mut ring, h(k), 1);
+                if k == 1 && early {
+                    read(&mut ring, 1);
+                }
+            }
+            if !early {
+                read(&mut ring, 1);
+            }
+            read(&mut ring, 2);
+            for k in 64..67 {
+                load(&mut ring, h(k), 1);
+            }
+            // LRU's order: with the early read, key 1 is the least recent and leaves first.
+            assert_eq!(ring.uses(h(1)).is_some(), !early, "early read: {early}");
+            assert!(ring.uses(h(2)).is_some());
+            ring.check();
+        }
+    }
+
+    /// Each miniature's residents among `keys`, with their use bytes and whether their last
+    /// use is in the current epoch (the early pair's too if `early`).
+    fn contents(duel: &Duel, keys: u64, early: bool) -> Vec<Vec<Option<(u8, bool)>>> {
         let m = duel.minis.lock();
         let pairs = if early { 2 } else { 1 };
         m.all()

@@ -50,6 +50,11 @@ const GHOST_SPAN_SHIFT: u32 = 1;
 const RESCUE_SHIFT: u32 = 2;
 /// At most this many entries move between window and main per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
+/// A shard's clock for the recency rule ticks once per 1/2^EPOCH_SHIFT of its capacity
+/// inserted: fine enough to place a use within a pass of the window, coarse enough that a
+/// hot entry's epoch byte is written once per tick, not once per read. With 64 ticks a pass,
+/// the byte wraps only after four passes.
+const EPOCH_SHIFT: u32 = 6;
 
 /// One resident entry: 16 bytes besides the key and value, so a `u64 → u64` entry is 32
 /// bytes, two per cache line. Expiry times and weights live in side arrays, allocated only
@@ -65,6 +70,8 @@ pub(crate) struct Entry<K, V> {
     queue: u8,
     /// Uses since the policy last looked: in the entry, so a hit touches one cache line.
     uses: AtomicU8,
+    /// The shard's epoch at the entry's last use (see [`Shard::forgets`]).
+    seen: AtomicU8,
     /// Beat a candidate at admission since the policy last found it used: if it is used
     /// before it next comes up as the victim, the main space's margin was worth keeping.
     spared: bool,
@@ -137,6 +144,11 @@ pub(crate) struct Shard<K, V> {
     recency: bool,
     /// The adaptive window's size when the shard turned to recency, restored when it turns back.
     adaptive_window: u64,
+    /// The clock readers stamp uses with: it ticks every `epoch_len` units of weight inserted.
+    epoch: u8,
+    /// Weight inserted since the epoch last ticked.
+    epoch_fill: u64,
+    epoch_len: u64,
     /// The id of the next load registered here.
     pub(crate) next_load: u64,
 }
@@ -300,6 +312,9 @@ impl<K: Eq, V> Shard<K, V> {
             refreshing,
             recency: false,
             adaptive_window: window_max,
+            epoch: 0,
+            epoch_fill: 0,
+            epoch_len: (capacity >> EPOCH_SHIFT).max(1),
         })
     }
 
@@ -364,34 +379,58 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
-    /// Whether the key with this hash is resident with its use byte saturated: another hit
-    /// on it would change nothing here (the race's miniatures, keyed by hash, ask this).
+    /// Whether the key with this hash is resident with its use byte saturated and its last
+    /// use in this epoch: another hit on it would change nothing here (the race's miniatures,
+    /// keyed by hash, ask this).
     pub(crate) fn saturated(&self, hash: u64) -> bool
     where
         K: Borrow<u64>,
     {
-        self.uses(hash).is_some_and(|n| n >= MAX_USES)
+        self.uses(hash).is_some_and(|(n, now)| n >= MAX_USES && now)
     }
 
-    /// The use byte of the key with this hash, if it is resident.
-    pub(crate) fn uses(&self, hash: u64) -> Option<u8>
+    /// The use byte of the key with this hash, if it is resident, and whether its last use
+    /// was in the current epoch.
+    pub(crate) fn uses(&self, hash: u64) -> Option<(u8, bool)>
     where
         K: Borrow<u64>,
     {
-        self.find(hash, &hash)
-            .map(|i| self.entries[i as usize].uses.load(Ordering::Relaxed))
+        self.find(hash, &hash).map(|i| {
+            let e = &self.entries[i as usize];
+            (
+                e.uses.load(Ordering::Relaxed),
+                e.seen.load(Ordering::Relaxed) == self.epoch,
+            )
+        })
     }
 
-    /// The use byte of [`touch`](Self::touch) alone, for caches where nothing idles out.
+    /// The use byte and epoch stamp of [`touch`](Self::touch) alone, for caches where nothing
+    /// idles out.
     #[inline(always)]
     pub(crate) fn count_use(&self, i: u32) {
-        let uses = &self.entries[i as usize].uses;
+        let e = &self.entries[i as usize];
         // Relaxed load-then-store: two readers may count one use between them; the counts
-        // only steer the policy, and a saturated hot entry's byte is never written again.
-        let n = uses.load(Ordering::Relaxed);
+        // only steer the policy, and a saturated hot entry's bytes are written once an epoch.
+        let n = e.uses.load(Ordering::Relaxed);
         if n < MAX_USES {
-            uses.store(n + 1, Ordering::Relaxed);
+            e.uses.store(n + 1, Ordering::Relaxed);
         }
+        if e.seen.load(Ordering::Relaxed) != self.epoch {
+            e.seen.store(self.epoch, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the recency rule lets a used window entry go instead of sending it round
+    /// again: its last use is more than half a pass of the window old. A CLOCK keeps a used
+    /// entry a whole pass more, so an entry used just after it arrived stays up to twice as
+    /// long as LRU would keep it; LRU keeps it a pass after the use. Of the two places a ring
+    /// can put it, leaving now or a pass from now, this takes the one nearer LRU's.
+    #[inline]
+    fn forgets(&self, i: u32) -> bool {
+        let age = self
+            .epoch
+            .wrapping_sub(self.entries[i as usize].seen.load(Ordering::Relaxed));
+        self.recency && u64::from(age) * self.epoch_len > self.window_max / 2
     }
 
     /// Moves the uses readers recorded into the sketch; returns how many there were.
@@ -510,6 +549,7 @@ impl<K: Eq, V> Shard<K, V> {
                 next: NIL,
                 queue: WINDOW,
                 uses: AtomicU8::new(0),
+                seen: AtomicU8::new(self.epoch),
                 spared: false,
             });
             if !self.unit {
@@ -537,6 +577,11 @@ impl<K: Eq, V> Shard<K, V> {
             self.ghost.fit(self.entries.len());
             self.sketch.add(tag, 1);
             fresh = i;
+            self.epoch_fill += u64::from(weight);
+            if self.epoch_fill >= self.epoch_len {
+                self.epoch_fill = 0;
+                self.epoch = self.epoch.wrapping_add(1);
+            }
         }
         self.evict(now, fresh, out);
     }
@@ -630,7 +675,7 @@ impl<K: Eq, V> Shard<K, V> {
                 fresh = self.follow(fresh, i);
                 continue;
             }
-            if self.flush(i) > 0 {
+            if self.flush(i) > 0 && !self.forgets(i) {
                 self.move_to(WINDOW, i);
                 continue;
             }
