@@ -427,10 +427,13 @@ impl<K: Eq, V> Shard<K, V> {
     /// can put it, leaving now or a pass from now, this takes the one nearer LRU's.
     #[inline]
     fn forgets(&self, i: u32) -> bool {
+        if !self.recency {
+            return false;
+        }
         let age = self
             .epoch
             .wrapping_sub(self.entries[i as usize].seen.load(Ordering::Relaxed));
-        self.recency && u64::from(age) * self.epoch_len > self.window_max / 2
+        u64::from(age) * self.epoch_len > self.window_max / 2
     }
 
     /// Moves the uses readers recorded into the sketch; returns how many there were.
