@@ -175,7 +175,10 @@
 //! reuse 10^4), that cost 1.7 points below LRU at 5 % of the keys and 2.3 at 25 % with 25,000
 //! keys. So the ring stamps each use with a coarse clock (a byte, ticking every 1/64 of the
 //! capacity inserted) and lets a used entry go when its last use is more than half a pass
-//! old: of the two times a ring can evict it, now or a pass later, the one nearer LRU's.
+//! old: of the two times a ring can evict it, now or a pass later, the one nearer LRU's. The
+//! stamp goes with the use count, which saturates at 15: a hit on a saturated entry writes
+//! nothing, and the ring keeps such an entry, which is in steady use, without asking its
+//! stamp.
 //! Modelled alone on the synthetic corpus and the shared traces, this ring is within 0.7
 //! point of LRU on every trace at 5 % and above but one, `lirs-ps` at 10 % (4.1 below; the
 //! race keeps the adaptive rule there, which hits 53 % to LRU's 16 %), and 0.2–0.3 below it

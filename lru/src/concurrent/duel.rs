@@ -311,6 +311,7 @@ fn load(cache: &mut Shard<u64, ()>, hash: u64, weight: u32) {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::concurrent::shard::MAX_USES;
 
     /// A distinct hash per key (the miniatures are keyed by hash).
     fn h(k: u64) -> u64 {
@@ -401,8 +402,44 @@ mod tests {
         }
     }
 
+    /// A hit on an entry whose use byte is saturated writes nothing, not even its stamp, so
+    /// the stamp is that of the last use counted; the ring keeps such an entry whatever that
+    /// stamp says, as it is in steady use. (An entry read once as early is let go: above.)
+    #[test]
+    fn a_saturated_entry_is_written_by_no_hit_and_keeps_its_pass() {
+        let mut ring = pair(64, true, [1, 2])
+            .unwrap()
+            .into_iter()
+            .nth(RECENCY)
+            .unwrap();
+        let read = |cache: &mut Shard<u64, ()>, k: u64| match cache.lookup(h(k), &h(k), 0) {
+            Found::Live(i) => cache.touch(i, 0),
+            _ => panic!("key {k} should be resident"),
+        };
+        for k in 0..64 {
+            load(&mut ring, h(k), 1);
+            if k == 1 {
+                for _ in 0..MAX_USES {
+                    read(&mut ring, 1);
+                }
+                assert_eq!(ring.uses(h(1)), Some((MAX_USES, true)));
+            }
+        }
+        // The epoch has moved on since: this hit leaves the stamp where the last count put it.
+        read(&mut ring, 1);
+        assert_eq!(ring.uses(h(1)), Some((MAX_USES, false)));
+        for k in 64..67 {
+            load(&mut ring, h(k), 1);
+        }
+        assert!(
+            ring.uses(h(1)).is_some(),
+            "the saturated entry lost its pass"
+        );
+        ring.check();
+    }
+
     /// Each miniature's residents among `keys`, with their use bytes and whether their last
-    /// use is in the current epoch (the early pair's too if `early`).
+    /// counted use is in the current epoch (the early pair's too if `early`).
     fn contents(duel: &Duel, keys: u64, early: bool) -> Vec<Vec<Option<(u8, bool)>>> {
         let m = duel.minis.lock();
         let pairs = if early { 2 } else { 1 };
@@ -493,7 +530,7 @@ mod tests {
             replayed += duel.minis.lock().reads - before;
         }
         // A load leaves the use byte at 0 and each replayed hit adds one, up to MAX_USES.
-        assert_eq!(replayed, u64::from(super::super::shard::MAX_USES));
+        assert_eq!(replayed, u64::from(MAX_USES));
         // Another key's replay may change the miniatures: the hot key is replayed again.
         duel.read(h(2));
         let before = duel.minis.lock().reads;

@@ -51,9 +51,10 @@ const RESCUE_SHIFT: u32 = 2;
 /// At most this many entries move between window and main per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
 /// A shard's clock for the recency rule ticks once per 1/2^EPOCH_SHIFT of its capacity
-/// inserted: fine enough to place a use within a pass of the window, coarse enough that a
-/// hot entry's epoch byte is written once per tick, not once per read. With 64 ticks a pass,
-/// the byte wraps only after four passes.
+/// inserted: fine enough to place a use within a pass of the window. A reader writes the
+/// stamp only with a use it counts, so a saturated hot entry's hit writes nothing (stamping
+/// every hit cost 5 % of a get hit). With 64 ticks a pass, the byte wraps only after four
+/// passes.
 const EPOCH_SHIFT: u32 = 6;
 
 /// One resident entry: 16 bytes besides the key and value, so a `u64 → u64` entry is 32
@@ -70,7 +71,7 @@ pub(crate) struct Entry<K, V> {
     queue: u8,
     /// Uses since the policy last looked: in the entry, so a hit touches one cache line.
     uses: AtomicU8,
-    /// The shard's epoch at the entry's last use (see [`Shard::forgets`]).
+    /// The shard's epoch at the last use counted in `uses` (see [`Shard::forgets`]).
     seen: AtomicU8,
     /// Beat a candidate at admission since the policy last found it used: if it is used
     /// before it next comes up as the victim, the main space's margin was worth keeping.
@@ -379,18 +380,17 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
-    /// Whether the key with this hash is resident with its use byte saturated and its last
-    /// use in this epoch: another hit on it would change nothing here (the race's miniatures,
-    /// keyed by hash, ask this).
+    /// Whether the key with this hash is resident with its use byte saturated: another hit on
+    /// it would change nothing here (the race's miniatures, keyed by hash, ask this).
     pub(crate) fn saturated(&self, hash: u64) -> bool
     where
         K: Borrow<u64>,
     {
-        self.uses(hash).is_some_and(|(n, now)| n >= MAX_USES && now)
+        self.uses(hash).is_some_and(|(n, _)| n >= MAX_USES)
     }
 
     /// The use byte of the key with this hash, if it is resident, and whether its last use
-    /// was in the current epoch.
+    /// counted was in the current epoch.
     pub(crate) fn uses(&self, hash: u64) -> Option<(u8, bool)>
     where
         K: Borrow<u64>,
@@ -410,12 +410,11 @@ impl<K: Eq, V> Shard<K, V> {
     pub(crate) fn count_use(&self, i: u32) {
         let e = &self.entries[i as usize];
         // Relaxed load-then-store: two readers may count one use between them; the counts
-        // only steer the policy, and a saturated hot entry's bytes are written once an epoch.
+        // only steer the policy. A saturated hot entry's hit writes nothing: the stamp is that
+        // of the last use counted, and a saturated entry needs none (see `forgets`).
         let n = e.uses.load(Ordering::Relaxed);
         if n < MAX_USES {
             e.uses.store(n + 1, Ordering::Relaxed);
-        }
-        if e.seen.load(Ordering::Relaxed) != self.epoch {
             e.seen.store(self.epoch, Ordering::Relaxed);
         }
     }
@@ -424,10 +423,12 @@ impl<K: Eq, V> Shard<K, V> {
     /// again: its last use is more than half a pass of the window old. A CLOCK keeps a used
     /// entry a whole pass more, so an entry used just after it arrived stays up to twice as
     /// long as LRU would keep it; LRU keeps it a pass after the use. Of the two places a ring
-    /// can put it, leaving now or a pass from now, this takes the one nearer LRU's.
+    /// can put it, leaving now or a pass from now, this takes the one nearer LRU's. An entry
+    /// whose `uses` since the hand last passed saturated is kept: it is in steady use, and its
+    /// stamp, that of the last use counted, may be older than its last use.
     #[inline]
-    fn forgets(&self, i: u32) -> bool {
-        if !self.recency {
+    fn forgets(&self, i: u32, uses: u8) -> bool {
+        if !self.recency || uses >= MAX_USES {
             return false;
         }
         let age = self
@@ -678,7 +679,8 @@ impl<K: Eq, V> Shard<K, V> {
                 fresh = self.follow(fresh, i);
                 continue;
             }
-            if self.flush(i) > 0 && !self.forgets(i) {
+            let uses = self.flush(i);
+            if uses > 0 && !self.forgets(i, uses) {
                 self.move_to(WINDOW, i);
                 continue;
             }
