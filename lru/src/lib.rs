@@ -196,11 +196,13 @@
 //! miniatures, 256 entries each on the same sample, models the cache at half its capacity: it
 //! fills, and starts telling the rules apart, after half the requests the real cache needs to
 //! fill, and where the rules differ at full size they nearly always differ the same way at
-//! half. Among the reads where exactly one of this pair hit, a rule with `d` more of them out
-//! of `n` takes over as soon as `d > 2·sqrt(n)` (a sign test at two standard deviations), so
-//! a trace only a few capacities long, or the first minutes of a long one, does not run on the
-//! plainly losing rule for a whole period; once a period ends with one rule ahead by the
-//! margin, the half-size pair is dropped. (Deciding early from the full-size pair, evidence
+//! half. Until then the shards follow the rule with more of the reads where exactly one of
+//! this pair hit, so a trace only a few capacities long, or the first minutes of a long one,
+//! does not run on the losing rule for a whole period; once a period ends with one rule ahead
+//! by the margin, the half-size pair is dropped. (A sign test at two standard deviations
+//! before following, as the first version had, waited long enough on create-then-read with
+//! the capacity at the reuse distance to leave it more than a point below LRU on 11 of 16
+//! hash seeds; following at once, on none of them.) (Deciding early from the full-size pair, evidence
 //! comes only once the real cache is full and evicting; letting the half-size pair decide for
 //! good loses on traces whose best rule changes with size, `lirs-sprite` at 10 %.)
 //!
