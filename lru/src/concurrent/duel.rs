@@ -11,11 +11,13 @@
 //! Construction with SHARDS", FAST 2015). One runs the shards' adaptive W-TinyLFU, the other
 //! the same structure with the window over the whole capacity, which is a CLOCK over recency
 //! (LRU's hit ratio within 0.6 point on the corpus but in one case: see the crate docs).
-//! Every period the one that hit more (by a margin, so a tie does not flap) sets the rule of
-//! every shard. Before the first such decision, a second pair at half the size, modelling the
-//! cache at half its capacity and so evicting after half the requests, gives the first
-//! evidence: the shards follow whichever rule leads there so far. The pair is dropped at the
-//! first period-end decision.
+//! Their difference in hits, a lead that decays by a sixteenth each period, sets the rule of
+//! every shard whenever it passes a margin (so a tie does not flap): at the read that takes it
+//! past, not at the period's end, so a change of traffic is followed as soon as it has undone
+//! what the earlier periods built. Before the first period ends with a rule past the margin,
+//! a second pair at half the size, modelling the cache at half its capacity and so evicting
+//! after half the requests, gives the first evidence: the shards follow whichever rule leads
+//! there so far. The pair is dropped at that first decision.
 //!
 //! The real cache therefore hits about as often as the better of the two on the traffic it
 //! actually sees, at the cost of miniature replays for the sampled requests: with capacity
@@ -38,8 +40,7 @@ use crate::sync::{AtomicU8, AtomicU64, Mutex, Ordering};
 /// size miniatures only, 16, but `lirs-sprite` at 10 % falls 1.4 below LRU; with the early
 /// pair, 13.)
 pub(crate) const MINI_CAPACITY: u64 = 512;
-/// Sampled reads per decision, in multiples of the miniature capacity: long enough for a
-/// miniature's contents to turn over, short enough to follow a change of traffic.
+/// Sampled reads per period of the lead's decay, in multiples of the miniature capacity.
 const PERIOD_FACTOR: u64 = 2;
 /// The lead keeps 1 − 2^-DECAY_SHIFT of itself each period: a memory of about 2^DECAY_SHIFT
 /// periods, so traffic whose phases are shorter than a period settles on the rule that wins
@@ -120,16 +121,32 @@ impl Minis {
         PERIOD_FACTOR * self.capacity()
     }
 
-    /// Ends a period: folds its hits into the lead, and sets the shards' rule if one leads by
-    /// more than the margin.
-    fn decide(&mut self, recency: &AtomicU8) {
+    /// The lead as this period would leave it if it ended now: the earlier periods' lead,
+    /// decayed, plus recency's hits this period less adaptive's.
+    fn lead_now(&self) -> i64 {
         let diff = self.hits[RECENCY] as i64 - self.hits[ADAPTIVE] as i64;
-        self.lead += diff - (self.lead >> DECAY_SHIFT);
+        self.lead - (self.lead >> DECAY_SHIFT) + diff
+    }
+
+    /// Sets the shards' rule to the one [`lead_now`](Self::lead_now) favours, if it leads by
+    /// more than the margin; whether it did.
+    fn follow_lead(&self, recency: &AtomicU8) -> bool {
+        let lead = self.lead_now();
         let margin = (self.period() >> MARGIN_SHIFT).max(1) as i64;
-        if self.lead.abs() > margin {
-            recency.store(u8::from(self.lead > 0), Ordering::Relaxed);
+        let decided = lead.abs() > margin;
+        if decided {
+            recency.store(u8::from(lead > 0), Ordering::Relaxed);
+        }
+        decided
+    }
+
+    /// Ends a period: folds its hits into the lead, sets the shards' rule as
+    /// [`follow_lead`](Self::follow_lead) does, and drops the early pair once that decided.
+    fn decide(&mut self, recency: &AtomicU8) {
+        if self.follow_lead(recency) {
             self.early = None;
         }
+        self.lead = self.lead_now();
         self.hits = [0; 2];
         self.only = [0; 2];
         self.reads = 0;
@@ -144,8 +161,8 @@ impl Minis {
     /// of requests on the losing rule. (A sign test at two standard deviations, as this was
     /// before, held create-then-read at reuse 10^4 with the capacity at the reuse distance a
     /// point below LRU on 11 of 16 hash seeds, for the requests it waited; with none, on none.)
-    /// After that first decision the rule changes only at period ends, so a trace whose
-    /// phases alternate faster than the lead's memory does not make it flap.
+    /// After that first decision the rule follows the decayed lead, whose memory of about
+    /// sixteen periods keeps a trace whose phases alternate faster than that from flapping.
     fn decide_early(&mut self, recency: &AtomicU8) {
         let (a, r) = (self.only[ADAPTIVE], self.only[RECENCY]);
         if a != r {
@@ -209,6 +226,7 @@ impl Duel {
         for j in [ADAPTIVE, RECENCY] {
             m.hits[j] += u64::from(hit[j]);
         }
+        let split_full = hit[ADAPTIVE] != hit[RECENCY];
         let split = m.early.as_deref_mut().is_some_and(|early| {
             let hit = replay(early, hash, weight);
             for j in [ADAPTIVE, RECENCY] {
@@ -223,6 +241,9 @@ impl Duel {
             m.decide(&self.recency);
         } else if split {
             m.decide_early(&self.recency);
+        } else if split_full && m.early.is_none() {
+            // The lead moves only on a read where the two miniatures disagree.
+            m.follow_lead(&self.recency);
         }
     }
 
@@ -350,21 +371,42 @@ mod tests {
         );
     }
 
-    #[test]
-    fn once_decided_a_rule_changes_only_at_the_end_of_a_period() {
+    /// After the first decision the rule follows the lead as the period would leave it if it
+    /// ended now: traffic that turns an undecided race must first undo the lead the earlier
+    /// periods built, and the margin keeps the rule from flapping on a tie.
+    fn decided_for_adaptive_by(lead: u64) -> Duel {
         let duel = Duel::new(MINI_CAPACITY, true).unwrap();
         {
             let mut m = duel.minis.lock();
-            // A period that ended with the adaptive rule ahead by far more than the margin.
-            m.hits = [m.period(), 0];
+            m.hits = [lead, 0];
             m.decide(&duel.recency);
             assert!(m.early.is_none() && !duel.recency());
         }
-        // The same traffic that turns an undecided race within the period.
+        duel
+    }
+
+    #[test]
+    fn once_decided_a_rule_holds_until_the_lead_turns() {
+        // A period that ended with the adaptive rule ahead by far more than the margin: the
+        // traffic that turns an undecided race within the period takes more than a period.
+        let duel = decided_for_adaptive_by(PERIOD);
         let reads = create_then_read(&duel, 4 * PERIOD, GAP).expect("recency never took over");
         assert!(
             reads >= PERIOD,
             "switched after {reads} reads, inside the period of {PERIOD}"
+        );
+    }
+
+    #[test]
+    fn a_lead_that_turns_within_a_period_changes_the_rule_then() {
+        // Ahead by just past the margin: the same traffic turns the lead, and the rule, well
+        // before the period ends.
+        let margin = (PERIOD >> MARGIN_SHIFT).max(1);
+        let duel = decided_for_adaptive_by(margin + 1);
+        let reads = create_then_read(&duel, 4 * PERIOD, GAP).expect("recency never took over");
+        assert!(
+            reads < PERIOD,
+            "switched after {reads} reads, not inside the period of {PERIOD}"
         );
     }
 
