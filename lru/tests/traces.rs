@@ -94,10 +94,10 @@ fn replay_concurrent(cache: &ConcurrentCache<u64, u64, Xxh3BuildHasher>, keys: &
 }
 
 /// The concurrent cache (single thread, default configuration, deterministic) against the
-/// reference table's moka, quick_cache and Caffeine at every listed capacity. Asserted: at each
-/// capacity, the mean over every trace in the table is at least moka's and quick_cache's and within 1
-/// percentage point of Caffeine's, and a replay repeats hit for hit. Printed: every cell, and the cells below moka
-/// or quick_cache.
+/// reference table's moka, quick_cache and Caffeine at every listed capacity. Asserted: a
+/// replay repeats hit for hit, and the counters and capacity hold (the means are asserted under
+/// several seeds below). Printed: every cell, the means, and the cells below moka or
+/// quick_cache.
 #[test]
 fn concurrent_cache_against_the_references() {
     let text = std::fs::read_to_string(format!("{DATA}/reference_hit_ratios.json")).unwrap();
@@ -176,22 +176,42 @@ fn concurrent_cache_against_the_references() {
         );
     }
     println!("below max(moka, qc) in {} cells: {below:?}", below.len());
-    for (c, s) in sums.iter().enumerate() {
-        let [ours, moka, quick_cache, caffeine, _] = s.map(|x| x / n);
-        assert!(
-            ours >= moka,
-            "{}: mean {ours:.2} below moka's {moka:.2}",
-            LABELS[c]
-        );
-        assert!(
-            ours >= quick_cache,
-            "{}: mean {ours:.2} below quick_cache's {quick_cache:.2}",
-            LABELS[c]
-        );
-        assert!(
-            ours >= caffeine - 1.0,
-            "{}: mean {ours:.2} more than 1 point below Caffeine's {caffeine:.2}",
-            LABELS[c]
-        );
+}
+
+/// The target for the mean over whatever traces the table lists: at every capacity at
+/// least the best of Caffeine, quick_cache, S3-FIFO, LRU and moka, under each of four hash
+/// seeds (the race samples keys by hash, and `new` draws the seed at random).
+#[test]
+fn concurrent_mean_beats_every_reference_under_several_seeds() {
+    let text = std::fs::read_to_string(format!("{DATA}/reference_hit_ratios.json")).unwrap();
+    let reference: Value = serde_json::from_str(&text).unwrap();
+    let traces = reference["traces"].as_object().unwrap();
+    let peers = ["Caffeine", "quick_cache", "S3-FIFO", "LRU", "moka"];
+    let keys: Vec<(Vec<u64>, &Value)> = traces.iter().map(|(f, t)| (read_trace(f), t)).collect();
+    let n = keys.len() as f64;
+    for seed in 0..4 {
+        for label in LABELS {
+            let mut ours = 0.0;
+            let mut theirs = [0.0f64; 5];
+            for (keys, t) in &keys {
+                let cap = t["capacities"][label].as_u64().unwrap();
+                let cache = ConcurrentCache::builder(cap)
+                    .hasher(Xxh3BuildHasher::with_seed(seed))
+                    .build()
+                    .unwrap();
+                ours += 100.0 * replay_concurrent(&cache, keys) as f64 / keys.len() as f64 / n;
+                for (sum, p) in theirs.iter_mut().zip(peers) {
+                    // `n/a` (null): S3-FIFO below 20 entries, where libCacheSim's never hits.
+                    *sum += 100.0 * t["hit_ratio"][p][label].as_f64().unwrap_or(0.0) / n;
+                }
+            }
+            println!("seed {seed} {label}: mean ours {ours:.2}, {peers:?} {theirs:.2?}");
+            for (mean, p) in theirs.iter().zip(peers) {
+                assert!(
+                    ours >= *mean,
+                    "seed {seed}, {label}: mean {ours:.2} below {p}'s {mean:.2}"
+                );
+            }
+        }
     }
 }
