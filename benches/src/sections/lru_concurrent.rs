@@ -504,10 +504,6 @@ fn synthetic_trace(
     let mut all = [[0.0; 4]; SYNTHETIC_PCTS.len()];
     for (pi, pct) in SYNTHETIC_PCTS.into_iter().enumerate() {
         let cap = (distinct * pct / 100).max(1);
-        let ours = brick_lru::ConcurrentCache::builder(cap)
-            .hasher(brick_lru::Xxh3BuildHasher::default())
-            .build()
-            .expect("valid");
         let mut lru = brick_lru::LruCache::new(cap).expect("valid");
         let lru_ratio = replay(keys, |k| {
             let hit = lru.get(&k).is_some();
@@ -519,13 +515,7 @@ fn synthetic_trace(
         let moka = <moka::sync::Cache<u64, u64> as Contender>::build(cap);
         let qc = <quick_cache::sync::Cache<u64, u64> as Contender>::build(cap);
         let ratios = [
-            replay(keys, |k| {
-                let hit = ours.get(&k).is_some();
-                if !hit {
-                    let _ = ours.insert(k, k);
-                }
-                hit
-            }),
+            ours_ratio(keys, cap, 0),
             lru_ratio,
             replay(keys, |k| get_or_put(&moka, k)),
             replay(keys, |k| get_or_put(&qc, k)),
@@ -593,6 +583,22 @@ fn synthetic_trace(
     all
 }
 
+/// Ours at `cap` on `keys` (get, insert on a miss), hashing with `Xxh3BuildHasher::with_seed(seed)`
+/// (seed 0 is its `default()`): its hit ratio.
+fn ours_ratio(keys: &[u64], cap: u64, seed: u64) -> f64 {
+    let ours = brick_lru::ConcurrentCache::builder(cap)
+        .hasher(brick_lru::Xxh3BuildHasher::with_seed(seed))
+        .build()
+        .expect("valid");
+    replay(keys, |k| {
+        let hit = ours.get(&k).is_some();
+        if !hit {
+            let _ = ours.insert(k, k);
+        }
+        hit
+    })
+}
+
 /// Hash seeds each synthetic cell is also replayed with: the race samples keys by hash, so
 /// which keys it sees, and what it decides, changes with the seed that `new` draws at random.
 const SEEDS: u64 = 8;
@@ -600,21 +606,7 @@ const SEEDS: u64 = 8;
 /// Ours on one synthetic cell under [`SEEDS`] hash seeds (`Xxh3BuildHasher::with_seed`):
 /// records the worst hit ratio against the 1-point target, and how many seeds miss it.
 fn seed_spread(keys: &[u64], cap: u64, lru_ratio: f64, params: &str, out: &mut Vec<Record>) {
-    let ratios: Vec<f64> = (0..SEEDS)
-        .map(|seed| {
-            let ours = brick_lru::ConcurrentCache::builder(cap)
-                .hasher(brick_lru::Xxh3BuildHasher::with_seed(seed))
-                .build()
-                .expect("valid");
-            replay(keys, |k| {
-                let hit = ours.get(&k).is_some();
-                if !hit {
-                    let _ = ours.insert(k, k);
-                }
-                hit
-            })
-        })
-        .collect();
+    let ratios: Vec<f64> = (0..SEEDS).map(|seed| ours_ratio(keys, cap, seed)).collect();
     let worst = ratios.iter().copied().fold(f64::INFINITY, f64::min);
     let misses = ratios.iter().filter(|&&r| r < lru_ratio - 0.01).count();
     let name = "brick-lru ConcurrentCache";
