@@ -410,15 +410,19 @@ mod tests {
         );
     }
 
+    /// A reader's hit on resident key `k` in one miniature.
+    fn read(cache: &mut Shard<u64, ()>, k: u64) {
+        match cache.lookup(h(k), &h(k), 0) {
+            Found::Live(i) => cache.touch(i, 0),
+            _ => panic!("key {k} should be resident"),
+        }
+    }
+
     /// The recency ring keeps a used entry as LRU would, not as a CLOCK: one read just after
     /// it arrived (more than half a pass old when the hand comes) does not earn another pass;
     /// one read late in the pass does. A CLOCK would keep both.
     #[test]
     fn the_recency_ring_lets_an_early_use_go_and_keeps_a_late_one() {
-        let read = |cache: &mut Shard<u64, ()>, k: u64| match cache.lookup(h(k), &h(k), 0) {
-            Found::Live(i) => cache.touch(i, 0),
-            _ => panic!("key {k} should be resident"),
-        };
         for early in [true, false] {
             let [_, mut ring] = pair(64, true, [1, 2]).unwrap();
             // Key 0 leaves the window for the one-entry main space as the ring fills.
@@ -452,22 +456,18 @@ mod tests {
             .into_iter()
             .nth(RECENCY)
             .unwrap();
-        let read = |cache: &mut Shard<u64, ()>, k: u64| match cache.lookup(h(k), &h(k), 0) {
-            Found::Live(i) => cache.touch(i, 0),
-            _ => panic!("key {k} should be resident"),
-        };
         for k in 0..64 {
             load(&mut ring, h(k), 1);
             if k == 1 {
                 for _ in 0..MAX_USES {
                     read(&mut ring, 1);
                 }
-                assert_eq!(ring.uses(h(1)), Some((MAX_USES, true)));
+                assert_eq!(ring.use_state(h(1)), Some((MAX_USES, true)));
             }
         }
         // The epoch has moved on since: this hit leaves the stamp where the last count put it.
         read(&mut ring, 1);
-        assert_eq!(ring.uses(h(1)), Some((MAX_USES, false)));
+        assert_eq!(ring.use_state(h(1)), Some((MAX_USES, false)));
         for k in 64..67 {
             load(&mut ring, h(k), 1);
         }
@@ -485,7 +485,7 @@ mod tests {
         let pairs = if early { 2 } else { 1 };
         m.all()
             .take(2 * pairs)
-            .map(|c| (0..keys).map(|k| c.uses(h(k))).collect())
+            .map(|c| (0..keys).map(|k| c.use_state(h(k))).collect())
             .collect()
     }
 

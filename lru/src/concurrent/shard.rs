@@ -386,12 +386,22 @@ impl<K: Eq, V> Shard<K, V> {
     where
         K: Borrow<u64>,
     {
-        self.uses(hash).is_some_and(|(n, _)| n >= MAX_USES)
+        self.uses(hash).is_some_and(|n| n >= MAX_USES)
     }
 
-    /// The use byte of the key with this hash, if it is resident, and whether its last use
-    /// counted was in the current epoch.
-    pub(crate) fn uses(&self, hash: u64) -> Option<(u8, bool)>
+    /// The use byte of the key with this hash, if it is resident.
+    pub(crate) fn uses(&self, hash: u64) -> Option<u8>
+    where
+        K: Borrow<u64>,
+    {
+        self.find(hash, &hash)
+            .map(|i| self.entries[i as usize].uses.load(Ordering::Relaxed))
+    }
+
+    /// [`uses`](Self::uses), and whether the last use counted was in the current epoch: all a
+    /// hit can change in an entry.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn use_state(&self, hash: u64) -> Option<(u8, bool)>
     where
         K: Borrow<u64>,
     {
